@@ -1,0 +1,36 @@
+# The two commands a new machine needs: `make serve` and `make test`. Both install what they need first
+# (uv, then the locked dependencies from uv.lock), so nothing else has to be set up.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test sync lint typecheck bench clean
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+sync: $(UV)
+	$(UV) sync --frozen --quiet
+
+serve: sync
+	$(UV) run --frozen billfold serve --host $(HOST) --port $(PORT)
+
+lint: sync
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen lint-imports
+
+typecheck: sync
+	$(UV) run --frozen mypy
+
+test: lint typecheck
+	$(UV) run --frozen pytest
+
+bench: sync
+	$(UV) run --frozen python bench/run.py
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache billfold.db billfold.db-wal billfold.db-shm

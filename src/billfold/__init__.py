@@ -1,0 +1,3 @@
+"""Billfold: a self-hosted invoicing engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,49 @@
+"""The application factory: the native API (and, as they land, the vendor dialects) over one engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold import __version__
+from billfold.api import errors
+from billfold.api.middleware import JsonByDefault
+from billfold.api.routers import invoices, lines, parties, products
+from billfold.config import load_settings
+from billfold.db.engine import make_engine
+
+
+def create_app(engine: AsyncEngine | None = None) -> FastAPI:
+    """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown."""
+    owns_engine = engine is None
+    if engine is None:
+        settings = load_settings()
+        engine = make_engine(settings.database_url, settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Billfold",
+        version=__version__,
+        description="Self-hosted invoicing engine: derived totals, numbering, vendor-compatible APIs.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.key_cache = {}
+    errors.install(app)
+    app.add_middleware(JsonByDefault)
+    for module in (parties, products, invoices, lines):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["service"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,101 @@
+"""One table maps domain errors to HTTP, and every error answers ``{code, message, details, causations}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from billfold.api.plumbing import json_response
+from billfold.services.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+
+log = logging.getLogger("billfold.api")
+
+STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None, causations: Any = None) -> Any:
+    return {"code": code, "message": message, "details": details or {}, "causations": causations or []}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+    return text or "body"
+
+
+def _reason(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "is required"
+    if kind == "json_invalid":
+        return "the body is not valid JSON"
+    if kind in ("model_attributes_type", "dict_type") and tuple(error.get("loc", ())) == ("body",):
+        return "the body must be a JSON object"
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
+        return json_response(404, error_body("not_found", "no such resource", {"path": request.url.path}))
+    details = {_field(tuple(e.get("loc", ()))): _reason(e) for e in errors}
+    causations = [{"field": field, "message": reason} for field, reason in details.items()]
+    message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
+    return json_response(400, error_body("validation_error", message, details, causations))
+
+
+async def _domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    response = json_response(status, error_body(exc.code, exc.message, exc.details, exc.causations))
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}
+    code = codes.get(exc.status_code, "http_error")
+    response = json_response(exc.status_code, error_body(code, str(exc.detail)))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    if "locked" in str(exc) or "busy" in str(exc):
+        log.warning("database busy: %s", exc)
+        return json_response(503, error_body("database_busy", "the database is busy; retry the request"))
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return json_response(500, error_body("internal_error", "an unexpected error occurred"))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OperationalError, _busy)
+    app.add_exception_handler(Exception, _unexpected)

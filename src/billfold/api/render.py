@@ -1,0 +1,210 @@
+"""Turn loaded rows into the native API's JSON: camelCase, money as fixed-point strings.
+
+Amounts are shown with exactly the currency's minor-unit places (``"10.50"`` in USD, ``"1050"`` in JPY,
+``"1.050"`` in BHD); unit prices and quantities keep their own precision without trailing zeros.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from billfold.core.money import Currency, to_plain, to_plain_normalized
+from billfold.db import models as m
+from billfold.services.invoices import InvoiceView
+
+
+def money(value: Decimal, currency: Currency) -> str:
+    return to_plain(value.quantize(currency.quantum))
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def uid(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def amounts(row: m.Invoice | m.LineItemGroup | m.LineItem, currency: Currency) -> dict[str, str]:
+    return {
+        "subtotalAmount": money(row.subtotal_amount, currency),
+        "discountAmount": money(row.discount_amount, currency),
+        "adjustmentAmount": money(row.adjustment_amount, currency),
+        "netAmount": money(row.net_amount, currency),
+        "taxAmount": money(row.tax_amount, currency),
+        "totalAmount": money(row.total_amount, currency),
+    }
+
+
+def details(row: m.IssuingAccount | m.Customer | m.PaymentAccount) -> dict[str, Any]:
+    return {
+        "tradeName": row.trade_name,
+        "businessName": row.business_name,
+        "emails": list(row.emails or []),
+        "taxId": row.tax_id,
+        "taxIdType": row.tax_id_type,
+        "address": {
+            "street": row.street,
+            "number": row.number,
+            "complement": row.complement,
+            "neighborhood": row.neighborhood,
+            "city": row.city,
+            "state": row.state,
+            "zipCode": row.zip_code,
+            "country": row.country,
+        },
+    }
+
+
+def customer(row: m.Customer) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "customer",
+        "name": row.name,
+        "externalCustomerId": row.external_customer_id,
+        "currency": row.currency,
+        "idempotencyKey": row.idempotency_key,
+        **details(row),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def payment_account(row: m.PaymentAccount) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "payment_account",
+        "customerId": str(row.customer_id),
+        "isDefault": row.is_default,
+        "idempotencyKey": row.idempotency_key,
+        **details(row),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def issuing_account(row: m.IssuingAccount) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "issuing_account",
+        "isDefault": row.is_default,
+        "idempotencyKey": row.idempotency_key,
+        **details(row),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def product(row: m.Product) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "product",
+        "name": row.name,
+        "description": row.description,
+        "defaultUnitPrice": None
+        if row.default_unit_price is None
+        else to_plain_normalized(row.default_unit_price),
+        "taxCategory": row.tax_category,
+        "idempotencyKey": row.idempotency_key,
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def line(row: m.LineItem, currency: Currency, customer_id: object) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "line_item",
+        "invoiceId": str(row.invoice_id),
+        "customerId": str(customer_id),
+        "lineItemGroupId": uid(row.group_id),
+        "productId": str(row.product_id),
+        "idempotencyKey": row.idempotency_key,
+        "index": row.position,
+        "name": row.name,
+        "description": row.description,
+        "scope": row.scope,
+        "startDate": day(row.start_date),
+        "endDate": day(row.end_date),
+        "pricing": row.pricing,
+        "quantity": to_plain_normalized(row.quantity),
+        "unitPrice": to_plain_normalized(row.unit_price),
+        "currency": currency.code,
+        **amounts(row, currency),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def group(
+    row: m.LineItemGroup, currency: Currency, customer_id: object, lines: list[m.LineItem]
+) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "line_item_group",
+        "invoiceId": str(row.invoice_id),
+        "customerId": str(customer_id),
+        "productId": uid(row.product_id),
+        "idempotencyKey": row.idempotency_key,
+        "index": row.position,
+        "name": row.name,
+        "description": row.description,
+        "startDate": day(row.start_date),
+        "endDate": day(row.end_date),
+        "currency": currency.code,
+        **amounts(row, currency),
+        "lineItems": [line(item, currency, customer_id) for item in lines],
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
+    amount_due = row.total_amount - row.credits_applied_amount
+    return {
+        "id": str(row.id),
+        "object": "invoice",
+        "idempotencyKey": row.idempotency_key,
+        "customerId": str(row.customer_id),
+        "paymentAccountId": str(row.payment_account_id),
+        "issuingAccountId": str(row.issuing_account_id),
+        "contractId": uid(row.contract_id),
+        "status": row.status,
+        "isLocked": row.status != "draft",
+        "source": row.source,
+        "autoIssue": row.auto_issue,
+        "invoiceAllocationStrategy": row.allocation_strategy,
+        "invoiceNumber": row.invoice_number,
+        "currency": row.currency,
+        "invoiceDate": day(row.invoice_date),
+        "periodStart": day(row.period_start),
+        "periodEnd": day(row.period_end),
+        "dueDate": day(row.due_date),
+        "memo": row.memo,
+        **amounts(row, currency),
+        "creditsAppliedAmount": money(row.credits_applied_amount, currency),
+        "amountDue": money(amount_due, currency),
+        "amountPaid": money(row.amount_paid, currency),
+        "amountRemaining": money(amount_due - row.amount_paid, currency),
+        "lastCalculatedAt": timestamp(row.last_calculated_at),
+        "createdAt": timestamp(row.created_at),
+        "updatedAt": timestamp(row.updated_at),
+    }
+
+
+def invoice(view: InvoiceView) -> dict[str, Any]:
+    customer_id = view.invoice.customer_id
+    by_group: dict[object, list[m.LineItem]] = {}
+    for item in view.lines:
+        by_group.setdefault(item.group_id, []).append(item)
+    return {
+        **invoice_summary(view.invoice, view.currency),
+        "lineItemGroups": [
+            group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
+        ],
+        "standaloneLineItems": [line(item, view.currency, customer_id) for item in by_group.get(None, [])],
+    }
+
+
+def page(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    return {"data": items, "hasMore": has_more, "nextCursor": items[-1]["id"] if has_more and items else None}

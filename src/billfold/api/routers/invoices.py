@@ -1,0 +1,61 @@
+"""One-off invoices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.api.schemas import InvoiceIn
+from billfold.db.uow import UnitOfWork
+from billfold.services import invoices
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+
+router = APIRouter(prefix="/v1", tags=["invoices"])
+
+Status = Literal["draft", "in_review", "issued", "paid", "canceled", "void"]
+
+
+@router.post("/invoices", status_code=201)
+async def create_invoice(
+    body: InvoiceIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        new = invoices.NewInvoice(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
+        return 201, render.invoice(await invoices.create_invoice(uow, actor, new))
+
+    return await idempotent_create(request, actor, "invoice", body.idempotency_key, work)
+
+
+@router.get("/invoices")
+async def list_invoices(
+    request: Request,
+    limit: int = 20,
+    after: str | None = None,
+    customer_id: uuid.UUID | None = None,
+    status: Status | None = None,
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    """Invoice summaries (amounts, no lines), newest first; filter by ``customerId`` and ``status``."""
+    size, cursor = page_params(limit, after)
+    rows, more = await read(
+        request,
+        lambda uow: invoices.list_invoices(
+            uow, actor, limit=size, after=cursor, customer_id=customer_id, status=status
+        ),
+    )
+    data = [render.invoice_summary(row, currency(row.currency)) for row in rows]
+    return json_response(200, render.page(data, more))
+
+
+@router.get("/invoices/{invoice_id}")
+async def get_invoice(
+    invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
+    return json_response(200, render.invoice(view))

@@ -1,0 +1,155 @@
+"""Line item groups and line items of an invoice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.plumbing import current_actor, idempotent_create, json_response, read, write
+from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch
+from billfold.core.money import Currency
+from billfold.db.uow import UnitOfWork
+from billfold.services import line_items
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.invoices import get_invoice_row, load_invoice
+
+router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"])
+
+
+async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
+    view = await load_invoice(uow, actor, invoice_id)
+    for row in view.groups:
+        if row.id == group_id:
+            return render.group(row, view.currency, view.invoice.customer_id, view.lines_of(row.id))
+    await line_items.get_group(uow, actor, invoice_id, group_id)  # raises the 404
+    return None
+
+
+async def _line_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> Any:
+    line = await line_items.get_line(uow, actor, invoice_id, line_id)
+    view_currency, customer_id = await _invoice_facts(uow, actor, invoice_id)
+    return render.line(line, view_currency, customer_id)
+
+
+async def _invoice_facts(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> tuple[Currency, uuid.UUID]:
+    invoice = await get_invoice_row(uow, actor, invoice_id)
+    return currency(invoice.currency), invoice.customer_id
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+@router.post("/line-item-groups", status_code=201)
+async def create_group(
+    invoice_id: uuid.UUID, body: GroupIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        new = line_items.NewGroup(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
+        row = await line_items.create_group(uow, actor, invoice_id, new)
+        return 201, await _group_json(uow, actor, invoice_id, row.id)
+
+    scope = f"line_item_group:{invoice_id}"
+    return await idempotent_create(request, actor, scope, body.idempotency_key, work)
+
+
+@router.get("/line-item-groups")
+async def list_groups(
+    invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    view = await read(request, lambda uow: load_invoice(uow, actor, invoice_id))
+    data = [
+        render.group(row, view.currency, view.invoice.customer_id, view.lines_of(row.id))
+        for row in view.groups
+    ]
+    return json_response(200, render.page(data, False))
+
+
+@router.get("/line-item-groups/{group_id}")
+async def get_group(
+    invoice_id: uuid.UUID, group_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    return json_response(200, await read(request, lambda uow: _group_json(uow, actor, invoice_id, group_id)))
+
+
+@router.patch("/line-item-groups/{group_id}")
+async def update_group(
+    invoice_id: uuid.UUID,
+    group_id: uuid.UUID,
+    body: GroupPatch,
+    request: Request,
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    async def work(uow: UnitOfWork) -> Any:
+        await line_items.update_group(uow, actor, invoice_id, group_id, body.model_dump(exclude_unset=True))
+        return await _group_json(uow, actor, invoice_id, group_id)
+
+    return json_response(200, await write(request, work))
+
+
+@router.delete("/line-item-groups/{group_id}", status_code=204)
+async def delete_group(
+    invoice_id: uuid.UUID, group_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    await write(request, lambda uow: line_items.delete_group(uow, actor, invoice_id, group_id))
+    return Response(status_code=204)
+
+
+# -- lines -------------------------------------------------------------------------------------
+
+
+@router.post("/line-items", status_code=201)
+async def create_line(
+    invoice_id: uuid.UUID, body: LineIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        new = line_items.NewLine(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
+        line = await line_items.create_line(uow, actor, invoice_id, new)
+        view_currency, customer_id = await _invoice_facts(uow, actor, invoice_id)
+        return 201, render.line(line, view_currency, customer_id)
+
+    scope = f"line_item:{invoice_id}"
+    return await idempotent_create(request, actor, scope, body.idempotency_key, work)
+
+
+@router.get("/line-items")
+async def list_lines(
+    invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    view = await read(request, lambda uow: load_invoice(uow, actor, invoice_id))
+    data = [render.line(row, view.currency, view.invoice.customer_id) for row in view.lines]
+    return json_response(200, render.page(data, False))
+
+
+@router.get("/line-items/{line_id}")
+async def get_line(
+    invoice_id: uuid.UUID, line_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    return json_response(200, await read(request, lambda uow: _line_json(uow, actor, invoice_id, line_id)))
+
+
+@router.patch("/line-items/{line_id}")
+async def update_line(
+    invoice_id: uuid.UUID,
+    line_id: uuid.UUID,
+    body: LinePatch,
+    request: Request,
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    async def work(uow: UnitOfWork) -> Any:
+        await line_items.update_line(uow, actor, invoice_id, line_id, body.model_dump(exclude_unset=True))
+        return await _line_json(uow, actor, invoice_id, line_id)
+
+    return json_response(200, await write(request, work))
+
+
+@router.delete("/line-items/{line_id}", status_code=204)
+async def delete_line(
+    invoice_id: uuid.UUID, line_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    await write(request, lambda uow: line_items.delete_line(uow, actor, invoice_id, line_id))
+    return Response(status_code=204)

@@ -1,0 +1,122 @@
+"""Customers, their payment accounts, and issuing accounts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.api.schemas import BillingDetailsIn, CustomerIn, IssuingAccountIn, PaymentAccountIn
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.services import parties
+from billfold.services.billing_details import BillingDetails
+from billfold.services.context import Actor
+
+router = APIRouter(prefix="/v1", tags=["customers and accounts"])
+
+
+def billing_details(body: BillingDetailsIn) -> BillingDetails:
+    address = body.address.model_dump() if body.address else {}
+    return BillingDetails(
+        trade_name=body.trade_name,
+        business_name=body.business_name,
+        emails=list(body.emails),
+        tax_id=body.tax_id,
+        tax_id_type=body.tax_id_type,
+        **address,
+    )
+
+
+@router.post("/customers", status_code=201)
+async def create_customer(
+    body: CustomerIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        new = parties.NewCustomer(
+            name=body.name,
+            idempotency_key=key,
+            currency=body.currency,
+            external_customer_id=body.external_customer_id,
+            details=billing_details(body),
+        )
+        return 201, render.customer(await parties.create_customer(uow, actor, new))
+
+    return await idempotent_create(request, actor, "customer", body.idempotency_key, work)
+
+
+@router.get("/customers")
+async def list_customers(
+    request: Request, limit: int = 20, after: str | None = None, actor: Actor = Depends(current_actor)
+) -> Response:
+    size, cursor = page_params(limit, after)
+
+    async def work(uow: UnitOfWork) -> tuple[list[m.Customer], bool]:
+        return await uow.repo.page(m.Customer, actor.organization_id, limit=size, after=cursor)
+
+    rows, more = await read(request, work)
+    return json_response(200, render.page([render.customer(row) for row in rows], more))
+
+
+@router.get("/customers/{customer_id}")
+async def get_customer(
+    customer_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await read(request, lambda uow: parties.get_customer(uow, actor, customer_id))
+    return json_response(200, render.customer(row))
+
+
+@router.post("/customers/{customer_id}/payment-accounts", status_code=201)
+async def create_payment_account(
+    customer_id: uuid.UUID, body: PaymentAccountIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        account = await parties.create_payment_account(uow, actor, customer_id, billing_details(body), key)
+        return 201, render.payment_account(account)
+
+    scope = f"payment_account:{customer_id}"
+    return await idempotent_create(request, actor, scope, body.idempotency_key, work)
+
+
+@router.get("/customers/{customer_id}/payment-accounts")
+async def list_payment_accounts(
+    customer_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    rows = await read(request, lambda uow: parties.payment_accounts_of(uow, actor, customer_id))
+    return json_response(200, render.page([render.payment_account(row) for row in rows], False))
+
+
+@router.post("/issuing-accounts", status_code=201)
+async def create_issuing_account(
+    body: IssuingAccountIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        account = await parties.create_issuing_account(uow, actor, billing_details(body), key)
+        return 201, render.issuing_account(account)
+
+    return await idempotent_create(request, actor, "issuing_account", body.idempotency_key, work)
+
+
+@router.get("/issuing-accounts")
+async def list_issuing_accounts(
+    request: Request, limit: int = 20, after: str | None = None, actor: Actor = Depends(current_actor)
+) -> Response:
+    size, cursor = page_params(limit, after)
+
+    async def work(uow: UnitOfWork) -> tuple[list[m.IssuingAccount], bool]:
+        return await uow.repo.page(m.IssuingAccount, actor.organization_id, limit=size, after=cursor)
+
+    rows, more = await read(request, work)
+    return json_response(200, render.page([render.issuing_account(row) for row in rows], more))
+
+
+@router.get("/issuing-accounts/{account_id}")
+async def get_issuing_account(
+    account_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await read(request, lambda uow: parties.get_issuing_account(uow, actor, account_id))
+    return json_response(200, render.issuing_account(row))

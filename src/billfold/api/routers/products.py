@@ -1,0 +1,59 @@
+"""The product catalog."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.api.schemas import ProductIn
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.services import products
+from billfold.services.context import Actor
+
+router = APIRouter(prefix="/v1", tags=["products"])
+
+
+@router.post("/products", status_code=201)
+async def create_product(
+    body: ProductIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        row = await products.create_product(
+            uow,
+            actor,
+            name=body.name,
+            idempotency_key=key,
+            description=body.description,
+            default_unit_price=body.default_unit_price,
+            tax_category=body.tax_category,
+        )
+        return 201, render.product(row)
+
+    return await idempotent_create(request, actor, "product", body.idempotency_key, work)
+
+
+@router.get("/products")
+async def list_products(
+    request: Request, limit: int = 20, after: str | None = None, actor: Actor = Depends(current_actor)
+) -> Response:
+    size, cursor = page_params(limit, after)
+
+    async def work(uow: UnitOfWork) -> tuple[list[m.Product], bool]:
+        return await uow.repo.page(m.Product, actor.organization_id, limit=size, after=cursor)
+
+    rows, more = await read(request, work)
+    return json_response(200, render.page([render.product(row) for row in rows], more))
+
+
+@router.get("/products/{product_id}")
+async def get_product(
+    product_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await read(request, lambda uow: products.get_product(uow, actor, product_id, field="id"))
+    return json_response(200, render.product(row))

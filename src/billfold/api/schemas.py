@@ -1,0 +1,181 @@
+"""Request schemas of the native API: camelCase JSON, unknown fields refused, money as decimal strings.
+
+Money, quantities and rates are JSON strings holding a plain decimal (``"12.50"``, ``"-3"``,
+``"0.000000000001"``). A JSON number, an exponent, NaN or Infinity is refused with a 400 naming the field,
+so a float never touches an amount.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+MAX_INTEGER_DIGITS = 18
+KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
+
+
+def _decimal_parser(places: int, *, negative: bool) -> Callable[[object], Decimal]:
+    def parse(value: object) -> Decimal:
+        if not isinstance(value, str):
+            raise ValueError('must be a decimal string such as "12.50", not a JSON number or other type')
+        if len(value) > 64 or not _DECIMAL.match(value):
+            raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
+        whole, _, fraction = value.lstrip("-").partition(".")
+        if len(fraction) > places:
+            raise ValueError(f"must have at most {places} decimal places")
+        if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+            raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+        number = Decimal(value)
+        if number < 0 and not negative:
+            raise ValueError("must not be negative")
+        return number
+
+    return parse
+
+
+def _json_schema(description: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "description": description})
+
+
+UnitPrice = Annotated[
+    Decimal,
+    PlainValidator(_decimal_parser(12, negative=True)),
+    _json_schema("Unit price, up to 12 decimal places; negative makes a credit line"),
+]
+Quantity = Annotated[
+    Decimal,
+    PlainValidator(_decimal_parser(12, negative=False)),
+    _json_schema("Quantity, up to 12 decimal places, never negative"),
+]
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_decimal_parser(12, negative=True)),
+    _json_schema("Amount in the invoice currency, at most its minor-unit places; negative makes a credit"),
+]
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=5000)]
+Short = Annotated[str, Field(max_length=200)]
+CurrencyCode = Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. USD")]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=False,
+        extra="forbid",
+        str_strip_whitespace=False,
+        frozen=True,
+    )
+
+
+class Address(Schema):
+    street: Short | None = None
+    number: Annotated[str, Field(max_length=50)] | None = None
+    complement: Short | None = None
+    neighborhood: Short | None = None
+    city: Short | None = None
+    state: Annotated[str, Field(max_length=10)] | None = None
+    zip_code: Annotated[str, Field(max_length=20)] | None = None
+    country: (
+        Annotated[str, Field(max_length=60, description="ISO 3166 alpha-2/alpha-3 code or name")] | None
+    ) = None
+
+
+class BillingDetailsIn(Schema):
+    trade_name: Short | None = None
+    business_name: Short | None = None
+    emails: Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=20)] = []
+    tax_id: Annotated[str, Field(max_length=64)] | None = None
+    tax_id_type: Annotated[str, Field(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    address: Address | None = None
+
+
+class CustomerIn(BillingDetailsIn):
+    name: Name
+    external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
+        None
+    )
+    currency: CurrencyCode = "USD"
+    idempotency_key: IdempotencyKey | None = None
+
+
+class PaymentAccountIn(BillingDetailsIn):
+    idempotency_key: IdempotencyKey | None = None
+
+
+class IssuingAccountIn(BillingDetailsIn):
+    idempotency_key: IdempotencyKey | None = None
+
+
+class ProductIn(Schema):
+    name: Name
+    description: Text | None = None
+    default_unit_price: UnitPrice | None = None
+    tax_category: Short | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+class InvoiceIn(Schema):
+    idempotency_key: IdempotencyKey | None = None
+    customer_id: uuid.UUID | None = None
+    external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
+        None
+    )
+    payment_account_id: uuid.UUID | None = None
+    issuing_account_id: uuid.UUID | None = None
+    invoice_date: date | None = None
+    memo: Text | None = None
+    currency: CurrencyCode | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    auto_issue: bool = False
+
+
+class GroupIn(Schema):
+    idempotency_key: IdempotencyKey | None = None
+    product_id: uuid.UUID | None = None
+    name: Name | None = None
+    description: Text | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class GroupPatch(Schema):
+    name: Name | None = None
+    description: Text | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class LineIn(Schema):
+    idempotency_key: IdempotencyKey | None = None
+    name: Name | None = None
+    product_id: uuid.UUID | None = None
+    description: Text | None = None
+    line_item_group_id: uuid.UUID | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    quantity: Quantity | None = None
+    unit_price: UnitPrice | None = None
+    amount: Amount | None = None
+
+
+class LinePatch(Schema):
+    name: Name | None = None
+    product_id: uuid.UUID | None = None
+    description: Text | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    quantity: Quantity | None = None
+    unit_price: UnitPrice | None = None
+    amount: Amount | None = None

@@ -1,0 +1,1 @@
+"""Pure calculation: stdlib only. No I/O, no ORM, no web framework."""

@@ -1,0 +1,246 @@
+"""ORM models. Every row belongs to an organization, and every unique index is scoped by it.
+
+Relationships are not declared: every load is an explicit query in a repository (DESIGN.md rule 8).
+Amounts are stored exactly (:class:`ExactDecimal`); group and invoice amounts are running sums kept up to
+date by the writes that change their lines, so no write re-reads every line of an invoice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from billfold.db.types import ExactDecimal
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented class attribute
+        Decimal: ExactDecimal(),
+        uuid.UUID: Uuid(),
+        datetime: DateTime(timezone=False),
+        date: Date(),
+    }
+
+
+def _org_fk() -> Any:
+    return mapped_column(ForeignKey("organizations.id"), nullable=False)
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rounding_mode: Mapped[str] = mapped_column(String(16), default="half_up")
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class _BillingDetails:
+    """Legal and address details shared by issuing accounts, customers and payment accounts."""
+
+    trade_name: Mapped[str | None] = mapped_column(String(200))
+    business_name: Mapped[str | None] = mapped_column(String(200))
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tax_id: Mapped[str | None] = mapped_column(String(64))
+    tax_id_type: Mapped[str | None] = mapped_column(String(32))
+    street: Mapped[str | None] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(50))
+    complement: Mapped[str | None] = mapped_column(String(200))
+    neighborhood: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str | None] = mapped_column(String(10))
+    zip_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+
+
+class IssuingAccount(_BillingDetails, Base):
+    __tablename__ = "issuing_accounts"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "idempotency_key", name="uq_issuing_accounts_idem"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class Customer(_BillingDetails, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "external_customer_id", name="uq_customers_external_id"),
+        UniqueConstraint("organization_id", "idempotency_key", name="uq_customers_idem"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    external_customer_id: Mapped[str | None] = mapped_column(String(255))
+    currency: Mapped[str] = mapped_column(String(3))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class PaymentAccount(_BillingDetails, Base):
+    __tablename__ = "payment_accounts"
+    __table_args__ = (Index("ix_payment_accounts_customer", "organization_id", "customer_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name", name="uq_products_name"),
+        UniqueConstraint("organization_id", "idempotency_key", name="uq_products_idem"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    default_unit_price: Mapped[Decimal | None]
+    tax_category: Mapped[str | None] = mapped_column(String(100))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class _Amounts:
+    """The derived amounts every line, group and invoice carries (DESIGN.md, calculation pipeline)."""
+
+    subtotal_amount: Mapped[Decimal]
+    discount_amount: Mapped[Decimal]
+    adjustment_amount: Mapped[Decimal]
+    net_amount: Mapped[Decimal]
+    tax_amount: Mapped[Decimal]
+    total_amount: Mapped[Decimal]
+
+
+class Invoice(_Amounts, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "idempotency_key", name="uq_invoices_idem"),
+        Index("ix_invoices_customer", "organization_id", "customer_id", "id"),
+        Index("ix_invoices_status", "organization_id", "status", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    payment_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_accounts.id"))
+    issuing_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuing_accounts.id"))
+    contract_id: Mapped[uuid.UUID | None]
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    auto_issue: Mapped[bool] = mapped_column(Boolean)
+    allocation_strategy: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_date: Mapped[date]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    due_date: Mapped[date | None]
+    memo: Mapped[str | None] = mapped_column(Text)
+    invoice_number: Mapped[str | None] = mapped_column(String(100))
+    credits_applied_amount: Mapped[Decimal]
+    amount_paid: Mapped[Decimal]
+    next_group_index: Mapped[int] = mapped_column(Integer)
+    next_line_index: Mapped[int] = mapped_column(Integer)
+    last_calculated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class LineItemGroup(_Amounts, Base):
+    __tablename__ = "line_item_groups"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_groups_idem"),
+        Index("ix_groups_invoice", "invoice_id", "position"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("products.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class LineItem(_Amounts, Base):
+    __tablename__ = "line_items"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_line_items_idem"),
+        Index("ix_line_items_invoice", "invoice_id", "position"),
+        Index("ix_line_items_group", "group_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("line_item_groups.id"))
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(32))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    pricing: Mapped[str] = mapped_column(String(16))  # "unit_price" (quantity × unitPrice) or "amount"
+    quantity: Mapped[Decimal]
+    unit_price: Mapped[Decimal]
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    """A create request's key, its body's fingerprint and the answer it got, for replays."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("organization_id", "scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    scope: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

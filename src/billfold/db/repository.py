@@ -1,0 +1,159 @@
+"""Every query Billfold makes. Each one is scoped by organization, so another tenant's id finds nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billfold.db import models as m
+
+T = TypeVar("T", bound=m.Base)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- generic -------------------------------------------------------------------------------
+
+    async def add(self, row: m.Base) -> None:
+        self.session.add(row)
+        await self.session.flush([row])
+
+    async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
+        statement = select(model).where(
+            model.id == row_id,  # type: ignore[attr-defined]
+            model.organization_id == organization_id,  # type: ignore[attr-defined]
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_for_update(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
+        """Load and row-lock (PostgreSQL ``FOR UPDATE``; SQLite's write lock is taken at BEGIN)."""
+        statement = (
+            select(model)
+            .where(
+                model.id == row_id,  # type: ignore[attr-defined]
+                model.organization_id == organization_id,  # type: ignore[attr-defined]
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def page(
+        self,
+        model: type[T],
+        organization_id: uuid.UUID,
+        *,
+        limit: int,
+        after: uuid.UUID | None,
+        filters: Sequence[Any] = (),
+    ) -> tuple[list[T], bool]:
+        """Newest first, by id (ids are time-ordered). Returns the rows and whether more follow."""
+        column = model.id  # type: ignore[attr-defined]
+        statement = select(model).where(
+            model.organization_id == organization_id,  # type: ignore[attr-defined]
+            *filters,
+        )
+        if after is not None:
+            statement = statement.where(column < after)
+        statement = statement.order_by(column.desc()).limit(limit + 1)
+        rows = list((await self.session.execute(statement)).scalars())
+        return rows[:limit], len(rows) > limit
+
+    async def update_row(self, model: type[T], row_id: uuid.UUID, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(model).where(model.id == row_id).values(**values)  # type: ignore[attr-defined]
+        )
+
+    # -- organizations and keys ----------------------------------------------------------------
+
+    async def count_organizations(self) -> int:
+        return int((await self.session.execute(select(func.count(m.Organization.id)))).scalar_one())
+
+    async def organization_by_name(self, name: str) -> m.Organization | None:
+        statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)
+        return (await self.session.execute(statement)).scalars().first()
+
+    async def organization_by_key_hash(self, key_hash: str) -> tuple[m.ApiKey, m.Organization] | None:
+        statement = (
+            select(m.ApiKey, m.Organization)
+            .join(m.Organization, m.Organization.id == m.ApiKey.organization_id)
+            .where(m.ApiKey.key_hash == key_hash)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
+    # -- accounts and catalog ------------------------------------------------------------------
+
+    async def default_issuing_account(self, organization_id: uuid.UUID) -> m.IssuingAccount | None:
+        statement = select(m.IssuingAccount).where(
+            m.IssuingAccount.organization_id == organization_id, m.IssuingAccount.is_default.is_(True)
+        )
+        return (await self.session.execute(statement)).scalars().first()
+
+    async def default_payment_account(
+        self, organization_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> m.PaymentAccount | None:
+        statement = (
+            select(m.PaymentAccount)
+            .where(
+                m.PaymentAccount.organization_id == organization_id,
+                m.PaymentAccount.customer_id == customer_id,
+            )
+            .order_by(m.PaymentAccount.is_default.desc(), m.PaymentAccount.id)
+        )
+        return (await self.session.execute(statement)).scalars().first()
+
+    async def customer_by_external_id(
+        self, organization_id: uuid.UUID, external_id: str
+    ) -> m.Customer | None:
+        statement = select(m.Customer).where(
+            m.Customer.organization_id == organization_id, m.Customer.external_customer_id == external_id
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def product_by_name(self, organization_id: uuid.UUID, name: str) -> m.Product | None:
+        statement = select(m.Product).where(
+            m.Product.organization_id == organization_id, m.Product.name == name
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    # -- invoices ------------------------------------------------------------------------------
+
+    async def groups_of(self, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
+        statement = (
+            select(m.LineItemGroup)
+            .where(m.LineItemGroup.invoice_id == invoice_id)
+            .order_by(m.LineItemGroup.position)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def lines_of(self, invoice_id: uuid.UUID, group_id: uuid.UUID | None = None) -> list[m.LineItem]:
+        statement = select(m.LineItem).where(m.LineItem.invoice_id == invoice_id)
+        if group_id is not None:
+            statement = statement.where(m.LineItem.group_id == group_id)
+        statement = statement.order_by(m.LineItem.position)
+        return list((await self.session.execute(statement)).scalars())
+
+    async def delete_lines_of_group(self, group_id: uuid.UUID) -> None:
+        await self.session.execute(delete(m.LineItem).where(m.LineItem.group_id == group_id))
+
+    async def delete_row(self, model: type[T], row_id: uuid.UUID) -> None:
+        await self.session.execute(delete(model).where(model.id == row_id))  # type: ignore[attr-defined]
+
+    # -- idempotency ---------------------------------------------------------------------------
+
+    async def idempotency_record(
+        self, organization_id: uuid.UUID, scope: str, key: str
+    ) -> m.IdempotencyRecord | None:
+        statement = select(m.IdempotencyRecord).where(
+            m.IdempotencyRecord.organization_id == organization_id,
+            m.IdempotencyRecord.scope == scope,
+            m.IdempotencyRecord.key == key,
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""Vendor-compatible API shapes (Aira, Sequence, Orb, Alguna), each thin over the same services."""

@@ -1,0 +1,50 @@
+"""Domain errors. They know nothing of HTTP; the API layer maps each kind to a status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        causations: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details: dict[str, Any] = details or {}
+        self.causations: list[dict[str, Any]] = causations or []
+
+
+class ValidationFailed(DomainError):
+    """The request is malformed or breaks a rule; ``details`` maps each field at fault to the reason."""
+
+    code = "validation_error"
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> ValidationFailed:
+        return cls(f"{field}: {reason}", details={field: reason})
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    @classmethod
+    def resource(cls, kind: str, resource_id: object) -> NotFound:
+        return cls(f"{kind} {resource_id} not found", details={"id": str(resource_id)})
+
+
+class Conflict(DomainError):
+    code = "conflict"

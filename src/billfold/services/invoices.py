@@ -1,0 +1,228 @@
+"""One-off invoices: creation, reading (with groups and lines) and listing."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from billfold.core.amounts import Amounts
+from billfold.core.money import ZERO, Currency
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
+
+EDITABLE_STATUSES = frozenset({"draft"})
+MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvoice:
+    idempotency_key: str
+    customer_id: uuid.UUID | None = None
+    external_customer_id: str | None = None
+    payment_account_id: uuid.UUID | None = None
+    issuing_account_id: uuid.UUID | None = None
+    invoice_date: date | None = None
+    memo: str | None = None
+    currency: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    auto_issue: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """An invoice with everything its renderers need, loaded explicitly (no live session needed)."""
+
+    invoice: m.Invoice
+    currency: Currency
+    groups: list[m.LineItemGroup]
+    lines: list[m.LineItem]
+
+    def lines_of(self, group_id: uuid.UUID | None) -> list[m.LineItem]:
+        return [line for line in self.lines if line.group_id == group_id]
+
+
+def amounts_of(row: m.Invoice | m.LineItemGroup | m.LineItem) -> Amounts:
+    return Amounts(
+        subtotal=row.subtotal_amount,
+        discount=row.discount_amount,
+        adjustment=row.adjustment_amount,
+        net=row.net_amount,
+        tax=row.tax_amount,
+        total=row.total_amount,
+    )
+
+
+def amount_columns(amounts: Amounts) -> dict[str, object]:
+    return {
+        "subtotal_amount": amounts.subtotal,
+        "discount_amount": amounts.discount,
+        "adjustment_amount": amounts.adjustment,
+        "net_amount": amounts.net,
+        "tax_amount": amounts.tax,
+        "total_amount": amounts.total,
+    }
+
+
+def month_of(day: date) -> tuple[date, date]:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), day.replace(day=last)
+
+
+async def _customer_for(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> m.Customer:
+    if (new.customer_id is None) == (new.external_customer_id is None):
+        reason = "exactly one of customerId or externalCustomerId is required"
+        raise ValidationFailed(reason, details={"customerId": reason, "externalCustomerId": reason})
+    if new.customer_id is not None:
+        customer = await uow.repo.get(m.Customer, actor.organization_id, new.customer_id)
+        field = "customerId"
+    else:
+        customer = await uow.repo.customer_by_external_id(
+            actor.organization_id, new.external_customer_id or ""
+        )
+        field = "externalCustomerId"
+    if customer is None:
+        raise NotFound("customer not found", details={field: "no such customer"})
+    return customer
+
+
+async def _accounts_for(
+    uow: UnitOfWork, actor: Actor, new: NewInvoice, customer: m.Customer
+) -> tuple[m.PaymentAccount, m.IssuingAccount]:
+    org = actor.organization_id
+    if new.payment_account_id is not None:
+        payment = await uow.repo.get(m.PaymentAccount, org, new.payment_account_id)
+        if payment is None or payment.customer_id != customer.id:
+            raise NotFound(
+                "payment account not found",
+                details={"paymentAccountId": "no such payment account for this customer"},
+            )
+    else:
+        payment = await uow.repo.default_payment_account(org, customer.id)
+    if new.issuing_account_id is not None:
+        issuing = await uow.repo.get(m.IssuingAccount, org, new.issuing_account_id)
+        if issuing is None:
+            raise NotFound(
+                "issuing account not found", details={"issuingAccountId": "no such issuing account"}
+            )
+    else:
+        issuing = await uow.repo.default_issuing_account(org)
+    if payment is None or issuing is None:
+        raise Conflict("the customer or organization has no default account", code="missing_default_account")
+    return payment, issuing
+
+
+async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> InvoiceView:
+    customer = await _customer_for(uow, actor, new)
+    invoice_currency = currency(new.currency or customer.currency)
+    invoice_date = new.invoice_date or utcnow().date()
+    default_start, default_end = month_of(invoice_date)
+    period_start = new.period_start or default_start
+    period_end = new.period_end or default_end
+    if period_end < period_start:
+        raise ValidationFailed.field("periodEnd", "must not be before periodStart")
+    payment, issuing = await _accounts_for(uow, actor, new, customer)
+    now = utcnow()
+    invoice = m.Invoice(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        customer_id=customer.id,
+        payment_account_id=payment.id,
+        issuing_account_id=issuing.id,
+        contract_id=None,
+        idempotency_key=new.idempotency_key,
+        status="draft",
+        source="one_off",
+        auto_issue=new.auto_issue,
+        allocation_strategy="single",
+        currency=invoice_currency.code,
+        invoice_date=invoice_date,
+        period_start=period_start,
+        period_end=period_end,
+        due_date=None,
+        memo=new.memo,
+        invoice_number=None,
+        credits_applied_amount=ZERO,
+        amount_paid=ZERO,
+        next_group_index=0,
+        next_line_index=0,
+        last_calculated_at=now,
+        created_at=now,
+        updated_at=now,
+        **amount_columns(Amounts()),
+    )
+    await uow.repo.add(invoice)
+    return InvoiceView(invoice=invoice, currency=invoice_currency, groups=[], lines=[])
+
+
+async def get_invoice_row(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
+    invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
+    if invoice is None:
+        raise NotFound.resource("invoice", invoice_id)
+    return invoice
+
+
+async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> InvoiceView:
+    invoice = await get_invoice_row(uow, actor, invoice_id)
+    return InvoiceView(
+        invoice=invoice,
+        currency=currency(invoice.currency),
+        groups=await uow.repo.groups_of(invoice.id),
+        lines=await uow.repo.lines_of(invoice.id),
+    )
+
+
+async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
+    """Row-lock the invoice for a change to its content; a non-draft invoice is locked (409)."""
+    invoice = await uow.repo.get_for_update(m.Invoice, actor.organization_id, invoice_id)
+    if invoice is None:
+        raise NotFound.resource("invoice", invoice_id)
+    if invoice.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"invoice {invoice_id} is {invoice.status} and can no longer be changed",
+            code="invoice_locked",
+            details={"status": invoice.status},
+        )
+    return invoice
+
+
+async def apply_delta(
+    uow: UnitOfWork, invoice: m.Invoice, group: m.LineItemGroup | None, delta: Amounts, **extra: object
+) -> None:
+    """Add ``delta`` to the running sums of the invoice (and the line's group), under their row locks."""
+    new_total = amounts_of(invoice) + delta
+    if abs(new_total.subtotal) >= MAX_TOTAL or abs(new_total.total) >= MAX_TOTAL:
+        raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
+    now = utcnow()
+    if group is not None:
+        _set(group, amount_columns(amounts_of(group) + delta))
+    _set(invoice, {**amount_columns(new_total), "last_calculated_at": now, "updated_at": now, **extra})
+    await uow.session.flush()
+
+
+def _set(row: m.Base, values: dict[str, object]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+async def list_invoices(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    limit: int,
+    after: uuid.UUID | None,
+    customer_id: uuid.UUID | None,
+    status: str | None,
+) -> tuple[list[m.Invoice], bool]:
+    filters = []
+    if customer_id is not None:
+        filters.append(m.Invoice.customer_id == customer_id)
+    if status is not None:
+        filters.append(m.Invoice.status == status)
+    return await uow.repo.page(m.Invoice, actor.organization_id, limit=limit, after=after, filters=filters)

@@ -1,0 +1,277 @@
+"""Line item groups and line items of a draft invoice.
+
+Every write locks the invoice row first (then the group), recomputes only the line it touches, and adds
+the difference to the running sums of its group and invoice, so adding a line costs the same on an
+invoice of ten lines as on one of ten thousand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billfold.core.amounts import Amounts, base_amounts, derived_unit_price, unit_price_subtotal
+from billfold.core.money import ONE, Currency, RoundingMode
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import NotFound, ValidationFailed
+from billfold.services.invoices import amount_columns, amounts_of, apply_delta, lock_editable_invoice
+from billfold.services.products import get_product, resolve_product
+
+MAX_LINE_AMOUNT = Decimal(10) ** 18
+
+
+@dataclass(frozen=True, slots=True)
+class NewGroup:
+    idempotency_key: str
+    product_id: uuid.UUID | None = None
+    name: str | None = None
+    description: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    idempotency_key: str
+    name: str | None = None
+    product_id: uuid.UUID | None = None
+    description: str | None = None
+    line_item_group_id: uuid.UUID | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    amount: Decimal | None = None
+
+
+def _check_dates(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed.field("endDate", "must not be before startDate")
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+async def create_group(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewGroup
+) -> m.LineItemGroup:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    product = await resolve_product(uow, actor, new.product_id, new.name)
+    start = new.start_date or invoice.period_start
+    end = new.end_date or invoice.period_end
+    _check_dates(start, end)
+    group = m.LineItemGroup(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        invoice_id=invoice.id,
+        product_id=product.id,
+        position=invoice.next_group_index,
+        name=new.name or product.name,
+        description=new.description,
+        start_date=start,
+        end_date=end,
+        idempotency_key=new.idempotency_key,
+        created_at=utcnow(),
+        **amount_columns(Amounts()),
+    )
+    await uow.repo.add(group)
+    invoice.next_group_index += 1
+    invoice.updated_at = utcnow()
+    await uow.session.flush()
+    return group
+
+
+async def get_group(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID, field: str = "id"
+) -> m.LineItemGroup:
+    group = await uow.repo.get(m.LineItemGroup, actor.organization_id, group_id)
+    if group is None or group.invoice_id != invoice_id:
+        raise NotFound(
+            f"line item group {group_id} not found", details={field: "no such group on this invoice"}
+        )
+    return group
+
+
+async def _lock_group(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, group_id: uuid.UUID, field: str = "id"
+) -> m.LineItemGroup:
+    group = await uow.repo.get_for_update(m.LineItemGroup, actor.organization_id, group_id)
+    if group is None or group.invoice_id != invoice.id:
+        raise NotFound(
+            f"line item group {group_id} not found", details={field: "no such group on this invoice"}
+        )
+    return group
+
+
+async def update_group(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID, changes: dict[str, Any]
+) -> m.LineItemGroup:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    group = await _lock_group(uow, actor, invoice, group_id)
+    for name in ("name", "description", "start_date", "end_date"):
+        if name in changes:
+            if name in ("name", "start_date", "end_date") and changes[name] is None:
+                raise ValidationFailed.field(_camel(name), "cannot be null")
+            setattr(group, name, changes[name])
+    _check_dates(group.start_date, group.end_date)
+    invoice.updated_at = utcnow()
+    await uow.session.flush()
+    return group
+
+
+async def delete_group(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> None:
+    """Delete a group with its lines; their amounts leave the invoice's running sums."""
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    group = await _lock_group(uow, actor, invoice, group_id)
+    await apply_delta(uow, invoice, None, -amounts_of(group))
+    await uow.repo.delete_lines_of_group(group.id)
+    await uow.repo.delete_row(m.LineItemGroup, group.id)
+
+
+# -- lines -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    pricing: str
+    quantity: Decimal
+    unit_price: Decimal
+    amounts: Amounts
+
+
+def price_line(
+    quantity: Decimal | None,
+    unit_price: Decimal | None,
+    amount: Decimal | None,
+    money: Currency,
+    mode: RoundingMode,
+) -> _Priced:
+    """A plain line: ``quantity × unitPrice`` rounded once, or a fixed ``amount`` kept exactly."""
+    if amount is not None and unit_price is not None:
+        reason = "give either amount or unitPrice, not both"
+        raise ValidationFailed(reason, details={"amount": reason, "unitPrice": reason})
+    if amount is not None:
+        if -amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
+            raise ValidationFailed.field(
+                "amount", f"has more decimal places than {money.code} allows ({money.exponent})"
+            )
+        qty = ONE if quantity is None else quantity
+        if qty.is_zero() and not amount.is_zero():
+            raise ValidationFailed.field("quantity", "must be positive when an amount is given")
+        return _Priced("amount", qty, derived_unit_price(amount, qty), base_amounts(amount))
+    if unit_price is None:
+        reason = "give quantity and unitPrice, or amount"
+        raise ValidationFailed(reason, details={"unitPrice": reason, "amount": reason})
+    qty = ONE if quantity is None else quantity
+    subtotal = unit_price_subtotal(qty, unit_price, money.exponent, mode)
+    if abs(subtotal) >= MAX_LINE_AMOUNT:
+        raise ValidationFailed.field("quantity", "quantity × unitPrice is out of range")
+    return _Priced("unit_price", qty, unit_price, base_amounts(subtotal))
+
+
+async def create_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine) -> m.LineItem:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    group = None
+    if new.line_item_group_id is not None:
+        group = await _lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
+    product = await resolve_product(uow, actor, new.product_id, new.name)
+    unit_price = new.unit_price
+    if unit_price is None and new.amount is None:
+        unit_price = product.default_unit_price
+    priced = price_line(new.quantity, unit_price, new.amount, currency(invoice.currency), actor.rounding_mode)
+    start = new.start_date or (group.start_date if group else invoice.period_start)
+    end = new.end_date or (group.end_date if group else invoice.period_end)
+    _check_dates(start, end)
+    line = m.LineItem(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        invoice_id=invoice.id,
+        group_id=group.id if group else None,
+        product_id=product.id,
+        position=invoice.next_line_index,
+        name=new.name or product.name,
+        description=new.description,
+        scope="one_off",
+        start_date=start,
+        end_date=end,
+        pricing=priced.pricing,
+        quantity=priced.quantity,
+        unit_price=priced.unit_price,
+        idempotency_key=new.idempotency_key,
+        created_at=utcnow(),
+        **amount_columns(priced.amounts),
+    )
+    uow.session.add(line)
+    await apply_delta(uow, invoice, group, priced.amounts, next_line_index=invoice.next_line_index + 1)
+    return line
+
+
+async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:
+    line = await uow.repo.get(m.LineItem, actor.organization_id, line_id)
+    if line is None or line.invoice_id != invoice_id:
+        raise NotFound(f"line item {line_id} not found", details={"id": "no such line item on this invoice"})
+    return line
+
+
+async def _lock_line(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID
+) -> tuple[m.Invoice, m.LineItemGroup | None, m.LineItem]:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    line = await uow.repo.get_for_update(m.LineItem, actor.organization_id, line_id)
+    if line is None or line.invoice_id != invoice.id:
+        raise NotFound(f"line item {line_id} not found", details={"id": "no such line item on this invoice"})
+    group = None
+    if line.group_id is not None:
+        group = await _lock_group(uow, actor, invoice, line.group_id)
+    return invoice, group, line
+
+
+async def update_line(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID, changes: dict[str, Any]
+) -> m.LineItem:
+    """Change a line's text, dates, product or pricing; its amounts are recomputed and the sums moved."""
+    invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
+    for name in ("name", "start_date", "end_date", "quantity", "product_id"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed.field(_camel(name), "cannot be null")
+    if "product_id" in changes:
+        line.product_id = (await get_product(uow, actor, changes["product_id"])).id
+    for name in ("name", "description", "start_date", "end_date"):
+        if name in changes:
+            setattr(line, name, changes[name])
+    _check_dates(line.start_date, line.end_date)
+    if {"quantity", "unit_price", "amount"} & changes.keys():
+        quantity = changes.get("quantity", line.quantity)
+        if "amount" in changes or ("unit_price" not in changes and line.pricing == "amount"):
+            amount = changes.get("amount", line.subtotal_amount)
+            priced = price_line(quantity, None, amount, currency(invoice.currency), actor.rounding_mode)
+        else:
+            unit_price = changes.get("unit_price", line.unit_price)
+            priced = price_line(quantity, unit_price, None, currency(invoice.currency), actor.rounding_mode)
+        delta = priced.amounts - amounts_of(line)
+        line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
+        for name, value in amount_columns(priced.amounts).items():
+            setattr(line, name, value)
+        await apply_delta(uow, invoice, group, delta)
+    else:
+        invoice.updated_at = utcnow()
+        await uow.session.flush()
+    return line
+
+
+async def delete_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> None:
+    invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
+    await apply_delta(uow, invoice, group, -amounts_of(line))
+    await uow.repo.delete_row(m.LineItem, line.id)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -1,0 +1,128 @@
+"""Customers, their payment accounts, and the organization's issuing accounts (its legal entities)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.billing_details import BillingDetails, validate_details
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    name: str
+    idempotency_key: str
+    currency: str = "USD"
+    external_customer_id: str | None = None
+    details: BillingDetails = field(default_factory=BillingDetails)
+
+
+async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.Customer:
+    """A customer and its default payment account, billed to the customer's own details."""
+    currency(new.currency)
+    details = validate_details(new.details)
+    if new.external_customer_id is not None:
+        existing = await uow.repo.customer_by_external_id(actor.organization_id, new.external_customer_id)
+        if existing is not None:
+            raise Conflict(
+                f"a customer with externalCustomerId {new.external_customer_id!r} already exists",
+                code="duplicate_external_customer_id",
+                details={"externalCustomerId": "already used by another customer"},
+            )
+    now = utcnow()
+    customer = m.Customer(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        name=new.name,
+        external_customer_id=new.external_customer_id,
+        currency=new.currency,
+        idempotency_key=new.idempotency_key,
+        created_at=now,
+        **details.columns(),
+    )
+    await uow.repo.add(customer)
+    account_details = replace(
+        details,
+        trade_name=details.trade_name or new.name,
+        business_name=details.business_name or new.name,
+    )
+    await uow.repo.add(
+        m.PaymentAccount(
+            id=new_id(),
+            organization_id=actor.organization_id,
+            customer_id=customer.id,
+            is_default=True,
+            idempotency_key=f"default-{customer.id.hex}",
+            created_at=now,
+            **account_details.columns(),
+        )
+    )
+    return customer
+
+
+async def get_customer(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> m.Customer:
+    customer = await uow.repo.get(m.Customer, actor.organization_id, customer_id)
+    if customer is None:
+        raise NotFound.resource("customer", customer_id)
+    return customer
+
+
+async def create_payment_account(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, details: BillingDetails, idempotency_key: str
+) -> m.PaymentAccount:
+    customer = await get_customer(uow, actor, customer_id)
+    checked = validate_details(details)
+    account = m.PaymentAccount(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        customer_id=customer.id,
+        is_default=False,
+        idempotency_key=idempotency_key,
+        created_at=utcnow(),
+        **replace(checked, trade_name=checked.trade_name or customer.name).columns(),
+    )
+    await uow.repo.add(account)
+    return account
+
+
+async def payment_accounts_of(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID
+) -> list[m.PaymentAccount]:
+    await get_customer(uow, actor, customer_id)
+    rows, _ = await uow.repo.page(
+        m.PaymentAccount,
+        actor.organization_id,
+        limit=1000,
+        after=None,
+        filters=[m.PaymentAccount.customer_id == customer_id],
+    )
+    return rows
+
+
+async def create_issuing_account(
+    uow: UnitOfWork, actor: Actor, details: BillingDetails, idempotency_key: str
+) -> m.IssuingAccount:
+    checked = validate_details(details)
+    account = m.IssuingAccount(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        is_default=False,
+        idempotency_key=idempotency_key,
+        created_at=utcnow(),
+        **checked.columns(),
+    )
+    await uow.repo.add(account)
+    return account
+
+
+async def get_issuing_account(uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> m.IssuingAccount:
+    account = await uow.repo.get(m.IssuingAccount, actor.organization_id, account_id)
+    if account is None:
+        raise NotFound.resource("issuing account", account_id)
+    return account
