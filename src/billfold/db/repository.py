@@ -22,7 +22,7 @@ class Repository:
 
     async def add(self, row: m.Base) -> None:
         self.session.add(row)
-        await self.session.flush([row])
+        await self.session.flush()
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = select(model).where(

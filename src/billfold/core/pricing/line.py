@@ -1,0 +1,231 @@
+"""Pricing a line: the one function every caller uses.
+
+:func:`price_line` takes a :class:`Price` (a model's parameters plus the options every price has:
+free units, a minimum, the billing model) and the usage, and
+
+1. takes the price's free units off the usage (Lago's free units, Orb's usage discount come first);
+2. prices the rest with the model (exactly), or, for billing model ``proration``, prorates it;
+3. tops the amount up to the price's minimum with a ``minimum_amount`` sub line;
+4. rounds the amount once to the currency's exponent with the mode given;
+5. splits that rounded amount over the sub lines by largest remainder (cumulatively for proration),
+   so the sub lines always sum exactly to the line amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
+from billfold.core.pricing import fields as field_checks
+from billfold.core.pricing.allocation import cumulative_shares, quantum, shares
+from billfold.core.pricing.errors import PriceValidationError, UsageError
+from billfold.core.pricing.fixed import FixedParams
+from billfold.core.pricing.proration import BillingInterval, IntervalUnit, prorate
+from billfold.core.pricing.registry import PriceModel, PriceParams, UsageKind, model_of, parse
+from billfold.core.pricing.results import (
+    LineResult,
+    OrbType,
+    Part,
+    PricedAmount,
+    SubLine,
+    SubLineType,
+    make_kind,
+)
+from billfold.core.pricing.unit import UnitParams
+from billfold.core.pricing.usage import DimensionUsage, ServicePeriod, Usage
+
+PRICE_FIELDS = frozenset(
+    {"freeUnits", "minimumAmount", "billingModel", "billingInterval", "billingIntervalCount"}
+)
+
+
+MONTHLY = BillingInterval(IntervalUnit.MONTH)
+
+
+class BillingModel(StrEnum):
+    """``in_full``: the whole price; ``proration``: the share of the billing interval the service
+    dates cover (fixed and unit prices only)."""
+
+    IN_FULL = "in_full"
+    PRORATION = "proration"
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A price: a model's parameters plus the options every price has. Validated on construction."""
+
+    params: PriceParams
+    free_units: Decimal | None = None
+    minimum_amount: Decimal | None = None
+    billing_model: BillingModel = BillingModel.IN_FULL
+    billing_interval: BillingInterval = MONTHLY
+    model: PriceModel[Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        model = model_of(self.params)
+        object.__setattr__(self, "model", model)
+        field_checks.optional_non_negative("freeUnits", self.free_units)
+        field_checks.optional_non_negative("minimumAmount", self.minimum_amount)
+        if self.free_units is not None and model.usage_kind is UsageKind.TRANSACTIONS:
+            raise PriceValidationError(
+                "freeUnits", f"the {model.name} model takes freeAmount or freeTransactions instead"
+            )
+        if not isinstance(self.billing_model, BillingModel):
+            raise PriceValidationError("billingModel", "must be one of: in_full, proration")
+        if self.billing_model is BillingModel.PRORATION and not isinstance(
+            self.params, (FixedParams, UnitParams)
+        ):
+            raise PriceValidationError("billingModel", "proration applies to fixed and unit prices only")
+
+
+def parse_price(model: str, raw: Mapping[str, object]) -> Price:
+    """A :class:`Price` from camelCase API fields: the model's own fields (see
+    :func:`~billfold.core.pricing.registry.parse`) plus ``freeUnits``, ``minimumAmount``,
+    ``billingModel`` (``in_full`` | ``proration``), ``billingInterval`` (``month`` | ``quarter`` |
+    ``year`` | ``day``) and ``billingIntervalCount`` (days, for ``day``)."""
+    params = parse(model, {key: value for key, value in raw.items() if key not in PRICE_FIELDS})
+    billing_model = _choice(BillingModel, raw, "billingModel", BillingModel.IN_FULL)
+    interval_unit = _choice(IntervalUnit, raw, "billingInterval", IntervalUnit.MONTH)
+    interval_count = field_checks.count_field(raw, "billingIntervalCount")
+    return Price(
+        params,
+        free_units=field_checks.decimal_field(raw, "freeUnits"),
+        minimum_amount=field_checks.decimal_field(raw, "minimumAmount"),
+        billing_model=billing_model,
+        billing_interval=BillingInterval(interval_unit, 1 if interval_count is None else interval_count),
+    )
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(choices: type[E], raw: Mapping[str, object], name: str, default: E) -> E:
+    text = field_checks.text_field(raw, name)
+    if text is None:
+        return default
+    try:
+        return choices(text)
+    except ValueError:
+        raise PriceValidationError(name, f"must be one of: {', '.join(choices)}") from None
+
+
+def price_line(
+    price: Price,
+    usage: Usage,
+    exponent: int,
+    mode: RoundingMode,
+    service: ServicePeriod | None = None,
+) -> LineResult:
+    """Price one line: free units, model, minimum, one rounding to ``exponent`` places with ``mode``,
+    and the rounded amount split over the sub lines. ``service`` (the line's dates) is needed only
+    for billing model ``proration``."""
+    quantum(exponent)  # validates the exponent
+    _check_usage(price, usage)
+    if price.billing_model is BillingModel.PRORATION:
+        priced, free = _prorated(price, usage, service)
+    elif price.free_units is None:
+        priced, free = price.model.price(price.params, usage), ZERO
+    else:
+        billable, free = _take_free_units(price.model, usage, price.free_units)
+        priced = price.model.price(price.params, billable)
+    return _finish(price, priced, free, exponent, mode)
+
+
+def _finish(
+    price: Price, priced: PricedAmount, free: Decimal, exponent: int, mode: RoundingMode
+) -> LineResult:
+    exact = priced.amount
+    parts = priced.parts
+    topped_up = ZERO
+    minimum = price.minimum_amount
+    if minimum is not None and exact < minimum:
+        topped_up = CONTEXT.subtract(minimum, exact)
+        parts = [*parts, _minimum_part(minimum, topped_up)]
+        exact = minimum
+    amount = quantize(exact, exponent, mode)
+    exacts = [part[2] for part in parts]
+    if priced.cumulative:
+        amounts = cumulative_shares(exacts, exponent, mode)
+    else:
+        amounts = shares(amount, exacts, exponent)
+    sub_lines = tuple(
+        [
+            SubLine(kind, used, share, part_exact)
+            for (kind, used, part_exact), share in zip(parts, amounts, strict=True)
+        ]
+    )
+    total_usage = None if priced.usage is None else CONTEXT.add(priced.usage, free)
+    return LineResult(amount, exact, sub_lines, total_usage, free, topped_up)
+
+
+def _minimum_part(minimum: Decimal, applied: Decimal) -> Part:
+    kind = make_kind(
+        SubLineType.MINIMUM_AMOUNT,
+        "Minimum amount",
+        OrbType.OTHER,
+        {"minimumAmount": minimum, "minimumAmountApplied": applied},
+    )
+    return kind, None, applied
+
+
+def _check_usage(price: Price, usage: Usage) -> None:
+    """The usage gives what the model reads, and nothing another model would."""
+    kind = price.model.usage_kind
+    name = price.model.name
+    if usage.transactions and kind is not UsageKind.TRANSACTIONS:
+        raise UsageError("transactions", f"the {name} model does not take transactions")
+    if usage.dimensions and kind is not UsageKind.DIMENSIONS:
+        raise UsageError("usage", f"the {name} model does not take usage by dimension")
+    if usage.quantity is not None and kind is not UsageKind.QUANTITY:
+        raise UsageError("quantity", f"the {name} model does not take a quantity")
+    if usage.seats and price.billing_model is not BillingModel.PRORATION:
+        raise UsageError("seats", "seat intervals apply to prices with billing model proration")
+
+
+def _take_free_units(model: PriceModel[Any], usage: Usage, free: Decimal) -> tuple[Usage, Decimal]:
+    """Usage after the price's free units, and how many were taken (never more than was used)."""
+    if model.usage_kind is UsageKind.DIMENSIONS:
+        return _take_free_units_by_dimension(usage, free)
+    quantity = model.default_quantity if usage.quantity is None else usage.quantity
+    taken = free if free < quantity else quantity
+    return Usage(quantity=CONTEXT.subtract(quantity, taken)), taken
+
+
+def _take_free_units_by_dimension(usage: Usage, free: Decimal) -> tuple[Usage, Decimal]:
+    """Free units come off the combinations in the order the usage lists them."""
+    left = free
+    entries = []
+    for entry in usage.dimensions:
+        taken = left if left < entry.quantity else entry.quantity
+        left = CONTEXT.subtract(left, taken)
+        entries.append(DimensionUsage(entry.values, CONTEXT.subtract(entry.quantity, taken)))
+    return Usage(dimensions=tuple(entries)), CONTEXT.subtract(free, left)
+
+
+def _prorated(price: Price, usage: Usage, service: ServicePeriod | None) -> tuple[PricedAmount, Decimal]:
+    params = price.params
+    if not isinstance(params, (FixedParams, UnitParams)):  # refused when the price was built
+        raise PriceValidationError("billingModel", "proration applies to fixed and unit prices only")
+    if service is None:
+        raise UsageError("startDate", "a prorated price needs the line's service dates")
+    priced = prorate(
+        params.prorated_unit_amount,
+        usage,
+        service,
+        price.billing_interval,
+        price.model.default_quantity,
+        price.free_units,
+    )
+    return priced, _free_seats(price.free_units, usage, price.model.default_quantity)
+
+
+def _free_seats(free: Decimal | None, usage: Usage, default: Decimal) -> Decimal:
+    if free is None:
+        return ZERO
+    quantity = default if usage.quantity is None else usage.quantity
+    most = max((seat.quantity for seat in usage.seats), default=quantity)
+    return free if free < most else most

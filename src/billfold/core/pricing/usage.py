@@ -1,0 +1,77 @@
+"""The usage a price is applied to.
+
+One :class:`Usage` type serves every model: a ``quantity`` (unit, fixed, package, tiered models), the
+individual ``transactions`` (percentage, basis points), the usage per combination of dimension values
+(matrix), or seat ``intervals`` within the service period (prorated per-seat prices). Usage is never
+negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billfold.core.money import ZERO
+from billfold.core.pricing.errors import UsageError
+
+
+def _usage_amount(field: str, value: object) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < ZERO:
+        raise UsageError(field, "must be a finite, non-negative decimal number")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionUsage:
+    """The usage of one combination of dimension values (in the price's dimension order)."""
+
+    values: tuple[str, ...]
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SeatInterval:
+    """``quantity`` seats from ``start_date`` to ``end_date``, both inclusive."""
+
+    start_date: date
+    end_date: date
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePeriod:
+    """A line's service dates, both inclusive."""
+
+    start_date: date
+    end_date: date
+
+    def __post_init__(self) -> None:
+        if self.end_date < self.start_date:
+            raise UsageError("endDate", "must not be before startDate")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What was used. Give the field the price's model reads; leave the others empty.
+
+    ``quantity`` ``None`` means no quantity was given: the fixed model then charges one unit, the
+    others price zero.
+    """
+
+    quantity: Decimal | None = None
+    transactions: tuple[Decimal, ...] = ()
+    dimensions: tuple[DimensionUsage, ...] = ()
+    seats: tuple[SeatInterval, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.quantity is not None:
+            _usage_amount("quantity", self.quantity)
+        for index, amount in enumerate(self.transactions):
+            _usage_amount(f"transactions[{index}]", amount)
+        for index, entry in enumerate(self.dimensions):
+            _usage_amount(f"usage[{index}].quantity", entry.quantity)
+        for index, seat in enumerate(self.seats):
+            _usage_amount(f"seats[{index}].quantity", seat.quantity)
+            if seat.end_date < seat.start_date:
+                raise UsageError(f"seats[{index}].endDate", "must not be before startDate")
