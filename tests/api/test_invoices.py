@@ -139,6 +139,7 @@ async def test_list_invoices_paginates_and_filters(api: ApiClient) -> None:
         )
     ).json()
     assert [row["id"] for row in rest["data"]] == ids[::-1][2:]
-    assert rest["hasMore"] is False and rest["nextCursor"] is None
+    assert rest["hasMore"] is False
+    assert rest["nextCursor"] is None
     drafts = (await api.get("/v1/invoices", params={"status": "paid"})).json()
     assert drafts["data"] == []

@@ -52,7 +52,8 @@ async def test_line_item_keys_are_scoped_to_the_invoice(api: ApiClient) -> None:
     b = await api.create(f"/v1/invoices/{two['id']}/line-items", body)
     assert a["id"] != b["id"]
     replay = await api.post(f"/v1/invoices/{one['id']}/line-items", json=body)
-    assert replay.status_code == 201 and replay.json()["id"] == a["id"]
+    assert replay.status_code == 201
+    assert replay.json()["id"] == a["id"]
     assert (await api.get(f"/v1/invoices/{one['id']}")).json()["totalAmount"] == "5.00"
 
 
