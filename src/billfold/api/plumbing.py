@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ CREATE_ATTEMPTS = 4
 
 def json_response(status_code: int, body: Any, *, replayed: bool = False) -> Response:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    content = orjson.dumps(body)
     return Response(content=content, status_code=status_code, media_type="application/json", headers=headers)
 
 

@@ -10,13 +10,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from billfold.core.money import Currency, to_plain, to_plain_normalized
+from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
-from billfold.services.invoices import InvoiceView
+from billfold.services.invoices import InvoiceView, LineData
+
+_SPECS = [f".{places}f" for places in range(10)]
 
 
 def money(value: Decimal, currency: Currency) -> str:
-    return to_plain(value.quantize(currency.quantum))
+    """Exactly the currency's places. Stored amounts are already multiples of its minor unit, so the
+    fixed-point format only pads; it never rounds."""
+    text = format(value, _SPECS[currency.exponent])
+    return text[1:] if text[0] == "-" and not value else text
 
 
 def day(value: date | None) -> str | None:
@@ -31,7 +36,7 @@ def uid(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def amounts(row: m.Invoice | m.LineItemGroup | m.LineItem, currency: Currency) -> dict[str, str]:
+def amounts(row: m.Invoice | m.LineItemGroup | LineData, currency: Currency) -> dict[str, str]:
     return {
         "subtotalAmount": money(row.subtotal_amount, currency),
         "discountAmount": money(row.discount_amount, currency),
@@ -113,7 +118,7 @@ def product(row: m.Product) -> dict[str, Any]:
     }
 
 
-def line(row: m.LineItem, currency: Currency, customer_id: object) -> dict[str, Any]:
+def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "object": "line_item",
@@ -138,7 +143,7 @@ def line(row: m.LineItem, currency: Currency, customer_id: object) -> dict[str, 
 
 
 def group(
-    row: m.LineItemGroup, currency: Currency, customer_id: object, lines: list[m.LineItem]
+    row: m.LineItemGroup, currency: Currency, customer_id: object, lines: list[LineData]
 ) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -194,7 +199,7 @@ def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
 
 def invoice(view: InvoiceView) -> dict[str, Any]:
     customer_id = view.invoice.customer_id
-    by_group: dict[object, list[m.LineItem]] = {}
+    by_group: dict[object, list[LineData]] = {}
     for item in view.lines:
         by_group.setdefault(item.group_id, []).append(item)
     return {

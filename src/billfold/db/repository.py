@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
 
 T = TypeVar("T", bound=m.Base)
+LineRow = Row[Any]
 
 
 class Repository:
@@ -133,12 +134,11 @@ class Repository:
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def lines_of(self, invoice_id: uuid.UUID, group_id: uuid.UUID | None = None) -> list[m.LineItem]:
-        statement = select(m.LineItem).where(m.LineItem.invoice_id == invoice_id)
-        if group_id is not None:
-            statement = statement.where(m.LineItem.group_id == group_id)
-        statement = statement.order_by(m.LineItem.position)
-        return list((await self.session.execute(statement)).scalars())
+    async def lines_of(self, invoice_id: uuid.UUID) -> list[LineRow]:
+        """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap)."""
+        table = m.LineItem.__table__
+        statement = select(*table.columns).where(table.c.invoice_id == invoice_id).order_by(table.c.position)
+        return list((await self.session.execute(statement)).all())
 
     async def delete_lines_of_group(self, group_id: uuid.UUID) -> None:
         await self.session.execute(delete(m.LineItem).where(m.LineItem.group_id == group_id))

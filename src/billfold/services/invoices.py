@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
 
 from billfold.core.amounts import Amounts
 from billfold.core.money import ZERO, Currency
@@ -35,6 +38,53 @@ class NewInvoice:
     auto_issue: bool = False
 
 
+class LineData(Protocol):
+    """What renderers read of a line: an ORM row or a plain result row alike."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def invoice_id(self) -> uuid.UUID: ...
+    @property
+    def group_id(self) -> uuid.UUID | None: ...
+    @property
+    def product_id(self) -> uuid.UUID: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+    @property
+    def pricing(self) -> str: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def subtotal_amount(self) -> Decimal: ...
+    @property
+    def discount_amount(self) -> Decimal: ...
+    @property
+    def adjustment_amount(self) -> Decimal: ...
+    @property
+    def net_amount(self) -> Decimal: ...
+    @property
+    def tax_amount(self) -> Decimal: ...
+    @property
+    def total_amount(self) -> Decimal: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
     """An invoice with everything its renderers need, loaded explicitly (no live session needed)."""
@@ -42,13 +92,13 @@ class InvoiceView:
     invoice: m.Invoice
     currency: Currency
     groups: list[m.LineItemGroup]
-    lines: list[m.LineItem]
+    lines: Sequence[LineData]
 
-    def lines_of(self, group_id: uuid.UUID | None) -> list[m.LineItem]:
+    def lines_of(self, group_id: uuid.UUID | None) -> list[LineData]:
         return [line for line in self.lines if line.group_id == group_id]
 
 
-def amounts_of(row: m.Invoice | m.LineItemGroup | m.LineItem) -> Amounts:
+def amounts_of(row: m.Invoice | m.LineItemGroup | m.LineItem | LineData) -> Amounts:
     return Amounts(
         subtotal=row.subtotal_amount,
         discount=row.discount_amount,

@@ -176,7 +176,9 @@ def price_line(
     return _Priced("unit_price", qty, unit_price, base_amounts(subtotal))
 
 
-async def create_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine) -> m.LineItem:
+async def create_line(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine
+) -> tuple[m.LineItem, m.Invoice]:
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
     group = None
     if new.line_item_group_id is not None:
@@ -210,7 +212,7 @@ async def create_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new:
     )
     uow.session.add(line)
     await apply_delta(uow, invoice, group, priced.amounts, next_line_index=invoice.next_line_index + 1)
-    return line
+    return line, invoice
 
 
 async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:

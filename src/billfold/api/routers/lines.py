@@ -108,9 +108,8 @@ async def create_line(
 ) -> Response:
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         new = line_items.NewLine(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
-        line = await line_items.create_line(uow, actor, invoice_id, new)
-        view_currency, customer_id = await _invoice_facts(uow, actor, invoice_id)
-        return 201, render.line(line, view_currency, customer_id)
+        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
     scope = f"line_item:{invoice_id}"
     return await idempotent_create(request, actor, scope, body.idempotency_key, work)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import reduce
 
 from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
 
@@ -36,34 +37,38 @@ def quantum(exponent: int) -> Decimal:
 
 def shares(total: Decimal, exacts: Sequence[Decimal], exponent: int) -> list[Decimal]:
     """Split ``total`` (a whole number of minor units, within one minor unit of ``sum(exacts)``)
-    over parts whose exact amounts are ``exacts``, by largest remainder (see the module docstring)."""
+    over parts whose exact amounts are ``exacts``, by largest remainder (see the module docstring).
+    Every part has the exponent of the minor unit (``25.00``, never ``25.0000``)."""
+    unit = quantum(exponent)
+    whole = total.quantize(unit, _FLOOR, CONTEXT)
+    if whole != total:
+        raise ValueError(f"total {total} is not a whole number of {unit}")
     count = len(exacts)
     if count <= 1:
-        if count == 0 and not total.is_zero():
+        if count == 0 and not whole.is_zero():
             raise ValueError("cannot split a non-zero amount over no parts")
-        return [total] * count
-    if total < ZERO:
+        return [whole] * count
+    if whole < ZERO:
         negated = [CONTEXT.minus(exact) for exact in exacts]
-        return [CONTEXT.minus(part) for part in _split(CONTEXT.minus(total), negated, exponent)]
-    return _split(total, exacts, exponent)
+        return [CONTEXT.minus(part) for part in _split(CONTEXT.minus(whole), negated, unit, exponent)]
+    return _split(whole, exacts, unit, exponent)
 
 
-def _split(total: Decimal, exacts: Sequence[Decimal], exponent: int) -> list[Decimal]:
-    unit = quantum(exponent)
+def _split(total: Decimal, exacts: Sequence[Decimal], unit: Decimal, exponent: int) -> list[Decimal]:
     context = CONTEXT
-    parts = [exact.quantize(unit, rounding=_FLOOR, context=context) for exact in exacts]
-    floor_sum = ZERO
-    for part in parts:
-        floor_sum = context.add(floor_sum, part)
-    missing = int(context.divide(context.subtract(total, floor_sum), unit))
+    parts = [exact.quantize(unit, _FLOOR, context) for exact in exacts]
+    missing = int(context.subtract(total, reduce(context.add, parts, ZERO)).scaleb(exponent, context))
     if missing == 0:
         return parts
-    if not 0 < missing <= len(parts):
+    # Only parts with a remainder can receive a minor unit (there are always at least ``missing``).
+    candidates = [index for index, exact in enumerate(exacts) if exact != parts[index]]
+    if not 0 < missing <= len(candidates):
         raise ValueError(f"total {total} is not within one minor unit of the parts' exact sum")
-    remainders = [context.subtract(exact, part) for exact, part in zip(exacts, parts, strict=True)]
-    # A stable sort keeps equal remainders in their original order: ties go to the earliest part.
-    order = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
-    for index in order[:missing]:
+    if missing < len(candidates):
+        # Largest remainders first; the sort is stable, so equal remainders go to the earliest part.
+        remainders = {index: context.subtract(exacts[index], parts[index]) for index in candidates}
+        candidates = sorted(candidates, key=remainders.__getitem__, reverse=True)[:missing]
+    for index in candidates:
         parts[index] = context.add(parts[index], unit)
     return parts
 

@@ -13,13 +13,15 @@ flat; 125 units cost 100 + 20 + 18.75 + 50 = 188.75.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from billfold.core.money import CONTEXT, ZERO
 from billfold.core.pricing import fields
-from billfold.core.pricing.results import Part, PricedAmount
-from billfold.core.pricing.tiers import Tier, TierRow, check_tiers, parse_tiers, tier_rows
+from billfold.core.pricing.results import Part, PartPrefix, PricedAmount, part_prefix
+from billfold.core.pricing.tiers import Tier, TierRow, check_tiers, parse_tiers, tier_bounds, tier_rows
 from billfold.core.pricing.usage import Usage
 
 NAME = "graduated"
@@ -27,15 +29,42 @@ FIELDS = frozenset({"tiers"})
 
 
 @dataclass(frozen=True, slots=True)
+class _Step:
+    """What pricing a quantity that ends in tier ``row`` needs: the parts of every earlier tier, all
+    fully used, as a shared prefix (built once per price, so a line only prices its last tier)."""
+
+    row: TierRow
+    earlier: PartPrefix
+    flat_part: Part | None
+
+
+@dataclass(frozen=True, slots=True)
 class GraduatedParams:
     """``tiers``: contiguous half-open tiers (see :mod:`billfold.core.pricing.tiers`)."""
 
     tiers: tuple[Tier, ...]
-    rows: tuple[TierRow, ...] = field(init=False, repr=False, compare=False)
+    bounds: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
+    steps: tuple[_Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_tiers(self.tiers)
-        object.__setattr__(self, "rows", tier_rows(self.tiers))
+        rows = tier_rows(self.tiers)
+        object.__setattr__(self, "bounds", tier_bounds(rows))
+        object.__setattr__(self, "steps", _steps(rows))
+
+
+def _steps(rows: tuple[TierRow, ...]) -> tuple[_Step, ...]:
+    steps = []
+    parts: list[Part] = []
+    for row in rows:
+        flat_part = None if row.flat_fee is None else (row.flat_kind, None, row.flat_fee)
+        steps.append(_Step(row, part_prefix(parts), flat_part))
+        if row.to is not None:  # every tier but the last is used in full by the later steps
+            width = CONTEXT.subtract(row.to, row.from_)
+            parts.append((row.unit_kind, width, CONTEXT.multiply(width, row.unit_price)))
+            if flat_part is not None:
+                parts.append(flat_part)
+    return tuple(steps)
 
 
 def parse(raw: Mapping[str, object]) -> GraduatedParams:
@@ -45,21 +74,14 @@ def parse(raw: Mapping[str, object]) -> GraduatedParams:
 
 def price(params: GraduatedParams, usage: Usage) -> PricedAmount:
     quantity = ZERO if usage.quantity is None else usage.quantity
-    add = CONTEXT.add
-    subtract = CONTEXT.subtract
-    multiply = CONTEXT.multiply
-    total = ZERO
-    parts: list[Part] = []
-    for row in params.rows:
-        start = row.from_
-        if quantity <= start and row.index:
-            break
-        end = row.to
-        units = subtract(quantity if end is None or quantity < end else end, start)
-        cost = multiply(units, row.unit_price)
-        total = add(total, cost)
-        parts.append((row.unit_kind, units, cost))
-        if row.flat_fee is not None:
-            total = add(total, row.flat_fee)
-            parts.append((row.flat_kind, None, row.flat_fee))
-    return PricedAmount(total, parts, quantity)
+    step = params.steps[bisect_left(params.bounds, quantity)]
+    row = step.row
+    units = CONTEXT.subtract(quantity, row.from_)
+    cost = CONTEXT.multiply(units, row.unit_price)
+    parts: list[Part] = [(row.unit_kind, units, cost)]
+    total = CONTEXT.add(step.earlier.amount, cost)
+    flat_part = step.flat_part
+    if flat_part is not None:
+        parts.append(flat_part)
+        total = CONTEXT.add(total, flat_part[2])
+    return PricedAmount(total, parts, quantity, False, step.earlier)

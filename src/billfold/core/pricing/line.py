@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
 from billfold.core.pricing import fields as field_checks
-from billfold.core.pricing.allocation import cumulative_shares, quantum, shares
+from billfold.core.pricing.allocation import MAX_EXPONENT, cumulative_shares, shares
 from billfold.core.pricing.errors import PriceValidationError, UsageError
 from billfold.core.pricing.fixed import FixedParams
 from billfold.core.pricing.proration import BillingInterval, IntervalUnit, prorate
@@ -44,6 +44,8 @@ PRICE_FIELDS = frozenset(
 
 
 MONTHLY = BillingInterval(IntervalUnit.MONTH)
+_new_tuple = tuple.__new__
+_QUANTITY = UsageKind.QUANTITY
 
 
 class BillingModel(StrEnum):
@@ -123,8 +125,10 @@ def price_line(
     """Price one line: free units, model, minimum, one rounding to ``exponent`` places with ``mode``,
     and the rounded amount split over the sub lines. ``service`` (the line's dates) is needed only
     for billing model ``proration``."""
-    quantum(exponent)  # validates the exponent
-    _check_usage(price, usage)
+    if not 0 <= exponent <= MAX_EXPONENT:
+        raise ValueError(f"currency exponent must be between 0 and {MAX_EXPONENT}, not {exponent}")
+    if usage.transactions or usage.dimensions or usage.seats or price.model.usage_kind is not _QUANTITY:
+        _check_usage(price, usage)
     if price.billing_model is BillingModel.PRORATION:
         priced, free = _prorated(price, usage, service)
     elif price.free_units is None:
@@ -140,6 +144,9 @@ def _finish(
 ) -> LineResult:
     exact = priced.amount
     parts = priced.parts
+    settled, settled_amount = _settled_prefix(priced, exponent)
+    if settled is None and priced.prefix is not None:
+        parts = [*priced.prefix.parts, *parts]
     topped_up = ZERO
     minimum = price.minimum_amount
     if minimum is not None and exact < minimum:
@@ -151,15 +158,27 @@ def _finish(
     if priced.cumulative:
         amounts = cumulative_shares(exacts, exponent, mode)
     else:
-        amounts = shares(amount, exacts, exponent)
+        amounts = shares(CONTEXT.subtract(amount, settled_amount), exacts, exponent)
+    # tuple.__new__ skips the named tuple's Python-level __new__: a third less per sub line.
     sub_lines = tuple(
         [
-            SubLine(kind, used, share, part_exact)
+            _new_tuple(SubLine, (kind, used, share, part_exact))
             for (kind, used, part_exact), share in zip(parts, amounts, strict=True)
         ]
     )
+    if settled:
+        sub_lines = settled + sub_lines
     total_usage = None if priced.usage is None else CONTEXT.add(priced.usage, free)
     return LineResult(amount, exact, sub_lines, total_usage, free, topped_up)
+
+
+def _settled_prefix(priced: PricedAmount, exponent: int) -> tuple[tuple[SubLine, ...] | None, Decimal]:
+    """The prefix's finished sub lines at ``exponent`` and their amount, when it has them."""
+    prefix = priced.prefix
+    if prefix is None or priced.cumulative or exponent >= len(prefix.settled):
+        return None, ZERO
+    settled = prefix.settled[exponent]
+    return (None, ZERO) if settled is None else (settled, prefix.amount)
 
 
 def _minimum_part(minimum: Decimal, applied: Decimal) -> Part:

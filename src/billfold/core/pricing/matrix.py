@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from billfold.core.money import CONTEXT, ZERO, to_plain_normalized
 from billfold.core.pricing import fields
@@ -112,28 +113,29 @@ def _strings(path: str, items: Sequence[object]) -> tuple[str, ...]:
 
 
 def price(params: MatrixParams, usage: Usage) -> PricedAmount:
-    combinations: dict[tuple[str, ...], tuple[int, Decimal]] = {}
+    add = CONTEXT.add
+    combinations: dict[tuple[str, ...], list[Any]] = {}  # values -> [first usage index, quantity]
     for index, entry in enumerate(usage.dimensions):
         seen = combinations.get(entry.values)
-        quantity = entry.quantity if seen is None else CONTEXT.add(seen[1], entry.quantity)
-        combinations[entry.values] = (index if seen is None else seen[0], quantity)
+        if seen is None:
+            combinations[entry.values] = [index, entry.quantity]
+        else:
+            seen[1] = add(seen[1], entry.quantity)
+    lookup = params.lookup
     total = ZERO
     volume = ZERO
     parts: list[Part] = []
     for values, (index, quantity) in combinations.items():
-        unit_price, kind = _cell(params, values, index)
+        unit_price, kind = lookup.get(values) or _cell(params, values, index)
         cost = CONTEXT.multiply(quantity, unit_price)
         parts.append((kind, quantity, cost))
-        total = CONTEXT.add(total, cost)
-        volume = CONTEXT.add(volume, quantity)
+        total = add(total, cost)
+        volume = add(volume, quantity)
     return PricedAmount(total, parts, volume)
 
 
 def _cell(params: MatrixParams, values: tuple[str, ...], index: int) -> tuple[Decimal, SubLineKind]:
-    """The unit price and sub line kind of a combination: its cell's, else the default's."""
-    found = params.lookup.get(values)
-    if found is not None:
-        return found
+    """The unit price and sub line kind of a combination without a cell: the default's."""
     path = f"usage[{index}].values"
     _check_values(path, values, params.dimensions, UsageError)
     if params.default_unit_price is None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
+
+from billfold.core.money import CONTEXT, ZERO
 
 
 class SubLineType(StrEnum):
@@ -64,18 +66,6 @@ Part = tuple[SubLineKind, Decimal | None, Decimal]
 """One exact contribution of a model: (kind, usage, exact amount)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PricedAmount:
-    """A model's result: the exact, unrounded ``amount`` and the ``parts`` it is made of (their exact
-    amounts sum to ``amount``). ``usage`` is the total usage priced. ``cumulative`` asks for the parts
-    to be rounded cumulatively (proration) instead of by largest remainder."""
-
-    amount: Decimal
-    parts: Sequence[Part]
-    usage: Decimal | None
-    cumulative: bool = False
-
-
 class SubLine(NamedTuple):
     """A sub line item: its kind, usage, ``amount`` (its share of the line's rounded amount) and
     ``exact_amount`` (its unrounded contribution).
@@ -121,3 +111,56 @@ class LineResult:
     usage: Decimal | None
     free_units: Decimal
     minimum_applied: Decimal
+
+
+ISO_EXPONENTS = range(5)
+"""Currency exponents ISO 4217 uses (0 for JPY up to 4 for CLF), for which prefixes are settled."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartPrefix:
+    """Leading parts that many lines share, such as the fully used tiers of a graduated price.
+
+    Built once per price. ``settled[exponent]`` holds their finished sub lines for each ISO 4217
+    exponent at which every one of their exact amounts is a whole number of minor units (``None``
+    otherwise): the largest-remainder split never gives such a part more than its exact amount (see
+    :mod:`~billfold.core.pricing.allocation`), so only the parts after the prefix need splitting per
+    line, and the result is the same as splitting all of them.
+    """
+
+    parts: tuple[Part, ...]
+    amount: Decimal
+    settled: tuple[tuple[SubLine, ...] | None, ...]
+
+
+def part_prefix(parts: Sequence[Part]) -> PartPrefix:
+    leading = tuple(parts)
+    amount = ZERO
+    for part in leading:
+        amount = CONTEXT.add(amount, part[2])
+    return PartPrefix(leading, amount, tuple(_settle(leading, exponent) for exponent in ISO_EXPONENTS))
+
+
+def _settle(parts: tuple[Part, ...], exponent: int) -> tuple[SubLine, ...] | None:
+    unit = Decimal(1).scaleb(-exponent, CONTEXT)
+    lines = []
+    for kind, usage, exact in parts:
+        amount = exact.quantize(unit, ROUND_FLOOR, CONTEXT)
+        if amount != exact:
+            return None
+        lines.append(SubLine(kind, usage, amount, exact))
+    return tuple(lines)
+
+
+class PricedAmount(NamedTuple):
+    """A model's result: the exact, unrounded ``amount``, and the parts it is made of: the shared
+    ``prefix`` parts, if any, then ``parts`` (their exact amounts sum to ``amount``). ``usage`` is the
+    total usage priced. ``cumulative`` asks for the parts to be rounded cumulatively (proration)
+    instead of by largest remainder. A named tuple: one is built per line, at half the cost of a
+    frozen dataclass."""
+
+    amount: Decimal
+    parts: Sequence[Part]
+    usage: Decimal | None
+    cumulative: bool = False
+    prefix: PartPrefix | None = None

@@ -147,3 +147,9 @@ def tier_rows(tiers: Sequence[Tier]) -> tuple[TierRow, ...]:
             )
         )
     return tuple(rows)
+
+
+def tier_bounds(rows: tuple[TierRow, ...]) -> tuple[Decimal, ...]:
+    """The ``to`` of every tier but the open-ended last: ``bisect_left(bounds, quantity)`` is the
+    index of the tier ``quantity`` falls in (a tier includes its ``to``; 0 falls in the first)."""
+    return tuple(row.to for row in rows if row.to is not None)

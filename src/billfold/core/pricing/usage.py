@@ -67,11 +67,18 @@ class Usage:
     def __post_init__(self) -> None:
         if self.quantity is not None:
             _usage_amount("quantity", self.quantity)
-        for index, amount in enumerate(self.transactions):
-            _usage_amount(f"transactions[{index}]", amount)
-        for index, entry in enumerate(self.dimensions):
-            _usage_amount(f"usage[{index}].quantity", entry.quantity)
-        for index, seat in enumerate(self.seats):
-            _usage_amount(f"seats[{index}].quantity", seat.quantity)
-            if seat.end_date < seat.start_date:
-                raise UsageError(f"seats[{index}].endDate", "must not be before startDate")
+        if self.transactions:
+            for index, amount in enumerate(self.transactions):
+                _usage_amount(f"transactions[{index}]", amount)
+        if self.dimensions:
+            for index, entry in enumerate(self.dimensions):
+                _usage_amount(f"usage[{index}].quantity", entry.quantity)
+        if self.seats:
+            _check_seats(self.seats)
+
+
+def _check_seats(seats: tuple[SeatInterval, ...]) -> None:
+    for index, seat in enumerate(seats):
+        _usage_amount(f"seats[{index}].quantity", seat.quantity)
+        if seat.end_date < seat.start_date:
+            raise UsageError(f"seats[{index}].endDate", "must not be before startDate")

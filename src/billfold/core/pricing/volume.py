@@ -14,6 +14,7 @@ flat; 125 units cost 125 × 0.75 + 50 = 143.75.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +22,7 @@ from decimal import Decimal
 from billfold.core.money import CONTEXT, ZERO
 from billfold.core.pricing import fields
 from billfold.core.pricing.results import Part, PricedAmount
-from billfold.core.pricing.tiers import Tier, TierRow, check_tiers, parse_tiers, tier_rows
+from billfold.core.pricing.tiers import Tier, TierRow, check_tiers, parse_tiers, tier_bounds, tier_rows
 from billfold.core.pricing.usage import Usage
 
 NAME = "volume"
@@ -34,10 +35,13 @@ class VolumeParams:
 
     tiers: tuple[Tier, ...]
     rows: tuple[TierRow, ...] = field(init=False, repr=False, compare=False)
+    bounds: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_tiers(self.tiers)
-        object.__setattr__(self, "rows", tier_rows(self.tiers))
+        rows = tier_rows(self.tiers)
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "bounds", tier_bounds(rows))
 
 
 def parse(raw: Mapping[str, object]) -> VolumeParams:
@@ -45,17 +49,9 @@ def parse(raw: Mapping[str, object]) -> VolumeParams:
     return VolumeParams(parse_tiers(raw))
 
 
-def tier_for(rows: tuple[TierRow, ...], quantity: Decimal) -> TierRow:
-    """The tier ``quantity`` falls in: the first whose ``to`` is at or above it (the last is open)."""
-    for row in rows:
-        if row.to is None or quantity <= row.to:
-            return row
-    return rows[-1]  # unreachable: validation makes the last tier open-ended
-
-
 def price(params: VolumeParams, usage: Usage) -> PricedAmount:
     quantity = ZERO if usage.quantity is None else usage.quantity
-    row = tier_for(params.rows, quantity)
+    row = params.rows[bisect_left(params.bounds, quantity)]
     cost = CONTEXT.multiply(quantity, row.unit_price)
     parts: list[Part] = [(row.unit_kind, quantity, cost)]
     if row.flat_fee is not None:
