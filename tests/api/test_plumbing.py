@@ -100,3 +100,13 @@ async def test_concurrent_line_adds_lose_no_update(api: ApiClient) -> None:
         Decimal(line["totalAmount"]) for line in grouped["lineItems"]
     )
     assert sorted(line["index"] for line in lines) == list(range(40))
+
+
+async def test_basic_auth_takes_the_key_as_user_name(api: ApiClient) -> None:
+    import base64
+
+    token = base64.b64encode(f"{api.key}:".encode()).decode()
+    ok = await api.raw.get("/v1/customers", headers={"Authorization": f"Basic {token}"})
+    assert ok.status_code == 200
+    bad = await api.raw.get("/v1/customers", headers={"Authorization": "Basic !!notbase64"})
+    assert bad.status_code == 401

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
 from billfold.api import errors
-from billfold.api.middleware import JsonByDefault
 from billfold.api.routers import invoices, lines, parties, products
 from billfold.config import load_settings
 from billfold.db.engine import make_engine
+from billfold.web.middleware import JsonByDefault
 
 
 def create_app(engine: AsyncEngine | None = None) -> FastAPI:

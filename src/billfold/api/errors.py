@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from billfold.api.plumbing import json_response
 from billfold.services.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+from billfold.web.errors import ErrorInfo, ErrorShape
+from billfold.web.plumbing import json_response
 
 log = logging.getLogger("billfold.api")
 
@@ -26,6 +27,20 @@ STATUS: dict[type[DomainError], int] = {
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None, causations: Any = None) -> Any:
     return {"code": code, "message": message, "details": details or {}, "causations": causations or []}
+
+
+def _respond(request: Request, error: ErrorInfo) -> Response:
+    """Answer in the shape of the API the path belongs to (a dialect's vendor shape, else the native one)."""
+    shapes: dict[str, ErrorShape] = request.app.state.error_shapes
+    path = request.url.path
+    for prefix in sorted(shapes, key=len, reverse=True):
+        if path.startswith(prefix):
+            return shapes[prefix](error)
+    body = error_body(error.code, error.message, error.details, error.causations)
+    response = json_response(error.status, body)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -54,28 +69,24 @@ async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("loc", ("",))[0] == "path" for e in errors):
-        return json_response(404, error_body("not_found", "no such resource", {"path": request.url.path}))
+        return _respond(request, ErrorInfo(404, "not_found", "no such resource", {"path": request.url.path}))
     details = {_field(tuple(e.get("loc", ()))): _reason(e) for e in errors}
     causations = [{"field": field, "message": reason} for field, reason in details.items()]
     message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
-    return json_response(400, error_body("validation_error", message, details, causations))
+    return _respond(request, ErrorInfo(400, "validation_error", message, details, causations))
 
 
 async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    response = json_response(status, error_body(exc.code, exc.message, exc.details, exc.causations))
-    if headers:
-        response.headers.update(headers)
-    return response
+    return _respond(request, ErrorInfo(status, exc.code, exc.message, exc.details, exc.causations))
 
 
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
-    response = json_response(exc.status_code, error_body(code, str(exc.detail)))
+    response = _respond(request, ErrorInfo(exc.status_code, code, str(exc.detail)))
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -84,16 +95,17 @@ async def _http(request: Request, exc: Exception) -> Response:
 async def _busy(request: Request, exc: Exception) -> Response:
     if "locked" in str(exc) or "busy" in str(exc):
         log.warning("database busy: %s", exc)
-        return json_response(503, error_body("database_busy", "the database is busy; retry the request"))
+        return _respond(request, ErrorInfo(503, "database_busy", "the database is busy; retry the request"))
     return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return json_response(500, error_body("internal_error", "an unexpected error occurred"))
+    return _respond(request, ErrorInfo(500, "internal_error", "an unexpected error occurred"))
 
 
 def install(app: FastAPI) -> None:
+    app.state.error_shapes = {}
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.plumbing import current_actor, idempotent_create, json_response, read, write
 from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch
 from billfold.core.money import Currency
 from billfold.db.uow import UnitOfWork
@@ -17,6 +16,7 @@ from billfold.services import line_items
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.invoices import get_invoice_row, load_invoice
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
 
 router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"])
 

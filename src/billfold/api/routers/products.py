@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.plumbing import current_actor, idempotent_create, json_response, page_params, read
 from billfold.api.schemas import ProductIn
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services import products
 from billfold.services.context import Actor
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
 router = APIRouter(prefix="/v1", tags=["products"])
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,12 +39,21 @@ def engine_of(request: Request) -> AsyncEngine:
 
 
 def presented_key(request: Request) -> str | None:
+    """The API key from ``X-API-KEY``, ``Authorization: Bearer <key>`` or ``Authorization: Basic``
+    (the key as user name, any password: Sequence's style)."""
     key = request.headers.get("x-api-key")
     if key:
         return key.strip()
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        return token
+    if scheme.lower() == "basic" and token:
+        try:
+            user = base64.b64decode(token, validate=True).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user or None
     return None
 
 
