@@ -1,4 +1,4 @@
-"""The application factory: the native API (and, as they land, the vendor dialects) over one engine."""
+"""The application factory: the native API and the vendor dialects over one engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
 from billfold.api import errors
-from billfold.api.routers import invoices, lines, parties, products
+from billfold.api.routers import invoices, lines, parties, prices, products
 from billfold.config import load_settings
 from billfold.db.engine import make_engine
 from billfold.web.middleware import JsonByDefault
@@ -39,7 +39,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     app.state.key_cache = {}
     errors.install(app)
     app.add_middleware(JsonByDefault)
-    for module in (parties, products, invoices, lines):
+    for module in (parties, products, prices, invoices, lines):
         app.include_router(module.router)
 
     @app.get("/health", tags=["service"])

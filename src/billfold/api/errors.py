@@ -70,7 +70,10 @@ async def _validation(request: Request, exc: Exception) -> Response:
     errors = list(exc.errors())
     if any(e.get("loc", ("",))[0] == "path" for e in errors):
         return _respond(request, ErrorInfo(404, "not_found", "no such resource", {"path": request.url.path}))
-    details = {_field(tuple(e.get("loc", ()))): _reason(e) for e in errors}
+    details = {
+        ("body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())))): _reason(e)
+        for e in errors
+    }
     causations = [{"field": field, "message": reason} for field, reason in details.items()]
     message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
     return _respond(request, ErrorInfo(400, "validation_error", message, details, causations))
@@ -86,6 +89,12 @@ async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
+    if exc.status_code == 400:  # the framework could not read the body (bad encoding, absurd nesting...)
+        reason = "the body could not be read as JSON"
+        info = ErrorInfo(
+            400, "validation_error", reason, {"body": reason}, [{"field": "body", "message": reason}]
+        )
+        return _respond(request, info)
     response = _respond(request, ErrorInfo(exc.status_code, code, str(exc.detail)))
     if exc.headers:
         response.headers.update(exc.headers)

@@ -137,6 +137,12 @@ def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, An
         "quantity": to_plain_normalized(row.quantity),
         "unitPrice": to_plain_normalized(row.unit_price),
         "currency": currency.code,
+        "priceId": uid(row.price_id),
+        "price": None if row.price_model is None else {"model": row.price_model, **(row.price_config or {})},
+        "usage": row.usage_input,
+        "totalUsage": None if row.total_usage is None else to_plain_normalized(row.total_usage),
+        "usageFormat": row.usage_format,
+        "subLineItems": row.sub_lines or [],
         **amounts(row, currency),
         "createdAt": timestamp(row.created_at),
     }
@@ -186,6 +192,9 @@ def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
         "periodEnd": day(row.period_end),
         "dueDate": day(row.due_date),
         "memo": row.memo,
+        "minimum": None
+        if row.minimum_amount is None
+        else {"amount": money(row.minimum_amount, currency), "scope": row.minimum_scope},
         **amounts(row, currency),
         "creditsAppliedAmount": money(row.credits_applied_amount, currency),
         "amountDue": money(amount_due, currency),
@@ -213,3 +222,16 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
 
 def page(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     return {"data": items, "hasMore": has_more, "nextCursor": items[-1]["id"] if has_more and items else None}
+
+
+def price(row: m.Price) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "price",
+        "productId": str(row.product_id),
+        "currency": row.currency,
+        "model": row.model,
+        **row.config,
+        "idempotencyKey": row.idempotency_key,
+        "createdAt": timestamp(row.created_at),
+    }

@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-_DECIMAL = re.compile(DECIMAL_PATTERN)
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 MAX_INTEGER_DIGITS = 18
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
 
@@ -27,7 +27,7 @@ def _decimal_parser(places: int, *, negative: bool) -> Callable[[object], Decima
     def parse(value: object) -> Decimal:
         if not isinstance(value, str):
             raise ValueError('must be a decimal string such as "12.50", not a JSON number or other type')
-        if len(value) > 64 or not _DECIMAL.match(value):
+        if len(value) > 64 or not _DECIMAL.fullmatch(value):
             raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
         whole, _, fraction = value.lstrip("-").partition(".")
         if len(fraction) > places:
@@ -61,6 +61,15 @@ Amount = Annotated[
     PlainValidator(_decimal_parser(12, negative=True)),
     _json_schema("Amount in the invoice currency, at most its minor-unit places; negative makes a credit"),
 ]
+
+
+def _text_date(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('must be a date string "YYYY-MM-DD"')
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_text_date)]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=5000)]
@@ -133,12 +142,12 @@ class InvoiceIn(Schema):
     )
     payment_account_id: uuid.UUID | None = None
     issuing_account_id: uuid.UUID | None = None
-    invoice_date: date | None = None
+    invoice_date: Day | None = None
     memo: Text | None = None
     currency: CurrencyCode | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    auto_issue: bool = False
+    period_start: Day | None = None
+    period_end: Day | None = None
+    auto_issue: StrictBool = False
 
 
 class GroupIn(Schema):
@@ -146,36 +155,84 @@ class GroupIn(Schema):
     product_id: uuid.UUID | None = None
     name: Name | None = None
     description: Text | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class GroupPatch(Schema):
     name: Name | None = None
     description: Text | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
-class LineIn(Schema):
+class PriceIn(Schema):
+    """A price: fixed fields here; the model's own fields (``unitPrice``, ``tiers``, ``packageSize``...)
+    and the options ``freeUnits``, ``minimumAmount``, ``billingModel``, ``billingInterval`` are passed
+    to the pricing core, which refuses unknown ones and names the field at fault."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="allow", frozen=True)
+
+    product_id: uuid.UUID
+    currency: CurrencyCode
+    model: Annotated[str, Field(min_length=1, max_length=32)]
+    idempotency_key: IdempotencyKey | None = None
+
+
+class DimensionUsageIn(Schema):
+    values: Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=20)]
+    usage: Quantity
+
+
+class SeatIntervalIn(Schema):
+    start_date: Day
+    end_date: Day
+    quantity: Quantity
+
+
+MAX_TRANSACTIONS = 100_000
+
+
+class UsageFields(Schema):
+    usage: Quantity | None = None
+    transactions: Annotated[list[Amount], Field(max_length=MAX_TRANSACTIONS)] | None = None
+    usage_by_dimension: Annotated[list[DimensionUsageIn], Field(max_length=10_000)] | None = None
+    intervals: Annotated[list[SeatIntervalIn], Field(max_length=1_000)] | None = None
+
+
+LineScope = Literal["one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase"]
+
+
+class LineIn(UsageFields):
     idempotency_key: IdempotencyKey | None = None
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
     line_item_group_id: uuid.UUID | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     quantity: Quantity | None = None
     unit_price: UnitPrice | None = None
     amount: Amount | None = None
+    scope: LineScope | None = None
+    price_id: uuid.UUID | None = None
+    price: dict[str, Any] | None = Field(
+        default=None, description="An inline price: {model, ...the model's fields}, as POST /v1/prices takes"
+    )
 
 
-class LinePatch(Schema):
+class LinePatch(UsageFields):
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     quantity: Quantity | None = None
     unit_price: UnitPrice | None = None
     amount: Amount | None = None
+
+
+class MinimumIn(Schema):
+    amount: Amount
+    scope: Literal["plan_minimum_amount", "contract_minimum_amount"] = "plan_minimum_amount"
+    name: Name | None = None

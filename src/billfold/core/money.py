@@ -134,26 +134,32 @@ def allocate(total: Decimal, weights: Sequence[Decimal], exponent: int) -> list[
             raise ValueError("cannot allocate a non-zero total over no parts")
         return []
     quantum = Decimal(1).scaleb(-exponent)
-    units_total = int(CONTEXT.divide(abs(total), quantum).to_integral_exact(context=CONTEXT))
-    if CONTEXT.multiply(Decimal(units_total), quantum) != abs(total):
+    magnitude = total.copy_abs()
+    units_total = int(magnitude.scaleb(exponent, CONTEXT).to_integral_exact(context=CONTEXT))
+    if CONTEXT.multiply(Decimal(units_total), quantum) != magnitude:
         raise ValueError(f"total {total} is not a multiple of {quantum}")
-    abs_weights = [abs(w) for w in weights]
-    weight_sum = add(*abs_weights)
-    if weight_sum.is_zero():
-        abs_weights = [ONE] * count
-        weight_sum = Decimal(count)
-
+    scaled = _as_integers([weight.copy_abs() for weight in weights])
+    weight_sum = sum(scaled)
+    if weight_sum == 0:
+        scaled, weight_sum = [1] * count, count
+    # Exact integer arithmetic: each share is units_total * w / Σw = whole + remainder / Σw.
     units: list[int] = []
-    remainders: list[Decimal] = []
-    for weight in abs_weights:
-        exact_units = CONTEXT.divide(CONTEXT.multiply(Decimal(units_total), weight), weight_sum)
-        whole = int(exact_units.to_integral_value(rounding=decimal.ROUND_DOWN, context=CONTEXT))
+    remainders: list[int] = []
+    for weight in scaled:
+        whole, remainder = divmod(units_total * weight, weight_sum)
         units.append(whole)
-        remainders.append(CONTEXT.subtract(exact_units, Decimal(whole)))
+        remainders.append(remainder)
     leftover = units_total - sum(units)
     # Stable sort: equal remainders keep their original order, so ties go to the earliest part.
-    order = sorted(range(count), key=lambda i: remainders[i], reverse=True)
+    order = sorted(range(count), key=remainders.__getitem__, reverse=True)
     for index in order[:leftover]:
         units[index] += 1
     sign = -1 if total < 0 else 1
     return [CONTEXT.multiply(Decimal(sign * u), quantum) for u in units]
+
+
+def _as_integers(values: Sequence[Decimal]) -> list[int]:
+    """The values scaled by one power of ten so that all become integers (ratios unchanged)."""
+    places = max((-value.as_tuple().exponent for value in values if value.is_finite()), default=0)  # type: ignore[operator]
+    places = max(places, 0)
+    return [int(value.scaleb(places, CONTEXT)) for value in values]

@@ -138,6 +138,26 @@ class Product(Base):
     created_at: Mapped[datetime]
 
 
+class Price(Base):
+    """A catalog price: a product, a currency, a price model and its fields (kept as the API gave them,
+    decimal strings in camelCase, and re-parsed by the pricing core when a line uses the price)."""
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "idempotency_key", name="uq_prices_idem"),
+        Index("ix_prices_product", "organization_id", "product_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    model: Mapped[str] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
 class _Amounts:
     """The derived amounts every line, group and invoice carries (DESIGN.md, calculation pipeline)."""
 
@@ -177,6 +197,9 @@ class Invoice(_Amounts, Base):
     invoice_number: Mapped[str | None] = mapped_column(String(100))
     credits_applied_amount: Mapped[Decimal]
     amount_paid: Mapped[Decimal]
+    minimum_amount: Mapped[Decimal | None]
+    minimum_scope: Mapped[str | None] = mapped_column(String(32))
+    minimum_line_id: Mapped[uuid.UUID | None]
     next_group_index: Mapped[int] = mapped_column(Integer)
     next_line_index: Mapped[int] = mapped_column(Integer)
     last_calculated_at: Mapped[datetime | None]
@@ -223,9 +246,18 @@ class LineItem(_Amounts, Base):
     scope: Mapped[str] = mapped_column(String(32))
     start_date: Mapped[date]
     end_date: Mapped[date]
-    pricing: Mapped[str] = mapped_column(String(16))  # "unit_price" (quantity × unitPrice) or "amount"
+    # "unit_price" (quantity × unitPrice), "amount" (fixed), "price" (a price model applied to usage) or
+    # "minimum" (an invoice minimum's shortfall, kept up to date by Billfold)
+    pricing: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal]
+    price_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prices.id"))
+    price_model: Mapped[str | None] = mapped_column(String(32))
+    price_config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    usage_input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    total_usage: Mapped[Decimal | None]
+    usage_format: Mapped[str | None] = mapped_column(String(16))
+    sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 

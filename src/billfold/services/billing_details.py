@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from types import ModuleType
 from typing import Any
 
 import pycountry
@@ -20,7 +21,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from billfold.services.errors import ValidationFailed
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ALIASES: dict[str, tuple[str, str]] = {"cnpj": ("br", "cnpj"), "cpf": ("br", "cpf")}
 
 
@@ -45,16 +46,19 @@ class BillingDetails:
 
 
 def _tax_module(tax_id_type: str) -> Any:
+    """The python-stdnum module validating ``tax_id_type`` (``{country}_{name}``), or ``None``."""
     if tax_id_type == "eu_vat":
         return eu_vat
     country, _, name = tax_id_type.partition("_")
     if tax_id_type in _ALIASES:
         country, name = _ALIASES[tax_id_type]
-    if not name:
+    if len(country) != 2 or not country.isalpha() or not name.isidentifier():
         return None
     try:
         module = get_cc_module(country, name)
     except (ImportError, ValueError):
+        return None
+    if not isinstance(module, ModuleType) or not callable(getattr(module, "validate", None)):
         return None
     return module
 
@@ -99,7 +103,7 @@ def normalize_state(state: str | None, country: str | None, prefix: str = "") ->
 def validate_details(details: BillingDetails, prefix: str = "") -> BillingDetails:
     """Check and normalize ``details``; ``prefix`` is prepended to field names in errors."""
     for index, email in enumerate(details.emails):
-        if not EMAIL.match(email):
+        if not EMAIL.fullmatch(email):
             raise ValidationFailed.field(f"{prefix}emails[{index}]", "not an email address")
     country = normalize_country(details.country, prefix + "address.")
     return replace(

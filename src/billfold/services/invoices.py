@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
-from billfold.core.amounts import Amounts
+from billfold.core.amounts import Amounts, base_amounts
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
@@ -83,6 +83,20 @@ class LineData(Protocol):
     def tax_amount(self) -> Decimal: ...
     @property
     def total_amount(self) -> Decimal: ...
+    @property
+    def price_id(self) -> uuid.UUID | None: ...
+    @property
+    def price_model(self) -> str | None: ...
+    @property
+    def price_config(self) -> dict[str, Any] | None: ...
+    @property
+    def usage_input(self) -> dict[str, Any] | None: ...
+    @property
+    def total_usage(self) -> Decimal | None: ...
+    @property
+    def usage_format(self) -> str | None: ...
+    @property
+    def sub_lines(self) -> list[dict[str, Any]] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +259,15 @@ async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.
 async def apply_delta(
     uow: UnitOfWork, invoice: m.Invoice, group: m.LineItemGroup | None, delta: Amounts, **extra: object
 ) -> None:
-    """Add ``delta`` to the running sums of the invoice (and the line's group), under their row locks."""
+    """Add ``delta`` to the running sums of the invoice (and the line's group), under their row locks;
+    then bring the invoice minimum's shortfall line, if there is one, up to date."""
+    _add(invoice, group, delta, extra)
+    if invoice.minimum_line_id is not None:
+        await refresh_minimum(uow, invoice)
+    await uow.session.flush()
+
+
+def _add(invoice: m.Invoice, group: m.LineItemGroup | None, delta: Amounts, extra: dict[str, object]) -> None:
     new_total = amounts_of(invoice) + delta
     if abs(new_total.subtotal) >= MAX_TOTAL or abs(new_total.total) >= MAX_TOTAL:
         raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
@@ -253,7 +275,36 @@ async def apply_delta(
     if group is not None:
         _set(group, amount_columns(amounts_of(group) + delta))
     _set(invoice, {**amount_columns(new_total), "last_calculated_at": now, "updated_at": now, **extra})
-    await uow.session.flush()
+
+
+async def refresh_minimum(uow: UnitOfWork, invoice: m.Invoice) -> None:
+    """Set the minimum line to the shortfall: ``max(0, minimum − Σ subtotal of the other lines)``."""
+    line = await uow.repo.get_for_update(m.LineItem, invoice.organization_id, invoice.minimum_line_id)  # type: ignore[arg-type]
+    if line is None or invoice.minimum_amount is None:
+        return
+    covered = invoice.subtotal_amount - line.subtotal_amount
+    shortfall = max(ZERO, invoice.minimum_amount - covered)
+    money = currency(invoice.currency)
+    line.sub_lines = [
+        {
+            "id": (line.sub_lines or [{}])[0].get("id") or str(new_id()),
+            "type": "minimum_amount",
+            "orbType": "other",
+            "name": "Minimum amount",
+            "usage": None,
+            "amount": format(shortfall, f".{money.exponent}f"),
+            "metadata": {
+                "minimumAmount": format(invoice.minimum_amount, f".{money.exponent}f"),
+                "minimumAmountApplied": format(shortfall, f".{money.exponent}f"),
+            },
+        }
+    ]
+    if shortfall == line.subtotal_amount:
+        return
+    delta = base_amounts(shortfall) - amounts_of(line)
+    _set(line, amount_columns(base_amounts(shortfall)))
+    line.unit_price = shortfall
+    _add(invoice, None, delta, {})
 
 
 def _set(row: m.Base, values: dict[str, object]) -> None:

@@ -8,7 +8,7 @@ invoice of ten lines as on one of ten thousand.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,8 +20,9 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import NotFound, ValidationFailed
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.invoices import amount_columns, amounts_of, apply_delta, lock_editable_invoice
+from billfold.services.prices import PricedUsage, UsageInput, get_price, parse_config, price_usage
 from billfold.services.products import get_product, resolve_product
 
 MAX_LINE_AMOUNT = Decimal(10) ** 18
@@ -49,6 +50,13 @@ class NewLine:
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
     amount: Decimal | None = None
+    scope: str | None = None
+    price_id: uuid.UUID | None = None
+    price: dict[str, Any] | None = None
+    usage: UsageInput | None = None
+
+
+USER_SCOPES = frozenset({"one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase"})
 
 
 def _check_dates(start: date, end: date) -> None:
@@ -144,6 +152,7 @@ class _Priced:
     quantity: Decimal
     unit_price: Decimal
     amounts: Amounts
+    usage: PricedUsage | None = None
 
 
 def price_line(
@@ -183,14 +192,26 @@ async def create_line(
     group = None
     if new.line_item_group_id is not None:
         group = await _lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
-    product = await resolve_product(uow, actor, new.product_id, new.name)
-    unit_price = new.unit_price
-    if unit_price is None and new.amount is None:
-        unit_price = product.default_unit_price
-    priced = price_line(new.quantity, unit_price, new.amount, currency(invoice.currency), actor.rounding_mode)
     start = new.start_date or (group.start_date if group else invoice.period_start)
     end = new.end_date or (group.end_date if group else invoice.period_end)
     _check_dates(start, end)
+    money = currency(invoice.currency)
+    if new.scope is not None and new.scope not in USER_SCOPES:
+        raise ValidationFailed.field("scope", f"must be one of: {', '.join(sorted(USER_SCOPES))}")
+    usage_line = await _usage_line(uow, actor, new, money, start, end) if _is_usage(new) else None
+    if usage_line is not None:
+        catalog_price, model, config, priced = usage_line
+        product_id = new.product_id
+        if product_id is None and not new.name and catalog_price is not None:
+            product_id = catalog_price.product_id  # a catalog price's line is named after its product
+        product = await resolve_product(uow, actor, product_id, new.name)
+    else:
+        model, config, catalog_price = None, None, None
+        product = await resolve_product(uow, actor, new.product_id, new.name)
+        unit_price = new.unit_price
+        if unit_price is None and new.amount is None:
+            unit_price = product.default_unit_price
+        priced = price_line(new.quantity, unit_price, new.amount, money, actor.rounding_mode)
     line = m.LineItem(
         id=new_id(),
         organization_id=actor.organization_id,
@@ -200,12 +221,19 @@ async def create_line(
         position=invoice.next_line_index,
         name=new.name or product.name,
         description=new.description,
-        scope="one_off",
+        scope=new.scope or ("metric" if usage_line else "one_off"),
         start_date=start,
         end_date=end,
         pricing=priced.pricing,
         quantity=priced.quantity,
         unit_price=priced.unit_price,
+        price_id=catalog_price.id if catalog_price else None,
+        price_model=model,
+        price_config=config,
+        usage_input=new.usage.as_json() if new.usage and usage_line else None,
+        total_usage=priced.usage.result.usage if priced.usage else None,
+        usage_format=priced.usage.usage_format if priced.usage else None,
+        sub_lines=priced.usage.sub_lines if priced.usage else None,
         idempotency_key=new.idempotency_key,
         created_at=utcnow(),
         **amount_columns(priced.amounts),
@@ -213,6 +241,50 @@ async def create_line(
     uow.session.add(line)
     await apply_delta(uow, invoice, group, priced.amounts, next_line_index=invoice.next_line_index + 1)
     return line, invoice
+
+
+def _is_usage(new: NewLine) -> bool:
+    return new.price_id is not None or new.price is not None
+
+
+async def _usage_line(
+    uow: UnitOfWork, actor: Actor, new: NewLine, money: Currency, start: date, end: date
+) -> tuple[m.Price | None, str, dict[str, Any], _Priced]:
+    """Price a usage line with a catalog price (``priceId``) or an inline ``price``."""
+    if new.price_id is not None and new.price is not None:
+        reason = "give priceId or an inline price, not both"
+        raise ValidationFailed(reason, details={"priceId": reason, "price": reason})
+    if new.unit_price is not None or new.amount is not None:
+        reason = "a priced line takes usage, not unitPrice or amount"
+        raise ValidationFailed(reason, details={"unitPrice": reason, "amount": reason})
+    catalog_price = None
+    if new.price_id is not None:
+        catalog_price = await get_price(uow, actor, new.price_id, field="priceId")
+        if catalog_price.currency != money.code:
+            raise ValidationFailed.field(
+                "priceId", f"the price is in {catalog_price.currency}, the invoice in {money.code}"
+            )
+        model, config, prefix = catalog_price.model, dict(catalog_price.config), ""
+    else:
+        raw = dict(new.price or {})
+        model = str(raw.pop("model", ""))
+        raw_currency = raw.pop("currency", None)
+        if raw_currency is not None and raw_currency != money.code:
+            raise ValidationFailed.field("price.currency", f"must be the invoice's currency {money.code}")
+        config, prefix = raw, "price."
+    price = parse_config(model, config, prefix)
+    usage = new.usage or UsageInput()
+    if usage.quantity is None and new.quantity is not None:
+        usage = replace(usage, quantity=new.quantity)
+    priced_usage = price_usage(price, usage, money, actor.rounding_mode, start, end)
+    amount = priced_usage.result.amount
+    if abs(amount) >= MAX_LINE_AMOUNT:
+        raise ValidationFailed.field("usage", "the priced amount is out of range")
+    quantity = priced_usage.result.usage if priced_usage.result.usage is not None else ONE
+    priced = _Priced(
+        "price", quantity, derived_unit_price(amount, quantity), base_amounts(amount), priced_usage
+    )
+    return catalog_price, model, config, priced
 
 
 async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:
@@ -238,8 +310,10 @@ async def _lock_line(
 async def update_line(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID, changes: dict[str, Any]
 ) -> m.LineItem:
-    """Change a line's text, dates, product or pricing; its amounts are recomputed and the sums moved."""
+    """Change a line's text, dates, product, pricing or usage; its amounts are recomputed and the sums
+    of its group and invoice move by the difference."""
     invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
+    _refuse_managed(line)
     for name in ("name", "start_date", "end_date", "quantity", "product_id"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.field(_camel(name), "cannot be null")
@@ -249,27 +323,83 @@ async def update_line(
         if name in changes:
             setattr(line, name, changes[name])
     _check_dates(line.start_date, line.end_date)
-    if {"quantity", "unit_price", "amount"} & changes.keys():
-        quantity = changes.get("quantity", line.quantity)
-        if "amount" in changes or ("unit_price" not in changes and line.pricing == "amount"):
-            amount = changes.get("amount", line.subtotal_amount)
-            priced = price_line(quantity, None, amount, currency(invoice.currency), actor.rounding_mode)
-        else:
-            unit_price = changes.get("unit_price", line.unit_price)
-            priced = price_line(quantity, unit_price, None, currency(invoice.currency), actor.rounding_mode)
-        delta = priced.amounts - amounts_of(line)
-        line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
-        for name, value in amount_columns(priced.amounts).items():
-            setattr(line, name, value)
-        await apply_delta(uow, invoice, group, delta)
-    else:
+    priced = _repriced(line, changes, currency(invoice.currency), actor.rounding_mode)
+    if priced is None:
         invoice.updated_at = utcnow()
         await uow.session.flush()
+        return line
+    delta = priced.amounts - amounts_of(line)
+    line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
+    if priced.usage is not None:
+        line.total_usage = priced.usage.result.usage
+        line.sub_lines = priced.usage.sub_lines
+        if "usage" in changes:
+            line.usage_input = changes["usage"].as_json()
+    for name, value in amount_columns(priced.amounts).items():
+        setattr(line, name, value)
+    await apply_delta(uow, invoice, group, delta)
     return line
+
+
+def _repriced(
+    line: m.LineItem, changes: dict[str, Any], money: Currency, mode: RoundingMode
+) -> _Priced | None:
+    """The line priced again after ``changes``, or ``None`` when nothing that prices it changed."""
+    if line.pricing == "price":
+        if not {"usage", "start_date", "end_date"} & changes.keys():
+            if {"quantity", "unit_price", "amount"} & changes.keys():
+                reason = "a priced line changes through its usage, not quantity, unitPrice or amount"
+                raise ValidationFailed(reason, details=dict.fromkeys(("quantity", "unitPrice"), reason))
+            return None
+        usage: UsageInput = changes.get("usage") or _stored_usage(line.usage_input)
+        price = parse_config(line.price_model or "", line.price_config or {})
+        priced_usage = price_usage(price, usage, money, mode, line.start_date, line.end_date)
+        amount = priced_usage.result.amount
+        quantity = priced_usage.result.usage if priced_usage.result.usage is not None else ONE
+        return _Priced(
+            "price", quantity, derived_unit_price(amount, quantity), base_amounts(amount), priced_usage
+        )
+    if "usage" in changes:
+        raise ValidationFailed.field("usage", "only a line priced by a price model takes usage")
+    if not {"quantity", "unit_price", "amount"} & changes.keys():
+        return None
+    if changes.get("amount") is not None and changes.get("unit_price") is not None:
+        reason = "give either amount or unitPrice, not both"
+        raise ValidationFailed(reason, details={"amount": reason, "unitPrice": reason})
+    quantity = changes.get("quantity", line.quantity)
+    if "amount" in changes or ("unit_price" not in changes and line.pricing == "amount"):
+        return price_line(quantity, None, changes.get("amount", line.subtotal_amount), money, mode)
+    return price_line(quantity, changes.get("unit_price", line.unit_price), None, money, mode)
+
+
+def _stored_usage(raw: dict[str, Any] | None) -> UsageInput:
+    raw = raw or {}
+    quantity = raw.get("usage")
+    return UsageInput(
+        quantity=None if quantity is None else Decimal(quantity),
+        transactions=tuple(Decimal(t) for t in raw.get("transactions", [])),
+        by_dimension=tuple(
+            (tuple(entry["values"]), Decimal(entry["usage"])) for entry in raw.get("usageByDimension", [])
+        ),
+        intervals=tuple(
+            (date.fromisoformat(i["startDate"]), date.fromisoformat(i["endDate"]), Decimal(i["quantity"]))
+            for i in raw.get("intervals", [])
+        ),
+    )
+
+
+def _refuse_managed(line: m.LineItem) -> None:
+    if line.pricing == "minimum":
+        raise Conflict(
+            "this line is the invoice minimum's shortfall; change it through the invoice minimum",
+            code="managed_line",
+            details={"id": "managed by the invoice minimum"},
+        )
 
 
 async def delete_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> None:
     invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
+    _refuse_managed(line)
     await apply_delta(uow, invoice, group, -amounts_of(line))
     await uow.repo.delete_row(m.LineItem, line.id)
 

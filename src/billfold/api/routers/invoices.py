@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.schemas import InvoiceIn
+from billfold.api.schemas import InvoiceIn, MinimumIn
 from billfold.db.uow import UnitOfWork
-from billfold.services import invoices
+from billfold.services import invoices, minimums
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
 
@@ -37,7 +37,7 @@ async def list_invoices(
     request: Request,
     limit: int = 20,
     after: str | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = Query(default=None, alias="customerId"),
     status: Status | None = None,
     actor: Actor = Depends(current_actor),
 ) -> Response:
@@ -59,3 +59,27 @@ async def get_invoice(
 ) -> Response:
     view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
     return json_response(200, render.invoice(view))
+
+
+@router.put("/invoices/{invoice_id}/minimum")
+async def set_minimum(
+    invoice_id: uuid.UUID, body: MinimumIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Set the invoice's plan or contract minimum; a line of that scope carries the shortfall."""
+
+    async def work(uow: UnitOfWork) -> Any:
+        await minimums.set_minimum(uow, actor, invoice_id, body.amount, body.scope, body.name)
+        return render.invoice(await invoices.load_invoice(uow, actor, invoice_id))
+
+    return json_response(200, await write(request, work))
+
+
+@router.delete("/invoices/{invoice_id}/minimum")
+async def remove_minimum(
+    invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    async def work(uow: UnitOfWork) -> Any:
+        await minimums.remove_minimum(uow, actor, invoice_id)
+        return render.invoice(await invoices.load_invoice(uow, actor, invoice_id))
+
+    return json_response(200, await write(request, work))

@@ -9,16 +9,35 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch
+from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch, UsageFields
 from billfold.core.money import Currency
 from billfold.db.uow import UnitOfWork
 from billfold.services import line_items
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.invoices import get_invoice_row, load_invoice
+from billfold.services.prices import UsageInput
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
 
 router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"])
+USAGE_FIELDS = {"usage", "transactions", "usage_by_dimension", "intervals"}
+
+
+def usage_input(body: UsageFields) -> UsageInput | None:
+    """The usage a line reports, or ``None`` when it reports none."""
+    if (
+        body.usage is None
+        and body.transactions is None
+        and body.usage_by_dimension is None
+        and not body.intervals
+    ):
+        return None
+    return UsageInput(
+        quantity=body.usage,
+        transactions=tuple(body.transactions or ()),
+        by_dimension=tuple((tuple(entry.values), entry.usage) for entry in body.usage_by_dimension or ()),
+        intervals=tuple((i.start_date, i.end_date, i.quantity) for i in body.intervals or ()),
+    )
 
 
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
@@ -107,7 +126,8 @@ async def create_line(
     invoice_id: uuid.UUID, body: LineIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = line_items.NewLine(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
+        fields = body.model_dump(exclude={"idempotency_key", *USAGE_FIELDS})
+        new = line_items.NewLine(idempotency_key=key, usage=usage_input(body), **fields)
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
         return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
@@ -140,7 +160,11 @@ async def update_line(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     async def work(uow: UnitOfWork) -> Any:
-        await line_items.update_line(uow, actor, invoice_id, line_id, body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True, exclude=USAGE_FIELDS)
+        usage = usage_input(body)
+        if usage is not None:
+            changes["usage"] = usage
+        await line_items.update_line(uow, actor, invoice_id, line_id, changes)
         return await _line_json(uow, actor, invoice_id, line_id)
 
     return json_response(200, await write(request, work))

@@ -20,6 +20,8 @@ FIELDS = frozenset({"amount"})
 
 @dataclass(frozen=True, slots=True)
 class FixedParams:
+    """``amount`` once, or per unit of the quantity when one is given (negative for a credit)."""
+
     amount: Decimal
     kind: SubLineKind = field(init=False, repr=False, compare=False)
 

@@ -3,7 +3,7 @@
 :func:`price_line` takes a :class:`Price` (a model's parameters plus the options every price has:
 free units, a minimum, the billing model) and the usage, and
 
-1. takes the price's free units off the usage (Lago's free units, Orb's usage discount come first);
+1. takes the price's free units off the usage (first, as Lago's free units and Orb's usage discount);
 2. prices the rest with the model (exactly), or, for billing model ``proration``, prorates it;
 3. tops the amount up to the price's minimum with a ``minimum_amount`` sub line;
 4. rounds the amount once to the currency's exponent with the mode given;
@@ -58,7 +58,14 @@ class BillingModel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """A price: a model's parameters plus the options every price has. Validated on construction."""
+    """A price: a model's parameters plus the options every price has. Validated on construction.
+
+    ``free_units`` come off the usage before the model prices it (not for the transaction models, which
+    have ``freeAmount`` and ``freeTransactions``; for a matrix, off the combinations in usage order;
+    for prorated seats, off each interval's seat count). ``minimum_amount`` tops the line up with a
+    ``minimum_amount`` sub line (Orb's price minimum); it is not prorated. ``billing_interval`` is
+    used by billing model ``proration`` only.
+    """
 
     params: PriceParams
     free_units: Decimal | None = None

@@ -28,12 +28,16 @@ CELL_FIELDS = frozenset({"values", "unitPrice"})
 
 @dataclass(frozen=True, slots=True)
 class MatrixCell:
+    """The unit price of one combination of dimension values (in the order of the dimensions)."""
+
     values: tuple[str, ...]
     unit_price: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class MatrixParams:
+    """``dimensions`` (names), the priced ``cells``, and the unit price of any other combination."""
+
     dimensions: tuple[str, ...]
     cells: tuple[MatrixCell, ...]
     default_unit_price: Decimal | None = None

@@ -42,6 +42,8 @@ _TWO = Decimal(2)
 
 @dataclass(frozen=True, slots=True)
 class PackageParams:
+    """``package_price`` per package of ``package_size`` units; ``rounding`` of partial packages."""
+
     package_size: Decimal
     package_price: Decimal
     rounding: PackageRounding = PackageRounding.UP

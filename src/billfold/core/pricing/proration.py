@@ -7,9 +7,10 @@ interval of N days, the N days starting at the service start date (Stripe and La
 days the same way). The service dates must lie within that one interval.
 
 Seat changes come as intervals of constant quantity; each gives one ``proration`` sub line (its dates,
-size in days, seats and amount). Amounts are exact fractions of the period until rounded, and the sub
-lines are rounded cumulatively (each is its rounded running total minus the previous one), so a
-period billed in any number of intervals of the same seat count totals exactly the full price.
+size in days, seats and amount). Amounts are fractions of the period kept to 30 decimal places until
+the line is rounded (a whole period comes out exact), and the sub lines are rounded cumulatively
+(each is its rounded running total minus the previous one), so a period billed in any number of
+intervals of the same seat count totals exactly the full price.
 
 Worked example (Sequence, "Seat-based pricing"): a 15.00 monthly seat added for the second half of a
 30-day month costs 7.50.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from billfold.core.money import CONTEXT, ZERO
@@ -28,6 +29,9 @@ from billfold.core.pricing.results import OrbType, Part, PricedAmount, SubLineTy
 from billfold.core.pricing.usage import SeatInterval, ServicePeriod, Usage
 
 _ONE_DAY = timedelta(days=1)
+# A share of a period is a fraction (1/31); running totals are kept to 30 decimal places, far below any
+# minor unit, so that the differences between them (the sub lines' exact amounts) add back up exactly.
+_PLACES = Decimal(1).scaleb(-30)
 
 
 class IntervalUnit(StrEnum):
@@ -99,7 +103,7 @@ def prorate(
         days = _days(seat.start_date, seat.end_date)
         seat_days = CONTEXT.multiply(seats_billed, Decimal(days))
         numerator = CONTEXT.add(numerator, CONTEXT.multiply(seat_days, unit_amount))
-        running = CONTEXT.divide(numerator, period_days)
+        running = CONTEXT.divide(numerator, period_days).quantize(_PLACES, ROUND_HALF_EVEN, CONTEXT)
         kind = make_kind(
             SubLineType.PRORATION,
             f"Prorated {days} of {period_days} days ({seat.start_date} – {seat.end_date})",

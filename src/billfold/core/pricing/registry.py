@@ -65,60 +65,39 @@ class PriceModel(Generic[P]):
     default_quantity: Decimal = ZERO
 
 
-def _entry(model: PriceModel[Any]) -> tuple[str, PriceModel[Any]]:
-    return model.name, model
-
-
 _QUANTITY = UsageKind.QUANTITY
-MODELS: Mapping[str, PriceModel[Any]] = MappingProxyType(
-    dict(
-        [
-            _entry(PriceModel(unit.NAME, unit.UnitParams, unit.parse, unit.price, _QUANTITY)),
-            _entry(PriceModel(fixed.NAME, fixed.FixedParams, fixed.parse, fixed.price, _QUANTITY, ONE)),
-            _entry(PriceModel(package.NAME, package.PackageParams, package.parse, package.price, _QUANTITY)),
-            _entry(
-                PriceModel(
-                    graduated.NAME, graduated.GraduatedParams, graduated.parse, graduated.price, _QUANTITY
-                )
-            ),
-            _entry(PriceModel(volume.NAME, volume.VolumeParams, volume.parse, volume.price, _QUANTITY)),
-            _entry(
-                PriceModel(
-                    tiered_package.NAME,
-                    tiered_package.TieredPackageParams,
-                    tiered_package.parse,
-                    tiered_package.price,
-                    _QUANTITY,
-                )
-            ),
-            _entry(
-                PriceModel(
-                    percentage.NAME,
-                    percentage.PercentageParams,
-                    percentage.parse,
-                    percentage.price,
-                    UsageKind.TRANSACTIONS,
-                )
-            ),
-            _entry(
-                PriceModel(
-                    basis_points.NAME,
-                    basis_points.BasisPointsParams,
-                    basis_points.parse,
-                    basis_points.price,
-                    UsageKind.TRANSACTIONS,
-                )
-            ),
-            _entry(
-                PriceModel(matrix.NAME, matrix.MatrixParams, matrix.parse, matrix.price, UsageKind.DIMENSIONS)
-            ),
-        ]
-    )
+_TRANSACTIONS = UsageKind.TRANSACTIONS
+_ALL: tuple[PriceModel[Any], ...] = (
+    PriceModel(unit.NAME, unit.UnitParams, unit.parse, unit.price, _QUANTITY),
+    PriceModel(fixed.NAME, fixed.FixedParams, fixed.parse, fixed.price, _QUANTITY, ONE),
+    PriceModel(package.NAME, package.PackageParams, package.parse, package.price, _QUANTITY),
+    PriceModel(graduated.NAME, graduated.GraduatedParams, graduated.parse, graduated.price, _QUANTITY),
+    PriceModel(volume.NAME, volume.VolumeParams, volume.parse, volume.price, _QUANTITY),
+    PriceModel(
+        tiered_package.NAME,
+        tiered_package.TieredPackageParams,
+        tiered_package.parse,
+        tiered_package.price,
+        _QUANTITY,
+    ),
+    PriceModel(
+        percentage.NAME, percentage.PercentageParams, percentage.parse, percentage.price, _TRANSACTIONS
+    ),
+    PriceModel(
+        basis_points.NAME,
+        basis_points.BasisPointsParams,
+        basis_points.parse,
+        basis_points.price,
+        _TRANSACTIONS,
+    ),
+    PriceModel(matrix.NAME, matrix.MatrixParams, matrix.parse, matrix.price, UsageKind.DIMENSIONS),
 )
+
+MODELS: Mapping[str, PriceModel[Any]] = MappingProxyType({model.name: model for model in _ALL})
 """Every price model by name: ``unit``, ``fixed``, ``package``, ``graduated``, ``volume``,
 ``tiered_package``, ``percentage``, ``basis_points``, ``matrix``."""
 
-_BY_PARAMS_TYPE: Mapping[type, PriceModel[Any]] = {model.params_type: model for model in MODELS.values()}
+_BY_PARAMS_TYPE: Mapping[type, PriceModel[Any]] = {model.params_type: model for model in _ALL}
 
 
 def model_named(name: str) -> PriceModel[Any]:

@@ -122,8 +122,8 @@ class PartPrefix:
     """Leading parts that many lines share, such as the fully used tiers of a graduated price.
 
     Built once per price. ``settled[exponent]`` holds their finished sub lines for each ISO 4217
-    exponent at which every one of their exact amounts is a whole number of minor units (``None``
-    otherwise): the largest-remainder split never gives such a part more than its exact amount (see
+    exponent at which every one of their exact amounts is a whole, non-negative number of minor units
+    (``None`` otherwise): the largest-remainder split never gives such a part more than its exact amount (see
     :mod:`~billfold.core.pricing.allocation`), so only the parts after the prefix need splitting per
     line, and the result is the same as splitting all of them.
     """
@@ -146,7 +146,7 @@ def _settle(parts: tuple[Part, ...], exponent: int) -> tuple[SubLine, ...] | Non
     lines = []
     for kind, usage, exact in parts:
         amount = exact.quantize(unit, ROUND_FLOOR, CONTEXT)
-        if amount != exact:
+        if amount != exact or exact < ZERO:
             return None
         lines.append(SubLine(kind, usage, amount, exact))
     return tuple(lines)

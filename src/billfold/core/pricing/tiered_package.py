@@ -37,6 +37,8 @@ TIER_FIELDS = frozenset({"from", "to", "packageSize", "packagePrice", "flatFee"}
 
 @dataclass(frozen=True, slots=True)
 class PackageTier:
+    """A half-open tier billed in packages of ``package_size`` at ``package_price``, plus ``flat_fee``."""
+
     from_: Decimal
     to: Decimal | None
     package_size: Decimal
@@ -46,6 +48,8 @@ class PackageTier:
 
 @dataclass(frozen=True, slots=True)
 class TieredPackageParams:
+    """Contiguous half-open tiers (see :mod:`billfold.core.pricing.tiers`) and the package rounding."""
+
     tiers: tuple[PackageTier, ...]
     rounding: PackageRounding = PackageRounding.UP
     flat_kinds: tuple[SubLineKind, ...] = field(init=False, repr=False, compare=False)

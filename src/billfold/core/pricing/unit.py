@@ -23,6 +23,8 @@ FIELDS = frozenset({"unitPrice"})
 
 @dataclass(frozen=True, slots=True)
 class UnitParams:
+    """``unit_price`` per unit (negative for a credit)."""
+
     unit_price: Decimal
     kind: SubLineKind = field(init=False, repr=False, compare=False)
 

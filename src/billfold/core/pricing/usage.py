@@ -15,11 +15,11 @@ from decimal import Decimal
 from billfold.core.money import ZERO
 from billfold.core.pricing.errors import UsageError
 
+_INVALID = "must be a finite, non-negative decimal number"
 
-def _usage_amount(field: str, value: object) -> Decimal:
-    if not isinstance(value, Decimal) or not value.is_finite() or value < ZERO:
-        raise UsageError(field, "must be a finite, non-negative decimal number")
-    return value
+
+def _valid(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite() and value >= ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +65,16 @@ class Usage:
     seats: tuple[SeatInterval, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.quantity is not None:
-            _usage_amount("quantity", self.quantity)
-        if self.transactions:
-            for index, amount in enumerate(self.transactions):
-                _usage_amount(f"transactions[{index}]", amount)
-        if self.dimensions:
-            for index, entry in enumerate(self.dimensions):
-                _usage_amount(f"usage[{index}].quantity", entry.quantity)
-        if self.seats:
-            _check_seats(self.seats)
-
-
-def _check_seats(seats: tuple[SeatInterval, ...]) -> None:
-    for index, seat in enumerate(seats):
-        _usage_amount(f"seats[{index}].quantity", seat.quantity)
-        if seat.end_date < seat.start_date:
-            raise UsageError(f"seats[{index}].endDate", "must not be before startDate")
+        if self.quantity is not None and not _valid(self.quantity):
+            raise UsageError("quantity", _INVALID)
+        for index, amount in enumerate(self.transactions):
+            if not _valid(amount):
+                raise UsageError(f"transactions[{index}]", _INVALID)
+        for index, entry in enumerate(self.dimensions):
+            if not _valid(entry.quantity):
+                raise UsageError(f"usage[{index}].quantity", _INVALID)
+        for index, seat in enumerate(self.seats):
+            if not _valid(seat.quantity):
+                raise UsageError(f"seats[{index}].quantity", _INVALID)
+            if seat.end_date < seat.start_date:
+                raise UsageError(f"seats[{index}].endDate", "must not be before startDate")

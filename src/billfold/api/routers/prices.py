@@ -1,0 +1,62 @@
+"""Catalog prices: a product, a currency and a price model with its fields."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.schemas import PriceIn
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.services import prices
+from billfold.services.context import Actor
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+
+router = APIRouter(prefix="/v1", tags=["prices"])
+
+
+@router.post("/prices", status_code=201)
+async def create_price(body: PriceIn, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    """Models: unit, fixed, package, graduated, volume, percentage, basis_points, matrix, tiered_package."""
+
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        row = await prices.create_price(
+            uow,
+            actor,
+            product_id=body.product_id,
+            currency_code=body.currency,
+            model=body.model,
+            config=dict(body.model_extra or {}),
+            idempotency_key=key,
+        )
+        return 201, render.price(row)
+
+    return await idempotent_create(request, actor, "price", body.idempotency_key, work)
+
+
+@router.get("/prices")
+async def list_prices(
+    request: Request,
+    limit: int = 20,
+    after: str | None = None,
+    product_id: uuid.UUID | None = Query(default=None, alias="productId"),
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    size, cursor = page_params(limit, after)
+    filters = [] if product_id is None else [m.Price.product_id == product_id]
+
+    async def work(uow: UnitOfWork) -> tuple[list[m.Price], bool]:
+        return await uow.repo.page(m.Price, actor.organization_id, limit=size, after=cursor, filters=filters)
+
+    rows, more = await read(request, work)
+    return json_response(200, render.page([render.price(row) for row in rows], more))
+
+
+@router.get("/prices/{price_id}")
+async def get_price(price_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    row = await read(request, lambda uow: prices.get_price(uow, actor, price_id))
+    return json_response(200, render.price(row))

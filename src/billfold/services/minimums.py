@@ -1,0 +1,82 @@
+"""An invoice minimum (a plan's or a contract's): a line of its own scope carries the shortfall.
+
+The minimum line's amount is ``max(0, minimum − Σ subtotal of the invoice's other lines)`` and is kept up
+to date by every change to the invoice's lines (see :func:`billfold.services.invoices.refresh_minimum`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from billfold.core.amounts import Amounts
+from billfold.core.money import ONE, ZERO
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import ValidationFailed
+from billfold.services.invoices import amount_columns, amounts_of, apply_delta, lock_editable_invoice
+from billfold.services.products import resolve_product
+
+MINIMUM_SCOPES = ("plan_minimum_amount", "contract_minimum_amount")
+
+
+async def set_minimum(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, amount: Decimal, scope: str, name: str | None
+) -> m.Invoice:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    money = currency(invoice.currency)
+    if scope not in MINIMUM_SCOPES:
+        raise ValidationFailed.field("scope", f"must be one of: {', '.join(MINIMUM_SCOPES)}")
+    if amount < ZERO:
+        raise ValidationFailed.field("amount", "must not be negative")
+    if -amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
+        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    label = name or ("Plan minimum" if scope == "plan_minimum_amount" else "Contract minimum")
+    if invoice.minimum_line_id is None:
+        product = await resolve_product(uow, actor, None, label)
+        line = m.LineItem(
+            id=new_id(),
+            organization_id=actor.organization_id,
+            invoice_id=invoice.id,
+            group_id=None,
+            product_id=product.id,
+            position=invoice.next_line_index,
+            name=label,
+            description=None,
+            scope=scope,
+            start_date=invoice.period_start,
+            end_date=invoice.period_end,
+            pricing="minimum",
+            quantity=ONE,
+            unit_price=ZERO,
+            sub_lines=[],
+            idempotency_key=f"minimum-{invoice.id.hex}",
+            created_at=utcnow(),
+            **amount_columns(Amounts()),
+        )
+        uow.session.add(line)
+        invoice.minimum_line_id = line.id
+        invoice.next_line_index += 1
+    else:
+        existing = await uow.repo.get_for_update(m.LineItem, actor.organization_id, invoice.minimum_line_id)
+        if existing is not None:
+            existing.scope, existing.name = scope, label
+    invoice.minimum_amount, invoice.minimum_scope = amount, scope
+    await uow.session.flush()
+    await apply_delta(uow, invoice, None, Amounts())
+    return invoice
+
+
+async def remove_minimum(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    if invoice.minimum_line_id is None:
+        return invoice
+    line = await uow.repo.get_for_update(m.LineItem, actor.organization_id, invoice.minimum_line_id)
+    invoice.minimum_line_id, invoice.minimum_amount, invoice.minimum_scope = None, None, None
+    if line is not None:
+        await apply_delta(uow, invoice, None, -amounts_of(line))
+        await uow.repo.delete_row(m.LineItem, line.id)
+    return invoice
