@@ -152,8 +152,9 @@ def test_the_route_list_covers_the_native_api() -> None:
     assert len(ROUTES) >= 20
 
 
-def body_for(method: str) -> dict[str, object] | None:
-    if method == "PUT":  # the only PUT sets an invoice minimum; a valid body isolates the id check
+def body_for(method: str, path: str = "") -> dict[str, object] | None:
+    """A body that passes validation where one is required, so only the id decides the answer."""
+    if method == "PUT" or path.endswith("/payments"):  # an invoice minimum, a payment
         return {"amount": "1.00"}
     return {} if method in ("POST", "PATCH") else None
 
@@ -179,7 +180,7 @@ async def test_every_route_needs_a_valid_key(
     before = await state_of(api, tenant)
     for method, template in ROUTES:
         url = template.format(**tenant.path_ids)
-        response = await app_client.request(method, url, headers=headers, json=body_for(method))
+        response = await app_client.request(method, url, headers=headers, json=body_for(method, url))
         body = assert_error(response, 401, code="unauthorized")
         assert SECRET not in response.text
         assert response.headers.get("www-authenticate", "").lower().startswith("bearer"), body
@@ -240,7 +241,7 @@ async def test_another_organizations_ids_answer_404_on_every_route(api: ApiClien
         if "{" not in template:
             continue
         url = template.format(**tenant.path_ids)
-        body = body_for(method)
+        body = body_for(method, template)
         if method == "POST" and template.endswith("/line-items"):
             body = {"name": "Intruder", "amount": "1.00"}
         elif (method == "POST" and template.endswith("/line-item-groups")) or method == "PATCH":
@@ -407,7 +408,9 @@ async def test_unknown_route_is_404_in_the_error_shape(
 ) -> None:
     ids = {"invoice": str(uuid.uuid4()), "customer": str(uuid.uuid4())}
     headers = {"X-API-KEY": api.key} if authenticated else {}
-    response = await app_client.request(method, url.format(**ids), headers=headers, json=body_for(method))
+    response = await app_client.request(
+        method, url.format(**ids), headers=headers, json=body_for(method, url)
+    )
     assert_error(response, 404, code="not_found")
 
 
@@ -427,7 +430,7 @@ async def test_unknown_route_is_404_in_the_error_shape(
     ],
 )
 async def test_wrong_method_is_405_in_the_error_shape(api: ApiClient, method: str, url: str) -> None:
-    response = await api.request(method, url.format(id=uuid.uuid4()), json=body_for(method))
+    response = await api.request(method, url.format(id=uuid.uuid4()), json=body_for(method, url))
     assert_error(response, 405, code="method_not_allowed")
     assert "allow" in response.headers
 

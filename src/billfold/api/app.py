@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
 from billfold.api import errors
-from billfold.api.routers import invoices, lines, parties, prices, products
+from billfold.api.routers import invoices, lifecycle, lines, parties, prices, products
 from billfold.config import load_settings
 from billfold.db.engine import make_engine
+from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.middleware import JsonByDefault
 
 
@@ -39,8 +40,10 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     app.state.key_cache = {}
     errors.install(app)
     app.add_middleware(JsonByDefault)
-    for module in (parties, products, prices, invoices, lines):
+    for module in (parties, products, prices, invoices, lines, lifecycle):
         app.include_router(module.router)
+    for dialect in (aira, sequence, orb, alguna):
+        dialect.mount(app)
 
     @app.get("/health", tags=["service"])
     async def health() -> dict[str, str]:

@@ -6,12 +6,14 @@ Amounts are shown with exactly the currency's minor-unit places (``"10.50"`` in 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from billfold.core.lifecycle import effective_status
 from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
+from billfold.services.currencies import currency as lookup_currency
 from billfold.services.invoices import InvoiceView, LineData
 
 _SPECS = [f".{places}f" for places in range(10)]
@@ -74,6 +76,7 @@ def customer(row: m.Customer) -> dict[str, Any]:
         "name": row.name,
         "externalCustomerId": row.external_customer_id,
         "currency": row.currency,
+        "paymentTermsDays": row.payment_terms_days,
         "idempotencyKey": row.idempotency_key,
         **details(row),
         "createdAt": timestamp(row.created_at),
@@ -97,6 +100,8 @@ def issuing_account(row: m.IssuingAccount) -> dict[str, Any]:
         "id": str(row.id),
         "object": "issuing_account",
         "isDefault": row.is_default,
+        "numberPrefix": row.number_prefix,
+        "numberFormat": row.number_format,
         "idempotencyKey": row.idempotency_key,
         **details(row),
         "createdAt": timestamp(row.created_at),
@@ -172,6 +177,7 @@ def group(
 
 def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
     amount_due = row.total_amount - row.credits_applied_amount
+    status = effective_status(row.status, row.due_date, datetime.now(UTC).date())
     return {
         "id": str(row.id),
         "object": "invoice",
@@ -180,17 +186,21 @@ def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
         "paymentAccountId": str(row.payment_account_id),
         "issuingAccountId": str(row.issuing_account_id),
         "contractId": uid(row.contract_id),
-        "status": row.status,
+        "status": status,
         "isLocked": row.status != "draft",
         "source": row.source,
         "autoIssue": row.auto_issue,
         "invoiceAllocationStrategy": row.allocation_strategy,
         "invoiceNumber": row.invoice_number,
+        "series": row.series,
         "currency": row.currency,
         "invoiceDate": day(row.invoice_date),
         "periodStart": day(row.period_start),
         "periodEnd": day(row.period_end),
+        "issueDate": day(row.issue_date),
         "dueDate": day(row.due_date),
+        "paymentTermsDays": row.payment_terms_days,
+        "voidReason": row.void_reason,
         "memo": row.memo,
         "minimum": None
         if row.minimum_amount is None
@@ -233,5 +243,42 @@ def price(row: m.Price) -> dict[str, Any]:
         "model": row.model,
         **row.config,
         "idempotencyKey": row.idempotency_key,
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def event(row: m.InvoiceEvent) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "invoice_event",
+        "invoiceId": str(row.invoice_id),
+        "type": row.type,
+        "fromStatus": row.from_status,
+        "toStatus": row.to_status,
+        "apiKeyId": uid(row.api_key_id),
+        "data": row.data,
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def payment(row: m.Payment, invoice_row: m.Invoice) -> dict[str, Any]:
+    currency = lookup_currency(invoice_row.currency)
+    return {
+        "id": str(row.id),
+        "object": "payment",
+        "invoiceId": str(row.invoice_id),
+        "amount": money(row.amount, currency),
+        "appliedAmount": money(row.applied_amount, currency),
+        "excessAmount": money(row.excess_amount, currency),
+        "currency": invoice_row.currency,
+        "date": day(row.payment_date),
+        "method": row.method,
+        "reference": row.reference,
+        "idempotencyKey": row.idempotency_key,
+        "invoiceStatus": effective_status(invoice_row.status, invoice_row.due_date, datetime.now(UTC).date()),
+        "invoiceAmountPaid": money(invoice_row.amount_paid, currency),
+        "invoiceAmountRemaining": money(
+            invoice_row.total_amount - invoice_row.credits_applied_amount - invoice_row.amount_paid, currency
+        ),
         "createdAt": timestamp(row.created_at),
     }

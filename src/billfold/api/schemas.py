@@ -111,6 +111,7 @@ class BillingDetailsIn(Schema):
 
 class CustomerIn(BillingDetailsIn):
     name: Name
+    payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
     external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
         None
     )
@@ -124,6 +125,8 @@ class PaymentAccountIn(BillingDetailsIn):
 
 class IssuingAccountIn(BillingDetailsIn):
     idempotency_key: IdempotencyKey | None = None
+    number_prefix: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] = "INV"
+    number_format: Annotated[str, Field(min_length=5, max_length=100)] = "{prefix}-{yyyy}-{seq:06}"
 
 
 class ProductIn(Schema):
@@ -148,6 +151,7 @@ class InvoiceIn(Schema):
     period_start: Day | None = None
     period_end: Day | None = None
     auto_issue: StrictBool = False
+    payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
 
 
 class GroupIn(Schema):
@@ -236,3 +240,20 @@ class MinimumIn(Schema):
     amount: Amount
     scope: Literal["plan_minimum_amount", "contract_minimum_amount"] = "plan_minimum_amount"
     name: Name | None = None
+
+
+class IssueIn(Schema):
+    issue_date: Day | None = None
+
+
+class ReasonIn(Schema):
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+
+
+class PaymentIn(Schema):
+    amount: Amount
+    date: Day | None = None
+    method: Annotated[str, Field(max_length=40)] | None = None
+    reference: Short | None = None
+    keep_excess_as_credit: StrictBool = False
+    idempotency_key: IdempotencyKey | None = None

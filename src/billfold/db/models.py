@@ -89,6 +89,10 @@ class IssuingAccount(_BillingDetails, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    number_prefix: Mapped[str] = mapped_column(String(40), default="INV", server_default="INV")
+    number_format: Mapped[str] = mapped_column(
+        String(100), default="{prefix}-{yyyy}-{seq:06}", server_default="{prefix}-{yyyy}-{seq:06}"
+    )
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -105,6 +109,7 @@ class Customer(_BillingDetails, Base):
     name: Mapped[str] = mapped_column(String(200))
     external_customer_id: Mapped[str | None] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3))
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -175,6 +180,13 @@ class Invoice(_Amounts, Base):
         UniqueConstraint("organization_id", "idempotency_key", name="uq_invoices_idem"),
         Index("ix_invoices_customer", "organization_id", "customer_id", "id"),
         Index("ix_invoices_status", "organization_id", "status", "id"),
+        Index(
+            "uq_invoices_number",
+            "organization_id",
+            "issuing_account_id",
+            "invoice_number",
+            unique=True,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -195,6 +207,11 @@ class Invoice(_Amounts, Base):
     due_date: Mapped[date | None]
     memo: Mapped[str | None] = mapped_column(Text)
     invoice_number: Mapped[str | None] = mapped_column(String(100))
+    series: Mapped[str] = mapped_column(String(40), default="default", server_default="default")
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    issue_date: Mapped[date | None]
+    issued_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
     credits_applied_amount: Mapped[Decimal]
     amount_paid: Mapped[Decimal]
     minimum_amount: Mapped[Decimal | None]
@@ -275,4 +292,82 @@ class IdempotencyRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class NumberCounter(Base):
+    """The next number of a numbering sequence: per issuing account, series and rendered prefix.
+
+    Locked and advanced inside the issuing transaction, so a rolled-back issue leaves no gap.
+    """
+
+    __tablename__ = "number_counters"
+    __table_args__ = (
+        UniqueConstraint(
+            "organization_id", "issuing_account_id", "series", "prefix", name="uq_number_counters_sequence"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    issuing_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuing_accounts.id"))
+    series: Mapped[str] = mapped_column(String(40))
+    prefix: Mapped[str] = mapped_column(String(200))
+    last_value: Mapped[int] = mapped_column(Integer)
+    last_issue_date: Mapped[date | None]
+
+
+class InvoiceEvent(Base):
+    """One entry of an invoice's history: a transition (or a payment), when, and by which API key."""
+
+    __tablename__ = "invoice_events"
+    __table_args__ = (Index("ix_invoice_events_invoice", "invoice_id", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    api_key_id: Mapped[uuid.UUID | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_payments_idem"),
+        Index("ix_payments_invoice", "invoice_id", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    amount: Mapped[Decimal]
+    applied_amount: Mapped[Decimal]
+    excess_amount: Mapped[Decimal]
+    payment_date: Mapped[date]
+    method: Mapped[str | None] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class CreditEntry(Base):
+    """The customer's prepaid balance ledger: grants (positive) and uses (negative), per currency."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (Index("ix_credit_entries_customer", "organization_id", "customer_id", "currency"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[date | None]
+    invoice_id: Mapped[uuid.UUID | None]
+    payment_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]

@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
+from billfold.db.ids import new_id
 
 T = TypeVar("T", bound=m.Base)
 LineRow = Row[Any]
@@ -157,3 +160,49 @@ class Repository:
             m.IdempotencyRecord.key == key,
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def lock_counter(
+        self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
+    ) -> m.NumberCounter:
+        """The numbering sequence's counter, created at zero if new, row-locked for this transaction."""
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        await self.session.execute(
+            insert(m.NumberCounter)
+            .values(
+                id=new_id(),
+                organization_id=organization_id,
+                issuing_account_id=issuing_account_id,
+                series=series,
+                prefix=prefix,
+                last_value=0,
+                last_issue_date=None,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["organization_id", "issuing_account_id", "series", "prefix"]
+            )
+        )
+        statement = (
+            select(m.NumberCounter)
+            .where(
+                m.NumberCounter.organization_id == organization_id,
+                m.NumberCounter.issuing_account_id == issuing_account_id,
+                m.NumberCounter.series == series,
+                m.NumberCounter.prefix == prefix,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(statement)).scalar_one()
+
+    async def events_of(self, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
+        statement = (
+            select(m.InvoiceEvent).where(m.InvoiceEvent.invoice_id == invoice_id).order_by(m.InvoiceEvent.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def payments_of(self, invoice_id: uuid.UUID) -> list[m.Payment]:
+        statement = select(m.Payment).where(m.Payment.invoice_id == invoice_id).order_by(m.Payment.id)
+        return list((await self.session.execute(statement)).scalars())

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from sqlalchemy import or_
+
 from billfold.core.amounts import Amounts, base_amounts
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
@@ -36,6 +38,7 @@ class NewInvoice:
     period_start: date | None = None
     period_end: date | None = None
     auto_issue: bool = False
+    payment_terms_days: int | None = None
 
 
 class LineData(Protocol):
@@ -210,6 +213,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         period_start=period_start,
         period_end=period_end,
         due_date=None,
+        payment_terms_days=new.payment_terms_days,
         memo=new.memo,
         invoice_number=None,
         credits_applied_amount=ZERO,
@@ -222,6 +226,19 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         **amount_columns(Amounts()),
     )
     await uow.repo.add(invoice)
+    uow.session.add(
+        m.InvoiceEvent(
+            id=new_id(),
+            organization_id=actor.organization_id,
+            invoice_id=invoice.id,
+            type="created",
+            from_status=None,
+            to_status="draft",
+            api_key_id=actor.api_key_id,
+            data={},
+            created_at=now,
+        )
+    )
     return InvoiceView(invoice=invoice, currency=invoice_currency, groups=[], lines=[])
 
 
@@ -321,9 +338,17 @@ async def list_invoices(
     customer_id: uuid.UUID | None,
     status: str | None,
 ) -> tuple[list[m.Invoice], bool]:
-    filters = []
+    filters: list[Any] = []
     if customer_id is not None:
         filters.append(m.Invoice.customer_id == customer_id)
-    if status is not None:
+    today = utcnow().date()
+    if status == "overdue":  # derived: issued and past due
+        filters += [m.Invoice.status == "issued", m.Invoice.due_date < today]
+    elif status == "issued":
+        filters += [
+            m.Invoice.status == "issued",
+            or_(m.Invoice.due_date.is_(None), m.Invoice.due_date >= today),
+        ]
+    elif status is not None:
         filters.append(m.Invoice.status == status)
     return await uow.repo.page(m.Invoice, actor.organization_id, limit=limit, after=after, filters=filters)

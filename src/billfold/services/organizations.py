@@ -46,6 +46,8 @@ async def create_organization(uow: UnitOfWork, name: str) -> tuple[m.Organizatio
             id=new_id(),
             organization_id=organization.id,
             is_default=True,
+            number_prefix="INV",
+            number_format="{prefix}-{yyyy}-{seq:06}",
             trade_name=name,
             business_name=name,
             emails=[],

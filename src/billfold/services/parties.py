@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 
+from billfold.core.numbering import NumberFormatError, validate_format
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.billing_details import BillingDetails, validate_details
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import Conflict, NotFound
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class NewCustomer:
     currency: str = "USD"
     external_customer_id: str | None = None
     details: BillingDetails = field(default_factory=BillingDetails)
+    payment_terms_days: int | None = None
 
 
 async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.Customer:
@@ -42,6 +44,7 @@ async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.
         name=new.name,
         external_customer_id=new.external_customer_id,
         currency=new.currency,
+        payment_terms_days=new.payment_terms_days,
         idempotency_key=new.idempotency_key,
         created_at=now,
         **details.columns(),
@@ -106,13 +109,24 @@ async def payment_accounts_of(
 
 
 async def create_issuing_account(
-    uow: UnitOfWork, actor: Actor, details: BillingDetails, idempotency_key: str
+    uow: UnitOfWork,
+    actor: Actor,
+    details: BillingDetails,
+    idempotency_key: str,
+    number_prefix: str = "INV",
+    number_format: str = "{prefix}-{yyyy}-{seq:06}",
 ) -> m.IssuingAccount:
     checked = validate_details(details)
+    try:
+        validate_format(number_format)
+    except NumberFormatError as error:
+        raise ValidationFailed.field("numberFormat", str(error)) from error
     account = m.IssuingAccount(
         id=new_id(),
         organization_id=actor.organization_id,
         is_default=False,
+        number_prefix=number_prefix,
+        number_format=number_format,
         idempotency_key=idempotency_key,
         created_at=utcnow(),
         **checked.columns(),

@@ -18,7 +18,7 @@ from billfold.web.plumbing import current_actor, idempotent_create, json_respons
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
 
-Status = Literal["draft", "in_review", "issued", "paid", "canceled", "void"]
+Status = Literal["draft", "in_review", "issued", "overdue", "paid", "canceled", "void"]
 
 
 @router.post("/invoices", status_code=201)

@@ -43,6 +43,7 @@ async def create_customer(
             currency=body.currency,
             external_customer_id=body.external_customer_id,
             details=billing_details(body),
+            payment_terms_days=body.payment_terms_days,
         )
         return 201, render.customer(await parties.create_customer(uow, actor, new))
 
@@ -95,7 +96,9 @@ async def create_issuing_account(
     body: IssuingAccountIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        account = await parties.create_issuing_account(uow, actor, billing_details(body), key)
+        account = await parties.create_issuing_account(
+            uow, actor, billing_details(body), key, body.number_prefix, body.number_format
+        )
         return 201, render.issuing_account(account)
 
     return await idempotent_create(request, actor, "issuing_account", body.idempotency_key, work)

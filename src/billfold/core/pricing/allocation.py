@@ -7,8 +7,8 @@ no division is needed. Each part is its exact amount rounded down to the minor u
 units still missing go one each to the parts with the largest remainders, ties to the earliest part.
 So the parts sum exactly to the rounded amount, each is within one minor unit of its exact amount, a
 part that is already a whole number of minor units is shown unchanged, and parts of either sign work
-(a credit tier beside a flat fee). When the exact total is already a whole number of minor units and
-no part is negative, the result equals :func:`~billfold.core.money.allocate`'s.
+(a negative unit price topped up by a minimum). When the exact total is already a whole number of
+minor units and no part is negative, the result equals :func:`~billfold.core.money.allocate`'s.
 
 Proration uses :func:`cumulative_shares` instead: each part is its rounded running total minus the
 previous rounded running total, so intervals billed one by one add up to the whole period's amount.

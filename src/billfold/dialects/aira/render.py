@@ -1,0 +1,305 @@
+"""Billfold's invoices, groups and lines in Aira's shape (seeds 000 and 003).
+
+Amounts are JSON numbers with the currency's places: ``subtotalAmount``, ``discountAmount``,
+``adjustmentAmount`` and ``totalAmount`` (which includes tax) are Billfold's own. Statuses take Aira's
+names (``draft`` → ``open``, ``void`` → ``canceled``); ``invoiceNumber`` is ``""`` until issued.
+
+Sub line items are the ones Billfold stored when it priced the line (their types are Aira's); a plain
+line shows one: ``unit_price`` (usage = quantity) or ``fixed_price`` (a given amount). Their ids are
+derived from the line's id, so they are stable across reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pycountry
+
+from billfold.core.money import Currency
+from billfold.db import models as m
+from billfold.dialects.common import count, number, plain, stamp
+from billfold.services.invoices import InvoiceView, LineData
+
+STATUS = {
+    "draft": "open",
+    "in_review": "in_review",
+    "issued": "issued",
+    "paid": "paid",
+    "canceled": "canceled",
+    "void": "canceled",
+}
+SCOPES = frozenset(
+    {
+        "credit_purchase",
+        "contract_minimum_amount",
+        "plan_minimum_amount",
+        "plan_fixed_amount",
+        "metric",
+        "additional_charge",
+        "one_off",
+        "tax_gross_up",
+    }
+)
+MINIMUM_SCOPES = frozenset({"contract_minimum_amount", "plan_minimum_amount"})
+PROGRESSIVE_MODELS = frozenset({"graduated", "tiered_package"})
+TAX_ID_TYPES = {"br_cnpj": "cnpj", "br_cpf": "cpf"}
+COUNTRY_NAMES = {"BR": "Brasil"}  # Aira is Brazilian and writes its home country in Portuguese
+
+
+def _uid(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def status(invoice: m.Invoice, today: date) -> str:
+    """Aira's status; ``overdue`` is derived: issued, unpaid and past its due date."""
+    unpaid = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid > 0
+    if invoice.status == "issued" and invoice.due_date is not None and invoice.due_date < today and unpaid:
+        return "overdue"
+    return STATUS.get(invoice.status, invoice.status)
+
+
+def _country(code: str | None) -> str | None:
+    if code is None:
+        return None
+    if code in COUNTRY_NAMES:
+        return COUNTRY_NAMES[code]
+    found = pycountry.countries.get(alpha_2=code)
+    return code if found is None else str(found.name)
+
+
+def party(row: m.IssuingAccount | m.PaymentAccount) -> dict[str, Any]:
+    """An issuing account or a payment account as Aira's ``issuingAccount`` / ``billingAccount``."""
+    return {
+        "tradeName": row.trade_name,
+        "businessName": row.business_name,
+        "emails": list(row.emails or []),
+        "taxId": row.tax_id,
+        "taxIdType": None if row.tax_id_type is None else TAX_ID_TYPES.get(row.tax_id_type, row.tax_id_type),
+        "zipCode": row.zip_code,
+        "street": row.street,
+        "number": row.number,
+        "neighborhood": row.neighborhood,
+        "city": row.city,
+        "state": row.state,
+        "country": _country(row.country),
+        "complement": row.complement,
+    }
+
+
+def _amounts(row: m.Invoice | m.LineItemGroup | LineData, currency: Currency) -> dict[str, Decimal]:
+    return {
+        "subtotalAmount": number(row.subtotal_amount, currency),
+        "adjustmentAmount": number(row.adjustment_amount, currency),
+        "totalAmount": number(row.total_amount, currency),
+        "discountAmount": number(row.discount_amount, currency),
+    }
+
+
+# -- sub line items --------------------------------------------------------------------------------
+
+
+def _num(meta: Mapping[str, Any], key: str, default: Decimal | None = None) -> Decimal | None:
+    value = meta.get(key)
+    return default if value is None else Decimal(str(value))
+
+
+def _text(meta: Mapping[str, Any], key: str, default: str | None = None) -> str | None:
+    value = meta.get(key)
+    return default if value is None else str(value)
+
+
+def _tier(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {"from": _num(meta, "from", Decimal(0)), "to": _num(meta, "to")}
+
+
+def sub_metadata(kind: str, meta: Mapping[str, Any], amount: Decimal) -> dict[str, Any]:
+    """Aira's typed metadata for a sub line item, from the facts Billfold stored with it."""
+    zero = Decimal(0)
+    if kind == "fixed_price":
+        return {"type": kind, "fixedPrice": _num(meta, "fixedPrice", amount)}
+    if kind == "minimum_amount":
+        applied = _num(meta, "minimumAmountApplied", amount)
+        return {
+            "type": kind,
+            "minimumAmount": _num(meta, "minimumAmount", applied),
+            "minimumAmountApplied": applied,
+        }
+    if kind == "price_tier_flat":
+        fee = _text(meta, "flatFee") or _text(meta, "fixedPrice") or plain(amount)
+        return {"type": kind, **_tier(meta), "fixedPrice": fee}
+    if kind == "price_tier_unit":
+        price = _text(meta, "unitPrice", "0")
+        return {"type": kind, **_tier(meta), "price": price, "fixedPrice": _text(meta, "flatFee")}
+    if kind == "price_tier_package":
+        size = _num(meta, "packageSize", zero)
+        price = _text(meta, "packagePrice", "0")
+        return {
+            "type": kind,
+            **_tier(meta),
+            "packageSize": size,
+            "price": price,
+            "fixedPrice": _text(meta, "flatFee"),
+        }
+    if kind == "price_tier_basis_points":
+        return {
+            "type": kind,
+            **_tier(meta),
+            "basisPoints": _num(meta, "basisPoints", zero),
+            "fixedPrice": None,
+        }
+    if kind == "proration":
+        return {
+            "type": kind,
+            "intervalSize": _num(meta, "days", zero),
+            "amount": _text(meta, "unitPrice", plain(amount)),
+            "usage": _num(meta, "quantity", zero),
+            "intervalStart": _text(meta, "startDate"),
+            "intervalEnd": _text(meta, "endDate"),
+        }
+    return {"type": "unit_price", "price": _text(meta, "unitPrice", "0")}
+
+
+def _stored_sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, Any]:
+    amount = number(Decimal(str(sub["amount"])), currency)
+    kind = str(sub.get("type", "unit_price"))
+    return {
+        "id": str(sub["id"]),
+        "type": kind,
+        "name": str(sub.get("name", "")),
+        "description": None,
+        "usage": _num(sub, "usage"),
+        "amount": amount,
+        "metadata": sub_metadata(kind, sub.get("metadata") or {}, amount),
+    }
+
+
+def sub_line_items(row: LineData, currency: Currency) -> list[dict[str, Any]]:
+    if row.sub_lines:
+        return [_stored_sub_line(sub, currency) for sub in row.sub_lines]
+    if row.pricing not in ("unit_price", "amount"):
+        return []
+    amount = number(row.subtotal_amount, currency)
+    kind = "unit_price" if row.pricing == "unit_price" else "fixed_price"
+    metadata: dict[str, Any] = (
+        {"type": kind, "price": plain(row.unit_price)}
+        if kind == "unit_price"
+        else {"type": kind, "fixedPrice": amount}
+    )
+    return [
+        {
+            "id": str(uuid.uuid5(row.id, kind)),
+            "type": kind,
+            "name": row.name,
+            "description": row.description,
+            "usage": count(row.quantity),
+            "amount": amount,
+            "metadata": metadata,
+        }
+    ]
+
+
+def _line_metadata(row: LineData, currency: Currency, minimum: Decimal | None) -> dict[str, Any] | None:
+    if row.scope == "metric":
+        kinds = {str(sub.get("type")) for sub in row.sub_lines or []}
+        return {
+            "type": "metric",
+            "billingModel": "proration" if "proration" in kinds else "in_full",
+            "priceTierDivision": "progressive" if row.price_model in PROGRESSIVE_MODELS else "unique_tier",
+        }
+    if row.scope in MINIMUM_SCOPES:
+        applied = number(row.subtotal_amount, currency)
+        floor = applied if minimum is None else number(minimum, currency)
+        return {"type": row.scope, "minimumAmount": floor, "minimumAmountApplied": applied}
+    return None
+
+
+def line(
+    row: LineData, currency: Currency, customer_id: object, minimum: Decimal | None = None
+) -> dict[str, Any]:
+    managed = row.pricing == "minimum"
+    usage = row.total_usage if row.total_usage is not None else (None if managed else row.quantity)
+    usage = None if usage is None else count(usage)
+    return {
+        "id": str(row.id),
+        "idempotencyKey": row.idempotency_key,
+        "customerId": str(customer_id),
+        "productId": str(row.product_id),
+        "itemId": None,
+        "resourceId": None,
+        "lineItemGroupId": _uid(row.group_id),
+        "name": row.name,
+        "scope": row.scope if row.scope in SCOPES else "one_off",
+        "startDate": row.start_date.isoformat(),
+        "endDate": row.end_date.isoformat(),
+        "totalUsage": usage,
+        "usageFormat": row.usage_format or (None if usage is None else "unit"),
+        **_amounts(row, currency),
+        "metadata": _line_metadata(row, currency, minimum),
+        "subLineItems": sub_line_items(row, currency),
+        "adjustments": [],
+    }
+
+
+def group(
+    row: m.LineItemGroup,
+    currency: Currency,
+    customer_id: object,
+    lines: list[LineData],
+    minimum: Decimal | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "idempotencyKey": row.idempotency_key,
+        "customerId": str(customer_id),
+        "productId": str(row.product_id),
+        "planId": None,
+        "planInstanceId": None,
+        "name": row.name,
+        "startDate": row.start_date.isoformat(),
+        "endDate": row.end_date.isoformat(),
+        **_amounts(row, currency),
+        "lineItems": [line(item, currency, customer_id, minimum) for item in lines],
+    }
+
+
+def invoice(
+    view: InvoiceView, issuing: m.IssuingAccount, billing: m.PaymentAccount, today: date
+) -> dict[str, Any]:
+    row, currency = view.invoice, view.currency
+    minimum = row.minimum_amount
+    return {
+        "id": str(row.id),
+        "idempotencyKey": row.idempotency_key,
+        "customerId": str(row.customer_id),
+        "paymentAccountId": str(row.payment_account_id),
+        "contractId": _uid(row.contract_id),
+        "issuingAccount": party(issuing),
+        "billingAccount": party(billing),
+        "invoiceAllocationStrategy": row.allocation_strategy,
+        "lastCalculatedAt": stamp(row.last_calculated_at),
+        "invoiceNumber": row.invoice_number or "",
+        "invoiceDate": row.invoice_date.isoformat(),
+        "memo": row.memo,
+        **_amounts(row, currency),
+        "status": status(row, today),
+        "isLocked": row.status != "draft",
+        "failureReason": None,
+        "source": row.source,
+        "autoIssue": row.auto_issue,
+        "amountDue": number(row.total_amount - row.credits_applied_amount, currency),
+        "dueDate": _day(row.due_date),
+        "lineItemGroups": [
+            group(g, currency, row.customer_id, view.lines_of(g.id), minimum) for g in view.groups
+        ],
+        "standaloneLineItems": [
+            line(item, currency, row.customer_id, minimum) for item in view.lines_of(None)
+        ],
+    }

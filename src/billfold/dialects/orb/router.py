@@ -1,0 +1,76 @@
+"""Orb's ``POST /invoice_line_items`` (seed 002) and the invoice it adds to, thin over the services.
+
+The invoice must be a draft: a locked invoice is a 409 in Orb's error shape. An id that is not one of
+Billfold's (UUIDs) names nothing, so it is a 404 like any unknown id. Creates are idempotent on an
+``Idempotency-Key`` header, in the native API's scopes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.db.uow import UnitOfWork
+from billfold.dialects.common import create_once, parse, read_json, respond
+from billfold.dialects.orb import render
+from billfold.dialects.orb.schemas import LineIn
+from billfold.services import invoices, line_items, parties, products
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import NotFound
+from billfold.web.plumbing import current_actor, read
+
+router = APIRouter(tags=["Orb"])
+FLAVOUR = "orb"
+
+
+def _orb_id(value: str, kind: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as error:
+        raise NotFound(
+            f"could not find a resource of type {kind} with identifier: {value}", details={field: value}
+        ) from error
+
+
+@router.post("/invoice_line_items", status_code=201, summary="Create invoice line item")
+async def create_line(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    data = await read_json(request)
+    body = parse(LineIn, data)
+    invoice_id = _orb_id(body.invoice_id, "Invoice", "invoice_id")
+    item_id = None if body.item_id is None else _orb_id(body.item_id, "Item", "item_id")
+
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        new = line_items.NewLine(
+            idempotency_key=key,
+            name=body.name,
+            product_id=item_id,
+            start_date=body.start_date,
+            end_date=body.end_date,
+            quantity=body.quantity,
+            amount=body.amount,
+        )
+        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        item = await products.get_product(uow, actor, line.product_id)
+        return 201, render.line(line, currency(invoice.currency), item.name)
+
+    scope = f"line_item:{invoice_id}"
+    return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
+
+
+@router.get("/invoices/{invoice_id}", summary="Fetch invoice")
+async def get_invoice(invoice_id: str, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    key = _orb_id(invoice_id, "Invoice", "invoice_id")
+
+    async def work(uow: UnitOfWork) -> Any:
+        view = await invoices.load_invoice(uow, actor, key)
+        customer = await parties.get_customer(uow, actor, view.invoice.customer_id)
+        names = {}
+        for product_id in {line.product_id for line in view.lines}:
+            names[product_id] = (await products.get_product(uow, actor, product_id)).name
+        return render.invoice(view, customer, names)
+
+    return respond(200, await read(request, work))

@@ -1,0 +1,135 @@
+"""Invoice transitions (review, reopen, issue, cancel, void), legal numbering and the event log.
+
+Every transition locks the invoice row, checks the move against the lifecycle table
+(:mod:`billfold.core.lifecycle`) and records an event with its time and the API key behind it. Issuing
+takes the next number of its sequence inside the same transaction, under the counter's row lock: two
+issues never get one number, and an issue that rolls back leaves no gap.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from billfold.core.lifecycle import can_transition
+from billfold.core.money import ZERO
+from billfold.core.numbering import render_number, sequence_key
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+
+
+async def record_event(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    kind: str,
+    from_status: str | None,
+    to_status: str | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    uow.session.add(
+        m.InvoiceEvent(
+            id=new_id(),
+            organization_id=actor.organization_id,
+            invoice_id=invoice.id,
+            type=kind,
+            from_status=from_status,
+            to_status=to_status,
+            api_key_id=actor.api_key_id,
+            data=data or {},
+            created_at=utcnow(),
+        )
+    )
+
+
+async def lock_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
+    invoice = await uow.repo.get_for_update(m.Invoice, actor.organization_id, invoice_id)
+    if invoice is None:
+        raise NotFound.resource("invoice", invoice_id)
+    return invoice
+
+
+def check_transition(invoice: m.Invoice, target: str) -> None:
+    if not can_transition(invoice.status, target):
+        raise Conflict(
+            f"an invoice cannot go from {invoice.status} to {target}",
+            code="invalid_transition",
+            details={"from": invoice.status, "to": target},
+        )
+
+
+async def move(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, target: str, data: dict[str, Any] | None = None
+) -> None:
+    """Change the status (already checked) and log the transition."""
+    source = invoice.status
+    invoice.status = target
+    invoice.updated_at = utcnow()
+    await record_event(uow, actor, invoice, target if target != "draft" else "reopened", source, target, data)
+
+
+async def transition(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, target: str, reason: str | None = None
+) -> m.Invoice:
+    """Review (``in_review``), reopen (``draft``), cancel (``canceled``) or void (``void``)."""
+    invoice = await lock_invoice(uow, actor, invoice_id)
+    check_transition(invoice, target)
+    if target == "void":
+        if not reason:
+            raise ValidationFailed.field("reason", "voiding an invoice needs a reason")
+        invoice.void_reason = reason
+    await move(uow, actor, invoice, target, {"reason": reason} if reason else None)
+    await uow.session.flush()
+    return invoice
+
+
+async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date: date | None) -> m.Invoice:
+    """Number the invoice, set its issue and due dates, lock it; paid at once when nothing is due."""
+    invoice = await lock_invoice(uow, actor, invoice_id)
+    check_transition(invoice, "issued")
+    account = await uow.repo.get(m.IssuingAccount, actor.organization_id, invoice.issuing_account_id)
+    customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
+    if account is None or customer is None:
+        raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
+    day = issue_date or utcnow().date()
+    key = sequence_key(account.number_format, account.number_prefix, day)
+    counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
+    if counter.last_issue_date is not None and day < counter.last_issue_date:
+        raise Conflict(
+            f"issue date {day} is before the last issue date {counter.last_issue_date} of this series",
+            code="issue_date_out_of_order",
+            details={"issueDate": f"must not be before {counter.last_issue_date}"},
+        )
+    counter.last_value += 1
+    counter.last_issue_date = day
+    invoice.invoice_number = render_number(
+        account.number_format, account.number_prefix, day, counter.last_value
+    )
+    terms = invoice.payment_terms_days
+    if terms is None:
+        terms = (
+            customer.payment_terms_days
+            if customer.payment_terms_days is not None
+            else DEFAULT_PAYMENT_TERMS_DAYS
+        )
+    invoice.issue_date = day
+    invoice.issued_at = utcnow()
+    invoice.due_date = day + timedelta(days=terms)
+    await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
+    if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
+        await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
+    await uow.session.flush()
+    return invoice
+
+
+async def events(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
+    invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
+    if invoice is None:
+        raise NotFound.resource("invoice", invoice_id)
+    return await uow.repo.events_of(invoice.id)

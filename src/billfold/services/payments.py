@@ -1,0 +1,112 @@
+"""Payments against issued invoices.
+
+Partial payments add up in ``amountPaid``; the invoice becomes ``paid`` when nothing remains. Paying more
+than remains is a 409, unless the caller asks to keep the excess as the customer's credit, which then
+lands in the customer's credit ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billfold.core.money import ZERO
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.lifecycle import lock_invoice, move, record_event
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    amount: Decimal
+    idempotency_key: str
+    payment_date: date | None = None
+    method: str | None = None
+    reference: str | None = None
+    keep_excess_as_credit: bool = False
+
+
+async def record_payment(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewPayment
+) -> tuple[m.Payment, m.Invoice]:
+    invoice = await lock_invoice(uow, actor, invoice_id)
+    if invoice.status != "issued":
+        raise Conflict(
+            f"only an issued invoice takes payments; this one is {invoice.status}",
+            code="invoice_not_payable",
+            details={"status": invoice.status},
+        )
+    money = currency(invoice.currency)
+    if new.amount <= ZERO:
+        raise ValidationFailed.field("amount", "must be greater than zero")
+    if -new.amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
+        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    remaining = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid
+    applied = min(new.amount, remaining)
+    excess = new.amount - applied
+    if excess > ZERO and not new.keep_excess_as_credit:
+        raise Conflict(
+            f"the payment exceeds the {remaining} remaining; send keepExcessAsCredit to keep the excess",
+            code="overpayment",
+            details={"amount": f"at most {remaining} remains to be paid"},
+        )
+    payment = m.Payment(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        invoice_id=invoice.id,
+        amount=new.amount,
+        applied_amount=applied,
+        excess_amount=excess,
+        payment_date=new.payment_date or utcnow().date(),
+        method=new.method,
+        reference=new.reference,
+        idempotency_key=new.idempotency_key,
+        created_at=utcnow(),
+    )
+    uow.session.add(payment)
+    if excess > ZERO:
+        uow.session.add(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=invoice.customer_id,
+                currency=invoice.currency,
+                amount=excess,
+                kind="grant",
+                reason="overpayment",
+                expires_at=None,
+                invoice_id=invoice.id,
+                payment_id=payment.id,
+                created_at=utcnow(),
+            )
+        )
+    invoice.amount_paid += applied
+    invoice.updated_at = utcnow()
+    await record_event(
+        uow,
+        actor,
+        invoice,
+        "payment_recorded",
+        None,
+        None,
+        {"paymentId": str(payment.id), "amount": str(applied)},
+    )
+    if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
+        await move(uow, actor, invoice, "paid")
+    await uow.session.flush()
+    return payment, invoice
+
+
+async def payments_of(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID
+) -> tuple[m.Invoice, list[m.Payment]]:
+    invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
+    if invoice is None:
+        raise NotFound.resource("invoice", invoice_id)
+    return invoice, await uow.repo.payments_of(invoice.id)

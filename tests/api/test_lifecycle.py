@@ -1,0 +1,165 @@
+"""The invoice lifecycle, legal numbering, due dates and payments, including under concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import ApiClient, make_invoice
+
+
+async def _invoice_with_line(api: ApiClient, amount: str = "100.00", **fields: object) -> str:
+    invoice = await make_invoice(api, **fields)
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Service", "amount": amount})
+    return str(invoice["id"])
+
+
+async def _post(api: ApiClient, invoice_id: str, action: str, body: dict[str, object] | None = None) -> dict:  # type: ignore[type-arg]
+    response = await api.post(f"/v1/invoices/{invoice_id}/{action}", json=body or {})
+    assert response.status_code in (200, 201), response.text
+    data: dict = response.json()  # type: ignore[type-arg]
+    return data
+
+
+async def test_review_reopen_issue_and_locks(api: ApiClient) -> None:
+    invoice_id = await _invoice_with_line(api)
+    reviewed = await _post(api, invoice_id, "review")
+    assert reviewed["status"] == "in_review"
+    assert reviewed["isLocked"] is True
+    line_id = reviewed["standaloneLineItems"][0]["id"]
+    locked = await api.patch(f"/v1/invoices/{invoice_id}/line-items/{line_id}", json={"amount": "1.00"})
+    assert locked.status_code == 409
+    assert locked.json()["code"] == "invoice_locked"
+    added = await api.post(f"/v1/invoices/{invoice_id}/line-items", json={"name": "X", "amount": "1.00"})
+    assert added.status_code == 409
+    assert (await _post(api, invoice_id, "reopen"))["status"] == "draft"
+    issued = await _post(api, invoice_id, "issue", {"issueDate": "2026-02-01"})
+    assert issued["status"] in ("issued", "overdue")
+    assert issued["invoiceNumber"] == "INV-2026-000001"
+    assert issued["issueDate"] == "2026-02-01"
+    assert issued["dueDate"] == "2026-03-03"  # default net 30
+    again = await api.post(f"/v1/invoices/{invoice_id}/issue", json={})
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid_transition"
+    assert again.json()["details"] == {"from": "issued", "to": "issued"}
+    events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
+    assert [e["type"] for e in events] == ["created", "in_review", "reopened", "issued"]
+    assert all(e["apiKeyId"] for e in events)
+
+
+async def test_numbers_are_sequential_per_year_and_never_go_backwards(api: ApiClient) -> None:
+    numbers = []
+    for day in ("2026-12-30", "2026-12-31", "2027-01-02", "2027-01-02"):
+        invoice_id = await _invoice_with_line(api)
+        numbers.append((await _post(api, invoice_id, "issue", {"issueDate": day}))["invoiceNumber"])
+    assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001", "INV-2027-000002"]
+    late = await _invoice_with_line(api)
+    backwards = await api.post(f"/v1/invoices/{late}/issue", json={"issueDate": "2027-01-01"})
+    assert backwards.status_code == 409
+    assert backwards.json()["code"] == "issue_date_out_of_order"
+    # the refused issue consumed no number
+    assert (await _post(api, late, "issue", {"issueDate": "2027-01-03"}))[
+        "invoiceNumber"
+    ] == "INV-2027-000003"
+
+
+async def test_custom_format_and_cancel_and_void(api: ApiClient) -> None:
+    account = await api.create(
+        "/v1/issuing-accounts",
+        {"tradeName": "Branch", "numberPrefix": "BR", "numberFormat": "{prefix}/{yy}{mm}/{seq:04}"},
+    )
+    bad = await api.post("/v1/issuing-accounts", json={"tradeName": "X", "numberFormat": "{prefix}-{year}"})
+    assert bad.status_code == 400
+    assert "numberFormat" in bad.json()["details"]
+    canceled = await _invoice_with_line(api, issuingAccountId=account["id"])
+    assert (await _post(api, canceled, "cancel"))["invoiceNumber"] is None
+    numbered = await _invoice_with_line(api, issuingAccountId=account["id"])
+    issued = await _post(api, numbered, "issue", {"issueDate": "2026-05-04"})
+    assert issued["invoiceNumber"] == "BR/2605/0001"
+    no_reason = await api.post(f"/v1/invoices/{numbered}/void", json={})
+    assert no_reason.status_code == 400
+    assert "reason" in no_reason.json()["details"]
+    void = await _post(api, numbered, "void", {"reason": "issued to the wrong customer"})
+    assert void["status"] == "void"
+    assert void["invoiceNumber"] == "BR/2605/0001"
+    assert void["voidReason"] == "issued to the wrong customer"
+    cancel_issued = await api.post(f"/v1/invoices/{numbered}/cancel", json={})
+    assert cancel_issued.status_code == 409
+
+
+async def test_overdue_is_derived_and_listable(api: ApiClient) -> None:
+    customer = await api.create("/v1/customers", {"name": "Late payer", "paymentTermsDays": 10})
+    past = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    await api.create(f"/v1/invoices/{past['id']}/line-items", {"name": "S", "amount": "5.00"})
+    issued = await _post(api, past["id"], "issue", {"issueDate": "2020-01-01"})
+    assert issued["dueDate"] == "2020-01-11"
+    assert issued["status"] == "overdue"
+    future = await api.create("/v1/invoices", {"customerId": customer["id"], "paymentTermsDays": 0})
+    await api.create(f"/v1/invoices/{future['id']}/line-items", {"name": "S", "amount": "5.00"})
+    assert (await _post(api, future["id"], "issue", {"issueDate": "2099-01-01"}))["status"] == "issued"
+    overdue = (await api.get("/v1/invoices", params={"status": "overdue"})).json()["data"]
+    assert [row["id"] for row in overdue] == [past["id"]]
+    current = (await api.get("/v1/invoices", params={"status": "issued"})).json()["data"]
+    assert [row["id"] for row in current] == [future["id"]]
+
+
+async def test_partial_payments_then_paid(api: ApiClient) -> None:
+    invoice_id = await _invoice_with_line(api, "100.00")
+    draft_payment = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": "10.00"})
+    assert draft_payment.status_code == 409
+    await _post(api, invoice_id, "issue", {"issueDate": "2099-01-01"})
+    first = await _post(
+        api, invoice_id, "payments", {"amount": "40.00", "method": "pix", "idempotencyKey": "p1"}
+    )
+    assert first["invoiceAmountRemaining"] == "60.00"
+    replay = await api.post(
+        f"/v1/invoices/{invoice_id}/payments",
+        json={"amount": "40.00", "method": "pix", "idempotencyKey": "p1"},
+    )
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    over = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": "60.01"})
+    assert over.status_code == 409
+    assert over.json()["code"] == "overpayment"
+    too_precise = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": "1.001"})
+    assert too_precise.status_code == 400
+    last = await _post(api, invoice_id, "payments", {"amount": "60.00"})
+    assert last["invoiceStatus"] == "paid"
+    invoice = (await api.get(f"/v1/invoices/{invoice_id}")).json()
+    assert (invoice["status"], invoice["amountPaid"], invoice["amountRemaining"]) == (
+        "paid",
+        "100.00",
+        "0.00",
+    )
+    assert len((await api.get(f"/v1/invoices/{invoice_id}/payments")).json()["data"]) == 2
+    assert (await api.post(f"/v1/invoices/{invoice_id}/void", json={"reason": "x"})).status_code == 409
+
+
+async def test_overpayment_kept_as_credit_and_zero_invoice_paid_on_issue(api: ApiClient) -> None:
+    invoice_id = await _invoice_with_line(api, "10.00")
+    await _post(api, invoice_id, "issue", {"issueDate": "2099-01-01"})
+    paid = await _post(api, invoice_id, "payments", {"amount": "15.00", "keepExcessAsCredit": True})
+    assert (paid["appliedAmount"], paid["excessAmount"], paid["invoiceStatus"]) == ("10.00", "5.00", "paid")
+    empty = await make_invoice(api)
+    assert (await _post(api, str(empty["id"]), "issue", {"issueDate": "2099-01-02"}))["status"] == "paid"
+
+
+async def test_concurrent_issues_are_gapless_and_unique(api: ApiClient) -> None:
+    ids = [await _invoice_with_line(api, "1.00") for _ in range(30)]
+    responses = await asyncio.gather(
+        *(
+            api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2026-06-01"})
+            for invoice_id in ids
+        )
+    )
+    assert {r.status_code for r in responses} == {200}, [r.text for r in responses if r.status_code != 200]
+    numbers = sorted(r.json()["invoiceNumber"] for r in responses)
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 31)]
+
+
+async def test_concurrent_issue_of_one_invoice_gives_one_number(api: ApiClient) -> None:
+    invoice_id = await _invoice_with_line(api)
+    responses = await asyncio.gather(
+        *(api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2026-06-01"}) for _ in range(10))
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [409] * 9
+    events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
+    assert [e["type"] for e in events].count("issued") == 1
