@@ -7,33 +7,16 @@ writers wait (WAL, BEGIN IMMEDIATE, busy timeout), never answer 500.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
-BILLFOLD = [sys.executable, "-m", "billfold.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*BILLFOLD, *args], env=env, capture_output=True, text=True, timeout=120, check=True
-    )
+from server_support import run_cli as _run
+from server_support import serving
 
 
 @pytest.fixture
@@ -46,53 +29,19 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str | None,
     """``billfold serve`` with two workers on each backend."""
     env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
     with serving(env, tmp_path) as running:
-        yield running
-
-
-@contextmanager
-def serving(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, str | None, dict[str, str]]]:
-    """Run ``billfold serve``; yields its base URL, the first key it printed (if any) and its env."""
-    port = _free_port()
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [*BILLFOLD, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            log.seek(0)
-            pytest.fail(f"server did not start:\n{log.read()}")
-        log.seek(0)
-        lines = log.read().splitlines()
-        key = next((line for line in lines if line.startswith("bf_")), None)
-        yield base, key, env
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        yield running.base, running.key, running.env
 
 
 def test_serve_on_a_fresh_database_prints_the_first_key_once(
     fresh_sqlite: dict[str, str], tmp_path: Path
 ) -> None:
-    with serving(fresh_sqlite, tmp_path) as (base, key, _):
+    with serving(fresh_sqlite, tmp_path) as first:
+        base, key = first.base, first.key
         assert key is not None
         assert httpx.get(f"{base}/v1/customers", headers={"X-API-KEY": key}).status_code == 200
         assert httpx.get(f"{base}/v1/customers", headers={"X-API-KEY": "bf_wrong"}).status_code == 401
-    with serving(fresh_sqlite, tmp_path / "again") as (_, second_key, _):
-        assert second_key is None
+    with serving(fresh_sqlite, tmp_path / "again") as second:
+        assert second.key is None
 
 
 def test_api_keys_create_prints_the_key_on_its_last_line(fresh_sqlite: dict[str, str]) -> None:

@@ -68,7 +68,7 @@ async def test_failed_validation_does_not_consume_the_key(api: ApiClient) -> Non
 
 async def test_concurrent_identical_creates_make_one_resource(api: ApiClient) -> None:
     body = {"name": "Racer", "externalCustomerId": "racer-1", "idempotencyKey": "race-1"}
-    responses = await asyncio.gather(*(api.post("/v1/customers", json=body) for _ in range(20)))
+    responses = await asyncio.gather(*(api.post("/v1/customers", json=body) for _ in range(50)))
     assert {r.status_code for r in responses} <= {201, 409}
     created = [r for r in responses if r.status_code == 201]
     assert created, [r.text for r in responses]
@@ -90,16 +90,26 @@ async def test_concurrent_line_adds_lose_no_update(api: ApiClient) -> None:
         assert response.status_code == 201, response.text
         return 0
 
-    await asyncio.gather(*(add(i) for i in range(40)))
+    await asyncio.gather(*(add(i) for i in range(200)))
     full = (await api.get(base)).json()
     lines = full["standaloneLineItems"] + full["lineItemGroups"][0]["lineItems"]
-    assert len(lines) == 40
+    assert len(lines) == 200
     assert Decimal(full["totalAmount"]) == sum(Decimal(line["totalAmount"]) for line in lines)
     grouped = full["lineItemGroups"][0]
     assert Decimal(grouped["totalAmount"]) == sum(
         Decimal(line["totalAmount"]) for line in grouped["lineItems"]
     )
-    assert sorted(line["index"] for line in lines) == list(range(40))
+    assert sorted(line["index"] for line in lines) == list(range(200))
+
+
+async def test_concurrent_lines_naming_one_new_product_share_it(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    url = f"/v1/invoices/{invoice['id']}/line-items"
+    responses = await asyncio.gather(
+        *(api.post(url, json={"name": f"Brand new {i % 2}", "amount": "1.00"}) for i in range(30))
+    )
+    assert {r.status_code for r in responses} == {201}, [r.text for r in responses if r.status_code != 201]
+    assert len({r.json()["productId"] for r in responses}) == 2
 
 
 async def test_basic_auth_takes_the_key_as_user_name(api: ApiClient) -> None:

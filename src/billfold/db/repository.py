@@ -121,6 +121,26 @@ class Repository:
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def product_by_name_or_insert(self, values: dict[str, Any]) -> m.Product:
+        """The organization's product of this name, inserted from ``values`` when there is none.
+
+        ``INSERT ... ON CONFLICT DO NOTHING`` then a read: two requests naming a new product at once
+        both end up with the same row, and neither transaction aborts.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        await self.session.execute(
+            insert(m.Product)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["organization_id", "name"])
+        )
+        statement = (
+            select(m.Product)
+            .where(m.Product.organization_id == values["organization_id"], m.Product.name == values["name"])
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(statement)).scalar_one()
+
     async def product_by_name(self, organization_id: uuid.UUID, name: str) -> m.Product | None:
         statement = select(m.Product).where(
             m.Product.organization_id == organization_id, m.Product.name == name

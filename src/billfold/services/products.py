@@ -65,4 +65,15 @@ async def resolve_product(
     existing = await uow.repo.product_by_name(actor.organization_id, name)
     if existing is not None:
         return existing
-    return await create_product(uow, actor, name=name, idempotency_key=f"auto-{new_id().hex}")
+    return await uow.repo.product_by_name_or_insert(
+        {
+            "id": new_id(),
+            "organization_id": actor.organization_id,
+            "name": name,
+            "description": None,
+            "default_unit_price": None,
+            "tax_category": None,
+            "idempotency_key": f"auto-{new_id().hex}",
+            "created_at": utcnow(),
+        }
+    )
