@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
-from billfold.api import errors
+from billfold.api import errors, openapi
 from billfold.api.routers import invoices, lifecycle, lines, parties, prices, products
 from billfold.config import load_settings
 from billfold.db.engine import make_engine
@@ -44,6 +44,8 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):
         dialect.mount(app)
+
+    openapi.install(app)
 
     @app.get("/health", tags=["service"])
     async def health() -> dict[str, str]:

@@ -1,0 +1,111 @@
+"""The OpenAPI document of the native API, with the answers Billfold really gives.
+
+FastAPI documents a 422 for every route and nothing about the JSON the routes build themselves. This
+replaces the 422 with Billfold's 400/401/404/409 error shape, adds each route's success schema from
+:mod:`billfold.api.responses`, and declares the two ways to send the API key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from billfold.api import responses as r
+
+REF = "#/components/schemas/{model}"
+
+# (method, path pattern) -> (status, model); patterns match native paths only.
+SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
+    ("POST", r"^/v1/customers$", "201", r.CustomerOut),
+    ("GET", r"^/v1/customers$", "200", r.page_of(r.CustomerOut)),
+    ("GET", r"^/v1/customers/\{[^}]+\}$", "200", r.CustomerOut),
+    ("POST", r"/payment-accounts$", "201", r.PaymentAccountOut),
+    ("GET", r"/payment-accounts$", "200", r.page_of(r.PaymentAccountOut)),
+    ("POST", r"^/v1/issuing-accounts$", "201", r.IssuingAccountOut),
+    ("GET", r"^/v1/issuing-accounts$", "200", r.page_of(r.IssuingAccountOut)),
+    ("GET", r"^/v1/issuing-accounts/\{[^}]+\}$", "200", r.IssuingAccountOut),
+    ("POST", r"^/v1/products$", "201", r.ProductOut),
+    ("GET", r"^/v1/products$", "200", r.page_of(r.ProductOut)),
+    ("GET", r"^/v1/products/\{[^}]+\}$", "200", r.ProductOut),
+    ("POST", r"^/v1/prices$", "201", r.PriceOut),
+    ("GET", r"^/v1/prices$", "200", r.page_of(r.PriceOut)),
+    ("GET", r"^/v1/prices/\{[^}]+\}$", "200", r.PriceOut),
+    ("POST", r"^/v1/invoices$", "201", r.InvoiceOut),
+    ("GET", r"^/v1/invoices$", "200", r.page_of(r.InvoiceSummaryOut)),
+    ("GET", r"^/v1/invoices/\{invoice_id\}$", "200", r.InvoiceOut),
+    ("PUT", r"/minimum$", "200", r.InvoiceOut),
+    ("DELETE", r"/minimum$", "200", r.InvoiceOut),
+    ("POST", r"/line-item-groups$", "201", r.GroupOut),
+    ("GET", r"/line-item-groups$", "200", r.page_of(r.GroupOut)),
+    ("GET", r"/line-item-groups/\{group_id\}$", "200", r.GroupOut),
+    ("PATCH", r"/line-item-groups/\{group_id\}$", "200", r.GroupOut),
+    ("DELETE", r"/line-item-groups/\{group_id\}$", "204", None),
+    ("POST", r"/line-items$", "201", r.LineItemOut),
+    ("GET", r"/line-items$", "200", r.page_of(r.LineItemOut)),
+    ("GET", r"/line-items/\{line_id\}$", "200", r.LineItemOut),
+    ("PATCH", r"/line-items/\{line_id\}$", "200", r.LineItemOut),
+    ("DELETE", r"/line-items/\{line_id\}$", "204", None),
+    ("POST", r"/(issue|review|reopen|cancel|void)$", "200", r.InvoiceOut),
+    ("GET", r"/events$", "200", r.page_of(r.EventOut)),
+    ("POST", r"/payments$", "201", r.PaymentOut),
+    ("GET", r"/payments$", "200", r.page_of(r.PaymentOut)),
+]
+
+ERRORS = {
+    "400": "Invalid request: `details` names each field at fault",
+    "401": "Missing or invalid API key",
+    "404": "No such resource in this organization",
+    "409": "Conflict: reused idempotency key, locked invoice, invalid transition, duplicate",
+    "503": "The database stayed busy past its timeout; retry",
+}
+
+
+def _success(method: str, path: str) -> tuple[str, type[BaseModel] | None] | None:
+    for verb, pattern, status, model in SUCCESS:
+        if verb == method and path.startswith("/v1/") and re.search(pattern, path):
+            return status, model
+    return None
+
+
+def build(app: FastAPI) -> dict[str, Any]:
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    models = {model for *_, model in SUCCESS if model is not None} | {r.ErrorOut}
+    _, schemas = models_json_schema([(model, "serialization") for model in models], ref_template=REF)
+    components = spec.setdefault("components", {})
+    components.setdefault("schemas", {}).update(schemas.get("$defs", {}))
+    components["securitySchemes"] = {
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+        "Bearer": {"type": "http", "scheme": "bearer"},
+    }
+    error_ref = {"$ref": REF.format(model="ErrorOut")}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            found = _success(method.upper(), path)
+            if found is None:
+                continue
+            status, model = found
+            answers: dict[str, Any] = {}
+            if model is None:
+                answers[status] = {"description": "Done"}
+            else:
+                schema = {"$ref": REF.format(model=model.__name__)}
+                answers[status] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+            for code, text in ERRORS.items():
+                answers[code] = {"description": text, "content": {"application/json": {"schema": error_ref}}}
+            operation["responses"] = answers
+            operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
+    return spec
+
+
+def install(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,251 @@
+"""Response schemas of the native API, for the OpenAPI document (and the schema-conformance fuzz tests).
+
+Routes build their JSON with :mod:`billfold.api.render` for speed; these models describe exactly what the
+renderers produce (``additionalProperties: false``), and the fuzz tests hold the renderers to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Money = str
+Text = str | None
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Out):
+    code: str
+    message: str
+    details: dict[str, Any]
+    causations: list[dict[str, Any]]
+
+
+class AddressOut(Out):
+    street: Text
+    number: Text
+    complement: Text
+    neighborhood: Text
+    city: Text
+    state: Text
+    zipCode: Text  # noqa: N815 - the API's field name
+    country: Text
+
+
+class _Details(Out):
+    tradeName: Text  # noqa: N815
+    businessName: Text  # noqa: N815
+    emails: list[str]
+    taxId: Text  # noqa: N815
+    taxIdType: Text  # noqa: N815
+    address: AddressOut
+
+
+class CustomerOut(_Details):
+    id: str
+    object: Literal["customer"]
+    name: str
+    externalCustomerId: Text  # noqa: N815
+    currency: str
+    paymentTermsDays: int | None  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class PaymentAccountOut(_Details):
+    id: str
+    object: Literal["payment_account"]
+    customerId: str  # noqa: N815
+    isDefault: bool  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class IssuingAccountOut(_Details):
+    id: str
+    object: Literal["issuing_account"]
+    isDefault: bool  # noqa: N815
+    numberPrefix: str  # noqa: N815
+    numberFormat: str  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class ProductOut(Out):
+    id: str
+    object: Literal["product"]
+    name: str
+    description: Text
+    defaultUnitPrice: Text  # noqa: N815
+    taxCategory: Text  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class PriceOut(BaseModel):
+    """A price: these fields plus the model's own fields as given (``unitPrice``, ``tiers``...)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    object: Literal["price"]
+    productId: str  # noqa: N815
+    currency: str
+    model: str
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class _Amounts(Out):
+    subtotalAmount: Money  # noqa: N815
+    discountAmount: Money  # noqa: N815
+    adjustmentAmount: Money  # noqa: N815
+    netAmount: Money  # noqa: N815
+    taxAmount: Money  # noqa: N815
+    totalAmount: Money  # noqa: N815
+
+
+class SubLineItemOut(Out):
+    id: str
+    type: str
+    orbType: str  # noqa: N815
+    name: str
+    usage: Text
+    amount: Money
+    metadata: dict[str, Any]
+
+
+class LineItemOut(_Amounts):
+    id: str
+    object: Literal["line_item"]
+    invoiceId: str  # noqa: N815
+    customerId: str  # noqa: N815
+    lineItemGroupId: Text  # noqa: N815
+    productId: str  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    index: int
+    name: str
+    description: Text
+    scope: str
+    startDate: str  # noqa: N815
+    endDate: str  # noqa: N815
+    pricing: Literal["unit_price", "amount", "price", "minimum"]
+    quantity: str
+    unitPrice: str  # noqa: N815
+    currency: str
+    priceId: Text  # noqa: N815
+    price: dict[str, Any] | None
+    usage: dict[str, Any] | None
+    totalUsage: Text  # noqa: N815
+    usageFormat: Literal["unit", "currency"] | None  # noqa: N815
+    subLineItems: list[SubLineItemOut]  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class GroupOut(_Amounts):
+    id: str
+    object: Literal["line_item_group"]
+    invoiceId: str  # noqa: N815
+    customerId: str  # noqa: N815
+    productId: Text  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    index: int
+    name: str
+    description: Text
+    startDate: str  # noqa: N815
+    endDate: str  # noqa: N815
+    currency: str
+    lineItems: list[LineItemOut]  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class MinimumOut(Out):
+    amount: Money
+    scope: str | None
+
+
+class InvoiceSummaryOut(_Amounts):
+    id: str
+    object: Literal["invoice"]
+    idempotencyKey: str  # noqa: N815
+    customerId: str  # noqa: N815
+    paymentAccountId: str  # noqa: N815
+    issuingAccountId: str  # noqa: N815
+    contractId: Text  # noqa: N815
+    status: Literal["draft", "in_review", "issued", "overdue", "paid", "canceled", "void"]
+    isLocked: bool  # noqa: N815
+    source: Literal["one_off", "import", "contract"]
+    autoIssue: bool  # noqa: N815
+    invoiceAllocationStrategy: Literal["single", "percent_split"]  # noqa: N815
+    invoiceNumber: Text  # noqa: N815
+    series: str
+    currency: str
+    invoiceDate: str  # noqa: N815
+    periodStart: str  # noqa: N815
+    periodEnd: str  # noqa: N815
+    issueDate: Text  # noqa: N815
+    dueDate: Text  # noqa: N815
+    paymentTermsDays: int | None  # noqa: N815
+    voidReason: Text  # noqa: N815
+    memo: Text
+    minimum: MinimumOut | None
+    creditsAppliedAmount: Money  # noqa: N815
+    amountDue: Money  # noqa: N815
+    amountPaid: Money  # noqa: N815
+    amountRemaining: Money  # noqa: N815
+    lastCalculatedAt: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+    updatedAt: str  # noqa: N815
+
+
+class InvoiceOut(InvoiceSummaryOut):
+    lineItemGroups: list[GroupOut]  # noqa: N815
+    standaloneLineItems: list[LineItemOut]  # noqa: N815
+
+
+class EventOut(Out):
+    id: str
+    object: Literal["invoice_event"]
+    invoiceId: str  # noqa: N815
+    type: str
+    fromStatus: Text  # noqa: N815
+    toStatus: Text  # noqa: N815
+    apiKeyId: Text  # noqa: N815
+    data: dict[str, Any]
+    createdAt: str  # noqa: N815
+
+
+class PaymentOut(Out):
+    id: str
+    object: Literal["payment"]
+    invoiceId: str  # noqa: N815
+    amount: Money
+    appliedAmount: Money  # noqa: N815
+    excessAmount: Money  # noqa: N815
+    currency: str
+    date: str
+    method: Text
+    reference: Text
+    idempotencyKey: str  # noqa: N815
+    invoiceStatus: str  # noqa: N815
+    invoiceAmountPaid: Money  # noqa: N815
+    invoiceAmountRemaining: Money  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+def page_of(item: type[BaseModel]) -> type[BaseModel]:
+    """``{data: [item], hasMore, nextCursor}``."""
+    fields: Any = {
+        "data": (list[item], Field()),  # type: ignore[valid-type]
+        "hasMore": (bool, Field()),
+        "nextCursor": (str | None, Field()),
+    }
+    from pydantic import create_model
+
+    model: type[BaseModel] = create_model(
+        f"{item.__name__.removesuffix('Out')}Page", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return model
