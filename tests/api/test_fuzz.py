@@ -22,9 +22,9 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from server_support import Server, new_key, serving
 
 from billfold.api.app import create_app
+from server_support import Server, new_key, serving
 
 EXAMPLES = int(os.environ.get("BILLFOLD_FUZZ_EXAMPLES", "12"))
 
