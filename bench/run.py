@@ -7,7 +7,8 @@ client process on the same machine:
 2. the latency of adding one line to an invoice that already has 10 lines vs 10,000 lines
    (target: the 10,000-line add costs at most 1.5x the 10-line add);
 3. GET of a 1,000-line invoice (target: p50 under 50 ms);
-4. pgbench's single-connection commit rate on the same server in the same run, for scale.
+4. issuing invoices and recording payments with 16 concurrent clients: invoices/s and payments/s;
+5. pgbench's single-connection commit rate on the same server in the same run, for scale.
 
 Prints a Markdown table; ``--record`` appends it to docs/benchmarks.md.
 """
@@ -141,6 +142,58 @@ async def concurrent_adds(
     }
 
 
+async def throughput(
+    client: httpx.AsyncClient, urls: list[tuple[str, dict[str, str]]], clients: int, expect: int
+) -> dict[str, float]:
+    """POST each (url, body) once, ``clients`` at a time: requests/s and latency percentiles."""
+    queue = iter(urls)
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        for url, body in queue:
+            started = time.perf_counter()
+            response = await client.post(url, json=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != expect:
+                raise SystemExit(f"{url} failed: {response.status_code} {response.text}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+async def issue_and_pay(
+    client: httpx.AsyncClient, customer_id: str, clients: int, count: int
+) -> dict[str, float]:
+    """Issue ``count`` one-line invoices, then pay each in full, ``clients`` requests at a time."""
+    invoices = []
+    for index in range(count):
+        invoice_id = await new_invoice(client, customer_id)
+        await add_line(client, invoice_id, index)
+        invoices.append(invoice_id)
+    issued = await throughput(client, [(f"/v1/invoices/{i}/issue", {}) for i in invoices], clients, 200)
+    totals = []
+    for invoice_id in invoices:
+        totals.append((await client.get(f"/v1/invoices/{invoice_id}")).json()["amountRemaining"])
+    payments = [
+        (f"/v1/invoices/{i}/payments", {"amount": total}) for i, total in zip(invoices, totals, strict=True)
+    ]
+    paid = await throughput(client, payments, clients, 201)
+    return {
+        "issue_rps": issued["rps"],
+        "issue_p50_ms": issued["p50_ms"],
+        "issue_p99_ms": issued["p99_ms"],
+        "pay_rps": paid["rps"],
+        "pay_p50_ms": paid["p50_ms"],
+        "pay_p99_ms": paid["p99_ms"],
+    }
+
+
 async def sequential_adds(client: httpx.AsyncClient, invoice_id: str, count: int) -> list[float]:
     return [await add_line(client, invoice_id, index) for index in range(count)]
 
@@ -192,6 +245,7 @@ async def measure(args: argparse.Namespace, key: str, port: int) -> dict[str, fl
             small_adds += await sequential_adds(client, small, 20)
             large_adds += await sequential_adds(client, large, 20)
         get_latencies = await gets(client, medium, args.samples)
+        results.update(await issue_and_pay(client, customer, args.clients, args.invoices))
     results.update(
         add_10_p50_ms=statistics.median(small_adds) * 1000,
         add_10k_p50_ms=statistics.median(large_adds) * 1000,
@@ -231,8 +285,16 @@ def report(results: dict[str, float], tps: float, args: argparse.Namespace) -> s
         f"| ratio large / small | {results['add_ratio']:.2f}x | at most 1.5x |",
         f"| GET a 1,000-line invoice | p50 {results['get_1000_p50_ms']:.1f} ms, "
         f"p99 {results['get_1000_p99_ms']:.1f} ms | p50 under 50 ms |",
+        f"| issue invoices, {args.clients} concurrent clients ({args.invoices} invoices) "
+        f"| {results['issue_rps']:.0f} invoices/s, p50 {results['issue_p50_ms']:.1f} ms, "
+        f"p99 {results['issue_p99_ms']:.1f} ms | |",
+        f"| record payments, {args.clients} concurrent clients ({args.invoices} payments) "
+        f"| {results['pay_rps']:.0f} payments/s, p50 {results['pay_p50_ms']:.1f} ms, "
+        f"p99 {results['pay_p99_ms']:.1f} ms | |",
         f"| pgbench -N, 1 connection (same run) | {tps:.0f} tps | |",
-        f"| concurrent adds / pgbench tps | {results['rps'] / tps:.2f} | |",
+        f"| line adds / pgbench tps | {results['rps'] / tps:.2f} | |",
+        f"| issues / pgbench tps | {results['issue_rps'] / tps:.2f} | |",
+        f"| payments / pgbench tps | {results['pay_rps'] / tps:.2f} | |",
     ]
     return "\n".join(rows) + "\n"
 
@@ -245,6 +307,7 @@ def main() -> None:
     parser.add_argument("--per-client", type=int, default=150)
     parser.add_argument("--large-lines", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--invoices", type=int, default=500, help="invoices issued and paid")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--record", action="store_true", help="append the table to docs/benchmarks.md")

@@ -1,0 +1,349 @@
+"""Adjustments on a line item, a group or the invoice: discounts, minimums, maximums and offsets.
+
+Kinds are Orb's (https://docs.withorb.com/product-catalog/adjustments) plus Aira's two:
+
+* ``usage_discount``: free units off the covered lines' usage, valued by re-pricing the rest;
+* ``amount_discount`` and Aira's ``monetary_discount`` (the same thing): a fixed amount off;
+* ``percentage_discount``: a percent (``"15"`` is 15 %) of the covered amount off;
+* ``minimum``: tops the covered amount up to at least ``amount``;
+* ``maximum``: cuts the covered amount down to at most ``amount``;
+* ``allocation_offset`` (Aira): a signed amount moved onto (positive) or off (negative) a line or a
+  group; the offsets of an invoice must net to zero, which the invoice calculation checks.
+
+Order. Within one scope, adjustments apply in Orb's order: usage discount, amount (and monetary)
+discount, percentage discount, minimum, maximum, then allocation offsets (a transfer of what the others
+settled); adjustments of the same kind keep their given order. Scopes apply line, then group, then
+invoice: each adjustment sees the amounts the previous ones left.
+
+Scope. A line's adjustment covers its line; a group's covers the group's lines; the invoice's covers
+every line. ``applies_to`` narrows that to some products and/or prices (Orb's ``applies_to_price_ids``
+and item filters: each list given must contain the line's id). An adjustment is computed once on the
+total it covers (10 % of three lines of 0.05 is round(0.015) = 0.02, not 3 x round(0.005) = 0.03) and
+its effect split over the covered lines by largest remainder (:func:`billfold.core.split.allocate_units`),
+so lines, groups and the invoice add up. A line-level adjustment is the case of one covered line.
+
+Discounts apply only to positive amounts: the base of a discount is the sum of the covered lines'
+positive amounts, each line's share is in proportion to its positive amount, and so no share is more
+than the line has: a discount never takes a line below zero and never touches a credit line. What a
+discount cannot apply (an amount discount larger than what it covers, free units beyond the usage) is
+reported on the adjustment as ``unapplied_amount`` / ``unapplied_usage``, never silently lost. A
+minimum's top-up and a maximum's cut go by the same positive weights (evenly when there are none);
+an offset's by the lines' amounts. Offsets are transfers, not discounts, so they may take a line
+below zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
+from billfold.core.split import HUNDRED, CalculationError, allocate_units, from_units, to_units
+
+
+class AdjustmentKind(StrEnum):
+    USAGE_DISCOUNT = "usage_discount"
+    AMOUNT_DISCOUNT = "amount_discount"
+    PERCENTAGE_DISCOUNT = "percentage_discount"
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    MONETARY_DISCOUNT = "monetary_discount"
+    ALLOCATION_OFFSET = "allocation_offset"
+
+
+class AdjustmentScope(StrEnum):
+    LINE = "line"
+    GROUP = "group"
+    INVOICE = "invoice"
+
+
+ORB_ORDER = {
+    AdjustmentKind.USAGE_DISCOUNT: 0,
+    AdjustmentKind.AMOUNT_DISCOUNT: 1,
+    AdjustmentKind.MONETARY_DISCOUNT: 1,
+    AdjustmentKind.PERCENTAGE_DISCOUNT: 2,
+    AdjustmentKind.MINIMUM: 3,
+    AdjustmentKind.MAXIMUM: 4,
+    AdjustmentKind.ALLOCATION_OFFSET: 5,
+}
+DISCOUNT_KINDS = frozenset(
+    {
+        AdjustmentKind.USAGE_DISCOUNT,
+        AdjustmentKind.AMOUNT_DISCOUNT,
+        AdjustmentKind.MONETARY_DISCOUNT,
+        AdjustmentKind.PERCENTAGE_DISCOUNT,
+    }
+)
+"""Kinds counted in ``discountAmount``. A maximum's cut is an adjustment but not a discount."""
+
+_AMOUNT_KINDS = frozenset(ORB_ORDER) - {AdjustmentKind.USAGE_DISCOUNT, AdjustmentKind.PERCENTAGE_DISCOUNT}
+
+
+@dataclass(frozen=True, slots=True)
+class AppliesTo:
+    """Limits an adjustment to lines of some products and/or prices. An empty set does not limit;
+    when both are given a line must match both (as Orb's filters combine)."""
+
+    product_ids: frozenset[str] = frozenset()
+    price_ids: frozenset[str] = frozenset()
+
+    def covers(self, product_id: str | None, price_id: str | None) -> bool:
+        return (not self.product_ids or product_id in self.product_ids) and (
+            not self.price_ids or price_id in self.price_ids
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """An adjustment as defined on a line, a group or the invoice. Validated on construction.
+
+    ``amount`` (money) is required by the amount and monetary discounts, minimum, maximum and
+    allocation offset (signed for an offset, non-negative otherwise); ``percentage`` (a percent
+    between 0 and 100) by the percentage discount; ``usage`` (free units, non-negative) by the usage
+    discount. An invalid field raises :class:`~billfold.core.split.CalculationError` naming it
+    (``amount``, ``percentage``, ``usage``); :meth:`CalculationError.at` nests it under a path.
+    """
+
+    id: str
+    kind: AdjustmentKind
+    amount: Decimal | None = None
+    percentage: Decimal | None = None
+    usage: Decimal | None = None
+    applies_to: AppliesTo | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        kind = AdjustmentKind(self.kind)
+        if kind is AdjustmentKind.USAGE_DISCOUNT:
+            _check_decimal("usage", self.usage, minimum=ZERO)
+        elif kind is AdjustmentKind.PERCENTAGE_DISCOUNT:
+            _check_decimal("percentage", self.percentage, minimum=ZERO, maximum=HUNDRED)
+        else:
+            minimum = None if kind is AdjustmentKind.ALLOCATION_OFFSET else ZERO
+            _check_decimal("amount", self.amount, minimum=minimum)
+
+    def covers(self, product_id: str | None, price_id: str | None) -> bool:
+        return self.applies_to is None or self.applies_to.covers(product_id, price_id)
+
+
+def _check_decimal(
+    name: str, value: Decimal | None, *, minimum: Decimal | None, maximum: Decimal | None = None
+) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise CalculationError(name, "is required and must be a finite decimal")
+    if minimum is not None and value < minimum:
+        raise CalculationError(name, f"must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise CalculationError(name, f"must be at most {maximum}")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a usage discount needs of a line: its (remaining) usage and ``reprice``, the line's rounded
+    base amount for a given usage (``quantity × unitPrice`` for a plain line; the price model for a
+    priced one). Free units are valued as ``reprice(quantity) - reprice(quantity - free)``."""
+
+    quantity: Decimal
+    reprice: Callable[[Decimal], Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class LineAdjustment:
+    """An adjustment as shown on one line (Aira's ``lineItems[].adjustments[]``): the line's signed
+    share of it (discounts negative)."""
+
+    adjustment_id: str
+    kind: AdjustmentKind
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentResult:
+    """What one adjustment did: ``amount`` is its signed effect (Σ of the covered lines' shares;
+    discounts negative); ``unapplied_amount`` the money it could not apply; ``unapplied_usage`` the
+    free units it found no usage for. ``scope_id`` is the line's or group's id (``None`` for the
+    invoice)."""
+
+    adjustment_id: str
+    kind: AdjustmentKind
+    name: str
+    scope: AdjustmentScope
+    scope_id: str | None
+    amount: Decimal
+    unapplied_amount: Decimal
+    unapplied_usage: Decimal
+
+
+@dataclass(slots=True)
+class AdjustableLines:
+    """The working state of an invoice's lines while adjustments apply: parallel lists in minor units.
+
+    ``amounts`` are the current amounts (the rounded base to start with), ``discounts`` the positive sum
+    of discount shares, ``adjustments`` the signed sum of every share; ``usages`` the remaining usage
+    (``None`` for a line without usage); ``shown`` the shares each line shows, by line index.
+    """
+
+    amounts: list[int]
+    product_ids: Sequence[str | None]
+    price_ids: Sequence[str | None]
+    usages: list[Usage | None]
+    discounts: list[int] = field(default_factory=list)
+    adjustments: list[int] = field(default_factory=list)
+    shown: dict[int, list[tuple[Adjustment, int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.discounts:
+            self.discounts = [0] * len(self.amounts)
+        if not self.adjustments:
+            self.adjustments = [0] * len(self.amounts)
+
+
+def apply_scope(
+    lines: AdjustableLines,
+    adjustments: Sequence[Adjustment],
+    indices: Sequence[int],
+    *,
+    exponent: int,
+    mode: RoundingMode,
+    scope: AdjustmentScope,
+    scope_id: str | None,
+    path: str,
+) -> list[AdjustmentResult]:
+    """Apply one scope's ``adjustments`` in Orb's order to the lines at ``indices`` (each narrowed by
+    its ``applies_to``), updating ``lines`` in place. ``path`` names the adjustments in errors
+    (``lines[3].adjustments``). Returns one result per adjustment, in the order applied."""
+    results = []
+    ordered = sorted(enumerate(adjustments), key=lambda pair: ORB_ORDER[pair[1].kind])
+    for position, adjustment in ordered:
+        covered = (
+            list(indices)
+            if adjustment.applies_to is None
+            else [i for i in indices if adjustment.covers(lines.product_ids[i], lines.price_ids[i])]
+        )
+        try:
+            shares, unapplied, unapplied_usage = _apply(adjustment, lines, covered, exponent, mode)
+        except CalculationError as error:
+            raise error.at(f"{path}[{position}]") from None
+        _record(lines, adjustment, covered, shares)
+        results.append(
+            AdjustmentResult(
+                adjustment_id=adjustment.id,
+                kind=adjustment.kind,
+                name=adjustment.name,
+                scope=scope,
+                scope_id=scope_id,
+                amount=from_units(sum(shares), exponent),
+                unapplied_amount=from_units(unapplied, exponent),
+                unapplied_usage=unapplied_usage,
+            )
+        )
+    return results
+
+
+def _record(lines: AdjustableLines, adjustment: Adjustment, covered: list[int], shares: list[int]) -> None:
+    amounts, totals, shown = lines.amounts, lines.adjustments, lines.shown
+    discounts = lines.discounts if adjustment.kind in DISCOUNT_KINDS else None
+    for index, share in zip(covered, shares, strict=True):
+        if not share:
+            continue
+        amounts[index] += share
+        totals[index] += share
+        if discounts is not None:
+            discounts[index] -= share
+        shown.setdefault(index, []).append((adjustment, share))
+
+
+def _apply(
+    adjustment: Adjustment, lines: AdjustableLines, covered: list[int], exponent: int, mode: RoundingMode
+) -> tuple[list[int], int, Decimal]:
+    """The signed shares of the covered lines, the unapplied amount (units) and unapplied usage."""
+    kind = adjustment.kind
+    if kind is AdjustmentKind.USAGE_DISCOUNT:
+        return _usage_discount(adjustment, lines, covered, exponent)
+    current = [lines.amounts[i] for i in covered]
+    positives = [amount if amount > 0 else 0 for amount in current]
+    if kind is AdjustmentKind.PERCENTAGE_DISCOUNT:
+        assert adjustment.percentage is not None
+        exact = CONTEXT.divide(CONTEXT.multiply(Decimal(sum(positives)), adjustment.percentage), HUNDRED)
+        discount = int(quantize(exact, 0, mode))  # minor units: exponent 0 here is the currency's
+        return [-share for share in allocate_units(discount, positives)], 0, ZERO
+    assert adjustment.amount is not None and kind in _AMOUNT_KINDS
+    value = to_units(adjustment.amount, exponent, "amount")
+    if not covered:
+        unapplied = 0 if kind is AdjustmentKind.MAXIMUM else abs(value)
+        return [], unapplied, ZERO
+    if kind is AdjustmentKind.ALLOCATION_OFFSET:
+        return allocate_units(value, current), 0, ZERO
+    if kind is AdjustmentKind.MINIMUM:
+        return allocate_units(max(value - sum(current), 0), positives), 0, ZERO
+    if kind is AdjustmentKind.MAXIMUM:
+        return [-share for share in allocate_units(max(sum(current) - value, 0), positives)], 0, ZERO
+    applied = min(value, sum(positives))
+    return [-share for share in allocate_units(applied, positives)], value - applied, ZERO
+
+
+def _usage_discount(
+    adjustment: Adjustment, lines: AdjustableLines, covered: list[int], exponent: int
+) -> tuple[list[int], int, Decimal]:
+    """Free units are taken from the covered lines in line order, each line's valued by re-pricing its
+    remaining usage; a value the line's positive amount cannot absorb is reported unapplied."""
+    assert adjustment.usage is not None
+    free = adjustment.usage
+    shares: list[int] = []
+    lost = 0
+    for index in covered:
+        usage = lines.usages[index]
+        if usage is None or free <= 0 or usage.quantity <= 0:
+            shares.append(0)
+            continue
+        taken = min(free, usage.quantity)
+        rest = CONTEXT.subtract(usage.quantity, taken)
+        value = to_units(usage.reprice(usage.quantity), exponent, "usage") - to_units(
+            usage.reprice(rest), exponent, "usage"
+        )
+        value = max(value, 0)
+        applied = min(value, max(lines.amounts[index], 0))
+        lost += value - applied
+        shares.append(-applied)
+        free = CONTEXT.subtract(free, taken)
+        lines.usages[index] = Usage(rest, usage.reprice)
+    return shares, lost, free
+
+
+def adjust(
+    amounts: Sequence[Decimal],
+    adjustments: Sequence[Adjustment],
+    *,
+    exponent: int,
+    mode: RoundingMode,
+    product_ids: Sequence[str | None] | None = None,
+    price_ids: Sequence[str | None] | None = None,
+    usages: Sequence[Usage | None] | None = None,
+    scope: AdjustmentScope = AdjustmentScope.INVOICE,
+    scope_id: str | None = None,
+) -> tuple[tuple[Decimal, ...], tuple[AdjustmentResult, ...]]:
+    """Apply ``adjustments`` of one scope to lines with the given rounded ``amounts`` (and optional
+    product ids, price ids and usage, parallel to them); returns the adjusted amounts and one result per
+    adjustment in the order applied. A convenience over :func:`apply_scope` for callers outside the
+    invoice calculation; a line-level adjustment is ``adjust([line_amount], [...])``."""
+    count = len(amounts)
+    lines = AdjustableLines(
+        amounts=[to_units(amount, exponent, f"amounts[{i}]") for i, amount in enumerate(amounts)],
+        product_ids=product_ids if product_ids is not None else [None] * count,
+        price_ids=price_ids if price_ids is not None else [None] * count,
+        usages=list(usages) if usages is not None else [None] * count,
+    )
+    results = apply_scope(
+        lines,
+        adjustments,
+        range(count),
+        exponent=exponent,
+        mode=mode,
+        scope=scope,
+        scope_id=scope_id,
+        path="adjustments",
+    )
+    return tuple(from_units(units, exponent) for units in lines.amounts), tuple(results)
