@@ -134,6 +134,33 @@ def apply_credits(
     return CreditApplication(from_units(applied, exponent), tuple(taken))
 
 
+def credits_to_apply(
+    total: int,
+    *,
+    applied: Decimal | None,
+    grants: Sequence[CreditGrant],
+    uses: Sequence[CreditUse],
+    as_of: date | None,
+    invoice_id: str | None,
+    exponent: int,
+) -> tuple[int, tuple[CreditUse, ...]]:
+    """The credit (minor units) on an invoice whose total is ``total`` minor units, and the new uses:
+    ``applied`` when given (an amount frozen at issue; between zero and the amount due), else what
+    :func:`apply_credits` spends of ``grants`` on ``as_of``, else none."""
+    if applied is not None:
+        units = to_units(applied, exponent, "creditsAppliedAmount")
+        if not 0 <= units <= max(total, 0):
+            raise CalculationError("creditsAppliedAmount", "must be between zero and the amount due")
+        return units, ()
+    if not grants:
+        return 0, ()
+    if as_of is None:
+        raise CalculationError("creditsAsOf", "is required to apply credit grants")
+    due = from_units(total, exponent)
+    application = apply_credits(due, grants, uses, as_of=as_of, exponent=exponent, invoice_id=invoice_id)
+    return to_units(application.applied, exponent, "creditsAppliedAmount"), application.uses
+
+
 def split_credits_units(applied: int, totals: Sequence[int]) -> list[int]:
     """``applied`` minor units split over lines with ``totals`` by largest remainder on the positive
     totals. Requires ``0 <= applied <= Σ positive totals``, so no share exceeds its line's total."""

@@ -20,6 +20,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from billfold.core.money import CONTEXT, ZERO
 
@@ -64,6 +65,20 @@ def from_units(units: int, exponent: int) -> Decimal:
     return Decimal(units).scaleb(-exponent, CONTEXT)
 
 
+class DecimalCache(dict[int, Decimal]):
+    """Minor units to amounts, each distinct value converted once: ``cache[units]`` is
+    ``from_units(units, exponent)``. Turning an invoice's figures back into amounts is most of the cost
+    of reading a large invoice, and its figures repeat."""
+
+    def __init__(self, exponent: int) -> None:
+        super().__init__()
+        self.exponent = exponent
+
+    def __missing__(self, units: int) -> Decimal:
+        value = self[units] = from_units(units, self.exponent)
+        return value
+
+
 def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
     """Split ``total`` minor units in proportion to ``weights``: :func:`~billfold.core.money.allocate`
     on integers. Each part is its exact share truncated toward zero; the units left over go one each
@@ -88,8 +103,15 @@ def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
         remainders.append(remainder)
     leftover = magnitude - sum(units)
     if leftover:
-        # nlargest is documented as sorted(..., reverse=True)[:n], which is stable: ties go earliest.
-        for index in heapq.nlargest(leftover, range(count), key=remainders.__getitem__):
+        # Both are sorted(..., reverse=True)[:leftover] (nlargest is documented so), and that sort is
+        # stable: equal remainders keep their order, so ties go to the earliest part. nlargest is
+        # quicker when few units are left over.
+        key = remainders.__getitem__
+        if leftover * 16 < count:
+            chosen = heapq.nlargest(leftover, range(count), key=key)
+        else:
+            chosen = sorted(range(count), key=key, reverse=True)[:leftover]
+        for index in chosen:
             units[index] += 1
     if total < 0:
         return [-unit for unit in units]
@@ -101,6 +123,13 @@ def integer_weights(values: Sequence[Decimal]) -> list[int]:
     places = max((-int(value.as_tuple().exponent) for value in values), default=0)
     places = max(places, 0)
     return [int(value.scaleb(places, CONTEXT)) for value in values]
+
+
+class AllocationStrategy(StrEnum):
+    """Aira's ``invoiceAllocationStrategy``: one payment account, or a percent split over several."""
+
+    SINGLE = "single"
+    PERCENT_SPLIT = "percent_split"
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,8 @@ gross G with ``G − Σ round_i(G × w_i / 100) = N``, the net the seller means 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -50,6 +50,15 @@ class TaxRounding(StrEnum):
 
     PER_RATE = "per_rate"
     PER_LINE = "per_line"
+
+
+@dataclass(frozen=True, slots=True)
+class RoundingPolicy:
+    """An organization's rounding: the mode (half-up by default, or half-even) for every amount it
+    rounds, and how taxes are rounded (per rate, EN 16931, by default; or per line)."""
+
+    mode: RoundingMode = RoundingMode.HALF_UP
+    tax: TaxRounding = TaxRounding.PER_RATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +149,30 @@ def resolve_tax_category_id(
     return None
 
 
+@dataclass(slots=True)
+class TaxResolver:
+    """Resolves lines' rates for one invoice: the category (:func:`resolve_tax_category_id`) at the
+    customer's ``country``, each category looked up once. An unknown category, or one without a rate
+    for the country, raises on field ``taxCategoryId``."""
+
+    categories: Mapping[str, TaxCategory]
+    default_category_id: str | None = None
+    country: str | None = None
+    resolved: dict[str, TaxKey] = field(default_factory=dict)
+
+    def key(self, line: str | None, group: str | None, product: str | None) -> TaxKey | None:
+        category_id = resolve_tax_category_id(line, group, product, self.default_category_id)
+        if category_id is None:
+            return None
+        key = self.resolved.get(category_id)
+        if key is None:
+            category = self.categories.get(category_id)
+            if category is None:
+                raise CalculationError("taxCategoryId", f"unknown tax category {category_id}")
+            key = self.resolved[category_id] = category.key_for(self.country)
+        return key
+
+
 def rate_tax_units(amount: int, key: TaxKey, mode: RoundingMode) -> int:
     """The tax in minor units on ``amount`` minor units at ``key``'s rate, rounded once: ``amount ×
     r / 100`` for an exclusive rate, ``amount × r / (100 + r)`` for an inclusive (gross) one. Rounding
@@ -163,19 +196,34 @@ def split_tax_units(amounts: Sequence[int], key: TaxKey, mode: RoundingMode) -> 
     return [a + b for a, b in zip(first, second, strict=True)]
 
 
+def group_by_key(keys: Sequence[TaxKey | None]) -> dict[TaxKey, list[int]]:
+    """The indices of the lines at each rate, rates in order of first use (``None``: untaxed). Grouped
+    by object identity first (a resolver hands out one key object per rate, and hashing a key per line
+    is the slow part), then equal keys merged."""
+    by_identity: dict[int, tuple[TaxKey, list[int]]] = {}
+    for index, key in enumerate(keys):
+        if key is not None:
+            entry = by_identity.get(id(key))
+            if entry is None:
+                by_identity[id(key)] = (key, [index])
+            else:
+                entry[1].append(index)
+    groups: dict[TaxKey, list[int]] = {}
+    for key, indices in by_identity.values():
+        members = groups.get(key)
+        if members is None:
+            groups[key] = indices
+        else:
+            groups[key] = sorted(members + indices)
+    return groups
+
+
 def tax_units(
     amounts: Sequence[int], keys: Sequence[TaxKey | None], *, mode: RoundingMode, rounding: TaxRounding
 ) -> tuple[list[int], dict[TaxKey, tuple[int, int]]]:
     """Each line's tax in minor units and, per rate in order of first use, (taxable, tax) in minor
     units. ``amounts`` are the lines' net amounts (gross for inclusive rates)."""
-    groups: dict[TaxKey, list[int]] = {}
-    for index, key in enumerate(keys):
-        if key is not None:
-            members = groups.get(key)
-            if members is None:
-                groups[key] = [index]
-            else:
-                members.append(index)
+    groups = group_by_key(keys)
     taxes = [0] * len(amounts)
     summary: dict[TaxKey, tuple[int, int]] = {}
     for key, members in groups.items():
@@ -255,7 +303,9 @@ def withheld_units(base: int, rate: WithholdingRate, exponent: int) -> int:
 def withhold(base: Decimal, rates: Sequence[WithholdingRate], *, exponent: int) -> tuple[Withholding, ...]:
     """What each rate withholds from ``base`` (the invoice total)."""
     units = to_units(base, exponent, "totalAmount")
-    return tuple(Withholding(r.id, r.rate, from_units(withheld_units(units, r, exponent), exponent)) for r in rates)
+    return tuple(
+        Withholding(r.id, r.rate, from_units(withheld_units(units, r, exponent), exponent)) for r in rates
+    )
 
 
 def gross_up_units(net: int, rates: Sequence[WithholdingRate], exponent: int) -> int:

@@ -71,7 +71,7 @@ class SubLine(NamedTuple):
     ``exact_amount`` (its unrounded contribution).
 
     A named tuple rather than a frozen dataclass: a line has up to a dozen of these and building a
-    tuple costs a third of a frozen dataclass (measured; see docs/benchmarks-pricing.md).
+    tuple costs a third of a frozen dataclass (measured; see docs/benchmarks.md).
     """
 
     kind: SubLineKind

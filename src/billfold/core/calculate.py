@@ -1,0 +1,507 @@
+"""The invoice calculation: :func:`calculate_invoice` turns rounded line bases into every derived amount.
+
+Pipeline (DESIGN.md, "Calculation pipeline"), per line, then group, then invoice:
+
+1. ``subtotal``: the line's base, already rounded (pricing's job);
+2. adjustments (:mod:`~billfold.core.adjustments`): the line's own, then its group's, then the invoice's,
+   each scope in Orb's order, covering adjustments computed once and split over their lines;
+3. ``net = subtotal + adjustment`` (for an inclusive rate the line amount is gross: see 5);
+4. taxes (:mod:`~billfold.core.taxes`): per rate (EN 16931) or per line, exclusive or inclusive;
+5. ``total = net + tax``; for an inclusive rate ``total`` is the gross and ``net = gross - tax``, so
+   ``subtotal + adjustment = net + inclusive_tax`` holds on every line, group and invoice;
+6. a ``tax_gross_up`` line, when there is one, is set to what the withholding rates require
+   (:func:`~billfold.core.taxes.gross_up_units`); it is untaxed and no adjustment covers it;
+7. credits (:mod:`~billfold.core.credits`) after tax, up to the amount due, split over the lines;
+8. a percent split over payment accounts (:mod:`~billfold.core.split`) when the invoice asks for one.
+
+The work is done in whole minor units (``int``), converted to :class:`~decimal.Decimal` once at the end,
+so every group and invoice figure is the exact sum of the rounded line figures beneath it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from itertools import repeat
+from typing import NamedTuple
+
+from billfold.core.adjustments import (
+    AdjustableLines,
+    Adjustment,
+    AdjustmentKind,
+    AdjustmentResult,
+    AdjustmentScope,
+    LineAdjustment,
+    Usage,
+    apply_scope,
+    line_usage,
+)
+from billfold.core.amounts import Amounts
+from billfold.core.credits import CreditGrant, CreditUse, credits_to_apply, split_credits_units
+from billfold.core.money import ZERO, RoundingMode
+from billfold.core.split import (
+    AccountShare,
+    AllocationStrategy,
+    CalculationError,
+    PaymentAllocation,
+    check_exponent,
+    from_units,
+    percent_split,
+    to_units,
+)
+from billfold.core.taxes import (
+    RoundingPolicy,
+    TaxAmount,
+    TaxCategory,
+    TaxKey,
+    TaxResolver,
+    TaxSummaryRow,
+    Withholding,
+    WithholdingRate,
+    gross_up_units,
+    resolve_tax_category_id,
+    summary_rows,
+    tax_units,
+    withhold,
+)
+
+LINE, GROUP, INVOICE = AdjustmentScope.LINE, AdjustmentScope.GROUP, AdjustmentScope.INVOICE
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """A line item as the calculation needs it. ``subtotal`` is its base, already rounded to the
+    currency (ignored for a ``gross_up`` line, whose amount is derived). ``tax_category_id`` is the
+    line's own; ``product_tax_category_id`` its product's. ``quantity`` with ``unit_price`` (or
+    ``reprice``: the rounded base for a given usage) lets usage discounts value free units."""
+
+    id: str
+    subtotal: Decimal
+    group_id: str | None = None
+    product_id: str | None = None
+    price_id: str | None = None
+    tax_category_id: str | None = None
+    product_tax_category_id: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    reprice: Callable[[Decimal], Decimal] | None = None
+    gross_up: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInput:
+    """A line item group: its tax category (for lines without their own) and its adjustments."""
+
+    id: str
+    tax_category_id: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceInput:
+    """Everything :func:`calculate_invoice` needs. ``exponent`` is the currency's minor-unit exponent.
+
+    Credits: give ``credits_applied`` (an amount frozen at issue), or ``credit_grants`` with the ledger's
+    ``credit_uses`` and ``credits_as_of`` (the issue date) to spend available credit; neither: none.
+    ``withholding_rates`` (the invoice's or the customer's) size a ``gross_up`` line and are reported.
+    """
+
+    exponent: int
+    lines: Sequence[LineInput]
+    groups: Sequence[GroupInput] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    rounding: RoundingPolicy = field(default_factory=RoundingPolicy)
+    tax_categories: Mapping[str, TaxCategory] = field(default_factory=dict)
+    default_tax_category_id: str | None = None
+    customer_country: str | None = None
+    withholding_rates: Sequence[WithholdingRate] = ()
+    credits_applied: Decimal | None = None
+    credit_grants: Sequence[CreditGrant] = ()
+    credit_uses: Sequence[CreditUse] = ()
+    credits_as_of: date | None = None
+    invoice_id: str | None = None
+    allocation_strategy: AllocationStrategy = AllocationStrategy.SINGLE
+    allocations: Sequence[PaymentAllocation] = ()
+
+
+_new_tuple = tuple.__new__
+
+
+class LineResult(NamedTuple):
+    """A calculated line: ``amounts`` (subtotal, discount, adjustment, net, tax, total), ``tax_key`` its
+    rate (``None``: untaxed), ``inclusive_tax`` the part of its tax inside its gross amount (inclusive
+    rates; zero otherwise), ``credits_applied`` its share of the invoice's credits and ``adjustments``
+    its shares of every adjustment that changed it. A named tuple, as pricing's sub lines: one is built
+    per line on every read of an invoice, at a third of a frozen dataclass's cost (measured)."""
+
+    id: str
+    group_id: str | None
+    amounts: Amounts
+    tax_key: TaxKey | None
+    inclusive_tax: Decimal
+    credits_applied: Decimal
+    adjustments: tuple[LineAdjustment, ...]
+
+    @property
+    def tax_amounts(self) -> tuple[TaxAmount, ...]:
+        """Orb's ``tax_amounts``: the line's tax per rate (one rate per line; none when untaxed)."""
+        key = self.tax_key
+        if key is None:
+            return ()
+        return (TaxAmount(key.tax_category_id, key.rate, key.inclusive, self.amounts.tax),)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    """A group's sums of its lines, with its tax per rate (in order of first use)."""
+
+    id: str
+    amounts: Amounts
+    tax_amounts: tuple[TaxAmount, ...]
+    inclusive_tax: Decimal
+    credits_applied: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceResult:
+    """The calculated invoice. ``lines`` in input order, ``groups`` in group order, ``standalone`` the
+    sums of lines outside any group (so Σ groups + standalone = ``amounts``). ``tax_summary`` has one
+    row per rate. ``adjustments`` reports every adjustment applied (line, group, then invoice scope).
+    ``amount_due = amounts.total - credits_applied``; ``credit_uses`` are the ledger rows to record at
+    issue. ``withholdings`` are what the customer withholds from the total (so it pays
+    ``amount_due - withholding_amount``); ``gross_up_amount`` is the ``tax_gross_up`` line's amount.
+    ``shares`` are the payment accounts' shares for a percent split (empty otherwise)."""
+
+    lines: tuple[LineResult, ...]
+    groups: tuple[GroupResult, ...]
+    standalone: Amounts
+    amounts: Amounts
+    inclusive_tax: Decimal
+    tax_summary: tuple[TaxSummaryRow, ...]
+    adjustments: tuple[AdjustmentResult, ...]
+    credits_applied: Decimal
+    credit_uses: tuple[CreditUse, ...]
+    amount_due: Decimal
+    withholdings: tuple[Withholding, ...]
+    withholding_amount: Decimal
+    gross_up_amount: Decimal
+    shares: tuple[AccountShare, ...]
+
+
+def calculate_invoice(invoice: InvoiceInput) -> InvoiceResult:
+    """Calculate every derived amount of ``invoice`` (see the module docstring). Invalid input raises
+    :class:`~billfold.core.split.CalculationError` naming the field by its API path."""
+    exponent = invoice.exponent
+    check_exponent(exponent)
+    lines = invoice.lines
+    group_of, members = _groups(invoice)
+    subtotals = [
+        to_units(line.subtotal, exponent, f"lines[{i}].subtotalAmount") for i, line in enumerate(lines)
+    ]
+    gross_up_at = _gross_up_line(lines)
+    if gross_up_at is not None:
+        subtotals[gross_up_at] = 0
+    state = _adjust(invoice, subtotals, group_of, members, gross_up_at)
+    amounts = state.amounts if state else subtotals
+    keys = _tax_keys(invoice, group_of, gross_up_at)
+    rounding = invoice.rounding
+    taxes, summary = tax_units(amounts, keys, mode=rounding.mode, rounding=rounding.tax)
+    inclusive = [
+        tax if key is not None and key.inclusive else 0 for key, tax in zip(keys, taxes, strict=True)
+    ]
+    totals = [a + t - i for a, t, i in zip(amounts, taxes, inclusive, strict=True)]
+    gross_up = 0
+    if gross_up_at is not None:
+        net = sum(totals)
+        gross_up = gross_up_units(net, invoice.withholding_rates, exponent) - net
+        subtotals[gross_up_at] = amounts[gross_up_at] = totals[gross_up_at] = gross_up
+    total = sum(totals)
+    credit_units, uses = credits_to_apply(
+        total,
+        applied=invoice.credits_applied,
+        grants=invoice.credit_grants,
+        uses=invoice.credit_uses,
+        as_of=invoice.credits_as_of,
+        invoice_id=invoice.invoice_id,
+        exponent=exponent,
+    )
+    credit_shares = split_credits_units(credit_units, totals) if credit_units else [0] * len(lines)
+    withholdings = withhold(from_units(total, exponent), invoice.withholding_rates, exponent=exponent)
+    zeros = [0] * len(lines)
+    work = _Work(
+        subtotals=subtotals,
+        discounts=state.discounts if state else zeros,
+        adjustments=state.adjustments if state else zeros,
+        nets=[a - i for a, i in zip(amounts, inclusive, strict=True)],
+        taxes=taxes,
+        inclusive=inclusive,
+        credits=credit_shares,
+        decimals=_Decimals(exponent),
+    )
+    invoice_amounts = work.amounts(None)
+    standalone = [i for i, group in enumerate(group_of) if group is None]
+    return InvoiceResult(
+        lines=_line_results(lines, keys, work, state),
+        groups=tuple(
+            _group_result(group.id, members[k], keys, work) for k, group in enumerate(invoice.groups)
+        ),
+        standalone=work.amounts(standalone),
+        amounts=invoice_amounts,
+        inclusive_tax=from_units(sum(inclusive), exponent),
+        tax_summary=summary_rows(summary, exponent),
+        adjustments=tuple(state.results) if state else (),
+        credits_applied=from_units(credit_units, exponent),
+        credit_uses=uses,
+        amount_due=from_units(total - credit_units, exponent),
+        withholdings=withholdings,
+        withholding_amount=from_units(sum(to_units(w.amount, exponent, "") for w in withholdings), exponent),
+        gross_up_amount=from_units(gross_up, exponent),
+        shares=_shares(invoice, invoice_amounts, credit_units),
+    )
+
+
+def _groups(invoice: InvoiceInput) -> tuple[list[int | None], list[list[int]]]:
+    """Each line's group index (``None``: standalone) and each group's line indices."""
+    index: dict[str, int] = {}
+    for k, group in enumerate(invoice.groups):
+        if group.id in index:
+            raise CalculationError(f"groups[{k}].id", "appears twice")
+        index[group.id] = k
+    members: list[list[int]] = [[] for _ in invoice.groups]
+    group_of: list[int | None] = []
+    for i, line in enumerate(invoice.lines):
+        if line.group_id is None:
+            group_of.append(None)
+            continue
+        position = index.get(line.group_id)
+        if position is None:
+            raise CalculationError(f"lines[{i}].lineItemGroupId", f"unknown group {line.group_id}")
+        group_of.append(position)
+        members[position].append(i)
+    if len({line.id for line in invoice.lines}) != len(invoice.lines):
+        raise CalculationError("lines", "line ids must be distinct")
+    return group_of, members
+
+
+def _gross_up_line(lines: Sequence[LineInput]) -> int | None:
+    found = None
+    for i, line in enumerate(lines):
+        if line.gross_up:
+            if found is not None:
+                raise CalculationError(f"lines[{i}].scope", "an invoice has at most one tax_gross_up line")
+            if line.adjustments:
+                raise CalculationError(f"lines[{i}].adjustments", "a tax_gross_up line takes no adjustments")
+            found = i
+    return found
+
+
+def _adjust(
+    invoice: InvoiceInput,
+    subtotals: list[int],
+    group_of: list[int | None],
+    members: list[list[int]],
+    gross_up_at: int | None,
+) -> AdjustableLines | None:
+    """Apply line, group and invoice adjustments; ``None`` when the invoice has none (the fast path)."""
+    lines, groups = invoice.lines, invoice.groups
+    if not (invoice.adjustments or any(g.adjustments for g in groups) or any(x.adjustments for x in lines)):
+        return None
+    exponent, mode = invoice.exponent, invoice.rounding.mode
+    state = AdjustableLines(
+        amounts=list(subtotals),
+        product_ids=[line.product_id for line in lines],
+        price_ids=[line.price_id for line in lines],
+        usages=[_usage(line, i, exponent, mode) for i, line in enumerate(lines)],
+    )
+    scopes: list[tuple[Sequence[Adjustment], list[int], AdjustmentScope, str | None, str]] = [
+        (line.adjustments, [i], LINE, line.id, f"lines[{i}].adjustments")
+        for i, line in enumerate(lines)
+        if line.adjustments
+    ]
+    for k, group in enumerate(groups):
+        if group.adjustments:
+            covered = [i for i in members[k] if i != gross_up_at]
+            scopes.append((group.adjustments, covered, GROUP, group.id, f"groups[{k}].adjustments"))
+    if invoice.adjustments:
+        if any(a.kind is AdjustmentKind.ALLOCATION_OFFSET for a in invoice.adjustments):
+            raise CalculationError("adjustments", "an allocation_offset belongs to a line or a group")
+        covered = [i for i in range(len(lines)) if i != gross_up_at]
+        scopes.append((invoice.adjustments, covered, INVOICE, None, "adjustments"))
+    for adjustments, indices, scope, scope_id, path in scopes:
+        apply_scope(
+            state,
+            adjustments,
+            indices,
+            exponent=exponent,
+            mode=mode,
+            scope=scope,
+            scope_id=scope_id,
+            path=path,
+        )
+    offsets = [r for r in state.results if r.kind is AdjustmentKind.ALLOCATION_OFFSET]
+    if sum(r.amount for r in offsets) != ZERO or any(r.unapplied_amount for r in offsets):
+        raise CalculationError(
+            "adjustments", "allocation offsets must move amounts between lines and net to zero"
+        )
+    return state
+
+
+def _usage(line: LineInput, i: int, exponent: int, mode: RoundingMode) -> Usage | None:
+    try:
+        return line_usage(line.quantity, line.unit_price, line.reprice, exponent=exponent, mode=mode)
+    except CalculationError as error:
+        raise error.at(f"lines[{i}]") from None
+
+
+def _tax_keys(
+    invoice: InvoiceInput, group_of: list[int | None], gross_up_at: int | None
+) -> list[TaxKey | None]:
+    """Each line's rate: its category (line, group, product, default) at the customer's country."""
+    resolver = TaxResolver(invoice.tax_categories, invoice.default_tax_category_id, invoice.customer_country)
+    group_categories = [group.tax_category_id for group in invoice.groups]
+    default = invoice.default_tax_category_id
+    known = resolver.resolved  # category id -> key, filled by the resolver; read directly for speed
+    keys: list[TaxKey | None] = []
+    for i, (line, k) in enumerate(zip(invoice.lines, group_of, strict=True)):
+        group_category = None if k is None else group_categories[k]
+        product_category = line.product_tax_category_id
+        category_id = resolve_tax_category_id(line.tax_category_id, group_category, product_category, default)
+        key = None if category_id is None else known.get(category_id)
+        if key is None and category_id is not None:
+            try:
+                key = resolver.key(line.tax_category_id, group_category, product_category)
+            except CalculationError as error:
+                raise CalculationError(_category_field(line, i, group_category, k), error.message) from None
+        keys.append(None if i == gross_up_at else key)
+    return keys
+
+
+def _category_field(line: LineInput, i: int, group_category: str | None, k: int | None) -> str:
+    if line.tax_category_id is not None:
+        return f"lines[{i}].taxCategoryId"
+    if group_category is not None:
+        return f"groups[{k}].taxCategoryId"
+    if line.product_tax_category_id is not None:
+        return f"lines[{i}].productTaxCategoryId"
+    return "defaultTaxCategoryId"
+
+
+def _shares(invoice: InvoiceInput, amounts: Amounts, credits: int) -> tuple[AccountShare, ...]:
+    if invoice.allocation_strategy is not AllocationStrategy.PERCENT_SPLIT:
+        return ()
+    return percent_split(
+        invoice.allocations,
+        net=amounts.net,
+        tax=amounts.tax,
+        credits_applied=from_units(credits, invoice.exponent),
+        exponent=invoice.exponent,
+    )
+
+
+class _Decimals(dict[int, Decimal]):
+    """Minor units to amounts, each distinct value converted once (``decimals[units]``)."""
+
+    def __init__(self, exponent: int) -> None:
+        super().__init__()
+        self.exponent = exponent
+
+    def __missing__(self, units: int) -> Decimal:
+        value = self[units] = from_units(units, self.exponent)
+        return value
+
+
+@dataclass(slots=True)
+class _Work:
+    """The calculated figures in minor units, one column per figure, parallel to the lines."""
+
+    subtotals: list[int]
+    discounts: list[int]
+    adjustments: list[int]
+    nets: list[int]
+    taxes: list[int]
+    inclusive: list[int]
+    credits: list[int]
+    decimals: _Decimals
+
+    def column(self, units: list[int]) -> list[Decimal]:
+        return list(map(self.decimals.__getitem__, units))
+
+    def amounts(self, indices: Sequence[int] | None) -> Amounts:
+        """The exact sums of the lines' rounded figures (of every line when ``indices`` is ``None``)."""
+        columns = (self.subtotals, self.discounts, self.adjustments, self.nets, self.taxes)
+        if indices is None:
+            subtotal, discount, adjustment, net, tax = map(sum, columns)
+        else:
+            subtotal, discount, adjustment, net, tax = (sum(map(c.__getitem__, indices)) for c in columns)
+        d = self.decimals
+        return Amounts(d[subtotal], d[discount], d[adjustment], d[net], d[tax], d[net + tax])
+
+
+def _line_results(
+    lines: Sequence[LineInput], keys: list[TaxKey | None], work: _Work, state: AdjustableLines | None
+) -> tuple[LineResult, ...]:
+    dec = work.decimals
+    zero = repeat(dec[0])
+    shown = _shown(state, dec) if state else {}
+    columns = zip(
+        lines,
+        keys,
+        work.column(work.subtotals),
+        work.column(work.discounts) if state else zero,
+        work.column(work.adjustments) if state else zero,
+        work.column(work.nets),
+        work.column(work.taxes),
+        work.column([net + tax for net, tax in zip(work.nets, work.taxes, strict=True)]),
+        work.column(work.inclusive),
+        work.column(work.credits),
+        strict=False,  # the zero columns are endless
+    )
+    # tuple.__new__ builds the named tuple without its Python-level __new__ (a third of the cost).
+    return tuple(
+        _new_tuple(
+            LineResult,
+            (
+                line.id,
+                line.group_id,
+                Amounts(sub, disc, adj, net, tax, total),
+                key,
+                inc,
+                credit,
+                shown.get(i, ()),
+            ),
+        )
+        for i, (line, key, sub, disc, adj, net, tax, total, inc, credit) in enumerate(columns)
+    )
+
+
+def _shown(state: AdjustableLines, dec: _Decimals) -> dict[int, tuple[LineAdjustment, ...]]:
+    return {
+        index: tuple(_new_tuple(LineAdjustment, (a.id, a.kind, a.name, dec[units])) for a, units in entries)
+        for index, entries in state.shown.items()
+    }
+
+
+def _group_result(group_id: str, members: list[int], keys: list[TaxKey | None], work: _Work) -> GroupResult:
+    per_rate: dict[int, tuple[TaxKey, int]] = {}  # by id(key): the resolver hands out one key per rate
+    taxes = work.taxes
+    for i in members:
+        key = keys[i]
+        if key is not None:
+            entry = per_rate.get(id(key))
+            per_rate[id(key)] = (key, taxes[i] if entry is None else entry[1] + taxes[i])
+    merged: dict[TaxKey, int] = {}
+    for key, tax in per_rate.values():
+        merged[key] = merged.get(key, 0) + tax
+    dec = work.decimals
+    return GroupResult(
+        id=group_id,
+        amounts=work.amounts(members),
+        tax_amounts=tuple(
+            TaxAmount(k.tax_category_id, k.rate, k.inclusive, dec[t]) for k, t in merged.items()
+        ),
+        inclusive_tax=dec[sum(map(work.inclusive.__getitem__, members))],
+        credits_applied=dec[sum(map(work.credits.__getitem__, members))],
+    )
