@@ -143,7 +143,7 @@ async def test_overpayment_kept_as_credit_and_zero_invoice_paid_on_issue(api: Ap
 
 
 async def test_concurrent_issues_are_gapless_and_unique(api: ApiClient) -> None:
-    ids = [await _invoice_with_line(api, "1.00") for _ in range(30)]
+    ids = [await _invoice_with_line(api, "1.00") for _ in range(100)]
     responses = await asyncio.gather(
         *(
             api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2026-06-01"})
@@ -152,7 +152,18 @@ async def test_concurrent_issues_are_gapless_and_unique(api: ApiClient) -> None:
     )
     assert {r.status_code for r in responses} == {200}, [r.text for r in responses if r.status_code != 200]
     numbers = sorted(r.json()["invoiceNumber"] for r in responses)
-    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 31)]
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 101)]
+
+
+async def test_series_number_independently(api: ApiClient) -> None:
+    credit_note = await _invoice_with_line(api, series="credit-notes")
+    regular = await _invoice_with_line(api)
+    issued = await _post(api, credit_note, "issue", {"issueDate": "2026-06-01"})
+    assert issued["invoiceNumber"] == "credit-notes-INV-2026-000001"
+    assert issued["series"] == "credit-notes"
+    assert (await _post(api, regular, "issue", {"issueDate": "2026-06-01"}))[
+        "invoiceNumber"
+    ] == "INV-2026-000001"
 
 
 async def test_concurrent_issue_of_one_invoice_gives_one_number(api: ApiClient) -> None:

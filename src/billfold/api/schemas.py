@@ -152,6 +152,7 @@ class InvoiceIn(Schema):
     period_end: Day | None = None
     auto_issue: StrictBool = False
     payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
+    series: Annotated[str, Field(min_length=1, max_length=40, pattern=KEY_PATTERN)] = "default"
 
 
 class GroupIn(Schema):

@@ -39,6 +39,7 @@ class NewInvoice:
     period_end: date | None = None
     auto_issue: bool = False
     payment_terms_days: int | None = None
+    series: str = "default"
 
 
 class LineData(Protocol):
@@ -214,6 +215,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         period_end=period_end,
         due_date=None,
         payment_terms_days=new.payment_terms_days,
+        series=new.series,
         memo=new.memo,
         invoice_number=None,
         credits_applied_amount=ZERO,

@@ -98,7 +98,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or utcnow().date()
-    key = sequence_key(account.number_format, account.number_prefix, day)
+    key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
     counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
     if counter.last_issue_date is not None and day < counter.last_issue_date:
         raise Conflict(
@@ -109,7 +109,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     counter.last_value += 1
     counter.last_issue_date = day
     invoice.invoice_number = render_number(
-        account.number_format, account.number_prefix, day, counter.last_value
+        account.number_format, account.number_prefix, invoice.series, day, counter.last_value
     )
     terms = invoice.payment_terms_days
     if terms is None:
