@@ -81,9 +81,15 @@ class Money:
             raise CurrencyMismatchError(f"cannot combine {self.currency.code} and {other.currency.code}")
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 19)}
+
+
 def quantize(value: Decimal, exponent: int, mode: RoundingMode) -> Decimal:
     """Round ``value`` to ``exponent`` decimal places with ``mode``. The only rounding in Billfold."""
-    return value.quantize(Decimal(1).scaleb(-exponent), rounding=mode.value, context=CONTEXT)
+    quantum = _QUANTA.get(exponent)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-exponent)
+    return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
 
 
 def multiply(a: Decimal, b: Decimal) -> Decimal:
