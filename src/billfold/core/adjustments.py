@@ -34,13 +34,13 @@ below zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from billfold.core.money import CONTEXT, ZERO, RoundingMode, multiply, quantize
+from billfold.core.money import CONTEXT, ZERO, RoundingMode, add, multiply, quantize
 from billfold.core.split import HUNDRED, CalculationError, allocate_units, from_units, to_units
 
 
@@ -114,7 +114,11 @@ class Adjustment:
     name: str = ""
 
     def __post_init__(self) -> None:
-        kind = AdjustmentKind(self.kind)
+        try:
+            kind = AdjustmentKind(self.kind)
+        except ValueError:
+            raise CalculationError("type", f"unknown adjustment type {self.kind!r}") from None
+        object.__setattr__(self, "kind", kind)  # a plain string becomes the enum member
         if kind is AdjustmentKind.USAGE_DISCOUNT:
             _check_decimal("usage", self.usage, minimum=ZERO)
         elif kind is AdjustmentKind.PERCENTAGE_DISCOUNT:
@@ -202,41 +206,58 @@ class AdjustableLines:
             self.adjustments = [0] * len(self.amounts)
 
 
+class Scope(NamedTuple):
+    """One scope's adjustments and the lines (indices) they may cover. ``scope_id`` is the line's or
+    group's id (``None`` for the invoice); ``path`` names the adjustments in errors
+    (``lines[3].adjustments``)."""
+
+    kind: AdjustmentScope
+    scope_id: str | None
+    adjustments: Sequence[Adjustment]
+    indices: Sequence[int]
+    path: str
+
+
+def apply_scopes(
+    lines: AdjustableLines, scopes: Iterable[Scope], *, exponent: int, mode: RoundingMode
+) -> None:
+    """Apply each scope in turn (the lines', then the groups', then the invoice's), updating ``lines``
+    in place, then check that the allocation offsets net to zero."""
+    for scope in scopes:
+        apply_scope(lines, scope, exponent=exponent, mode=mode)
+    offsets = [r for r in lines.results if r.kind is AdjustmentKind.ALLOCATION_OFFSET]
+    if add(*(r.amount for r in offsets)) != ZERO or any(r.unapplied_amount for r in offsets):
+        raise CalculationError(
+            "adjustments", "allocation offsets must move amounts between lines and net to zero"
+        )
+
+
 def apply_scope(
-    lines: AdjustableLines,
-    adjustments: Sequence[Adjustment],
-    indices: Sequence[int],
-    *,
-    exponent: int,
-    mode: RoundingMode,
-    scope: AdjustmentScope,
-    scope_id: str | None,
-    path: str,
+    lines: AdjustableLines, scope: Scope, *, exponent: int, mode: RoundingMode
 ) -> list[AdjustmentResult]:
-    """Apply one scope's ``adjustments`` in Orb's order to the lines at ``indices`` (each narrowed by
-    its ``applies_to``), updating ``lines`` in place. ``path`` names the adjustments in errors
-    (``lines[3].adjustments``). Returns one result per adjustment, in the order applied (they are also
-    appended to ``lines.results``)."""
+    """Apply one scope's adjustments in Orb's order to its lines (each narrowed by its
+    ``applies_to``), updating ``lines`` in place. Returns one result per adjustment, in the order
+    applied (they are also appended to ``lines.results``)."""
     results = []
-    ordered = sorted(enumerate(adjustments), key=lambda pair: ORB_ORDER[pair[1].kind])
+    ordered = sorted(enumerate(scope.adjustments), key=lambda pair: ORB_ORDER[pair[1].kind])
     for position, adjustment in ordered:
         covered = (
-            list(indices)
+            list(scope.indices)
             if adjustment.applies_to is None
-            else [i for i in indices if adjustment.covers(lines.product_ids[i], lines.price_ids[i])]
+            else [i for i in scope.indices if adjustment.covers(lines.product_ids[i], lines.price_ids[i])]
         )
         try:
             shares, unapplied, unapplied_usage = _apply(adjustment, lines, covered, exponent, mode)
         except CalculationError as error:
-            raise error.at(f"{path}[{position}]") from None
+            raise error.at(f"{scope.path}[{position}]") from None
         _record(lines, adjustment, covered, shares)
         results.append(
             AdjustmentResult(
                 adjustment_id=adjustment.id,
                 kind=adjustment.kind,
                 name=adjustment.name,
-                scope=scope,
-                scope_id=scope_id,
+                scope=scope.kind,
+                scope_id=scope.scope_id,
                 amount=from_units(sum(shares), exponent),
                 unapplied_amount=from_units(unapplied, exponent),
                 unapplied_usage=unapplied_usage,
@@ -244,13 +265,6 @@ def apply_scope(
         )
     lines.results.extend(results)
     return results
-
-
-def check_offsets(results: Sequence[AdjustmentResult], field: str = "adjustments") -> None:
-    """Allocation offsets move amounts between lines: applied in full, they must net to zero."""
-    offsets = [r for r in results if r.kind is AdjustmentKind.ALLOCATION_OFFSET]
-    if sum(r.amount for r in offsets) != ZERO or any(r.unapplied_amount for r in offsets):
-        raise CalculationError(field, "allocation offsets must move amounts between lines and net to zero")
 
 
 def _record(lines: AdjustableLines, adjustment: Adjustment, covered: list[int], shares: list[int]) -> None:
@@ -283,7 +297,7 @@ def _apply(
     assert adjustment.amount is not None
     value = to_units(adjustment.amount, exponent, "amount")
     if not covered:
-        unapplied = 0 if kind is AdjustmentKind.MAXIMUM else abs(value)
+        unapplied = 0 if kind is AdjustmentKind.MAXIMUM else value
         return [], unapplied, ZERO
     if kind is AdjustmentKind.ALLOCATION_OFFSET:
         return allocate_units(value, current), 0, ZERO
@@ -370,13 +384,6 @@ def adjust(
         usages=list(usages) if usages is not None else [None] * count,
     )
     results = apply_scope(
-        lines,
-        adjustments,
-        range(count),
-        exponent=exponent,
-        mode=mode,
-        scope=scope,
-        scope_id=scope_id,
-        path="adjustments",
+        lines, Scope(scope, scope_id, adjustments, range(count), "adjustments"), exponent=exponent, mode=mode
     )
     return tuple(from_units(units, exponent) for units in lines.amounts), tuple(results)

@@ -5,17 +5,18 @@ Pipeline (DESIGN.md, "Calculation pipeline"), per line, then group, then invoice
 1. ``subtotal``: the line's base, already rounded (pricing's job);
 2. adjustments (:mod:`~billfold.core.adjustments`): the line's own, then its group's, then the invoice's,
    each scope in Orb's order, covering adjustments computed once and split over their lines;
-3. ``net = subtotal + adjustment`` (for an inclusive rate the line amount is gross: see 5);
+3. ``net = subtotal + adjustment``;
 4. taxes (:mod:`~billfold.core.taxes`): per rate (EN 16931) or per line, exclusive or inclusive;
-5. ``total = net + tax``; for an inclusive rate ``total`` is the gross and ``net = gross - tax``, so
-   ``subtotal + adjustment = net + inclusive_tax`` holds on every line, group and invoice;
-6. a ``tax_gross_up`` line, when there is one, is set to what the withholding rates require
+5. ``total = net + tax``. For an inclusive rate the adjusted amount is the gross: ``total`` is that
+   gross and ``net = gross - tax``, so ``subtotal + adjustment = net + inclusive_tax`` on every line,
+   group and invoice (``inclusive_tax`` is zero where every rate is exclusive);
+6. a ``tax_gross_up`` line, if any, is set to what the withholding rates require
    (:func:`~billfold.core.taxes.gross_up_units`); it is untaxed and no adjustment covers it;
 7. credits (:mod:`~billfold.core.credits`) after tax, up to the amount due, split over the lines;
 8. a percent split over payment accounts (:mod:`~billfold.core.split`) when the invoice asks for one.
 
-The work is done in whole minor units (``int``), converted to :class:`~decimal.Decimal` once at the end,
-so every group and invoice figure is the exact sum of the rounded line figures beneath it.
+The work is done in whole minor units (``int``) and turned into amounts once at the end, so every group
+and invoice figure is the exact sum of the rounded line figures beneath it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from itertools import repeat
 from typing import NamedTuple
 
@@ -34,20 +36,21 @@ from billfold.core.adjustments import (
     AdjustmentResult,
     AdjustmentScope,
     LineAdjustment,
+    Scope,
     Usage,
-    apply_scope,
+    apply_scopes,
     line_usage,
 )
 from billfold.core.amounts import Amounts
 from billfold.core.credits import CreditGrant, CreditUse, credits_to_apply, split_credits_units
-from billfold.core.money import ZERO, RoundingMode
+from billfold.core.money import RoundingMode
 from billfold.core.split import (
     AccountShare,
     AllocationStrategy,
     CalculationError,
+    DecimalCache,
     PaymentAllocation,
     check_exponent,
-    from_units,
     percent_split,
     to_units,
 )
@@ -63,10 +66,12 @@ from billfold.core.taxes import (
     gross_up_units,
     resolve_tax_category_id,
     summary_rows,
+    tax_by_key,
     tax_units,
     withhold,
 )
 
+_new_tuple = tuple.__new__
 LINE, GROUP, INVOICE = AdjustmentScope.LINE, AdjustmentScope.GROUP, AdjustmentScope.INVOICE
 
 
@@ -125,9 +130,6 @@ class InvoiceInput:
     invoice_id: str | None = None
     allocation_strategy: AllocationStrategy = AllocationStrategy.SINGLE
     allocations: Sequence[PaymentAllocation] = ()
-
-
-_new_tuple = tuple.__new__
 
 
 class LineResult(NamedTuple):
@@ -197,29 +199,28 @@ def calculate_invoice(invoice: InvoiceInput) -> InvoiceResult:
     exponent = invoice.exponent
     check_exponent(exponent)
     lines = invoice.lines
-    group_of, members = _groups(invoice)
+    group_of, members, gross_up_at = _structure(invoice)
     subtotals = [
         to_units(line.subtotal, exponent, f"lines[{i}].subtotalAmount") for i, line in enumerate(lines)
     ]
-    gross_up_at = _gross_up_line(lines)
     if gross_up_at is not None:
         subtotals[gross_up_at] = 0
-    state = _adjust(invoice, subtotals, group_of, members, gross_up_at)
-    amounts = state.amounts if state else subtotals
+    state = _adjust(invoice, subtotals, members, gross_up_at)
+    amounts = state.amounts if state else list(subtotals)
     keys = _tax_keys(invoice, group_of, gross_up_at)
-    rounding = invoice.rounding
-    taxes, summary = tax_units(amounts, keys, mode=rounding.mode, rounding=rounding.tax)
+    taxes, summary = tax_units(amounts, keys, mode=invoice.rounding.mode, rounding=invoice.rounding.tax)
     inclusive = [
         tax if key is not None and key.inclusive else 0 for key, tax in zip(keys, taxes, strict=True)
     ]
-    totals = [a + t - i for a, t, i in zip(amounts, taxes, inclusive, strict=True)]
+    nets = [amount - tax for amount, tax in zip(amounts, inclusive, strict=True)]
+    totals = [net + tax for net, tax in zip(nets, taxes, strict=True)]
     gross_up = 0
     if gross_up_at is not None:
-        net = sum(totals)
-        gross_up = gross_up_units(net, invoice.withholding_rates, exponent) - net
-        subtotals[gross_up_at] = amounts[gross_up_at] = totals[gross_up_at] = gross_up
+        wanted = sum(totals)
+        gross_up = gross_up_units(wanted, invoice.withholding_rates, exponent) - wanted
+        subtotals[gross_up_at] = nets[gross_up_at] = totals[gross_up_at] = gross_up
     total = sum(totals)
-    credit_units, uses = credits_to_apply(
+    credits, uses = credits_to_apply(
         total,
         applied=invoice.credits_applied,
         grants=invoice.credit_grants,
@@ -228,124 +229,113 @@ def calculate_invoice(invoice: InvoiceInput) -> InvoiceResult:
         invoice_id=invoice.invoice_id,
         exponent=exponent,
     )
-    credit_shares = split_credits_units(credit_units, totals) if credit_units else [0] * len(lines)
-    withholdings = withhold(from_units(total, exponent), invoice.withholding_rates, exponent=exponent)
     zeros = [0] * len(lines)
     work = _Work(
         subtotals=subtotals,
         discounts=state.discounts if state else zeros,
         adjustments=state.adjustments if state else zeros,
-        nets=[a - i for a, i in zip(amounts, inclusive, strict=True)],
+        nets=nets,
         taxes=taxes,
         inclusive=inclusive,
-        credits=credit_shares,
-        decimals=_Decimals(exponent),
+        totals=totals,
+        credits=split_credits_units(credits, totals) if credits else zeros,
+        decimals=DecimalCache(exponent),
     )
+    dec = work.decimals
     invoice_amounts = work.amounts(None)
-    standalone = [i for i, group in enumerate(group_of) if group is None]
+    withholdings = withhold(dec[total], invoice.withholding_rates, exponent=exponent)
+    split = invoice.allocation_strategy == AllocationStrategy.PERCENT_SPLIT
     return InvoiceResult(
         lines=_line_results(lines, keys, work, state),
-        groups=tuple(
-            _group_result(group.id, members[k], keys, work) for k, group in enumerate(invoice.groups)
-        ),
-        standalone=work.amounts(standalone),
+        groups=tuple(_group_result(g.id, members[k], keys, work) for k, g in enumerate(invoice.groups)),
+        standalone=work.amounts([i for i, group in enumerate(group_of) if group is None]),
         amounts=invoice_amounts,
-        inclusive_tax=from_units(sum(inclusive), exponent),
+        inclusive_tax=dec[sum(inclusive)],
         tax_summary=summary_rows(summary, exponent),
         adjustments=tuple(state.results) if state else (),
-        credits_applied=from_units(credit_units, exponent),
+        credits_applied=dec[credits],
         credit_uses=uses,
-        amount_due=from_units(total - credit_units, exponent),
+        amount_due=dec[total - credits],
         withholdings=withholdings,
-        withholding_amount=from_units(sum(to_units(w.amount, exponent, "") for w in withholdings), exponent),
-        gross_up_amount=from_units(gross_up, exponent),
-        shares=_shares(invoice, invoice_amounts, credit_units),
+        withholding_amount=dec[sum(to_units(w.amount, exponent, "withholdings") for w in withholdings)],
+        gross_up_amount=dec[gross_up],
+        shares=percent_split(
+            invoice.allocations,
+            net=invoice_amounts.net,
+            tax=invoice_amounts.tax,
+            credits_applied=dec[credits],
+            exponent=exponent,
+        )
+        if split
+        else (),
     )
 
 
-def _groups(invoice: InvoiceInput) -> tuple[list[int | None], list[list[int]]]:
-    """Each line's group index (``None``: standalone) and each group's line indices."""
+def _structure(invoice: InvoiceInput) -> tuple[list[int | None], list[list[int]], int | None]:
+    """Each line's group index (``None``: standalone), each group's line indices, and the index of the
+    ``tax_gross_up`` line (``None``: there is none)."""
     index: dict[str, int] = {}
     for k, group in enumerate(invoice.groups):
-        if group.id in index:
+        if index.setdefault(group.id, k) != k:
             raise CalculationError(f"groups[{k}].id", "appears twice")
-        index[group.id] = k
     members: list[list[int]] = [[] for _ in invoice.groups]
     group_of: list[int | None] = []
     for i, line in enumerate(invoice.lines):
-        if line.group_id is None:
-            group_of.append(None)
-            continue
-        position = index.get(line.group_id)
-        if position is None:
+        position = None if line.group_id is None else index.get(line.group_id)
+        if position is None and line.group_id is not None:
             raise CalculationError(f"lines[{i}].lineItemGroupId", f"unknown group {line.group_id}")
         group_of.append(position)
-        members[position].append(i)
+        if position is not None:
+            members[position].append(i)
     if len({line.id for line in invoice.lines}) != len(invoice.lines):
         raise CalculationError("lines", "line ids must be distinct")
-    return group_of, members
-
-
-def _gross_up_line(lines: Sequence[LineInput]) -> int | None:
-    found = None
-    for i, line in enumerate(lines):
-        if line.gross_up:
-            if found is not None:
-                raise CalculationError(f"lines[{i}].scope", "an invoice has at most one tax_gross_up line")
-            if line.adjustments:
-                raise CalculationError(f"lines[{i}].adjustments", "a tax_gross_up line takes no adjustments")
-            found = i
-    return found
+    gross_ups = [i for i, line in enumerate(invoice.lines) if line.gross_up]
+    if len(gross_ups) > 1:
+        raise CalculationError(f"lines[{gross_ups[1]}].scope", "an invoice has at most one tax_gross_up line")
+    if gross_ups and invoice.lines[gross_ups[0]].adjustments:
+        raise CalculationError(
+            f"lines[{gross_ups[0]}].adjustments", "a tax_gross_up line takes no adjustments"
+        )
+    return group_of, members, gross_ups[0] if gross_ups else None
 
 
 def _adjust(
-    invoice: InvoiceInput,
-    subtotals: list[int],
-    group_of: list[int | None],
-    members: list[list[int]],
-    gross_up_at: int | None,
+    invoice: InvoiceInput, subtotals: list[int], members: list[list[int]], gross_up_at: int | None
 ) -> AdjustableLines | None:
     """Apply line, group and invoice adjustments; ``None`` when the invoice has none (the fast path)."""
     lines, groups = invoice.lines, invoice.groups
     if not (invoice.adjustments or any(g.adjustments for g in groups) or any(x.adjustments for x in lines)):
         return None
+    if any(a.kind is AdjustmentKind.ALLOCATION_OFFSET for a in invoice.adjustments):
+        raise CalculationError("adjustments", "an allocation_offset belongs to a line or a group")
     exponent, mode = invoice.exponent, invoice.rounding.mode
+    every = [
+        *invoice.adjustments,
+        *(a for g in groups for a in g.adjustments),
+        *(a for x in lines for a in x.adjustments),
+    ]
+    usage = any(a.kind is AdjustmentKind.USAGE_DISCOUNT for a in every)
     state = AdjustableLines(
         amounts=list(subtotals),
         product_ids=[line.product_id for line in lines],
         price_ids=[line.price_id for line in lines],
-        usages=[_usage(line, i, exponent, mode) for i, line in enumerate(lines)],
+        usages=[_usage(line, i, exponent, mode) for i, line in enumerate(lines)]
+        if usage
+        else [None] * len(lines),
     )
-    scopes: list[tuple[Sequence[Adjustment], list[int], AdjustmentScope, str | None, str]] = [
-        (line.adjustments, [i], LINE, line.id, f"lines[{i}].adjustments")
-        for i, line in enumerate(lines)
-        if line.adjustments
+    scopes = [
+        Scope(LINE, x.id, x.adjustments, [i], f"lines[{i}].adjustments")
+        for i, x in enumerate(lines)
+        if x.adjustments
     ]
     for k, group in enumerate(groups):
         if group.adjustments:
             covered = [i for i in members[k] if i != gross_up_at]
-            scopes.append((group.adjustments, covered, GROUP, group.id, f"groups[{k}].adjustments"))
+            scopes.append(Scope(GROUP, group.id, group.adjustments, covered, f"groups[{k}].adjustments"))
     if invoice.adjustments:
-        if any(a.kind is AdjustmentKind.ALLOCATION_OFFSET for a in invoice.adjustments):
-            raise CalculationError("adjustments", "an allocation_offset belongs to a line or a group")
         covered = [i for i in range(len(lines)) if i != gross_up_at]
-        scopes.append((invoice.adjustments, covered, INVOICE, None, "adjustments"))
-    for adjustments, indices, scope, scope_id, path in scopes:
-        apply_scope(
-            state,
-            adjustments,
-            indices,
-            exponent=exponent,
-            mode=mode,
-            scope=scope,
-            scope_id=scope_id,
-            path=path,
-        )
-    offsets = [r for r in state.results if r.kind is AdjustmentKind.ALLOCATION_OFFSET]
-    if sum(r.amount for r in offsets) != ZERO or any(r.unapplied_amount for r in offsets):
-        raise CalculationError(
-            "adjustments", "allocation offsets must move amounts between lines and net to zero"
-        )
+        scopes.append(Scope(INVOICE, None, invoice.adjustments, covered, "adjustments"))
+    apply_scopes(state, scopes, exponent=exponent, mode=mode)
     return state
 
 
@@ -360,57 +350,33 @@ def _tax_keys(
     invoice: InvoiceInput, group_of: list[int | None], gross_up_at: int | None
 ) -> list[TaxKey | None]:
     """Each line's rate: its category (line, group, product, default) at the customer's country."""
-    resolver = TaxResolver(invoice.tax_categories, invoice.default_tax_category_id, invoice.customer_country)
+    resolver = TaxResolver(invoice.tax_categories, invoice.customer_country)
+    known, default = resolver.resolved, invoice.default_tax_category_id
     group_categories = [group.tax_category_id for group in invoice.groups]
-    default = invoice.default_tax_category_id
-    known = resolver.resolved  # category id -> key, filled by the resolver; read directly for speed
     keys: list[TaxKey | None] = []
     for i, (line, k) in enumerate(zip(invoice.lines, group_of, strict=True)):
-        group_category = None if k is None else group_categories[k]
-        product_category = line.product_tax_category_id
-        category_id = resolve_tax_category_id(line.tax_category_id, group_category, product_category, default)
-        key = None if category_id is None else known.get(category_id)
+        candidates = (
+            line.tax_category_id,
+            None if k is None else group_categories[k],
+            line.product_tax_category_id,
+        )
+        category_id = resolve_tax_category_id(*candidates, default)
+        key = known.get(category_id) if category_id is not None else None
         if key is None and category_id is not None:
             try:
-                key = resolver.key(line.tax_category_id, group_category, product_category)
+                key = resolver.key(category_id)
             except CalculationError as error:
-                raise CalculationError(_category_field(line, i, group_category, k), error.message) from None
+                fields = (
+                    f"lines[{i}].taxCategoryId",
+                    f"groups[{k}].taxCategoryId",
+                    f"lines[{i}].productTaxCategoryId",
+                )
+                source = next(
+                    (f for f, c in zip(fields, candidates, strict=True) if c), "defaultTaxCategoryId"
+                )
+                raise CalculationError(source, error.message) from None
         keys.append(None if i == gross_up_at else key)
     return keys
-
-
-def _category_field(line: LineInput, i: int, group_category: str | None, k: int | None) -> str:
-    if line.tax_category_id is not None:
-        return f"lines[{i}].taxCategoryId"
-    if group_category is not None:
-        return f"groups[{k}].taxCategoryId"
-    if line.product_tax_category_id is not None:
-        return f"lines[{i}].productTaxCategoryId"
-    return "defaultTaxCategoryId"
-
-
-def _shares(invoice: InvoiceInput, amounts: Amounts, credits: int) -> tuple[AccountShare, ...]:
-    if invoice.allocation_strategy is not AllocationStrategy.PERCENT_SPLIT:
-        return ()
-    return percent_split(
-        invoice.allocations,
-        net=amounts.net,
-        tax=amounts.tax,
-        credits_applied=from_units(credits, invoice.exponent),
-        exponent=invoice.exponent,
-    )
-
-
-class _Decimals(dict[int, Decimal]):
-    """Minor units to amounts, each distinct value converted once (``decimals[units]``)."""
-
-    def __init__(self, exponent: int) -> None:
-        super().__init__()
-        self.exponent = exponent
-
-    def __missing__(self, units: int) -> Decimal:
-        value = self[units] = from_units(units, self.exponent)
-        return value
 
 
 @dataclass(slots=True)
@@ -423,11 +389,9 @@ class _Work:
     nets: list[int]
     taxes: list[int]
     inclusive: list[int]
+    totals: list[int]
     credits: list[int]
-    decimals: _Decimals
-
-    def column(self, units: list[int]) -> list[Decimal]:
-        return list(map(self.decimals.__getitem__, units))
+    decimals: DecimalCache
 
     def amounts(self, indices: Sequence[int] | None) -> Amounts:
         """The exact sums of the lines' rounded figures (of every line when ``indices`` is ``None``)."""
@@ -444,23 +408,27 @@ def _line_results(
     lines: Sequence[LineInput], keys: list[TaxKey | None], work: _Work, state: AdjustableLines | None
 ) -> tuple[LineResult, ...]:
     dec = work.decimals
-    zero = repeat(dec[0])
-    shown = _shown(state, dec) if state else {}
+    zero, column = repeat(dec[0]), partial(map, dec.__getitem__)
+    shown = {
+        index: tuple(_new_tuple(LineAdjustment, (a.id, a.kind, a.name, dec[units])) for a, units in entries)
+        for index, entries in (state.shown.items() if state else ())
+    }
     columns = zip(
         lines,
         keys,
-        work.column(work.subtotals),
-        work.column(work.discounts) if state else zero,
-        work.column(work.adjustments) if state else zero,
-        work.column(work.nets),
-        work.column(work.taxes),
-        work.column([net + tax for net, tax in zip(work.nets, work.taxes, strict=True)]),
-        work.column(work.inclusive),
-        work.column(work.credits),
+        column(work.subtotals),
+        column(work.discounts) if state else zero,
+        column(work.adjustments) if state else zero,
+        column(work.nets),
+        column(work.taxes),
+        column(work.totals),
+        column(work.inclusive),
+        column(work.credits),
         strict=False,  # the zero columns are endless
     )
     # tuple.__new__ builds the named tuple without its Python-level __new__ (a third of the cost).
-    return tuple(
+    get_shown = shown.get
+    results = [
         _new_tuple(
             LineResult,
             (
@@ -470,37 +438,22 @@ def _line_results(
                 key,
                 inc,
                 credit,
-                shown.get(i, ()),
+                get_shown(i, ()),
             ),
         )
         for i, (line, key, sub, disc, adj, net, tax, total, inc, credit) in enumerate(columns)
-    )
-
-
-def _shown(state: AdjustableLines, dec: _Decimals) -> dict[int, tuple[LineAdjustment, ...]]:
-    return {
-        index: tuple(_new_tuple(LineAdjustment, (a.id, a.kind, a.name, dec[units])) for a, units in entries)
-        for index, entries in state.shown.items()
-    }
+    ]
+    return tuple(results)
 
 
 def _group_result(group_id: str, members: list[int], keys: list[TaxKey | None], work: _Work) -> GroupResult:
-    per_rate: dict[int, tuple[TaxKey, int]] = {}  # by id(key): the resolver hands out one key per rate
-    taxes = work.taxes
-    for i in members:
-        key = keys[i]
-        if key is not None:
-            entry = per_rate.get(id(key))
-            per_rate[id(key)] = (key, taxes[i] if entry is None else entry[1] + taxes[i])
-    merged: dict[TaxKey, int] = {}
-    for key, tax in per_rate.values():
-        merged[key] = merged.get(key, 0) + tax
     dec = work.decimals
     return GroupResult(
         id=group_id,
         amounts=work.amounts(members),
         tax_amounts=tuple(
-            TaxAmount(k.tax_category_id, k.rate, k.inclusive, dec[t]) for k, t in merged.items()
+            TaxAmount(k.tax_category_id, k.rate, k.inclusive, dec[tax])
+            for k, tax in tax_by_key(keys, work.taxes, members).items()
         ),
         inclusive_tax=dec[sum(map(work.inclusive.__getitem__, members))],
         credits_applied=dec[sum(map(work.credits.__getitem__, members))],

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from billfold.core.money import CONTEXT, RoundingMode, quantize
+from billfold.core.money import CONTEXT, RoundingMode, add, quantize
 from billfold.core.split import HUNDRED, CalculationError, allocate_units, from_units, to_units
 
 MAX_RATE = Decimal(1000)
@@ -60,6 +60,14 @@ class RoundingPolicy:
     mode: RoundingMode = RoundingMode.HALF_UP
     tax: TaxRounding = TaxRounding.PER_RATE
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.mode, RoundingMode):
+            raise CalculationError("roundingMode", "must be a rounding mode")
+        try:
+            object.__setattr__(self, "tax", TaxRounding(self.tax))  # a plain string becomes the member
+        except ValueError:
+            raise CalculationError("taxRounding", "must be per_rate or per_line") from None
+
 
 @dataclass(frozen=True, slots=True)
 class TaxRate:
@@ -72,6 +80,8 @@ class TaxRate:
 
     def __post_init__(self) -> None:
         check_percent("rate", self.rate, maximum=MAX_RATE)
+        if self.country is not None:
+            object.__setattr__(self, "country", self.country.upper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +114,7 @@ class TaxCategory:
         for rate in self.rates:
             if rate.country is None:
                 fallback = rate
-            elif country is not None and rate.country.upper() == country.upper():
+            elif country is not None and rate.country == country.upper():
                 return TaxKey(self.id, rate.rate, rate.inclusive)
         if fallback is None:
             raise CalculationError("taxCategoryId", f"tax category {self.id} has no rate for {country}")
@@ -151,17 +161,16 @@ def resolve_tax_category_id(
 
 @dataclass(slots=True)
 class TaxResolver:
-    """Resolves lines' rates for one invoice: the category (:func:`resolve_tax_category_id`) at the
-    customer's ``country``, each category looked up once. An unknown category, or one without a rate
-    for the country, raises on field ``taxCategoryId``."""
+    """The rates of one invoice's lines: each category at the customer's ``country``, looked up once
+    (``resolved`` holds those found). An unknown category, or one without a rate for the country,
+    raises on field ``taxCategoryId``."""
 
     categories: Mapping[str, TaxCategory]
-    default_category_id: str | None = None
     country: str | None = None
     resolved: dict[str, TaxKey] = field(default_factory=dict)
 
-    def key(self, line: str | None, group: str | None, product: str | None) -> TaxKey | None:
-        category_id = resolve_tax_category_id(line, group, product, self.default_category_id)
+    def key(self, category_id: str | None) -> TaxKey | None:
+        """The rate of a line in ``category_id`` (``None``: untaxed)."""
         if category_id is None:
             return None
         key = self.resolved.get(category_id)
@@ -171,6 +180,22 @@ class TaxResolver:
                 raise CalculationError("taxCategoryId", f"unknown tax category {category_id}")
             key = self.resolved[category_id] = category.key_for(self.country)
         return key
+
+
+def tax_by_key(
+    keys: Sequence[TaxKey | None], taxes: Sequence[int], indices: Sequence[int]
+) -> dict[TaxKey, int]:
+    """The taxes (minor units) of the lines at ``indices``, summed per rate in order of first use."""
+    by_identity: dict[int, tuple[TaxKey, int]] = {}  # see group_by_key
+    for index in indices:
+        key = keys[index]
+        if key is not None:
+            entry = by_identity.get(id(key))
+            by_identity[id(key)] = (key, taxes[index] if entry is None else entry[1] + taxes[index])
+    merged: dict[TaxKey, int] = {}
+    for key, tax in by_identity.values():
+        merged[key] = merged.get(key, 0) + tax
+    return merged
 
 
 def rate_tax_units(amount: int, key: TaxKey, mode: RoundingMode) -> int:
@@ -228,7 +253,7 @@ def tax_units(
     summary: dict[TaxKey, tuple[int, int]] = {}
     for key, members in groups.items():
         values = [amounts[i] for i in members]
-        if rounding is TaxRounding.PER_LINE:
+        if rounding == TaxRounding.PER_LINE:
             shares = [rate_tax_units(value, key, mode) for value in values]
         else:
             shares = split_tax_units(values, key, mode)
@@ -319,13 +344,15 @@ def gross_up_units(net: int, rates: Sequence[WithholdingRate], exponent: int) ->
     rounding moves a withholding by less than its quantum q_i, so f(G) < G (1 − W) + Σ q_i, which is
     below ``net`` while G ≤ (net − Σ q_i) / (1 − W); and f(G) ≤ G < net while G < net.
     """
-    total_rate = sum((rate.rate for rate in rates), Decimal(0))
+    total_rate = add(*(rate.rate for rate in rates))
     if total_rate >= HUNDRED:
         raise CalculationError("withholdingRates", "rates must sum to less than 100")
     if net <= 0 or not rates:
         return net
     slack = sum(10 ** (exponent - (exponent if r.exponent is None else r.exponent)) for r in rates)
-    bound = CONTEXT.divide(CONTEXT.multiply(Decimal(net - slack), HUNDRED), HUNDRED - total_rate)
+    bound = CONTEXT.divide(
+        CONTEXT.multiply(Decimal(net - slack), HUNDRED), CONTEXT.subtract(HUNDRED, total_rate)
+    )
     gross = max(net, int(quantize(bound, 0, RoundingMode.DOWN)))
     while gross - sum(withheld_units(gross, rate, exponent) for rate in rates) < net:
         gross += 1
