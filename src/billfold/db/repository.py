@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, Table, delete, func, select, update
+from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.db import models as m
 from billfold.db.ids import new_id
 
 T = TypeVar("T", bound=m.Base)
 LineRow = Row[Any]
+
+
+def model_id(row: m.Base) -> uuid.UUID:
+    row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
+    return row_id
 
 
 class Repository:
@@ -27,6 +34,21 @@ class Repository:
     async def add(self, row: m.Base) -> None:
         self.session.add(row)
         await self.session.flush()
+
+    async def insert(self, row: m.Base) -> None:
+        """Insert a fully built row with one Core statement, skipping the ORM's unit-of-work
+        bookkeeping (the hot write paths). ``row`` stays a plain, detached object for rendering."""
+        table = cast(Table, row.__table__)
+        values = {column.key: getattr(row, column.key) for column in table.columns}
+        await self.session.execute(insert_statement(table), values)
+
+    async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
+        """``UPDATE ... WHERE id = row.id`` with one Core statement, and the same values on the loaded
+        ``row`` without marking it dirty (so no second UPDATE follows at flush)."""
+        table = cast(Table, row.__table__)
+        await self.session.execute(update(table).where(table.c.id == model_id(row)), values)
+        for name, value in values.items():
+            set_committed_value(row, name, value)
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = select(model).where(
@@ -171,15 +193,13 @@ class Repository:
 
     # -- idempotency ---------------------------------------------------------------------------
 
-    async def idempotency_record(
-        self, organization_id: uuid.UUID, scope: str, key: str
-    ) -> m.IdempotencyRecord | None:
-        statement = select(m.IdempotencyRecord).where(
-            m.IdempotencyRecord.organization_id == organization_id,
-            m.IdempotencyRecord.scope == scope,
-            m.IdempotencyRecord.key == key,
+    async def idempotency_record(self, organization_id: uuid.UUID, scope: str, key: str) -> Any | None:
+        """The stored (fingerprint, status_code, response_body) of a key, if it was used."""
+        table = m.IdempotencyRecord.__table__
+        statement = select(table.c.fingerprint, table.c.status_code, table.c.response_body).where(
+            table.c.organization_id == organization_id, table.c.scope == scope, table.c.key == key
         )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.session.execute(statement)).first()
 
     # -- lifecycle -----------------------------------------------------------------------------
 

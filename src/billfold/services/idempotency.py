@@ -48,7 +48,7 @@ async def lookup(uow: UnitOfWork, actor: Actor, scope: str, key: str, digest: st
 async def remember(
     uow: UnitOfWork, actor: Actor, scope: str, key: str, digest: str, answer: StoredAnswer
 ) -> None:
-    await uow.repo.add(
+    await uow.repo.insert(
         m.IdempotencyRecord(
             id=new_id(),
             organization_id=actor.organization_id,

@@ -280,20 +280,27 @@ async def apply_delta(
 ) -> None:
     """Add ``delta`` to the running sums of the invoice (and the line's group), under their row locks;
     then bring the invoice minimum's shortfall line, if there is one, up to date."""
-    _add(invoice, group, delta, extra)
+    await _add(uow, invoice, group, delta, extra)
     if invoice.minimum_line_id is not None:
         await refresh_minimum(uow, invoice)
     await uow.session.flush()
 
 
-def _add(invoice: m.Invoice, group: m.LineItemGroup | None, delta: Amounts, extra: dict[str, object]) -> None:
+async def _add(
+    uow: UnitOfWork,
+    invoice: m.Invoice,
+    group: m.LineItemGroup | None,
+    delta: Amounts,
+    extra: dict[str, object],
+) -> None:
     new_total = amounts_of(invoice) + delta
     if abs(new_total.subtotal) >= MAX_TOTAL or abs(new_total.total) >= MAX_TOTAL:
         raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
     now = utcnow()
     if group is not None:
-        _set(group, amount_columns(amounts_of(group) + delta))
-    _set(invoice, {**amount_columns(new_total), "last_calculated_at": now, "updated_at": now, **extra})
+        await uow.repo.write_values(group, amount_columns(amounts_of(group) + delta))
+    values = {**amount_columns(new_total), "last_calculated_at": now, "updated_at": now, **extra}
+    await uow.repo.write_values(invoice, values)
 
 
 async def refresh_minimum(uow: UnitOfWork, invoice: m.Invoice) -> None:
@@ -323,7 +330,7 @@ async def refresh_minimum(uow: UnitOfWork, invoice: m.Invoice) -> None:
     delta = base_amounts(shortfall) - amounts_of(line)
     _set(line, amount_columns(base_amounts(shortfall)))
     line.unit_price = shortfall
-    _add(invoice, None, delta, {})
+    await _add(uow, invoice, None, delta, {})
 
 
 def _set(row: m.Base, values: dict[str, object]) -> None:

@@ -238,7 +238,7 @@ async def create_line(
         created_at=utcnow(),
         **amount_columns(priced.amounts),
     )
-    uow.session.add(line)
+    await uow.repo.insert(line)
     await apply_delta(uow, invoice, group, priced.amounts, next_line_index=invoice.next_line_index + 1)
     return line, invoice
 
