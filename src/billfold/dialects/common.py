@@ -34,8 +34,8 @@ M = TypeVar("M", bound=BaseModel)
 MAX_PLACES = 12
 MAX_INTEGER_DIGITS = 18
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
-_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER_TAG = "$number"
 
 
@@ -114,7 +114,7 @@ def _decimal_string(negative: bool) -> Callable[[object], Decimal]:
     def parse_text(value: object) -> Decimal:
         if not isinstance(value, str):
             raise ValueError('must be a decimal string such as "12.50"')
-        if len(value) > 64 or not _DECIMAL.match(value):
+        if len(value) > 64 or not _DECIMAL.fullmatch(value):
             raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
         return _check_decimal(Decimal(value), negative=negative)
 
@@ -131,7 +131,7 @@ def _json_number(negative: bool) -> Callable[[object], Decimal]:
 
 
 def _day(value: object) -> date:
-    if not isinstance(value, str) or not _DAY.match(value):
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise ValueError("must be a date as YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
