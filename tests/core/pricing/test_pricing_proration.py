@@ -218,3 +218,15 @@ def test_parse_day_interval() -> None:
     )
     assert price.billing_interval == BillingInterval(IntervalUnit.DAY, 7)
     assert line(price, Usage(quantity=D(1)), date(2024, 1, 1), date(2024, 1, 3)).amount == D("3.00")
+
+
+def test_billing_interval_as_a_number_of_days() -> None:
+    from billfold.core.pricing import parse_price
+
+    by_number = parse_price("fixed", {"amount": "30", "billingModel": "proration", "billingInterval": "30"})
+    by_unit = parse_price(
+        "fixed",
+        {"amount": "30", "billingModel": "proration", "billingInterval": "day", "billingIntervalCount": 30},
+    )
+    assert by_number.billing_interval == by_unit.billing_interval
+    assert parse_price("fixed", {"amount": "30", "billingInterval": 45}).billing_interval.count == 45

@@ -98,8 +98,7 @@ def parse_price(model: str, raw: Mapping[str, object]) -> Price:
     ``year`` | ``day``) and ``billingIntervalCount`` (days, for ``day``)."""
     params = parse(model, {key: value for key, value in raw.items() if key not in PRICE_FIELDS})
     billing_model = _choice(BillingModel, raw, "billingModel", BillingModel.IN_FULL)
-    interval_unit = _choice(IntervalUnit, raw, "billingInterval", IntervalUnit.MONTH)
-    interval_count = field_checks.count_field(raw, "billingIntervalCount")
+    interval_unit, interval_count = _interval(raw)
     return Price(
         params,
         free_units=field_checks.decimal_field(raw, "freeUnits"),
@@ -107,6 +106,29 @@ def parse_price(model: str, raw: Mapping[str, object]) -> Price:
         billing_model=billing_model,
         billing_interval=BillingInterval(interval_unit, 1 if interval_count is None else interval_count),
     )
+
+
+def _interval(raw: Mapping[str, object]) -> tuple[IntervalUnit, int | None]:
+    """``billingInterval``: ``month``, ``quarter``, ``year``, ``day`` (with ``billingIntervalCount``),
+    or a number of days given directly (``"45"`` or ``45``)."""
+    value = raw.get("billingInterval")
+    days = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    elif isinstance(value, str) and value.isdigit():
+        days = int(value)
+    if days is None:
+        return (
+            _choice(IntervalUnit, raw, "billingInterval", IntervalUnit.MONTH),
+            field_checks.count_field(raw, "billingIntervalCount"),
+        )
+    if raw.get("billingIntervalCount") is not None:
+        raise PriceValidationError(
+            "billingIntervalCount", "give the days in billingInterval or here, not both"
+        )
+    if not 1 <= days <= 3660:
+        raise PriceValidationError("billingInterval", "a number of days must be between 1 and 3660")
+    return IntervalUnit.DAY, days
 
 
 E = TypeVar("E", bound=StrEnum)
