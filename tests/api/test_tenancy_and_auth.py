@@ -53,6 +53,9 @@ class Tenant:
     group: str
     line: str
     price: str
+    tax_category: str
+    credit: str
+    adjustment: str
 
     @property
     def path_ids(self) -> dict[str, str]:
@@ -64,6 +67,8 @@ class Tenant:
             "group_id": self.group,
             "line_id": self.line,
             "price_id": self.price,
+            "tax_category_id": self.tax_category,
+            "adjustment_id": self.adjustment,
         }
 
 
@@ -96,7 +101,20 @@ async def populate(api: ApiClient, name: str) -> Tenant:
     price = await api.create(
         "/v1/prices", {"productId": product["id"], "currency": "USD", "model": "unit", "unitPrice": "1.25"}
     )
+    tax_category = await api.create(
+        "/v1/tax-categories",
+        {"name": f"{name} VAT", "rates": [{"rate": "20"}, {"rate": "19", "country": "DE"}]},
+    )
+    adjusted = await api.create(
+        f"{base}/line-items/{line['id']}/adjustments", {"type": "amount_discount", "amount": "1.00"}
+    )
+    credit = await api.create(
+        f"/v1/customers/{customer['id']}/credits", {"amount": "12.34", "reason": f"{name} credit"}
+    )
     return Tenant(
+        tax_category=str(tax_category["id"]),
+        adjustment=str(adjusted["adjustmentDefinitions"][0]["id"]),
+        credit=str(credit["id"]),
         price=str(price["id"]),
         customer=str(customer["id"]),
         payment_account=str(account["id"]),
@@ -117,6 +135,9 @@ async def state_of(api: ApiClient, tenant: Tenant) -> dict[str, Any]:
         "/v1/prices?limit=100",
         f"/v1/customers/{tenant.customer}/payment-accounts",
         f"/v1/invoices/{tenant.invoice}",
+        "/v1/tax-categories?limit=100",
+        f"/v1/customers/{tenant.customer}/credits",
+        "/v1/organization",
     ]
     state = {}
     for url in urls:
@@ -154,8 +175,10 @@ def test_the_route_list_covers_the_native_api() -> None:
 
 def body_for(method: str, path: str = "") -> dict[str, object] | None:
     """A body that passes validation where one is required, so only the id decides the answer."""
-    if method == "PUT" or path.endswith("/payments"):  # an invoice minimum, a payment
+    if method == "PUT" or path.endswith(("/payments", "/credits")):  # a minimum, a payment, a credit grant
         return {"amount": "1.00"}
+    if method == "POST" and path.endswith("/adjustments"):
+        return {"type": "amount_discount", "amount": "1.00"}
     return {} if method in ("POST", "PATCH") else None
 
 

@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
 from billfold.api import errors, openapi
-from billfold.api.routers import invoices, lifecycle, lines, parties, prices, products
+from billfold.api.routers import (
+    adjustments,
+    credits,
+    invoices,
+    lifecycle,
+    lines,
+    organization,
+    parties,
+    prices,
+    products,
+    taxes,
+)
 from billfold.config import load_settings
 from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
@@ -40,7 +51,18 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     app.state.key_cache = {}
     errors.install(app)
     app.add_middleware(JsonByDefault)
-    for module in (parties, products, prices, invoices, lines, lifecycle):
+    for module in (
+        organization,
+        parties,
+        credits,
+        taxes,
+        products,
+        prices,
+        invoices,
+        lines,
+        adjustments,
+        lifecycle,
+    ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):
         dialect.mount(app)

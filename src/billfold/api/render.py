@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from billfold.core.lifecycle import effective_status
-from billfold.core.money import Currency, to_plain_normalized
+from billfold.core.money import ZERO, Currency, to_plain_normalized
 from billfold.db import models as m
+from billfold.services.credits import CreditLedger, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.invoices import InvoiceView, LineData
 
@@ -77,6 +78,10 @@ def customer(row: m.Customer) -> dict[str, Any]:
         "externalCustomerId": row.external_customer_id,
         "currency": row.currency,
         "paymentTermsDays": row.payment_terms_days,
+        "withholdingRates": [
+            {"name": rate["name"], "rate": rate["rate"], "rounding": rate["rounding"]}
+            for rate in row.withholding_rates or []
+        ],
         "idempotencyKey": row.idempotency_key,
         **details(row),
         "createdAt": timestamp(row.created_at),
@@ -118,6 +123,7 @@ def product(row: m.Product) -> dict[str, Any]:
         if row.default_unit_price is None
         else to_plain_normalized(row.default_unit_price),
         "taxCategory": row.tax_category,
+        "taxCategoryId": uid(row.tax_category_id),
         "idempotencyKey": row.idempotency_key,
         "createdAt": timestamp(row.created_at),
     }
@@ -149,6 +155,11 @@ def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, An
         "usageFormat": row.usage_format,
         "subLineItems": row.sub_lines or [],
         **amounts(row, currency),
+        "taxCategoryId": _category(row.tax_key),
+        "taxAmounts": _line_taxes(row, currency),
+        "adjustments": _shares(row.adjustment_shares, currency),
+        "adjustmentDefinitions": _definitions(row.adjustments),
+        "creditsAppliedAmount": money(row.credits_applied_amount or ZERO, currency),
         "createdAt": timestamp(row.created_at),
     }
 
@@ -169,7 +180,10 @@ def group(
         "startDate": day(row.start_date),
         "endDate": day(row.end_date),
         "currency": currency.code,
+        "taxCategoryId": uid(row.tax_category_id),
         **amounts(row, currency),
+        "taxAmounts": _sum_taxes(lines, currency),
+        "adjustmentDefinitions": _definitions(row.adjustments),
         "lineItems": [line(item, currency, customer_id) for item in lines],
         "createdAt": timestamp(row.created_at),
     }
@@ -223,6 +237,7 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
         by_group.setdefault(item.group_id, []).append(item)
     return {
         **invoice_summary(view.invoice, view.currency),
+        **calculation(view.calculation or {}, view.invoice, view.currency),
         "lineItemGroups": [
             group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
         ],
@@ -281,4 +296,144 @@ def payment(row: m.Payment, invoice_row: m.Invoice) -> dict[str, Any]:
             invoice_row.total_amount - invoice_row.credits_applied_amount - invoice_row.amount_paid, currency
         ),
         "createdAt": timestamp(row.created_at),
+    }
+
+
+def tax_category(row: m.TaxCategory) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "tax_category",
+        "name": row.name,
+        "rates": [
+            {"rate": rate["rate"], "inclusive": rate["inclusive"], "country": rate["country"]}
+            for rate in row.rates
+        ],
+        "idempotencyKey": row.idempotency_key,
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def organization(row: m.Organization) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "organization",
+        "name": row.name,
+        "roundingMode": row.rounding_mode,
+        "taxRounding": row.tax_rounding,
+        "defaultTaxCategoryId": uid(row.default_tax_category_id),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def credit_entry(row: m.CreditEntry) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": "credit_entry",
+        "customerId": str(row.customer_id),
+        "kind": row.kind,
+        "amount": money(row.amount, lookup_currency(row.currency)),
+        "currency": row.currency,
+        "expiresOn": day(row.expires_at),
+        "reason": row.reason,
+        "grantId": referenced_grant(row),
+        "invoiceId": uid(row.invoice_id),
+        "paymentId": uid(row.payment_id),
+        "createdAt": timestamp(row.created_at),
+    }
+
+
+def credit_ledger(view: CreditLedger) -> dict[str, Any]:
+    """The whole ledger, newest first, and the balances; one page (``hasMore`` is always false)."""
+    return {
+        "data": [credit_entry(row) for row in view.entries],
+        "balances": [
+            {"currency": balance.currency.code, "available": money(balance.available, balance.currency)}
+            for balance in view.balances
+        ],
+        "hasMore": False,
+        "nextCursor": None,
+    }
+
+
+def _category(tax_key: str | None) -> str | None:
+    return None if not tax_key else tax_key.split("|", 1)[0]
+
+
+def _line_taxes(row: LineData, currency: Currency) -> list[dict[str, Any]]:
+    """A line's tax per rate (a line has one rate, or none when untaxed)."""
+    if not row.tax_key:
+        return []
+    category, rate, inclusive = row.tax_key.split("|")
+    return [
+        {
+            "taxCategoryId": category,
+            "rate": rate,
+            "inclusive": inclusive == "1",
+            "amount": money(row.tax_amount, currency),
+        }
+    ]
+
+
+def _sum_taxes(lines: list[LineData], currency: Currency) -> list[dict[str, Any]]:
+    """A group's tax per rate: the sums of its lines' (in order of first use)."""
+    totals: dict[str, Decimal] = {}
+    for item in lines:
+        if item.tax_key:
+            totals[item.tax_key] = totals.get(item.tax_key, ZERO) + item.tax_amount
+    rows = []
+    for key, tax in totals.items():
+        category, rate, inclusive = key.split("|")
+        rows.append(
+            {
+                "taxCategoryId": category,
+                "rate": rate,
+                "inclusive": inclusive == "1",
+                "amount": money(tax, currency),
+            }
+        )
+    return rows
+
+
+def _shares(shares: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
+    return [{**share, "amount": money(Decimal(share["amount"]), currency)} for share in shares or []]
+
+
+def _definitions(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return list(items or [])
+
+
+def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> dict[str, Any]:
+    """The invoice-level results: tax summary, adjustments (definition and what they did), the percent
+    split's shares and the customer's withholdings."""
+
+    def cash(value: str | None) -> str:
+        return money(Decimal(value or "0"), currency)
+
+    applied = {item["id"]: item for item in result.get("adjustments", [])}
+    return {
+        "taxSummary": [
+            {**item, "taxableAmount": cash(item["taxableAmount"]), "taxAmount": cash(item["taxAmount"])}
+            for item in result.get("taxSummary", [])
+        ],
+        "adjustments": [
+            {
+                **definition,
+                "appliedAmount": cash(applied.get(definition["id"], {}).get("amount")),
+                "unappliedAmount": cash(applied.get(definition["id"], {}).get("unappliedAmount")),
+            }
+            for definition in row.adjustments or []
+        ],
+        "allocations": [
+            {
+                **share,
+                **{
+                    name: cash(share[name])
+                    for name in ("netAmount", "taxAmount", "totalAmount", "creditsAppliedAmount", "amountDue")
+                },
+            }
+            for share in result.get("shares", [])
+        ],
+        "withholdingRates": row.withholding_rates or [],
+        "withholdings": [{**item, "amount": cash(item["amount"])} for item in result.get("withholdings", [])],
+        "withholdingAmount": cash(result.get("withholdingAmount")),
     }

@@ -45,6 +45,12 @@ class _Details(Out):
     address: AddressOut
 
 
+class WithholdingRateOut(Out):
+    name: str
+    rate: str
+    rounding: Literal["half_up", "half_even", "up", "down"]
+
+
 class CustomerOut(_Details):
     id: str
     object: Literal["customer"]
@@ -52,6 +58,7 @@ class CustomerOut(_Details):
     externalCustomerId: Text  # noqa: N815
     currency: str
     paymentTermsDays: int | None  # noqa: N815
+    withholdingRates: list[WithholdingRateOut]  # noqa: N815
     idempotencyKey: str  # noqa: N815
     createdAt: str  # noqa: N815
 
@@ -82,8 +89,61 @@ class ProductOut(Out):
     description: Text
     defaultUnitPrice: Text  # noqa: N815
     taxCategory: Text  # noqa: N815
+    taxCategoryId: Text  # noqa: N815
     idempotencyKey: str  # noqa: N815
     createdAt: str  # noqa: N815
+
+
+class TaxRateOut(Out):
+    rate: str
+    inclusive: bool
+    country: Text
+
+
+class TaxCategoryOut(Out):
+    id: str
+    object: Literal["tax_category"]
+    name: str
+    rates: list[TaxRateOut]
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class OrganizationOut(Out):
+    id: str
+    object: Literal["organization"]
+    name: str
+    roundingMode: Literal["half_up", "half_even"]  # noqa: N815
+    taxRounding: Literal["document", "line"]  # noqa: N815
+    defaultTaxCategoryId: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class CreditEntryOut(Out):
+    id: str
+    object: Literal["credit_entry"]
+    customerId: str  # noqa: N815
+    kind: str
+    amount: Money
+    currency: str
+    expiresOn: Text  # noqa: N815
+    reason: Text
+    grantId: Text  # noqa: N815
+    invoiceId: Text  # noqa: N815
+    paymentId: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class CreditBalanceOut(Out):
+    currency: str
+    available: Money
+
+
+class CreditLedgerOut(Out):
+    data: list[CreditEntryOut]
+    balances: list[CreditBalanceOut]
+    hasMore: bool  # noqa: N815
+    nextCursor: Text  # noqa: N815
 
 
 class PriceOut(BaseModel):
@@ -118,6 +178,59 @@ class SubLineItemOut(Out):
     metadata: dict[str, Any]
 
 
+class TaxAmountOut(Out):
+    taxCategoryId: str  # noqa: N815
+    rate: str
+    inclusive: bool
+    amount: Money
+
+
+class AdjustmentShareOut(Out):
+    id: str
+    type: str
+    name: str
+    amount: Money
+
+
+class AdjustmentDefinitionOut(Out):
+    id: str
+    type: str
+    amount: Text
+    percentage: Text
+    quantity: Text
+    appliesTo: dict[str, list[str]] | None  # noqa: N815
+    reason: Text
+
+
+class AdjustmentOut(AdjustmentDefinitionOut):
+    appliedAmount: Money  # noqa: N815
+    unappliedAmount: Money  # noqa: N815
+
+
+class TaxSummaryOut(Out):
+    taxCategoryId: str  # noqa: N815
+    rate: str
+    inclusive: bool
+    taxableAmount: Money  # noqa: N815
+    taxAmount: Money  # noqa: N815
+
+
+class AllocationShareOut(Out):
+    paymentAccountId: str  # noqa: N815
+    percentage: str
+    netAmount: Money  # noqa: N815
+    taxAmount: Money  # noqa: N815
+    totalAmount: Money  # noqa: N815
+    creditsAppliedAmount: Money  # noqa: N815
+    amountDue: Money  # noqa: N815
+
+
+class WithholdingOut(Out):
+    name: str
+    rate: str
+    amount: Money
+
+
 class LineItemOut(_Amounts):
     id: str
     object: Literal["line_item"]
@@ -142,6 +255,11 @@ class LineItemOut(_Amounts):
     totalUsage: Text  # noqa: N815
     usageFormat: Literal["unit", "currency"] | None  # noqa: N815
     subLineItems: list[SubLineItemOut]  # noqa: N815
+    taxCategoryId: Text  # noqa: N815
+    taxAmounts: list[TaxAmountOut]  # noqa: N815
+    adjustments: list[AdjustmentShareOut]
+    adjustmentDefinitions: list[AdjustmentDefinitionOut]  # noqa: N815
+    creditsAppliedAmount: Money  # noqa: N815
     createdAt: str  # noqa: N815
 
 
@@ -158,6 +276,9 @@ class GroupOut(_Amounts):
     startDate: str  # noqa: N815
     endDate: str  # noqa: N815
     currency: str
+    taxCategoryId: Text  # noqa: N815
+    taxAmounts: list[TaxAmountOut]  # noqa: N815
+    adjustmentDefinitions: list[AdjustmentDefinitionOut]  # noqa: N815
     lineItems: list[LineItemOut]  # noqa: N815
     createdAt: str  # noqa: N815
 
@@ -202,6 +323,12 @@ class InvoiceSummaryOut(_Amounts):
 
 
 class InvoiceOut(InvoiceSummaryOut):
+    taxSummary: list[TaxSummaryOut]  # noqa: N815
+    adjustments: list[AdjustmentOut]
+    allocations: list[AllocationShareOut]
+    withholdingRates: list[dict[str, Any]]  # noqa: N815
+    withholdings: list[WithholdingOut]
+    withholdingAmount: Money  # noqa: N815
     lineItemGroups: list[GroupOut]  # noqa: N815
     standaloneLineItems: list[LineItemOut]  # noqa: N815
 

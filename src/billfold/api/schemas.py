@@ -62,6 +62,30 @@ Amount = Annotated[
     _json_schema("Amount in the invoice currency, at most its minor-unit places; negative makes a credit"),
 ]
 
+PERCENT_PATTERN = r"^[0-9]+(\.[0-9]{1,4})?$"
+_PERCENT = re.compile(PERCENT_PATTERN)
+
+
+def _percent(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError('must be a percent string such as "20" or "7.5", not a JSON number or other type')
+    if len(value) > 64 or not _PERCENT.fullmatch(value):
+        raise ValueError('must be a plain, non-negative percent string with at most 4 decimal places ("7.5")')
+    return Decimal(value)
+
+
+Percent = Annotated[
+    Decimal,
+    PlainValidator(_percent),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PERCENT_PATTERN,
+            "description": 'A percent: "20" is 20 %, "7.5" is 7.5 %',
+        }
+    ),
+]
+
 
 def _text_date(value: object) -> object:
     if not isinstance(value, str):
@@ -109,8 +133,15 @@ class BillingDetailsIn(Schema):
     address: Address | None = None
 
 
+class WithholdingRateIn(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    rate: Percent
+    rounding: Literal["half_up", "half_even", "up", "down"] = "half_up"
+
+
 class CustomerIn(BillingDetailsIn):
     name: Name
+    withholding_rates: Annotated[list[WithholdingRateIn], Field(max_length=10)] = []
     payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
     external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
         None
@@ -134,6 +165,38 @@ class ProductIn(Schema):
     description: Text | None = None
     default_unit_price: UnitPrice | None = None
     tax_category: Short | None = None
+    tax_category_id: uuid.UUID | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+class AllocationIn(Schema):
+    payment_account_id: uuid.UUID
+    percentage: Percent
+
+
+class AppliesToIn(Schema):
+    product_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = []
+    price_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = []
+
+
+class AdjustmentIn(Schema):
+    """An adjustment: ``amount`` for amount/monetary discounts, minimums, maximums and offsets,
+    ``percentage`` for percentage discounts, ``quantity`` (free units) for usage discounts."""
+
+    type: Literal[
+        "usage_discount",
+        "amount_discount",
+        "percentage_discount",
+        "minimum",
+        "maximum",
+        "monetary_discount",
+        "allocation_offset",
+    ]
+    amount: Amount | None = None
+    percentage: Percent | None = None
+    quantity: Quantity | None = None
+    applies_to: AppliesToIn | None = None
+    reason: Short | None = None
     idempotency_key: IdempotencyKey | None = None
 
 
@@ -153,10 +216,14 @@ class InvoiceIn(Schema):
     auto_issue: StrictBool = False
     payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
     series: Annotated[str, Field(min_length=1, max_length=40, pattern=KEY_PATTERN)] = "default"
+    invoice_allocation_strategy: Literal["single", "percent_split"] = "single"
+    allocations: Annotated[list[AllocationIn], Field(max_length=20)] | None = None
+    withholding_rates: Annotated[list[WithholdingRateIn], Field(max_length=10)] | None = None
 
 
 class GroupIn(Schema):
     idempotency_key: IdempotencyKey | None = None
+    tax_category_id: uuid.UUID | None = None
     product_id: uuid.UUID | None = None
     name: Name | None = None
     description: Text | None = None
@@ -205,11 +272,14 @@ class UsageFields(Schema):
     intervals: Annotated[list[SeatIntervalIn], Field(max_length=1_000)] | None = None
 
 
-LineScope = Literal["one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase"]
+LineScope = Literal[
+    "one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase", "tax_gross_up"
+]
 
 
 class LineIn(UsageFields):
     idempotency_key: IdempotencyKey | None = None
+    tax_category_id: uuid.UUID | None = None
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
@@ -227,6 +297,7 @@ class LineIn(UsageFields):
 
 
 class LinePatch(UsageFields):
+    tax_category_id: uuid.UUID | None = None
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
@@ -257,4 +328,54 @@ class PaymentIn(Schema):
     method: Annotated[str, Field(max_length=40)] | None = None
     reference: Short | None = None
     keep_excess_as_credit: StrictBool = False
+    idempotency_key: IdempotencyKey | None = None
+
+
+class TaxRateIn(Schema):
+    rate: Percent
+    inclusive: StrictBool = False
+    country: (
+        Annotated[str, Field(min_length=2, max_length=60, description="ISO 3166 alpha-2/alpha-3 or name")]
+        | None
+    ) = None
+
+
+class TaxCategoryIn(Schema):
+    name: Name
+    rates: Annotated[list[TaxRateIn], Field(min_length=1, max_length=300)]
+    idempotency_key: IdempotencyKey | None = None
+
+
+def _present(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null (leave the field out to keep its value)")
+    return value
+
+
+class OrganizationPatch(Schema):
+    """Settings to change; a field left out keeps its value, ``defaultTaxCategoryId: null`` clears it."""
+
+    name: Annotated[
+        Name | None,
+        BeforeValidator(_present),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
+    ] = None
+    rounding_mode: Annotated[
+        Literal["half_up", "half_even"] | None,
+        BeforeValidator(_present),
+        WithJsonSchema({"type": "string", "enum": ["half_up", "half_even"]}),
+    ] = None
+    tax_rounding: Annotated[
+        Literal["document", "line"] | None,
+        BeforeValidator(_present),
+        WithJsonSchema({"type": "string", "enum": ["document", "line"]}),
+    ] = None
+    default_tax_category_id: uuid.UUID | None = None
+
+
+class CreditGrantIn(Schema):
+    amount: Amount
+    currency: CurrencyCode | None = None
+    expires_on: Day | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
     idempotency_key: IdempotencyKey | None = None

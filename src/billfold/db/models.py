@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +50,9 @@ class Organization(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     rounding_mode: Mapped[str] = mapped_column(String(16), default="half_up")
+    # "document": tax per rate on the invoice's sum (EN 16931); "line": tax rounded on every line
+    tax_rounding: Mapped[str] = mapped_column(String(16), default="document", server_default="document")
+    default_tax_category_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
 
 
@@ -110,6 +114,7 @@ class Customer(_BillingDetails, Base):
     external_customer_id: Mapped[str | None] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3))
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -139,6 +144,22 @@ class Product(Base):
     description: Mapped[str | None] = mapped_column(Text)
     default_unit_price: Mapped[Decimal | None]
     tax_category: Mapped[str | None] = mapped_column(String(100))
+    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class TaxCategory(Base):
+    """A tax category (VAT standard, reduced, exempt...) and its rates: ``[{rate, inclusive, country}]``,
+    percent strings; a rate with a country applies to customers there, the one without to the rest."""
+
+    __tablename__ = "tax_categories"
+    __table_args__ = (UniqueConstraint("organization_id", "idempotency_key", name="uq_tax_categories_idem"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    rates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -214,6 +235,16 @@ class Invoice(_Amounts, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     credits_applied_amount: Mapped[Decimal]
     amount_paid: Mapped[Decimal]
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # per tax rate (and sign), the running sum of the lines' amounts after their own adjustments
+    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # set while a group- or invoice-level adjustment or a tax_gross_up line makes every write recalculate
+    recalculate_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # at issue: the calculation's invoice-level results (tax summary, adjustments, shares, withholdings)
+    calculation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     minimum_amount: Mapped[Decimal | None]
     minimum_scope: Mapped[str | None] = mapped_column(String(32))
     minimum_line_id: Mapped[uuid.UUID | None]
@@ -240,6 +271,8 @@ class LineItemGroup(_Amounts, Base):
     description: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[date]
     end_date: Mapped[date]
+    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -275,6 +308,12 @@ class LineItem(_Amounts, Base):
     total_usage: Mapped[Decimal | None]
     usage_format: Mapped[str | None] = mapped_column(String(16))
     sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
+    tax_key: Mapped[str | None] = mapped_column(String(120))
+    credits_applied_amount: Mapped[Decimal | None]
+    adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 

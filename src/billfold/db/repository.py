@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Table, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -114,6 +114,13 @@ class Repository:
         row = (await self.session.execute(statement)).first()
         return None if row is None else (row[0], row[1])
 
+    async def organization(self, organization_id: uuid.UUID, *, for_update: bool = False) -> m.Organization:
+        """The organization itself (it has no ``organization_id``: its own id scopes it)."""
+        statement = select(m.Organization).where(m.Organization.id == organization_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(statement)).scalar_one()
+
     # -- accounts and catalog ------------------------------------------------------------------
 
     async def default_issuing_account(self, organization_id: uuid.UUID) -> m.IssuingAccount | None:
@@ -185,6 +192,23 @@ class Repository:
         statement = select(*table.columns).where(table.c.invoice_id == invoice_id).order_by(table.c.position)
         return list((await self.session.execute(statement)).all())
 
+    async def update_line_values(self, line_id: uuid.UUID, values: dict[str, Any]) -> None:
+        table = cast(Table, m.LineItem.__table__)
+        await self.session.execute(update(table).where(table.c.id == line_id), values)
+
+    async def update_lines(self, rows: list[dict[str, Any]]) -> None:
+        """Set columns of many lines at once (one executemany): each dict has ``line_id`` and values."""
+        if not rows:
+            return
+        table = cast(Table, m.LineItem.__table__)
+        names = [name for name in rows[0] if name != "line_id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("line_id"))
+            .values({name: bindparam(name) for name in names})
+        )
+        await self.session.execute(statement, rows)
+
     async def delete_lines_of_group(self, group_id: uuid.UUID) -> None:
         await self.session.execute(delete(m.LineItem).where(m.LineItem.group_id == group_id))
 
@@ -245,4 +269,26 @@ class Repository:
 
     async def payments_of(self, invoice_id: uuid.UUID) -> list[m.Payment]:
         statement = select(m.Payment).where(m.Payment.invoice_id == invoice_id).order_by(m.Payment.id)
+        return list((await self.session.execute(statement)).scalars())
+
+    # -- taxes and credits ---------------------------------------------------------------------
+
+    async def tax_categories_of(self, organization_id: uuid.UUID) -> list[m.TaxCategory]:
+        statement = (
+            select(m.TaxCategory)
+            .where(m.TaxCategory.organization_id == organization_id)
+            .order_by(m.TaxCategory.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def credit_entries_of(
+        self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None
+    ) -> list[m.CreditEntry]:
+        """The customer's ledger (in ``currency`` when given), newest first."""
+        statement = select(m.CreditEntry).where(
+            m.CreditEntry.organization_id == organization_id, m.CreditEntry.customer_id == customer_id
+        )
+        if currency is not None:
+            statement = statement.where(m.CreditEntry.currency == currency)
+        statement = statement.order_by(m.CreditEntry.id.desc())
         return list((await self.session.execute(statement)).scalars())

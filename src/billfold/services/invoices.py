@@ -12,17 +12,20 @@ from typing import Any, Protocol
 
 from sqlalchemy import or_
 
-from billfold.core.amounts import Amounts, base_amounts
+from billfold.core.amounts import Amounts
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
+from billfold.services import totals
+from billfold.services.calculation import withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.totals import amount_columns, amounts_of
 
 EDITABLE_STATUSES = frozenset({"draft"})
-MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
+__all__ = ["amount_columns", "amounts_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,9 @@ class NewInvoice:
     auto_issue: bool = False
     payment_terms_days: int | None = None
     series: str = "default"
+    invoice_allocation_strategy: str = "single"
+    allocations: list[dict[str, Any]] | None = None
+    withholding_rates: list[dict[str, Any]] | None = None
 
 
 class LineData(Protocol):
@@ -101,6 +107,14 @@ class LineData(Protocol):
     def usage_format(self) -> str | None: ...
     @property
     def sub_lines(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def tax_key(self) -> str | None: ...
+    @property
+    def adjustments(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def adjustment_shares(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def credits_applied_amount(self) -> Decimal | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,31 +125,10 @@ class InvoiceView:
     currency: Currency
     groups: list[m.LineItemGroup]
     lines: Sequence[LineData]
+    calculation: dict[str, Any] | None = None
 
     def lines_of(self, group_id: uuid.UUID | None) -> list[LineData]:
         return [line for line in self.lines if line.group_id == group_id]
-
-
-def amounts_of(row: m.Invoice | m.LineItemGroup | m.LineItem | LineData) -> Amounts:
-    return Amounts(
-        subtotal=row.subtotal_amount,
-        discount=row.discount_amount,
-        adjustment=row.adjustment_amount,
-        net=row.net_amount,
-        tax=row.tax_amount,
-        total=row.total_amount,
-    )
-
-
-def amount_columns(amounts: Amounts) -> dict[str, object]:
-    return {
-        "subtotal_amount": amounts.subtotal,
-        "discount_amount": amounts.discount,
-        "adjustment_amount": amounts.adjustment,
-        "net_amount": amounts.net,
-        "tax_amount": amounts.tax,
-        "total_amount": amounts.total,
-    }
 
 
 def month_of(day: date) -> tuple[date, date]:
@@ -186,6 +179,39 @@ async def _accounts_for(
     return payment, issuing
 
 
+async def _allocations(
+    uow: UnitOfWork, actor: Actor, new: NewInvoice, customer: m.Customer
+) -> list[dict[str, Any]] | None:
+    """A percent split's shares: the customer's payment accounts, percentages summing to 100."""
+    if new.invoice_allocation_strategy != "percent_split":
+        if new.allocations:
+            raise ValidationFailed.field("allocations", "only a percent_split invoice takes allocations")
+        return None
+    if not new.allocations:
+        raise ValidationFailed.field("allocations", "a percent_split invoice needs allocations")
+    seen = set()
+    for index, item in enumerate(new.allocations):
+        account = await uow.repo.get(m.PaymentAccount, actor.organization_id, item["payment_account_id"])
+        if account is None or account.customer_id != customer.id:
+            raise NotFound(
+                "payment account not found",
+                details={
+                    f"allocations[{index}].paymentAccountId": "no such payment account for this customer"
+                },
+            )
+        if account.id in seen:
+            raise ValidationFailed.field(f"allocations[{index}].paymentAccountId", "appears twice")
+        seen.add(account.id)
+        if item["percentage"] <= 0:
+            raise ValidationFailed.field(f"allocations[{index}].percentage", "must be greater than zero")
+    if sum(item["percentage"] for item in new.allocations) != 100:
+        raise ValidationFailed.field("allocations", "the percentages must sum to 100")
+    return [
+        {"paymentAccountId": str(item["payment_account_id"]), "percentage": str(item["percentage"])}
+        for item in new.allocations
+    ]
+
+
 async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> InvoiceView:
     customer = await _customer_for(uow, actor, new)
     invoice_currency = currency(new.currency or customer.currency)
@@ -196,6 +222,12 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
     if period_end < period_start:
         raise ValidationFailed.field("periodEnd", "must not be before periodStart")
     payment, issuing = await _accounts_for(uow, actor, new, customer)
+    allocations = await _allocations(uow, actor, new, customer)
+    withholding = [
+        {"name": w["name"], "rate": str(w["rate"]), "rounding": w.get("rounding", "half_up")}
+        for w in new.withholding_rates or []
+    ] or None
+    withholding_rates_of(withholding, invoice_currency.exponent)
     now = utcnow()
     invoice = m.Invoice(
         id=new_id(),
@@ -208,7 +240,13 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         status="draft",
         source="one_off",
         auto_issue=new.auto_issue,
-        allocation_strategy="single",
+        allocation_strategy=new.invoice_allocation_strategy,
+        allocations=allocations,
+        withholding_rates=withholding,
+        adjustments=None,
+        tax_bases=None,
+        frozen=False,
+        recalculate_all=False,
         currency=invoice_currency.code,
         invoice_date=invoice_date,
         period_start=period_start,
@@ -252,13 +290,17 @@ async def get_invoice_row(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) 
 
 
 async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> InvoiceView:
+    """The invoice with its groups and lines; a draft's figures calculated afresh (an issued invoice's
+    were frozen at issue and are read as stored)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
-    return InvoiceView(
-        invoice=invoice,
-        currency=currency(invoice.currency),
-        groups=await uow.repo.groups_of(invoice.id),
-        lines=await uow.repo.lines_of(invoice.id),
-    )
+    groups = await uow.repo.groups_of(invoice.id)
+    rows = await uow.repo.lines_of(invoice.id)
+    money = currency(invoice.currency)
+    if invoice.frozen:
+        return InvoiceView(invoice, money, groups, rows, invoice.calculation)
+    setting = await totals.setting_for(uow, actor, invoice)
+    result, lines = totals.calculated(setting, invoice, groups, rows)
+    return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result))
 
 
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
@@ -273,69 +315,6 @@ async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.
             details={"status": invoice.status},
         )
     return invoice
-
-
-async def apply_delta(
-    uow: UnitOfWork, invoice: m.Invoice, group: m.LineItemGroup | None, delta: Amounts, **extra: object
-) -> None:
-    """Add ``delta`` to the running sums of the invoice (and the line's group), under their row locks;
-    then bring the invoice minimum's shortfall line, if there is one, up to date."""
-    await _add(uow, invoice, group, delta, extra)
-    if invoice.minimum_line_id is not None:
-        await refresh_minimum(uow, invoice)
-    await uow.session.flush()
-
-
-async def _add(
-    uow: UnitOfWork,
-    invoice: m.Invoice,
-    group: m.LineItemGroup | None,
-    delta: Amounts,
-    extra: dict[str, object],
-) -> None:
-    new_total = amounts_of(invoice) + delta
-    if abs(new_total.subtotal) >= MAX_TOTAL or abs(new_total.total) >= MAX_TOTAL:
-        raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
-    now = utcnow()
-    if group is not None:
-        await uow.repo.write_values(group, amount_columns(amounts_of(group) + delta))
-    values = {**amount_columns(new_total), "last_calculated_at": now, "updated_at": now, **extra}
-    await uow.repo.write_values(invoice, values)
-
-
-async def refresh_minimum(uow: UnitOfWork, invoice: m.Invoice) -> None:
-    """Set the minimum line to the shortfall: ``max(0, minimum − Σ subtotal of the other lines)``."""
-    line = await uow.repo.get_for_update(m.LineItem, invoice.organization_id, invoice.minimum_line_id)  # type: ignore[arg-type]
-    if line is None or invoice.minimum_amount is None:
-        return
-    covered = invoice.subtotal_amount - line.subtotal_amount
-    shortfall = max(ZERO, invoice.minimum_amount - covered)
-    money = currency(invoice.currency)
-    line.sub_lines = [
-        {
-            "id": (line.sub_lines or [{}])[0].get("id") or str(new_id()),
-            "type": "minimum_amount",
-            "orbType": "other",
-            "name": "Minimum amount",
-            "usage": None,
-            "amount": format(shortfall, f".{money.exponent}f"),
-            "metadata": {
-                "minimumAmount": format(invoice.minimum_amount, f".{money.exponent}f"),
-                "minimumAmountApplied": format(shortfall, f".{money.exponent}f"),
-            },
-        }
-    ]
-    if shortfall == line.subtotal_amount:
-        return
-    delta = base_amounts(shortfall) - amounts_of(line)
-    _set(line, amount_columns(base_amounts(shortfall)))
-    line.unit_price = shortfall
-    await _add(uow, invoice, None, delta, {})
-
-
-def _set(row: m.Base, values: dict[str, object]) -> None:
-    for name, value in values.items():
-        setattr(row, name, value)
 
 
 async def list_invoices(

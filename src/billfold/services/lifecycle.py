@@ -18,6 +18,7 @@ from billfold.core.numbering import render_number, sequence_key
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
+from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -98,6 +99,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or utcnow().date()
+    await totals.freeze(uow, actor, invoice, day)
     key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
     counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
     if counter.last_issue_date is not None and day < counter.last_issue_date:

@@ -13,15 +13,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from billfold.core.amounts import Amounts, base_amounts, derived_unit_price, unit_price_subtotal
-from billfold.core.money import ONE, Currency, RoundingMode
+from billfold.core.calculate import LineInput
+from billfold.core.money import ONE, ZERO, Currency, RoundingMode
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
+from billfold.services import totals
+from billfold.services.calculation import GROSS_UP_SCOPE, LineState, line_alone, resolve_key, tax_key_text
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.invoices import amount_columns, amounts_of, apply_delta, lock_editable_invoice
+from billfold.services.invoices import amount_columns, lock_editable_invoice
 from billfold.services.prices import PricedUsage, UsageInput, get_price, parse_config, price_usage
 from billfold.services.products import get_product, resolve_product
 
@@ -36,6 +41,7 @@ class NewGroup:
     description: str | None = None
     start_date: date | None = None
     end_date: date | None = None
+    tax_category_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +60,12 @@ class NewLine:
     price_id: uuid.UUID | None = None
     price: dict[str, Any] | None = None
     usage: UsageInput | None = None
+    tax_category_id: uuid.UUID | None = None
 
 
-USER_SCOPES = frozenset({"one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase"})
+USER_SCOPES = frozenset(
+    {"one_off", "metric", "plan_fixed_amount", "additional_charge", "credit_purchase", GROSS_UP_SCOPE}
+)
 
 
 def _check_dates(start: date, end: date) -> None:
@@ -72,6 +81,8 @@ async def create_group(
 ) -> m.LineItemGroup:
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
     product = await resolve_product(uow, actor, new.product_id, new.name)
+    if new.tax_category_id is not None:
+        await known_tax_category(uow, actor, new.tax_category_id)
     start = new.start_date or invoice.period_start
     end = new.end_date or invoice.period_end
     _check_dates(start, end)
@@ -85,6 +96,8 @@ async def create_group(
         description=new.description,
         start_date=start,
         end_date=end,
+        tax_category_id=new.tax_category_id,
+        adjustments=None,
         idempotency_key=new.idempotency_key,
         created_at=utcnow(),
         **amount_columns(Amounts()),
@@ -138,9 +151,11 @@ async def delete_group(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, gro
     """Delete a group with its lines; their amounts leave the invoice's running sums."""
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
     group = await _lock_group(uow, actor, invoice, group_id)
-    await apply_delta(uow, invoice, None, -amounts_of(group))
     await uow.repo.delete_lines_of_group(group.id)
     await uow.repo.delete_row(m.LineItemGroup, group.id)
+    await totals.recalculate(uow, actor, invoice)
+    if invoice.minimum_line_id is not None:
+        await totals.apply_change(uow, actor, invoice, None, None, None)
 
 
 # -- lines -------------------------------------------------------------------------------------
@@ -209,11 +224,32 @@ async def create_line(
         model, config, catalog_price = None, None, None
         product = await resolve_product(uow, actor, new.product_id, new.name)
         unit_price = new.unit_price
-        if unit_price is None and new.amount is None:
-            unit_price = product.default_unit_price
-        priced = price_line(new.quantity, unit_price, new.amount, money, actor.rounding_mode)
+        if new.scope == GROSS_UP_SCOPE:  # its amount is derived by the calculation
+            priced = price_line(None, None, ZERO, money, actor.rounding_mode)
+        else:
+            if unit_price is None and new.amount is None:
+                unit_price = product.default_unit_price
+            priced = price_line(new.quantity, unit_price, new.amount, money, actor.rounding_mode)
+    gross_up = new.scope == GROSS_UP_SCOPE
+    if gross_up and (usage_line is not None or new.amount is not None or new.unit_price is not None):
+        raise ValidationFailed.field(
+            "scope", "a tax_gross_up line's amount is derived; give no amount or price"
+        )
+    if new.tax_category_id is not None:
+        await known_tax_category(uow, actor, new.tax_category_id)
+    setting = await totals.setting_for(uow, actor, invoice)
+    line_id = new_id()
+    key = None
+    if not gross_up:
+        key = resolve_key(
+            setting,
+            _text(new.tax_category_id),
+            _text(group.tax_category_id) if group else None,
+            _text(product.tax_category_id),
+        )
+    alone = line_alone(setting, _input(line_id, priced, product.id, catalog_price), key)
     line = m.LineItem(
-        id=new_id(),
+        id=line_id,
         organization_id=actor.organization_id,
         invoice_id=invoice.id,
         group_id=group.id if group else None,
@@ -234,13 +270,46 @@ async def create_line(
         total_usage=priced.usage.result.usage if priced.usage else None,
         usage_format=priced.usage.usage_format if priced.usage else None,
         sub_lines=priced.usage.sub_lines if priced.usage else None,
+        tax_category_id=new.tax_category_id,
+        tax_key=tax_key_text(key),
+        adjustments=None,
+        credits_applied_amount=None,
         idempotency_key=new.idempotency_key,
         created_at=utcnow(),
-        **amount_columns(priced.amounts),
+        **amount_columns(alone),
     )
     await uow.repo.insert(line)
-    await apply_delta(uow, invoice, group, priced.amounts, next_line_index=invoice.next_line_index + 1)
+    extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
+    if gross_up:
+        extra["recalculate_all"] = True
+        set_committed_value(invoice, "recalculate_all", True)
+    await totals.apply_change(
+        uow, actor, invoice, group, None, LineState(alone, key), setting=setting, **extra
+    )
     return line, invoice
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _input(line_id: uuid.UUID, priced: _Priced, product_id: uuid.UUID, price: m.Price | None) -> LineInput:
+    plain = priced.pricing == "unit_price"
+    return LineInput(
+        str(line_id),
+        priced.amounts.subtotal,
+        product_id=str(product_id),
+        price_id=None if price is None else str(price.id),
+        quantity=priced.quantity if plain else None,
+        unit_price=priced.unit_price if plain else None,
+    )
+
+
+async def known_tax_category(uow: UnitOfWork, actor: Actor, category_id: uuid.UUID) -> m.TaxCategory:
+    category = await uow.repo.get(m.TaxCategory, actor.organization_id, category_id)
+    if category is None:
+        raise NotFound("tax category not found", details={"taxCategoryId": "no such tax category"})
+    return category
 
 
 def _is_usage(new: NewLine) -> bool:
@@ -307,6 +376,22 @@ async def _lock_line(
     return invoice, group, line
 
 
+async def lock_line_for_change(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID
+) -> tuple[m.Invoice, m.LineItemGroup | None, m.LineItem]:
+    """Lock a draft invoice, its line and the line's group for a change to the line."""
+    invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
+    _refuse_managed(line)
+    return invoice, group, line
+
+
+async def lock_group_for_change(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID
+) -> tuple[m.Invoice, m.LineItemGroup]:
+    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    return invoice, await _lock_group(uow, actor, invoice, group_id)
+
+
 async def update_line(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID, changes: dict[str, Any]
 ) -> m.LineItem:
@@ -324,21 +409,52 @@ async def update_line(
             setattr(line, name, changes[name])
     _check_dates(line.start_date, line.end_date)
     priced = _repriced(line, changes, currency(invoice.currency), actor.rounding_mode)
-    if priced is None:
+    if "tax_category_id" in changes:
+        if changes["tax_category_id"] is not None:
+            await known_tax_category(uow, actor, changes["tax_category_id"])
+        line.tax_category_id = changes["tax_category_id"]
+    elif priced is None:
         invoice.updated_at = utcnow()
         await uow.session.flush()
         return line
-    delta = priced.amounts - amounts_of(line)
-    line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
-    if priced.usage is not None:
-        line.total_usage = priced.usage.result.usage
-        line.sub_lines = priced.usage.sub_lines
-        if "usage" in changes:
-            line.usage_input = changes["usage"].as_json()
-    for name, value in amount_columns(priced.amounts).items():
-        setattr(line, name, value)
-    await apply_delta(uow, invoice, group, delta)
+    old = totals.state_of(line)
+    if priced is not None:
+        line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
+        line.subtotal_amount = priced.amounts.subtotal
+        if priced.usage is not None:
+            line.total_usage = priced.usage.result.usage
+            line.sub_lines = priced.usage.sub_lines
+            if "usage" in changes:
+                line.usage_input = changes["usage"].as_json()
+    await refigure(uow, actor, invoice, group, line, old)
     return line
+
+
+async def refigure(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    group: m.LineItemGroup | None,
+    line: m.LineItem,
+    old: LineState,
+) -> None:
+    """Recompute a changed line's own figures (base, its adjustments, its rate) and move the invoice's
+    totals from ``old`` to them."""
+    setting = await totals.setting_for(uow, actor, invoice)
+    product = await get_product(uow, actor, line.product_id)
+    key = None
+    if line.scope != GROSS_UP_SCOPE:
+        key = resolve_key(
+            setting,
+            _text(line.tax_category_id),
+            _text(group.tax_category_id) if group else None,
+            _text(product.tax_category_id),
+        )
+    alone = line_alone(setting, totals.line_input(line), key)
+    for name, value in amount_columns(alone).items():
+        setattr(line, name, value)
+    line.tax_key = tax_key_text(key)
+    await totals.apply_change(uow, actor, invoice, group, old, LineState(alone, key), setting=setting)
 
 
 def _repriced(
@@ -400,8 +516,12 @@ def _refuse_managed(line: m.LineItem) -> None:
 async def delete_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> None:
     invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
     _refuse_managed(line)
-    await apply_delta(uow, invoice, group, -amounts_of(line))
     await uow.repo.delete_row(m.LineItem, line.id)
+    if line.scope == GROSS_UP_SCOPE:
+        await totals.recalculate(uow, actor, invoice)
+        await uow.session.flush()
+        return
+    await totals.apply_change(uow, actor, invoice, group, totals.state_of(line), None)
 
 
 def _camel(name: str) -> str:

@@ -14,10 +14,12 @@ from billfold.core.money import ONE, ZERO
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
+from billfold.services import totals
+from billfold.services.calculation import resolve_key, tax_key_text
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
-from billfold.services.invoices import amount_columns, amounts_of, apply_delta, lock_editable_invoice
+from billfold.services.invoices import amount_columns, lock_editable_invoice
 from billfold.services.products import resolve_product
 
 MINIMUM_SCOPES = ("plan_minimum_amount", "contract_minimum_amount")
@@ -35,8 +37,10 @@ async def set_minimum(
     if -amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
         raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
     label = name or ("Plan minimum" if scope == "plan_minimum_amount" else "Contract minimum")
+    setting = await totals.setting_for(uow, actor, invoice)
     if invoice.minimum_line_id is None:
         product = await resolve_product(uow, actor, None, label)
+        product_category = None if product.tax_category_id is None else str(product.tax_category_id)
         line = m.LineItem(
             id=new_id(),
             organization_id=actor.organization_id,
@@ -53,6 +57,7 @@ async def set_minimum(
             quantity=ONE,
             unit_price=ZERO,
             sub_lines=[],
+            tax_key=tax_key_text(resolve_key(setting, product_category)),
             idempotency_key=f"minimum-{invoice.id.hex}",
             created_at=utcnow(),
             **amount_columns(Amounts()),
@@ -66,7 +71,7 @@ async def set_minimum(
             existing.scope, existing.name = scope, label
     invoice.minimum_amount, invoice.minimum_scope = amount, scope
     await uow.session.flush()
-    await apply_delta(uow, invoice, None, Amounts())
+    await totals.apply_change(uow, actor, invoice, None, None, None, setting=setting)
     return invoice
 
 
@@ -77,6 +82,6 @@ async def remove_minimum(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -
     line = await uow.repo.get_for_update(m.LineItem, actor.organization_id, invoice.minimum_line_id)
     invoice.minimum_line_id, invoice.minimum_amount, invoice.minimum_scope = None, None, None
     if line is not None:
-        await apply_delta(uow, invoice, None, -amounts_of(line))
         await uow.repo.delete_row(m.LineItem, line.id)
+        await totals.apply_change(uow, actor, invoice, None, totals.state_of(line), None)
     return invoice

@@ -1,11 +1,26 @@
-"""Customers, their payment accounts, and the organization's issuing accounts (its legal entities)."""
+"""Customers, their payment accounts, and the organization's issuing accounts (its legal entities).
+
+A customer may carry withholding rates: taxes it withholds from every invoice total and pays to its
+authority itself (Brazil's IRRF 1.5 %, PIS/COFINS/CSLL 4.65 %). Each has a ``name`` (unique within the
+customer: it identifies the rate on the invoice), a ``rate`` (percent, at most four decimal places) and
+the ``rounding`` its authority applies (``half_up``, ``half_even``, ``up`` or ``down``, to the
+currency's minor unit). The rates must sum to less than 100 %, so a gross-up always exists (the core's
+:class:`billfold.core.taxes.WithholdingRate` and :func:`billfold.core.taxes.gross_up`). Stored as
+``[{"name": "IRRF", "rate": "1.5", "rounding": "half_up"}]``.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
 
+from billfold.core.money import RoundingMode, add, to_plain_normalized
 from billfold.core.numbering import NumberFormatError, validate_format
+from billfold.core.split import CalculationError
+from billfold.core.taxes import WithholdingRate
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -13,6 +28,46 @@ from billfold.services.billing_details import BillingDetails, validate_details
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.tax_categories import check_rate_percent
+
+WITHHOLDING_ROUNDINGS = {
+    "half_up": RoundingMode.HALF_UP,
+    "half_even": RoundingMode.HALF_EVEN,
+    "up": RoundingMode.UP,
+    "down": RoundingMode.DOWN,
+}
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class NewWithholdingRate:
+    name: str
+    rate: Decimal
+    rounding: str = "half_up"
+
+
+def withholding_columns(rates: Sequence[NewWithholdingRate]) -> list[dict[str, Any]] | None:
+    """Checked rates as stored (``None`` when there are none); a 400 names the rate at fault."""
+    if not rates:
+        return None
+    stored: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for index, rate in enumerate(rates):
+        prefix = f"withholdingRates[{index}]."
+        if rate.name in names:
+            raise ValidationFailed.field(f"{prefix}name", "is used by another withholding rate")
+        names.add(rate.name)
+        check_rate_percent(f"{prefix}rate", rate.rate)
+        if rate.rounding not in WITHHOLDING_ROUNDINGS:
+            raise ValidationFailed.field(f"{prefix}rounding", "must be half_up, half_even, up or down")
+        try:
+            WithholdingRate(rate.name, rate.rate, WITHHOLDING_ROUNDINGS[rate.rounding])
+        except CalculationError as error:
+            raise ValidationFailed.field(f"{prefix}{error.field}", error.message) from error
+        stored.append({"name": rate.name, "rate": to_plain_normalized(rate.rate), "rounding": rate.rounding})
+    if add(*(rate.rate for rate in rates)) >= HUNDRED:
+        raise ValidationFailed.field("withholdingRates", "the rates must sum to less than 100")
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +78,14 @@ class NewCustomer:
     external_customer_id: str | None = None
     details: BillingDetails = field(default_factory=BillingDetails)
     payment_terms_days: int | None = None
+    withholding_rates: tuple[NewWithholdingRate, ...] = ()
 
 
 async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.Customer:
     """A customer and its default payment account, billed to the customer's own details."""
     currency(new.currency)
     details = validate_details(new.details)
+    withholding = withholding_columns(new.withholding_rates)
     if new.external_customer_id is not None:
         existing = await uow.repo.customer_by_external_id(actor.organization_id, new.external_customer_id)
         if existing is not None:
@@ -45,6 +102,7 @@ async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.
         external_customer_id=new.external_customer_id,
         currency=new.currency,
         payment_terms_days=new.payment_terms_days,
+        withholding_rates=withholding,
         idempotency_key=new.idempotency_key,
         created_at=now,
         **details.columns(),

@@ -10,6 +10,7 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.tax_categories import get_tax_category
 
 
 async def create_product(
@@ -21,7 +22,13 @@ async def create_product(
     description: str | None = None,
     default_unit_price: Decimal | None = None,
     tax_category: str | None = None,
+    tax_category_id: uuid.UUID | None = None,
 ) -> m.Product:
+    """A catalog product. ``tax_category`` is a free-text label kept as given; ``tax_category_id`` is
+    the tax category (one of the organization's, else a 404 naming ``taxCategoryId``) that lines of
+    this product are taxed in when neither the line nor its group names one."""
+    if tax_category_id is not None:
+        await get_tax_category(uow, actor, tax_category_id, field="taxCategoryId")
     if await uow.repo.product_by_name(actor.organization_id, name) is not None:
         raise Conflict(
             f"a product named {name!r} already exists",
@@ -35,6 +42,7 @@ async def create_product(
         description=description,
         default_unit_price=default_unit_price,
         tax_category=tax_category,
+        tax_category_id=tax_category_id,
         idempotency_key=idempotency_key,
         created_at=utcnow(),
     )

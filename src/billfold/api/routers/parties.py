@@ -44,6 +44,10 @@ async def create_customer(
             external_customer_id=body.external_customer_id,
             details=billing_details(body),
             payment_terms_days=body.payment_terms_days,
+            withholding_rates=tuple(
+                parties.NewWithholdingRate(name=rate.name, rate=rate.rate, rounding=rate.rounding)
+                for rate in body.withholding_rates
+            ),
         )
         return 201, render.customer(await parties.create_customer(uow, actor, new))
 

@@ -32,6 +32,7 @@ async def create_product(
             description=body.description,
             default_unit_price=body.default_unit_price,
             tax_category=body.tax_category,
+            tax_category_id=body.tax_category_id,
         )
         return 201, render.product(row)
 

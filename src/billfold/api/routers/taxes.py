@@ -1,0 +1,59 @@
+"""Tax categories and their rates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from billfold.api import render
+from billfold.api.schemas import TaxCategoryIn
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.services import tax_categories
+from billfold.services.context import Actor
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+
+router = APIRouter(prefix="/v1", tags=["taxes"])
+
+
+@router.post("/tax-categories", status_code=201)
+async def create_tax_category(
+    body: TaxCategoryIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Rates are percents (`"20"`), each for one `country` or, without one, for every other country."""
+
+    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+        rates = [
+            tax_categories.NewTaxRate(rate=rate.rate, inclusive=rate.inclusive, country=rate.country)
+            for rate in body.rates
+        ]
+        row = await tax_categories.create_tax_category(
+            uow, actor, name=body.name, rates=rates, idempotency_key=key
+        )
+        return 201, render.tax_category(row)
+
+    return await idempotent_create(request, actor, "tax_category", body.idempotency_key, work)
+
+
+@router.get("/tax-categories")
+async def list_tax_categories(
+    request: Request, limit: int = 20, after: str | None = None, actor: Actor = Depends(current_actor)
+) -> Response:
+    size, cursor = page_params(limit, after)
+
+    async def work(uow: UnitOfWork) -> tuple[list[m.TaxCategory], bool]:
+        return await uow.repo.page(m.TaxCategory, actor.organization_id, limit=size, after=cursor)
+
+    rows, more = await read(request, work)
+    return json_response(200, render.page([render.tax_category(row) for row in rows], more))
+
+
+@router.get("/tax-categories/{tax_category_id}")
+async def get_tax_category(
+    tax_category_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await read(request, lambda uow: tax_categories.get_tax_category(uow, actor, tax_category_id))
+    return json_response(200, render.tax_category(row))

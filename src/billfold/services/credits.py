@@ -1,0 +1,242 @@
+"""A customer's prepaid credit: a ledger of grants and uses per currency, and its available balance.
+
+The ledger is ``credit_entries``. How its rows map to the core's :mod:`billfold.core.credits`:
+
+* a **grant** is an entry of kind ``grant`` with a positive ``amount``: credit granted through the API
+  (:func:`grant_credit`) or the excess of a payment kept as credit (``payment_id`` names the payment).
+  Its :class:`~billfold.core.credits.CreditGrant` has id ``str(entry.id)``, ``granted_on`` the day it
+  was recorded (UTC) and ``expires_on`` the entry's ``expires_at``: the first day it can no longer be
+  used (``None``: it never expires).
+* a **use** is an entry of kind ``use`` with a negative ``amount``, written by
+  :func:`record_credit_uses` when an invoice is issued: ``invoice_id`` names the invoice it paid, and
+  ``reason`` names the grant it was taken from as ``grant:<grant id>`` (the ledger has no column of its
+  own for that reference, and a use needs no free-text reason). Any entry that references a grant this
+  way moves that grant's balance by its signed amount, so an entry of another kind with a positive
+  amount and the same reference returns credit to the grant (a voided invoice's, say).
+  The :class:`~billfold.core.credits.CreditUse` of a grant and invoice is minus the sum of those
+  entries' amounts.
+
+The available balance in a currency is what the usable grants still hold (grants minus their uses),
+as of a day: today (UTC) for the API's balances, the issue date when credit is applied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from billfold.core.credits import CreditGrant, CreditUse, available_credit, remaining_units
+from billfold.core.money import ZERO, Currency, add
+from billfold.core.split import CalculationError
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.currencies import currency as lookup_currency
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.parties import get_customer
+
+GRANT = "grant"
+USE = "use"
+GRANT_REFERENCE = "grant:"
+
+
+@dataclass(frozen=True, slots=True)
+class NewCreditGrant:
+    amount: Decimal
+    currency: str | None = None  # the customer's when None
+    expires_on: date | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditBalance:
+    currency: Currency
+    available: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLedger:
+    """A customer's ledger entries, newest first, and its balance per currency (by code)."""
+
+    entries: list[m.CreditEntry]
+    balances: list[CreditBalance]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def referenced_grant(entry: m.CreditEntry) -> str | None:
+    """The grant an entry (a use, or a return of credit) moves, or ``None`` (a grant, for one)."""
+    if entry.kind == GRANT or not entry.reason or not entry.reason.startswith(GRANT_REFERENCE):
+        return None
+    return entry.reason.removeprefix(GRANT_REFERENCE)
+
+
+def grants_and_uses(entries: Sequence[m.CreditEntry]) -> tuple[list[CreditGrant], list[CreditUse]]:
+    """The core's view of ledger ``entries`` of one currency (see the module docstring), grants and
+    uses oldest first."""
+    ordered = sorted(entries, key=lambda entry: (entry.created_at, entry.id))
+    grants = [
+        CreditGrant(str(entry.id), entry.amount, entry.created_at.date(), entry.expires_at)
+        for entry in ordered
+        if entry.kind == GRANT and entry.amount > ZERO
+    ]
+    moved: dict[tuple[str, str | None], Decimal] = {}
+    for entry in ordered:
+        grant_id = referenced_grant(entry)
+        if grant_id is not None:
+            key = (grant_id, None if entry.invoice_id is None else str(entry.invoice_id))
+            moved[key] = add(moved.get(key, ZERO), entry.amount.copy_negate())
+    uses = [
+        CreditUse(grant_id, amount, invoice_id)
+        for (grant_id, invoice_id), amount in moved.items()
+        if amount > ZERO
+    ]
+    return grants, uses
+
+
+async def _customer(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, *, lock: bool) -> m.Customer:
+    if not lock:
+        return await get_customer(uow, actor, customer_id)
+    customer = await uow.repo.get_for_update(m.Customer, actor.organization_id, customer_id)
+    if customer is None:
+        raise NotFound.resource("customer", customer_id)
+    return customer
+
+
+async def grant_credit(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, new: NewCreditGrant
+) -> m.CreditEntry:
+    """Grant the customer ``new.amount`` of credit (more than zero, in whole minor units of the
+    currency), usable from today (UTC) until the day before ``expires_on``."""
+    customer = await get_customer(uow, actor, customer_id)
+    money = lookup_currency(new.currency or customer.currency)
+    if new.amount <= ZERO:
+        raise ValidationFailed.field("amount", "must be greater than zero")
+    exponent = new.amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > money.exponent:
+        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    if new.expires_on is not None and new.expires_on <= today():
+        raise ValidationFailed.field(
+            "expiresOn", "must be after today (UTC): it is the first day the credit can no longer be used"
+        )
+    entry = m.CreditEntry(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        customer_id=customer.id,
+        currency=money.code,
+        amount=new.amount,
+        kind=GRANT,
+        reason=new.reason,
+        expires_at=new.expires_on,
+        invoice_id=None,
+        payment_id=None,
+        created_at=utcnow(),
+    )
+    await uow.repo.add(entry)
+    return entry
+
+
+async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> CreditLedger:
+    """The customer's entries, newest first, and per currency the credit available today (UTC)."""
+    customer = await get_customer(uow, actor, customer_id)
+    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
+    by_currency: dict[str, list[m.CreditEntry]] = {}
+    for entry in entries:
+        by_currency.setdefault(entry.currency, []).append(entry)
+    balances = []
+    as_of = today()
+    for code in sorted(by_currency):
+        money = lookup_currency(code)
+        grants, uses = grants_and_uses(by_currency[code])
+        available = available_credit(grants, uses, as_of=as_of, exponent=money.exponent)
+        balances.append(CreditBalance(money, available))
+    return CreditLedger(entries, balances)
+
+
+async def credit_grants_and_uses(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, currency: str, *, lock: bool = False
+) -> tuple[list[CreditGrant], list[CreditUse]]:
+    """The customer's grants and uses in ``currency``, as :func:`billfold.core.credits.apply_credits`
+    takes them (a grant's id is ``str(entry.id)``; a use's ``invoice_id`` is ``str(invoice id)``).
+
+    With ``lock`` the customer's row is locked for the rest of the transaction first, so two
+    invoices of one customer issued at once take credit one after the other (pass it at issue, where
+    :func:`record_credit_uses` follows; it needs a writable unit of work).
+    """
+    customer = await _customer(uow, actor, customer_id, lock=lock)
+    return grants_and_uses(await uow.repo.credit_entries_of(actor.organization_id, customer.id, currency))
+
+
+async def record_credit_uses(
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+    currency: str,
+    uses: Sequence[CreditUse],
+) -> None:
+    """Write ``uses`` (what :func:`billfold.core.credits.apply_credits` spent on the invoice) to the
+    ledger as negative entries of kind ``use``.
+
+    The customer's row is locked and the ledger read again, so the uses are checked against the
+    balance as it is now: a grant spent meanwhile by another invoice is a 409 ``credit_balance_changed``
+    (retry the issue). If the invoice already has uses in the ledger, ``uses`` must be exactly those
+    (``apply_credits`` hands them back, so issuing twice never spends twice) and nothing is written.
+    """
+    if not uses:
+        return
+    money = lookup_currency(currency)
+    invoice_text = str(invoice_id)
+    for index, use in enumerate(uses):
+        if use.amount <= ZERO:
+            raise ValidationFailed.field(f"creditUses[{index}].amount", "must be greater than zero")
+        if use.invoice_id is not None and use.invoice_id != invoice_text:
+            raise ValidationFailed.field(f"creditUses[{index}].invoiceId", f"must be {invoice_text}")
+    grants, recorded = await credit_grants_and_uses(uow, actor, customer_id, money.code, lock=True)
+    mine = [use for use in recorded if use.invoice_id == invoice_text]
+    if mine:
+        if _spent(mine) != _spent(uses):
+            raise Conflict(
+                f"invoice {invoice_id} already took other credit",
+                code="credits_already_applied",
+                details={"invoiceId": invoice_text},
+            )
+        return
+    try:
+        remaining_units(grants, [*recorded, *uses], money.exponent)
+    except CalculationError as error:
+        raise Conflict(
+            f"the customer's credit changed meanwhile ({error.message}); retry",
+            code="credit_balance_changed",
+            details={"credits": error.message},
+        ) from error
+    now = utcnow()
+    for use in uses:
+        await uow.repo.insert(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=customer_id,
+                currency=money.code,
+                amount=use.amount.copy_negate(),
+                kind=USE,
+                reason=f"{GRANT_REFERENCE}{use.grant_id}",
+                expires_at=None,
+                invoice_id=invoice_id,
+                payment_id=None,
+                created_at=now,
+            )
+        )
+
+
+def _spent(uses: Sequence[CreditUse]) -> dict[str, Decimal]:
+    spent: dict[str, Decimal] = {}
+    for use in uses:
+        spent[use.grant_id] = add(spent.get(use.grant_id, ZERO), use.amount)
+    return spent

@@ -1,0 +1,388 @@
+"""Keeping an invoice's stored totals right on every write, and calculating it on every read.
+
+See :mod:`billfold.services.calculation` for the rules (fast path, full path, frozen invoices).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from billfold.core.amounts import Amounts, base_amounts
+from billfold.core.calculate import GroupInput, InvoiceResult, LineInput
+from billfold.core.money import ZERO
+from billfold.db import models as m
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.calculation import (
+    GROSS_UP_SCOPE,
+    LineState,
+    Setting,
+    adjustments_of,
+    calculate,
+    line_alone,
+    move_tax_bases,
+    parse_tax_key,
+    rounding_of,
+    totals_from_bases,
+    withholding_rates_of,
+)
+from billfold.services.context import Actor
+from billfold.services.currencies import currency
+from billfold.services.errors import ValidationFailed
+
+MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
+
+
+def amounts_of(row: Any) -> Amounts:
+    return Amounts(
+        subtotal=row.subtotal_amount,
+        discount=row.discount_amount,
+        adjustment=row.adjustment_amount,
+        net=row.net_amount,
+        tax=row.tax_amount,
+        total=row.total_amount,
+    )
+
+
+def amount_columns(amounts: Amounts) -> dict[str, object]:
+    return {
+        "subtotal_amount": amounts.subtotal,
+        "discount_amount": amounts.discount,
+        "adjustment_amount": amounts.adjustment,
+        "net_amount": amounts.net,
+        "tax_amount": amounts.tax,
+        "total_amount": amounts.total,
+    }
+
+
+def state_of(row: Any) -> LineState:
+    """A stored line's figures (as its last write computed them) and resolved rate."""
+    return LineState(amounts_of(row), parse_tax_key(row.tax_key))
+
+
+async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
+    from billfold.services.tax_categories import load_tax_categories
+
+    customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
+    money = currency(invoice.currency)
+    withholding = invoice.withholding_rates or (customer.withholding_rates if customer else None)
+    default = getattr(actor, "default_tax_category_id", None)
+    return Setting(
+        currency=money,
+        mode=actor.rounding_mode,
+        tax_rounding=rounding_of(actor),
+        categories=await load_tax_categories(uow, actor),
+        default_tax_category_id=None if default is None else str(default),
+        country=customer.country if customer else None,
+        withholding_rates=withholding_rates_of(withholding, money.exponent),
+    )
+
+
+def line_input(row: Any) -> LineInput:
+    """A stored line (ORM object or plain row) as the core's input."""
+    key = parse_tax_key(row.tax_key)
+    plain = row.pricing == "unit_price"
+    return LineInput(
+        id=str(row.id),
+        subtotal=row.subtotal_amount,
+        group_id=None if row.group_id is None else str(row.group_id),
+        product_id=str(row.product_id),
+        price_id=None if row.price_id is None else str(row.price_id),
+        tax_category_id=None if key is None else key.tax_category_id,
+        adjustments=adjustments_of(row.adjustments),
+        quantity=row.quantity if plain else None,
+        unit_price=row.unit_price if plain else None,
+        gross_up=row.scope == GROSS_UP_SCOPE,
+    )
+
+
+def group_input(row: m.LineItemGroup) -> GroupInput:
+    return GroupInput(str(row.id), adjustments=adjustments_of(row.adjustments))
+
+
+async def apply_change(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    group: m.LineItemGroup | None,
+    old: LineState | None,
+    new: LineState | None,
+    *,
+    setting: Setting | None = None,
+    **extra: object,
+) -> None:
+    """One line went from ``old`` to ``new`` (added: no ``old``; deleted: no ``new``): bring the
+    invoice's stored totals (and the group's running sums) up to date, then the minimum's shortfall."""
+    setting = setting or await setting_for(uow, actor, invoice)
+    before = old.amounts if old else Amounts()
+    after = new.amounts if new else Amounts()
+    delta = after - before
+    if group is not None:
+        await uow.repo.write_values(group, amount_columns(amounts_of(group) + delta))
+    if invoice.recalculate_all:
+        await uow.repo.write_values(invoice, {"updated_at": utcnow(), **extra})
+        await recalculate(uow, actor, invoice, setting)
+    else:
+        running = amounts_of(invoice) + delta
+        bases = move_tax_bases(invoice.tax_bases, old, new)
+        totals = totals_from_bases(setting, running, bases)
+        _check_range(totals)
+        now = utcnow()
+        values = {**amount_columns(totals), "tax_bases": bases, "last_calculated_at": now, "updated_at": now}
+        await uow.repo.write_values(invoice, {**values, **extra})
+    if invoice.minimum_line_id is not None:
+        await refresh_minimum(uow, actor, invoice, setting)
+    await uow.session.flush()
+
+
+def _check_range(totals: Amounts) -> None:
+    if abs(totals.subtotal) >= MAX_TOTAL or abs(totals.total) >= MAX_TOTAL:
+        raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
+
+
+async def recalculate(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting | None = None
+) -> None:
+    """Recalculate the invoice from all its lines (the full path) and store its totals; also decide
+    whether later writes may take the fast path again."""
+    setting = setting or await setting_for(uow, actor, invoice)
+    groups = await uow.repo.groups_of(invoice.id)
+    rows = await uow.repo.lines_of(invoice.id)
+    has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
+    full = bool(invoice.adjustments) or any(g.adjustments for g in groups) or has_gross_up
+    result = calculate(
+        setting,
+        [line_input(row) for row in rows],
+        [group_input(g) for g in groups],
+        adjustments_of(invoice.adjustments),
+        invoice_id=invoice.id,
+    )
+    bases: dict[str, str] = {}
+    for row in rows:
+        bases = move_tax_bases(bases, None, state_of(row))
+    if has_gross_up:
+        gross_up = next(row for row in rows if row.scope == GROSS_UP_SCOPE)
+        amount = result.gross_up_amount
+        await uow.repo.update_line_values(
+            gross_up.id, {**amount_columns(base_amounts(amount)), "unit_price": amount}
+        )
+        bases = move_tax_bases(bases, state_of(gross_up), LineState(base_amounts(amount), None))
+    _check_range(result.amounts)
+    now = utcnow()
+    await uow.repo.write_values(
+        invoice,
+        {
+            **amount_columns(result.amounts),
+            "tax_bases": bases,
+            "recalculate_all": full,
+            "last_calculated_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting) -> None:
+    """Set the minimum line to the shortfall: ``max(0, minimum − Σ subtotal of the other lines)``."""
+    line = await uow.repo.get_for_update(m.LineItem, invoice.organization_id, invoice.minimum_line_id)  # type: ignore[arg-type]
+    if line is None or invoice.minimum_amount is None:
+        return
+    covered = invoice.subtotal_amount - line.subtotal_amount
+    shortfall = max(ZERO, invoice.minimum_amount - covered)
+    places = f".{currency(invoice.currency).exponent}f"
+    sub_lines = [
+        {
+            "id": (line.sub_lines or [{}])[0].get("id") or str(new_id()),
+            "type": "minimum_amount",
+            "orbType": "other",
+            "name": "Minimum amount",
+            "usage": None,
+            "amount": format(shortfall, places),
+            "metadata": {
+                "minimumAmount": format(invoice.minimum_amount, places),
+                "minimumAmountApplied": format(shortfall, places),
+            },
+        }
+    ]
+    if shortfall == line.subtotal_amount and line.sub_lines == sub_lines:
+        return
+    old = state_of(line)
+    alone = line_alone(
+        setting, LineInput(str(line.id), shortfall, product_id=str(line.product_id)), old.tax_key
+    )
+    new = LineState(alone, old.tax_key)
+    await uow.repo.write_values(
+        line, {**amount_columns(new.amounts), "unit_price": shortfall, "sub_lines": sub_lines}
+    )
+    if new.amounts != old.amounts:
+        await apply_change(uow, actor, invoice, None, old, new, setting=setting)
+
+
+def shares_json(shares: Sequence[Any]) -> list[dict[str, Any]] | None:
+    """A line's shares of the adjustments that changed it (the core's ``LineAdjustment``s)."""
+    if not shares:
+        return None
+    return [
+        {"id": s.adjustment_id, "type": str(s.kind), "name": s.name, "amount": str(s.amount)} for s in shares
+    ]
+
+
+def calculation_json(result: InvoiceResult) -> dict[str, Any]:
+    """The invoice-level results of a calculation, as stored at issue and answered on reads."""
+    return {
+        "taxSummary": [
+            {
+                "taxCategoryId": row.tax_category_id,
+                "rate": str(row.rate),
+                "inclusive": row.inclusive,
+                "taxableAmount": str(row.taxable_amount),
+                "taxAmount": str(row.tax_amount),
+            }
+            for row in result.tax_summary
+        ],
+        "adjustments": [
+            {
+                "id": a.adjustment_id,
+                "type": str(a.kind),
+                "name": a.name,
+                "scope": str(a.scope),
+                "scopeId": a.scope_id,
+                "amount": str(a.amount),
+                "unappliedAmount": str(a.unapplied_amount),
+                "unappliedQuantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
+            }
+            for a in result.adjustments
+        ],
+        "shares": [
+            {
+                "paymentAccountId": share.payment_account_id,
+                "percentage": str(share.percentage),
+                "netAmount": str(share.net),
+                "taxAmount": str(share.tax),
+                "totalAmount": str(share.total),
+                "creditsAppliedAmount": str(share.credits_applied),
+                "amountDue": str(share.amount_due),
+            }
+            for share in result.shares
+        ],
+        "withholdings": [
+            {"name": w.id, "rate": str(w.rate), "amount": str(w.amount)} for w in result.withholdings
+        ],
+        "withholdingAmount": str(result.withholding_amount),
+        "grossUpAmount": str(result.gross_up_amount),
+    }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LineView:
+    """A line as rendered: the stored row's fields with the figures of the invoice's calculation."""
+
+    row: Any
+    amounts: Amounts
+    adjustment_shares: list[dict[str, Any]] | None
+    credits_applied_amount: Decimal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+    @property
+    def subtotal_amount(self) -> Decimal:
+        return self.amounts.subtotal
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return self.amounts.discount
+
+    @property
+    def adjustment_amount(self) -> Decimal:
+        return self.amounts.adjustment
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.amounts.net
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return self.amounts.tax
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.amounts.total
+
+
+def calculated(
+    setting: Setting, invoice: m.Invoice, groups: Sequence[m.LineItemGroup], rows: Sequence[Any]
+) -> tuple[InvoiceResult, list[LineView]]:
+    """A draft's figures, from one pass of the core over all its lines."""
+    result = calculate(
+        setting,
+        [line_input(row) for row in rows],
+        [group_input(g) for g in groups],
+        adjustments_of(invoice.adjustments),
+        invoice_id=invoice.id,
+        allocations=invoice.allocations,
+    )
+    views = [
+        LineView(row, line.amounts, shares_json(line.adjustments), line.credits_applied)
+        for row, line in zip(rows, result.lines, strict=True)
+    ]
+    for group, figures in zip(groups, result.groups, strict=True):
+        for name, value in amount_columns(figures.amounts).items():
+            set_committed_value(group, name, value)
+    return result, views
+
+
+async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) -> None:
+    """At issue: calculate the invoice one last time, with the customer's available credit applied
+    (oldest expiring first, up to the amount due), and store every figure; it never changes again.
+
+    The customer row is locked first, so two invoices of one customer issued at once spend its credit
+    one after the other and no grant is used twice."""
+    from billfold.services.credits import credit_grants_and_uses, record_credit_uses
+
+    setting = await setting_for(uow, actor, invoice)
+    await uow.repo.get_for_update(m.Customer, actor.organization_id, invoice.customer_id)
+    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency)
+    groups = await uow.repo.groups_of(invoice.id)
+    rows = await uow.repo.lines_of(invoice.id)
+    result = calculate(
+        setting,
+        [line_input(row) for row in rows],
+        [group_input(g) for g in groups],
+        adjustments_of(invoice.adjustments),
+        invoice_id=invoice.id,
+        credit_grants=grants,
+        credit_uses=uses,
+        credits_as_of=day,
+        allocations=invoice.allocations,
+    )
+    await uow.repo.update_lines(
+        [
+            {
+                "line_id": row.id,
+                **amount_columns(line.amounts),
+                "credits_applied_amount": line.credits_applied,
+            }
+            for row, line in zip(rows, result.lines, strict=True)
+        ]
+    )
+    for group, figures in zip(groups, result.groups, strict=True):
+        await uow.repo.write_values(group, amount_columns(figures.amounts))
+    await uow.repo.write_values(
+        invoice,
+        {
+            **amount_columns(result.amounts),
+            "credits_applied_amount": result.credits_applied,
+            "calculation": calculation_json(result),
+            "frozen": True,
+            "last_calculated_at": utcnow(),
+        },
+    )
+    if result.credit_uses:
+        await record_credit_uses(
+            uow, actor, invoice.customer_id, invoice.id, invoice.currency, list(result.credit_uses)
+        )

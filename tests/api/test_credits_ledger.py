@@ -1,0 +1,305 @@
+"""A customer's prepaid credit: grants over the API, the ledger and its balances, and the service
+functions the invoice calculation uses at issue to read grants and record uses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.api.responses import CreditEntryOut, CreditLedgerOut
+from billfold.core.credits import CreditGrant, CreditUse, apply_credits
+from billfold.db import models as m
+from billfold.db.ids import new_id
+from billfold.db.uow import UnitOfWork
+from billfold.services.context import Actor
+from billfold.services.credits import credit_grants_and_uses, record_credit_uses
+from billfold.services.errors import Conflict, NotFound
+from billfold.services.organizations import authenticate
+from conftest import ApiClient, make_invoice, new_api_key
+
+TODAY = datetime.now(UTC).date()
+TOMORROW = (TODAY + timedelta(days=1)).isoformat()
+
+
+async def _customer(api: ApiClient, currency: str = "EUR") -> str:
+    return str((await api.create("/v1/customers", {"name": "Prepaid", "currency": currency}))["id"])
+
+
+async def _ledger(api: ApiClient, customer_id: str) -> dict:  # type: ignore[type-arg]
+    response = await api.get(f"/v1/customers/{customer_id}/credits")
+    assert response.status_code == 200, response.text
+    data: dict = response.json()  # type: ignore[type-arg]
+    CreditLedgerOut.model_validate(data)  # the published schema holds
+    return data
+
+
+async def _actor(engine: AsyncEngine, api: ApiClient) -> Actor:
+    async with UnitOfWork(engine, readonly=True) as uow:
+        return await authenticate(uow, api.key)
+
+
+async def test_grant_and_read_the_ledger(api: ApiClient) -> None:
+    customer_id = await _customer(api)
+    assert await _ledger(api, customer_id) == {
+        "data": [],
+        "balances": [],
+        "hasMore": False,
+        "nextCursor": None,
+    }
+    grant = await api.create(
+        f"/v1/customers/{customer_id}/credits",
+        {"amount": "50.5", "expiresOn": TOMORROW, "reason": "welcome", "idempotencyKey": "welcome"},
+    )
+    CreditEntryOut.model_validate(grant)
+    assert grant["object"] == "credit_entry"
+    assert grant["customerId"] == customer_id
+    assert grant["kind"] == "grant"
+    assert grant["amount"] == "50.50"
+    assert grant["currency"] == "EUR"
+    assert grant["expiresOn"] == TOMORROW
+    assert grant["reason"] == "welcome"
+    assert (grant["grantId"], grant["invoiceId"], grant["paymentId"]) == (None, None, None)
+    assert str(grant["createdAt"]).endswith("Z")
+    usd = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "10", "currency": "USD"})
+    assert (usd["amount"], usd["currency"], usd["expiresOn"], usd["reason"]) == ("10.00", "USD", None, None)
+    jpy = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "500", "currency": "JPY"})
+    ledger = await _ledger(api, customer_id)
+    assert {row["id"] for row in ledger["data"]} == {grant["id"], usd["id"], jpy["id"]}
+    assert ledger["data"][-1] == grant  # newest first
+    assert ledger["balances"] == [
+        {"currency": "EUR", "available": "50.50"},
+        {"currency": "JPY", "available": "500"},
+        {"currency": "USD", "available": "10.00"},
+    ]
+    assert (ledger["hasMore"], ledger["nextCursor"]) == (False, None)
+
+
+async def test_idempotent_grant(api: ApiClient) -> None:
+    customer_id = await _customer(api)
+    url = f"/v1/customers/{customer_id}/credits"
+    first = await api.post(url, json={"amount": "5.00"}, headers={"Idempotency-Key": "g1"})
+    again = await api.post(url, json={"amount": "5.00"}, headers={"Idempotency-Key": "g1"})
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    other = await api.post(url, json={"amount": "6.00"}, headers={"Idempotency-Key": "g1"})
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "5.00"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"amount": "0"}, "amount", id="zero"),
+        pytest.param({"amount": "-5.00"}, "amount", id="negative"),
+        pytest.param({"amount": "1.001"}, "amount", id="too-many-places"),
+        pytest.param({"amount": "1.5", "currency": "JPY"}, "amount", id="jpy-places"),
+        pytest.param({"amount": 5}, "amount", id="json-number"),
+        pytest.param({"amount": "1e3"}, "amount", id="exponent"),
+        pytest.param({}, "amount", id="missing"),
+        pytest.param({"amount": "5", "currency": "usd"}, "currency", id="lower-case-currency"),
+        pytest.param({"amount": "5", "currency": "XXX"}, "currency", id="unit-less-currency"),
+        pytest.param({"amount": "5", "currency": "ZZZ"}, "currency", id="unknown-currency"),
+        pytest.param({"amount": "5", "expiresOn": TODAY.isoformat()}, "expiresOn", id="expires-today"),
+        pytest.param({"amount": "5", "expiresOn": "2020-01-01"}, "expiresOn", id="expired"),
+        pytest.param({"amount": "5", "expiresOn": "tomorrow"}, "expiresOn", id="not-a-date"),
+        pytest.param({"amount": "5", "reason": ""}, "reason", id="empty-reason"),
+        pytest.param({"amount": "5", "kind": "use"}, "kind", id="unknown-field"),
+    ],
+)
+async def test_bad_grants_are_400(api: ApiClient, body: dict[str, object], field: str) -> None:
+    customer_id = await _customer(api)
+    response = await api.post(f"/v1/customers/{customer_id}/credits", json=body)
+    assert response.status_code == 400, response.text
+    assert field in response.json()["details"], response.json()
+    assert (await _ledger(api, customer_id))["data"] == []
+
+
+async def test_unknown_or_foreign_customer_is_404(api: ApiClient, engine: AsyncEngine) -> None:
+    unknown = uuid.uuid4()
+    assert (await api.post(f"/v1/customers/{unknown}/credits", json={"amount": "1.00"})).status_code == 404
+    assert (await api.get(f"/v1/customers/{unknown}/credits")).status_code == 404
+    customer_id = await _customer(api)
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "9.00", "reason": "Secret"})
+    other = ApiClient(api.raw, await new_api_key(engine, "Other"))
+    granted = await other.post(f"/v1/customers/{customer_id}/credits", json={"amount": "1.00"})
+    assert granted.status_code == 404
+    read = await other.get(f"/v1/customers/{customer_id}/credits")
+    assert read.status_code == 404
+    assert "Secret" not in read.text
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "9.00"}]
+    async with UnitOfWork(engine) as uow:
+        actor = await authenticate(uow, other.key)
+        with pytest.raises(NotFound):
+            await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR")
+
+
+async def test_expired_grants_leave_the_balance(api: ApiClient, engine: AsyncEngine) -> None:
+    customer_id = await _customer(api)
+    actor = await _actor(engine, api)
+    async with UnitOfWork(engine) as uow:
+        for expires in (date(2021, 1, 1), TODAY):
+            await uow.repo.add(
+                m.CreditEntry(
+                    id=new_id(),
+                    organization_id=actor.organization_id,
+                    customer_id=uuid.UUID(customer_id),
+                    currency="EUR",
+                    amount=Decimal("7.00"),
+                    kind="grant",
+                    reason="old",
+                    expires_at=expires,
+                    invoice_id=None,
+                    payment_id=None,
+                    created_at=datetime(2020, 6, 1),
+                )
+            )
+        await uow.commit()
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "3.00", "expiresOn": TOMORROW})
+    ledger = await _ledger(api, customer_id)
+    assert len(ledger["data"]) == 3
+    # expiresOn is the first day a grant can no longer be used: one expiring today is gone
+    assert ledger["balances"] == [{"currency": "EUR", "available": "3.00"}]
+
+
+async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: AsyncEngine) -> None:
+    customer_id = await _customer(api)
+    late = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "30.00"})
+    soon = await api.create(
+        f"/v1/customers/{customer_id}/credits", {"amount": "20.00", "expiresOn": TOMORROW}
+    )
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "99.00", "currency": "USD"})
+    invoice = await make_invoice(api, currency="EUR")
+    invoice_id = uuid.UUID(str(invoice["id"]))
+    actor = await _actor(engine, api)
+    async with UnitOfWork(engine) as uow:
+        grants, uses = await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR", lock=True)
+        assert grants == [
+            CreditGrant(str(late["id"]), Decimal("30.00"), TODAY, None),
+            CreditGrant(str(soon["id"]), Decimal("20.00"), TODAY, TODAY + timedelta(days=1)),
+        ]
+        assert uses == []
+        applied = apply_credits(
+            Decimal("40.00"), grants, uses, as_of=TODAY, exponent=2, invoice_id=str(invoice_id)
+        )
+        assert applied.applied == Decimal("40.00")
+        await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", applied.uses)
+        await uow.commit()
+    ledger = await _ledger(api, customer_id)
+    spent = [row for row in ledger["data"] if row["kind"] == "use"]
+    assert sorted((row["grantId"], row["amount"]) for row in spent) == sorted(
+        [(soon["id"], "-20.00"), (late["id"], "-20.00")]
+    )
+    assert all(row["invoiceId"] == str(invoice_id) and row["currency"] == "EUR" for row in spent)
+    assert {row["reason"] for row in spent} == {f"grant:{soon['id']}", f"grant:{late['id']}"}
+    assert ledger["balances"] == [
+        {"currency": "EUR", "available": "10.00"},
+        {"currency": "USD", "available": "99.00"},
+    ]
+    async with UnitOfWork(engine) as uow:
+        grants, uses = await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR")
+        assert sorted(uses, key=lambda use: use.grant_id) == sorted(
+            [
+                CreditUse(str(soon["id"]), Decimal("20.00"), str(invoice_id)),
+                CreditUse(str(late["id"]), Decimal("20.00"), str(invoice_id)),
+            ],
+            key=lambda use: use.grant_id,
+        )
+        # issuing again hands back the recorded uses, and recording them again writes nothing
+        again = apply_credits(
+            Decimal("40.00"), grants, uses, as_of=TODAY, exponent=2, invoice_id=str(invoice_id)
+        )
+        await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", again.uses)
+        with pytest.raises(Conflict) as other_uses:
+            await record_credit_uses(
+                uow,
+                actor,
+                uuid.UUID(customer_id),
+                invoice_id,
+                "EUR",
+                [CreditUse(str(late["id"]), Decimal("1.00"))],
+            )
+        assert other_uses.value.code == "credits_already_applied"
+        await uow.commit()
+    assert len((await _ledger(api, customer_id))["data"]) == 5
+
+
+async def test_recording_more_than_a_grant_holds_is_a_conflict(api: ApiClient, engine: AsyncEngine) -> None:
+    customer_id = await _customer(api)
+    grant = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "10.00"})
+    first = uuid.UUID(str((await make_invoice(api, currency="EUR"))["id"]))
+    second = uuid.UUID(str((await make_invoice(api, currency="EUR"))["id"]))
+    actor = await _actor(engine, api)
+    customer = uuid.UUID(customer_id)
+    async with UnitOfWork(engine) as uow:
+        # both invoices read the balance before either recorded its use
+        grants, uses = await credit_grants_and_uses(uow, actor, customer, "EUR")
+        for_first = apply_credits(
+            Decimal("8.00"), grants, uses, as_of=TODAY, exponent=2, invoice_id=str(first)
+        )
+        for_second = apply_credits(
+            Decimal("8.00"), grants, uses, as_of=TODAY, exponent=2, invoice_id=str(second)
+        )
+        await record_credit_uses(uow, actor, customer, first, "EUR", for_first.uses)
+        with pytest.raises(Conflict) as overspent:
+            await record_credit_uses(uow, actor, customer, second, "EUR", for_second.uses)
+        assert overspent.value.code == "credit_balance_changed"
+        with pytest.raises(Conflict) as unknown:
+            await record_credit_uses(
+                uow, actor, customer, second, "USD", [CreditUse(str(grant["id"]), Decimal("1"))]
+            )
+        assert unknown.value.code == "credit_balance_changed"
+        await uow.commit()
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "2.00"}]
+
+
+async def test_returned_credit_counts_again(api: ApiClient, engine: AsyncEngine) -> None:
+    customer_id = await _customer(api)
+    grant = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "10.00"})
+    invoice_id = uuid.UUID(str((await make_invoice(api, currency="EUR"))["id"]))
+    actor = await _actor(engine, api)
+    async with UnitOfWork(engine) as uow:
+        use = CreditUse(str(grant["id"]), Decimal("6.00"), str(invoice_id))
+        await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", [use])
+        await uow.repo.add(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=uuid.UUID(customer_id),
+                currency="EUR",
+                amount=Decimal("6.00"),
+                kind="release",
+                reason=f"grant:{grant['id']}",
+                expires_at=None,
+                invoice_id=invoice_id,
+                payment_id=None,
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        await uow.commit()
+    ledger = await _ledger(api, customer_id)
+    assert sorted(row["kind"] for row in ledger["data"]) == ["grant", "release", "use"]
+    assert ledger["balances"] == [{"currency": "EUR", "available": "10.00"}]
+    async with UnitOfWork(engine, readonly=True) as uow:
+        assert (await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR"))[1] == []
+
+
+async def test_an_overpayment_kept_as_credit_is_a_grant(api: ApiClient) -> None:
+    customer_id = await _customer(api, "USD")
+    invoice = await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": "2026-03-15"})
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Service", "amount": "100.00"})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": "2099-01-01"})
+    assert issued.status_code == 200, issued.text
+    payment = await api.create(
+        f"/v1/invoices/{invoice['id']}/payments", {"amount": "120.00", "keepExcessAsCredit": True}
+    )
+    ledger = await _ledger(api, customer_id)
+    [entry] = ledger["data"]
+    assert (entry["kind"], entry["amount"], entry["reason"]) == ("grant", "20.00", "overpayment")
+    assert (entry["invoiceId"], entry["paymentId"], entry["grantId"]) == (invoice["id"], payment["id"], None)
+    assert ledger["balances"] == [{"currency": "USD", "available": "20.00"}]
