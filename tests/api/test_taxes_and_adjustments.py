@@ -279,3 +279,18 @@ async def test_issued_invoice_figures_are_frozen(api: ApiClient) -> None:
     assert again["taxAmount"] == "0.02"
     assert again["taxSummary"] == issued["taxSummary"]
     assert again["standaloneLineItems"] == issued["standaloneLineItems"]
+
+
+async def test_a_paid_credit_purchase_grants_credit(api: ApiClient) -> None:
+    customer = await api.create("/v1/customers", {"name": "Buyer"})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    base = f"/v1/invoices/{invoice['id']}"
+    await _line(api, base, name="Prepaid credits", amount="250.00", scope="credit_purchase")
+    await api.post(f"{base}/issue", json={})
+    ledger = (await api.get(f"/v1/customers/{customer['id']}/credits")).json()
+    assert ledger["data"] == []  # not before it is paid
+    paid = await api.post(f"{base}/payments", json={"amount": "250.00"})
+    assert paid.json()["invoiceStatus"] == "paid"
+    ledger = (await api.get(f"/v1/customers/{customer['id']}/credits")).json()
+    assert [(e["kind"], e["amount"]) for e in ledger["data"]] == [("grant", "250.00")]
+    assert ledger["balances"][0]["available"] == "250.00"

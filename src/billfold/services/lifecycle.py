@@ -125,7 +125,10 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     invoice.due_date = day + timedelta(days=terms)
     await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
     if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
+        from billfold.services.payments import grant_purchased_credit
+
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
+        await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()
     return invoice
 

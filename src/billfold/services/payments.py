@@ -99,8 +99,32 @@ async def record_payment(
     )
     if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
         await move(uow, actor, invoice, "paid")
+        await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()
     return payment, invoice
+
+
+async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+    """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
+    net amount (what was bought, before tax), in the invoice's currency."""
+    for line in await uow.repo.lines_of(invoice.id):
+        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
+            continue
+        uow.session.add(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=invoice.customer_id,
+                currency=invoice.currency,
+                amount=line.net_amount,
+                kind="grant",
+                reason=f"credit purchase on invoice {invoice.invoice_number or invoice.id}",
+                expires_at=None,
+                invoice_id=invoice.id,
+                payment_id=None,
+                created_at=utcnow(),
+            )
+        )
 
 
 async def payments_of(
