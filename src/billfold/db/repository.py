@@ -273,13 +273,15 @@ class Repository:
 
     # -- taxes and credits ---------------------------------------------------------------------
 
-    async def tax_categories_of(self, organization_id: uuid.UUID) -> list[m.TaxCategory]:
+    async def tax_categories_of(self, organization_id: uuid.UUID) -> list[Any]:
+        """The organization's categories as plain rows (id, name, rates): read on every invoice write."""
+        table = cast(Table, m.TaxCategory.__table__)
         statement = (
-            select(m.TaxCategory)
-            .where(m.TaxCategory.organization_id == organization_id)
-            .order_by(m.TaxCategory.id)
+            select(table.c.id, table.c.name, table.c.rates)
+            .where(table.c.organization_id == organization_id)
+            .order_by(table.c.id)
         )
-        return list((await self.session.execute(statement)).scalars())
+        return list((await self.session.execute(statement)).all())
 
     async def credit_entries_of(
         self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None

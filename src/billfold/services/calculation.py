@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from billfold.core.adjustments import Adjustment, AppliesTo
-from billfold.core.amounts import Amounts
+from billfold.core.amounts import Amounts, base_amounts
 from billfold.core.calculate import (
     GroupInput,
     InvoiceInput,
@@ -160,6 +160,8 @@ def line_alone(setting: Setting, line: LineInput, key: TaxKey | None) -> Amounts
     """A line's figures that depend on it alone: its base, its own adjustments, and (per-line rounding)
     its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice
     sums (``tax_bases``) decide the invoice's tax."""
+    if key is None and not line.adjustments:
+        return base_amounts(line.subtotal)
     alone = LineInput(
         line.id,
         line.subtotal,

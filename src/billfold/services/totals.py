@@ -66,19 +66,27 @@ def state_of(row: Any) -> LineState:
 
 
 async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
+    """The organization's rounding and tax categories, and (only when a rate depends on the country or
+    a gross-up needs withholding rates) the customer's country and withholding rates."""
     from billfold.services.tax_categories import load_tax_categories
 
-    customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
     money = currency(invoice.currency)
-    withholding = invoice.withholding_rates or (customer.withholding_rates if customer else None)
+    categories = await load_tax_categories(uow, actor)
+    by_country = any(rate.country for category in categories.values() for rate in category.rates)
+    country, withholding = None, invoice.withholding_rates
+    if by_country or (invoice.recalculate_all and not withholding):
+        customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
+        if customer is not None:
+            country = customer.country
+            withholding = withholding or customer.withholding_rates
     default = getattr(actor, "default_tax_category_id", None)
     return Setting(
         currency=money,
         mode=actor.rounding_mode,
         tax_rounding=rounding_of(actor),
-        categories=await load_tax_categories(uow, actor),
+        categories=categories,
         default_tax_category_id=None if default is None else str(default),
-        country=customer.country if customer else None,
+        country=country,
         withholding_rates=withholding_rates_of(withholding, money.exponent),
     )
 
