@@ -281,6 +281,22 @@ async def test_issued_invoice_figures_are_frozen(api: ApiClient) -> None:
     assert again["standaloneLineItems"] == issued["standaloneLineItems"]
 
 
+async def test_adjustment_shares_survive_issue(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    line = await _line(api, base, amount="10.00")
+    await api.post(
+        f"{base}/adjustments", json={"type": "amount_discount", "amount": "1.00", "reason": "Loyalty"}
+    )
+    draft_line = (await api.get(f"{base}/line-items/{line['id']}")).json()
+    assert draft_line["adjustments"][0]["amount"] == "-1.00"
+    assert draft_line["totalAmount"] == "9.00"
+    issued = (await api.post(f"{base}/issue", json={"issueDate": "2099-01-01"})).json()
+    assert issued["standaloneLineItems"][0]["adjustments"] == draft_line["adjustments"]
+    assert issued["adjustments"][0]["appliedAmount"] == "-1.00"
+    assert (await api.get(f"{base}/line-items/{line['id']}")).json()["totalAmount"] == "9.00"
+
+
 async def test_a_paid_credit_purchase_grants_credit(api: ApiClient) -> None:
     customer = await api.create("/v1/customers", {"name": "Buyer"})
     invoice = await api.create("/v1/invoices", {"customerId": customer["id"]})

@@ -103,6 +103,14 @@ async def test_seed_001_create_line_item_group(api: ApiClient) -> None:
         "description": "Charges for users",
         "taxCategoryId": "28227c88-6dba-455f-9b30-b9c76957e610",
     }
+    unknown = await api.raw.post(f"{BASE}/{invoice_id}/line-item-groups", json=seed, headers=basic(api.key))
+    assert unknown.status_code == 404, unknown.text
+    assert set(unknown.json()) == {"code", "message", "details", "causations"}
+    assert "taxCategoryId" in unknown.json()["details"]
+    assert (await native_invoice(api, invoice_id))["lineItemGroups"] == []
+
+    vat = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    seed["taxCategoryId"] = str(vat["id"])
     group = await post(api, f"{BASE}/{invoice_id}/line-item-groups", seed)
     assert_group_shape(group)
     assert (group["invoiceId"], group["title"], group["description"], group["index"]) == (
@@ -112,15 +120,14 @@ async def test_seed_001_create_line_item_group(api: ApiClient) -> None:
         0,
     )
     assert (group["netTotal"], group["totalTax"], group["grossTotal"]) == ("0.00", "0.00", "0.00")
-    assert group["taxCategory"]["id"] == seed["taxCategoryId"]
-    assert isinstance(group["taxCategory"]["name"], str)
+    assert group["taxCategory"] == {"id": vat["id"], "name": "VAT"}
 
     line_body = {
         "title": "Seats",
         "description": "Red",
         "quantity": "3",
         "rate": "0.335",
-        "taxRate": "0",
+        "taxRate": "0.2",
         "servicePeriodStart": "2026-03-02T00:00:00Z",
         "servicePeriodEnd": "2026-03-20T00:00:00Z",
         "servicePeriod": {"startDate": "2026-03-02", "endDate": "2026-03-20"},
@@ -132,10 +139,10 @@ async def test_seed_001_create_line_item_group(api: ApiClient) -> None:
     assert (line["quantity"], line["rate"], line["taxRate"], line["groupId"]) == (
         "3",
         "0.335",
-        "0",
+        "0.2",
         group["id"],
     )
-    assert (line["netTotal"], line["totalTax"], line["grossTotal"]) == ("1.01", "0.00", "1.01")
+    assert (line["netTotal"], line["totalTax"], line["grossTotal"]) == ("1.01", "0.20", "1.21")
     assert STAMP.match(line["servicePeriodStart"])
     assert STAMP.match(line["servicePeriodEnd"])
     assert line["servicePeriod"] == {"startDate": "2026-03-02", "endDate": "2026-03-20"}
@@ -152,8 +159,10 @@ async def test_seed_001_create_line_item_group(api: ApiClient) -> None:
         native_group["taxAmount"],
         native_group["totalAmount"],
     )
+    assert again["totalTax"] == "0.20"
+    assert again["taxCategory"] == {"id": vat["id"], "name": "VAT"}
     listed = (await api.raw.get(f"{BASE}/{invoice_id}/line-item-groups", headers=basic(api.key))).json()
-    assert [item["id"] for item in listed["items"]] == [group["id"]]
+    assert listed["items"] == [again]
     assert listed["pagination"]["totalResultSize"] == 1
     everything = (await api.raw.get(f"{BASE}/{invoice_id}/line-items/all", headers=basic(api.key))).json()[
         "items"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -23,11 +24,15 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, PlainValidator, ValidationError
 
-from billfold.core.money import ZERO, Currency, to_plain, to_plain_normalized
+from billfold.core.money import CONTEXT, ZERO, Currency, to_plain, to_plain_normalized
+from billfold.core.taxes import TaxKey
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
+from billfold.services.calculation import parse_tax_key
 from billfold.services.context import Actor
-from billfold.services.errors import ValidationFailed
+from billfold.services.errors import NotFound, ValidationFailed
+from billfold.services.invoices import LineData
+from billfold.services.tax_categories import get_tax_category, load_tax_categories
 from billfold.web.plumbing import resolve_key, write
 
 M = TypeVar("M", bound=BaseModel)
@@ -211,6 +216,44 @@ def midnight(day: date, suffix: str = "Z") -> str:
 def stamp(value: datetime | None) -> str | None:
     """A stored (naive UTC) timestamp as ISO 8601 with ``Z``."""
     return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def fraction(percent: Decimal) -> Decimal:
+    """A percent as a fraction (``20`` -> ``0.20``): a shift of the exponent, exact."""
+    return percent.scaleb(-2, CONTEXT)
+
+
+# -- taxes and adjustments, as the calculation left them ----------------------------------------------
+
+
+def tax_key(row: LineData) -> TaxKey | None:
+    """A line's resolved rate (category, percent, inclusive) from its stored ``tax_key``; ``None`` when
+    the line is untaxed."""
+    return parse_tax_key(row.tax_key)
+
+
+async def tax_category_names(uow: UnitOfWork, actor: Actor, ids: Iterable[object]) -> dict[str, str]:
+    """The names of the tax categories ``ids`` may name (category ids, or lines' ``tax_key`` texts),
+    by id (``str(id)``): nothing is read when none is set, one row when one category is named. A
+    category that cannot be found has no name here (a read never fails for a name)."""
+    wanted = {str(item).split("|", 1)[0] for item in ids if item is not None}
+    if not wanted:
+        return {}
+    if len(wanted) == 1:
+        (only,) = wanted
+        try:
+            category = await get_tax_category(uow, actor, uuid.UUID(only))
+        except NotFound:
+            return {}
+        return {only: category.name}
+    return {key: category.name for key, category in (await load_tax_categories(uow, actor)).items()}
+
+
+def adjustment_shares(row: LineData) -> list[dict[str, Any]]:
+    """A line's signed shares of the adjustments that changed it (discounts negative), in the order
+    the calculation applied them: ``{id, type, name, amount}``, the amount a decimal string. A line
+    read alone (a create's answer) has none: shares are worked out when the whole invoice is read."""
+    return list(row.adjustment_shares or [])
 
 
 # -- idempotent creates ------------------------------------------------------------------------------

@@ -374,6 +374,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
                 "line_id": row.id,
                 **amount_columns(line.amounts),
                 "credits_applied_amount": line.credits_applied,
+                "adjustment_shares": shares_json(line.adjustments),
             }
             for row, line in zip(rows, result.lines, strict=True)
         ]

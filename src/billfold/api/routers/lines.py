@@ -50,9 +50,11 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
 
 
 async def _line_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> Any:
-    line = await line_items.get_line(uow, actor, invoice_id, line_id)
-    view_currency, customer_id = await _invoice_facts(uow, actor, invoice_id)
-    return render.line(line, view_currency, customer_id)
+    """The line with the invoice's calculated figures (its shares of covering adjustments and taxes)."""
+    await line_items.get_line(uow, actor, invoice_id, line_id)  # the 404 for another invoice's line
+    view = await load_invoice(uow, actor, invoice_id)
+    line = next(item for item in view.lines if item.id == line_id)
+    return render.line(line, view.currency, view.invoice.customer_id)
 
 
 async def _invoice_facts(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> tuple[Currency, uuid.UUID]:
@@ -129,6 +131,10 @@ async def create_line(
         fields = body.model_dump(exclude={"idempotency_key", *USAGE_FIELDS})
         new = line_items.NewLine(idempotency_key=key, usage=usage_input(body), **fields)
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
+            return 201, await _line_json(uow, actor, invoice_id, line.id)
+        # Otherwise the line's own figures: with tax rounded per rate, the invoice's read may move its
+        # tax share by a cent as other lines are added (the invoice's totals are always exact).
         return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
     scope = f"line_item:{invoice_id}"

@@ -4,6 +4,11 @@ Amounts are JSON numbers with the currency's places: ``subtotalAmount``, ``disco
 ``adjustmentAmount`` and ``totalAmount`` (which includes tax) are Billfold's own. Statuses take Aira's
 names (``draft`` → ``open``, ``void`` → ``canceled``); ``invoiceNumber`` is ``""`` until issued.
 
+A line's ``adjustments`` are its signed shares (discounts negative) of the adjustments that changed it,
+typed as Aira's schema allows: every discount (amount, monetary, percentage, usage) is a
+``monetary_discount`` and an allocation offset an ``allocation_offset``. Aira has no minimum or maximum
+adjustment, so those are not listed; their effect is in ``adjustmentAmount`` all the same.
+
 Sub line items are the ones Billfold stored when it priced the line (their types are Aira's); a plain
 line shows one: ``unit_price`` (usage = quantity) or ``fixed_price`` (a given amount). Their ids are
 derived from the line's id, so they are stable across reads.
@@ -21,7 +26,7 @@ import pycountry
 
 from billfold.core.money import Currency
 from billfold.db import models as m
-from billfold.dialects.common import count, number, plain, stamp
+from billfold.dialects.common import adjustment_shares, count, number, plain, stamp
 from billfold.services.invoices import InvoiceView, LineData
 
 STATUS = {
@@ -44,6 +49,14 @@ SCOPES = frozenset(
         "tax_gross_up",
     }
 )
+ADJUSTMENT_TYPES = {
+    "amount_discount": "monetary_discount",
+    "monetary_discount": "monetary_discount",
+    "percentage_discount": "monetary_discount",
+    "usage_discount": "monetary_discount",
+    "allocation_offset": "allocation_offset",
+}
+"""Billfold's adjustment types as Aira's enum; ``minimum`` and ``maximum`` have no counterpart."""
 MINIMUM_SCOPES = frozenset({"contract_minimum_amount", "plan_minimum_amount"})
 PROGRESSIVE_MODELS = frozenset({"graduated", "tiered_package"})
 TAX_ID_TYPES = {"br_cnpj": "cnpj", "br_cpf": "cpf"}
@@ -221,6 +234,26 @@ def _line_metadata(row: LineData, currency: Currency, minimum: Decimal | None) -
     return None
 
 
+def adjustments(row: LineData, currency: Currency) -> list[dict[str, Any]]:
+    """The line's ``adjustments``: ``{id, name, type, amount}``, named after the adjustment's reason
+    (or its kind when it has none)."""
+    shown = []
+    for share in adjustment_shares(row):
+        kind = str(share["type"])
+        aira_type = ADJUSTMENT_TYPES.get(kind)
+        if aira_type is None:
+            continue
+        shown.append(
+            {
+                "id": str(share["id"]),
+                "name": str(share.get("name") or kind.replace("_", " ").capitalize()),
+                "type": aira_type,
+                "amount": number(Decimal(str(share["amount"])), currency),
+            }
+        )
+    return shown
+
+
 def line(
     row: LineData, currency: Currency, customer_id: object, minimum: Decimal | None = None
 ) -> dict[str, Any]:
@@ -244,7 +277,7 @@ def line(
         **_amounts(row, currency),
         "metadata": _line_metadata(row, currency, minimum),
         "subLineItems": sub_line_items(row, currency),
-        "adjustments": [],
+        "adjustments": adjustments(row, currency),
     }
 
 

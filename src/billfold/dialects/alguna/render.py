@@ -1,8 +1,9 @@
 """Billfold's invoice in Alguna's shape (seed 004): camelCase, money as decimal strings in the currency's
 precision, billing periods as timestamps (the last day ends at 23:59:59 UTC) and as text.
 
-``totalPrice`` is the line's netAmount, ``subtotal`` the sum of net amounts, ``tax`` the taxAmount,
-``total`` the totalAmount; ``amountRemaining`` = total − credits applied − amount paid.
+``totalPrice`` is the line's netAmount (after its share of every adjustment, before tax), ``subtotal``
+the sum of net amounts, ``tax`` the taxAmount, ``total`` the totalAmount; ``amountRemaining`` = total −
+credits applied (at issue) − amount paid. The figures are the invoice's calculation, read whole.
 """
 
 from __future__ import annotations

@@ -2,8 +2,19 @@
 currency's precision, quantities as JSON numbers, dates as date-times.
 
 ``subtotal`` = subtotalAmount, ``adjusted_subtotal`` = netAmount, ``credits_applied`` = the line's share
-of prepaid credits (none is allocated to lines while the invoice is a draft), ``amount`` =
-``adjusted_subtotal − credits_applied``, ``tax_amounts`` = the line's tax, when it has any.
+of prepaid credits (set at issue; zero on a draft), ``amount`` = ``adjusted_subtotal − credits_applied``.
+
+``tax_amounts`` holds the line's tax at its rate (a line has one rate, or none when untaxed):
+``tax_rate_description`` is the tax category's name, ``tax_rate_percentage`` the rate in percent
+(``"20"``), ``amount`` the line's taxAmount.
+
+``adjustments`` are the line's signed shares of every adjustment that changed it (discounts negative,
+in the order they applied), each with its definition in Orb's fields: ``amount_discount`` (Billfold's
+``monetary_discount`` is one), ``percentage_discount`` (a fraction, ``0.1`` for 10 %),
+``usage_discount`` (free units), ``minimum`` (``minimum_amount``, attributed to the line's item) and
+``maximum``. ``is_invoice_level`` tells an invoice's adjustment from a line's or a group's; the price
+and item ids it is limited to are ``applies_to_price_ids`` and ``filters``. Orb has no allocation offset,
+so those are not listed (their effect is in ``adjusted_subtotal``).
 """
 
 from __future__ import annotations
@@ -12,11 +23,20 @@ import re
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
-from billfold.dialects.common import count, midnight, money, plain, stamp
+from billfold.dialects.common import (
+    adjustment_shares,
+    count,
+    fraction,
+    midnight,
+    money,
+    plain,
+    stamp,
+    tax_key,
+)
 from billfold.services.invoices import InvoiceView, LineData
 
 STATUS = {
@@ -38,6 +58,15 @@ MODEL_TYPES = {
     "percentage": "unit_with_percent",
     "basis_points": "bps",
 }
+ADJUSTMENT_TYPES = {
+    "usage_discount": "usage_discount",
+    "amount_discount": "amount_discount",
+    "monetary_discount": "amount_discount",
+    "percentage_discount": "percentage_discount",
+    "minimum": "minimum",
+    "maximum": "maximum",
+}
+"""Billfold's adjustment types as Orb's; an ``allocation_offset`` has no Orb counterpart."""
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 UTC = "+00:00"
 
@@ -124,24 +153,109 @@ def price(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
     }
 
 
-def line(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
-    credits = ZERO
-    taxes = []
-    if row.tax_amount != ZERO:
-        taxes.append(
-            {
-                "tax_rate_description": "Tax",
-                "tax_rate_percentage": None,
-                "amount": money(row.tax_amount, currency),
-            }
-        )
+class Definition(NamedTuple):
+    """An adjustment as defined (on a line, a group or the invoice), and whether the invoice's."""
+
+    raw: Mapping[str, Any]
+    invoice_level: bool
+
+
+def definitions(view: InvoiceView) -> dict[str, Definition]:
+    """Every adjustment of the invoice, its groups and its lines, by id."""
+    found = {str(raw["id"]): Definition(raw, True) for raw in view.invoice.adjustments or []}
+    for row in view.groups:
+        found.update((str(raw["id"]), Definition(raw, False)) for raw in row.adjustments or [])
+    for item in view.lines:
+        found.update((str(raw["id"]), Definition(raw, False)) for raw in item.adjustments or [])
+    return found
+
+
+def _given(raw: Mapping[str, Any], key: str) -> Decimal:
+    """A decimal field of an adjustment's definition (stored as a decimal string); zero when absent."""
+    value = raw.get(key)
+    return ZERO if value is None else Decimal(str(value))
+
+
+def _ids(applies: Mapping[str, Any], key: str) -> list[str]:
+    return [str(value) for value in applies.get(key) or []]
+
+
+def adjustment(
+    share: Mapping[str, Any], definition: Definition | None, item_id: uuid.UUID, currency: Currency
+) -> dict[str, Any] | None:
+    """One of Orb's ``Monetary…Adjustment`` objects for a line's share of an adjustment; ``None`` for a
+    type Orb does not have."""
+    kind = ADJUSTMENT_TYPES.get(str(share["type"]))
+    if kind is None:
+        return None
+    raw: Mapping[str, Any] = definition.raw if definition else {}
+    applies: Mapping[str, Any] = raw.get("appliesTo") or {}
+    price_ids, item_ids = _ids(applies, "priceIds"), _ids(applies, "productIds")
+    filters = [
+        {"field": field, "operator": "includes", "values": values}
+        for field, values in (("price_id", price_ids), ("item_id", item_ids))
+        if values
+    ]
+    body: dict[str, Any] = {
+        "id": str(share["id"]),
+        "adjustment_type": kind,
+        "amount": money(Decimal(str(share["amount"])), currency),
+        "applies_to_price_ids": price_ids,
+        "filters": filters,
+        "is_invoice_level": definition is not None and definition.invoice_level,
+        "reason": raw.get("reason"),
+        "replaces_adjustment_id": None,
+    }
+    amount = money(_given(raw, "amount"), currency)
+    if kind == "usage_discount":
+        body["usage_discount"] = count(_given(raw, "quantity"))
+    elif kind == "amount_discount":
+        body["amount_discount"] = amount
+    elif kind == "percentage_discount":
+        body["percentage_discount"] = count(fraction(_given(raw, "percentage")))
+    elif kind == "minimum":
+        body["minimum_amount"] = amount
+        body["item_id"] = str(item_id)
+    else:
+        body["maximum_amount"] = amount
+    return body
+
+
+def tax_amounts(row: LineData, currency: Currency, tax_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    key = tax_key(row)
+    if key is None:
+        return []
+    return [
+        {
+            "tax_rate_description": tax_names.get(key.tax_category_id, ""),
+            "tax_rate_percentage": plain(key.rate),
+            "amount": money(row.tax_amount, currency),
+        }
+    ]
+
+
+def line(
+    row: LineData,
+    currency: Currency,
+    item_name: str,
+    tax_names: Mapping[str, str],
+    adjustments: Mapping[str, Definition] | None = None,
+) -> dict[str, Any]:
+    """``tax_names``: tax category names by id; ``adjustments``: the invoice's adjustment definitions
+    (:func:`definitions`), for a line read with its invoice."""
+    known = adjustments or {}
+    credits = row.credits_applied_amount or ZERO
+    shown = [
+        adjustment(share, known.get(str(share["id"])), row.product_id, currency)
+        for share in adjustment_shares(row)
+    ]
     return {
         "id": str(row.id),
         "amount": money(row.net_amount - credits, currency),
         "start_date": midnight(row.start_date, UTC),
         "end_date": midnight(row.end_date, UTC),
         "grouping": None,
-        "adjustments": [],
+        "adjustments": [item for item in shown if item is not None],
         "name": row.name,
         "quantity": count(row.total_usage if row.total_usage is not None else row.quantity),
         "subtotal": money(row.subtotal_amount, currency),
@@ -149,16 +263,22 @@ def line(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
         "credits_applied": money(credits, currency),
         "partially_invoiced_amount": money(ZERO, currency),
         "sub_line_items": [sub_line(sub, currency) for sub in row.sub_lines or []],
-        "tax_amounts": taxes,
+        "tax_amounts": tax_amounts(row, currency, tax_names),
         "price": price(row, currency, item_name),
         "usage_customer_ids": None,
         "filter": None,
     }
 
 
-def invoice(view: InvoiceView, customer: m.Customer, item_names: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+def invoice(
+    view: InvoiceView,
+    customer: m.Customer,
+    item_names: Mapping[uuid.UUID, str],
+    tax_names: Mapping[str, str],
+) -> dict[str, Any]:
     """The invoice with its line items (the fields a line item client reads; not every field Orb has)."""
     row, currency = view.invoice, view.currency
+    defined = definitions(view)
     amount_due = row.total_amount - row.credits_applied_amount
     return {
         "id": str(row.id),
@@ -174,7 +294,8 @@ def invoice(view: InvoiceView, customer: m.Customer, item_names: Mapping[uuid.UU
         "amount_due": money(amount_due, currency),
         "credits_applied": money(row.credits_applied_amount, currency),
         "line_items": [
-            line(item, currency, item_names.get(item.product_id, item.name)) for item in view.lines
+            line(item, currency, item_names.get(item.product_id, item.name), tax_names, defined)
+            for item in view.lines
         ],
         "metadata": {},
         "created_at": stamp(row.created_at),

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.db.uow import UnitOfWork
-from billfold.dialects.common import create_once, parse, read_json, respond
+from billfold.dialects.common import create_once, parse, read_json, respond, tax_category_names
 from billfold.dialects.orb import render
 from billfold.dialects.orb.schemas import LineIn
 from billfold.services import invoices, line_items, parties, products
@@ -55,7 +55,8 @@ async def create_line(request: Request, actor: Actor = Depends(current_actor)) -
         )
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
         item = await products.get_product(uow, actor, line.product_id)
-        return 201, render.line(line, currency(invoice.currency), item.name)
+        tax_names = await tax_category_names(uow, actor, [line.tax_key])
+        return 201, render.line(line, currency(invoice.currency), item.name, tax_names)
 
     scope = f"line_item:{invoice_id}"
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
@@ -71,6 +72,7 @@ async def get_invoice(invoice_id: str, request: Request, actor: Actor = Depends(
         names = {}
         for product_id in {line.product_id for line in view.lines}:
             names[product_id] = (await products.get_product(uow, actor, product_id)).name
-        return render.invoice(view, customer, names)
+        tax_names = await tax_category_names(uow, actor, (line.tax_key for line in view.lines))
+        return render.invoice(view, customer, names, tax_names)
 
     return respond(200, await read(request, work))

@@ -1,16 +1,21 @@
 """Billfold's groups and lines in Sequence's shape: ``netTotal`` = netAmount, ``totalTax`` = taxAmount,
-``grossTotal`` = totalAmount, as decimal strings in the invoice currency's precision."""
+``grossTotal`` = totalAmount, as decimal strings in the invoice currency's precision.
+
+A group's ``taxCategory`` is its real tax category, ``{id, name}`` (left out when it has none). A line's
+``taxRate`` is the rate of the tax category that applies to it (its group's, else its product's, else
+the organization's default), as a fraction (``"0.2"`` for 20 %); ``"0"`` when it is untaxed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from billfold.core.money import ZERO, Currency, RoundingMode, divide, quantize
+from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
-from billfold.dialects.common import midnight, money, plain
+from billfold.dialects.common import fraction, midnight, money, plain, tax_key
 from billfold.services.invoices import LineData
-
-TAX_RATE_PLACES = 6
 
 
 def _totals(row: m.LineItemGroup | LineData, currency: Currency) -> dict[str, str]:
@@ -21,9 +26,8 @@ def _totals(row: m.LineItemGroup | LineData, currency: Currency) -> dict[str, st
     }
 
 
-def group(
-    row: m.LineItemGroup, currency: Currency, tax_category: dict[str, str] | None = None
-) -> dict[str, Any]:
+def group(row: m.LineItemGroup, currency: Currency, tax_names: Mapping[str, str]) -> dict[str, Any]:
+    """``tax_names``: the organization's tax category names by id (see ``common.tax_category_names``)."""
     body: dict[str, Any] = {
         "id": str(row.id),
         "invoiceId": str(row.invoice_id),
@@ -32,17 +36,16 @@ def group(
         "index": row.position,
         **_totals(row, currency),
     }
-    if tax_category is not None:
-        body["taxCategory"] = tax_category
+    if row.tax_category_id is not None:
+        category_id = str(row.tax_category_id)
+        body["taxCategory"] = {"id": category_id, "name": tax_names.get(category_id, "")}
     return body
 
 
-def tax_rate(row: LineData) -> str:
-    """The line's effective tax rate as a fraction (``"0.2"`` for 20 %), from its tax and net amounts."""
-    if row.tax_amount == ZERO or row.net_amount == ZERO:
-        return "0"
-    rate = quantize(divide(row.tax_amount, row.net_amount), TAX_RATE_PLACES, RoundingMode.HALF_UP)
-    return plain(rate)
+def tax_rate(row: LineData) -> Decimal:
+    """The rate of the line's tax category as a fraction (``0.20`` for 20 %), zero when untaxed."""
+    key = tax_key(row)
+    return ZERO if key is None else fraction(key.rate)
 
 
 def line(row: LineData, currency: Currency) -> dict[str, Any]:
@@ -53,7 +56,7 @@ def line(row: LineData, currency: Currency) -> dict[str, Any]:
         "description": row.description,
         "quantity": plain(row.quantity),
         "rate": plain(row.unit_price),
-        "taxRate": tax_rate(row),
+        "taxRate": plain(tax_rate(row)),
         "servicePeriodStart": midnight(row.start_date),
         "servicePeriodEnd": midnight(row.end_date),
         "servicePeriod": {"startDate": row.start_date.isoformat(), "endDate": row.end_date.isoformat()},

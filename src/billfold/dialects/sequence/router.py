@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
-from billfold.dialects.common import create_once, parse, read_json, respond
+from billfold.dialects.common import (
+    create_once,
+    parse,
+    plain,
+    read_json,
+    respond,
+    tax_category_names,
+    tax_key,
+)
 from billfold.dialects.sequence import render
 from billfold.dialects.sequence.schemas import GroupIn, LineIn
-from billfold.services import invoices, line_items, products
+from billfold.services import invoices, line_items, tax_categories
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
+from billfold.services.invoices import LineData
 from billfold.web.plumbing import current_actor, read
 
 router = APIRouter(prefix="/invoices/{invoice_id}", tags=["Sequence"])
@@ -34,31 +45,45 @@ FLAVOUR = "sequence"
 async def create_group(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    """``taxCategoryId`` is echoed on the answer as ``taxCategory`` (named after the group product's tax
-    category); Billfold has no tax categories of its own yet, so later reads do not repeat it."""
+    """``taxCategoryId`` sets the group's tax category, which taxes every line of the group (unless a
+    line has its own); an id that is not one of the organization's categories is a 404 naming it."""
     data = await read_json(request)
     body = parse(GroupIn, data)
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = line_items.NewGroup(idempotency_key=key, name=body.title, description=body.description)
+        new = line_items.NewGroup(
+            idempotency_key=key,
+            name=body.title,
+            description=body.description,
+            tax_category_id=body.tax_category_id,
+        )
         row = await line_items.create_group(uow, actor, invoice_id, new)
         invoice = await invoices.get_invoice_row(uow, actor, invoice_id)
-        tax_category = None
-        if body.tax_category_id is not None and row.product_id is not None:
-            product = await products.get_product(uow, actor, row.product_id)
-            tax_category = {"id": str(body.tax_category_id), "name": product.tax_category or ""}
-        return 201, render.group(row, currency(invoice.currency), tax_category)
+        names = {}
+        if row.tax_category_id is not None:
+            category = await tax_categories.get_tax_category(
+                uow, actor, row.tax_category_id, field="taxCategoryId"
+            )
+            names[str(category.id)] = category.name
+        return 201, render.group(row, currency(invoice.currency), names)
 
     scope = f"line_item_group:{invoice_id}"
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
+
+
+async def _groups(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[tuple[m.LineItemGroup, Any]]:
+    """The invoice's groups in Sequence's shape, with the figures of the invoice's calculation."""
+    view = await invoices.load_invoice(uow, actor, invoice_id)
+    names = await tax_category_names(uow, actor, (row.tax_category_id for row in view.groups))
+    return [(row, render.group(row, view.currency, names)) for row in view.groups]
 
 
 @router.get("/line-item-groups", summary="List all LineItemGroups")
 async def list_groups(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
-    return respond(200, render.page([render.group(row, view.currency) for row in view.groups]))
+    groups = await read(request, lambda uow: _groups(uow, actor, invoice_id))
+    return respond(200, render.page([body for _, body in groups]))
 
 
 @router.get("/line-item-groups/{group_id}", summary="Get a Line Item Group")
@@ -66,9 +91,11 @@ async def get_group(
     invoice_id: uuid.UUID, group_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     async def work(uow: UnitOfWork) -> Any:
-        row = await line_items.get_group(uow, actor, invoice_id, group_id)
-        invoice = await invoices.get_invoice_row(uow, actor, invoice_id)
-        return render.group(row, currency(invoice.currency))
+        for row, body in await _groups(uow, actor, invoice_id):
+            if row.id == group_id:
+                return body
+        await line_items.get_group(uow, actor, invoice_id, group_id)  # raises the 404
+        return None
 
     return respond(200, await read(request, work))
 
@@ -88,18 +115,34 @@ def _service_period(body: LineIn) -> tuple[date | None, date | None]:
     return start or body.service_period_start, end or body.service_period_end
 
 
+def _check_tax_rate(given: Decimal | None, line: LineData) -> None:
+    """A 400 (and the line is not kept: the transaction rolls back) when ``taxRate`` is not the rate
+    of the line's tax category."""
+    if given is None:
+        return
+    expected = render.tax_rate(line)
+    if given == expected:
+        return
+    rate = plain(expected)
+    source = "no tax category" if tax_key(line) is None else "a tax category"
+    raise ValidationFailed.field(
+        "taxRate",
+        f'the line has {source}, so its rate is "{rate}": tax rates come from tax categories (set '
+        f'taxCategoryId on the line item group); send "{rate}" or omit taxRate',
+    )
+
+
 @router.post("/line-items", status_code=201, summary="Create a new Line Item")
 async def create_line(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    """``quantity × rate`` (quantity defaults to 1). Billfold does not apply per-line tax rates yet, so a
-    ``taxRate`` other than zero is refused rather than silently dropped."""
+    """``quantity × rate`` (quantity defaults to 1), taxed by the tax category that applies to it (its
+    group's, else its product's, else the organization's default). ``taxRate`` is optional; when sent it
+    must be that category's rate (a fraction: ``"0.2"`` for 20 %, ``"0"`` for an untaxed line): Billfold
+    takes rates from tax categories and cannot tell from a bare rate which category (which country's
+    rates, exclusive or inclusive) is meant, so any other rate is a 400 rather than a guess."""
     data = await read_json(request)
     body = parse(LineIn, data)
-    if body.tax_rate is not None and not body.tax_rate.is_zero():
-        raise ValidationFailed.field(
-            "taxRate", 'per-line tax rates are not supported yet; send "0" or omit it'
-        )
     start, end = _service_period(body)
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
@@ -114,6 +157,7 @@ async def create_line(
             unit_price=body.rate,
         )
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        _check_tax_rate(body.tax_rate, line)
         return 201, render.line(line, currency(invoice.currency))
 
     scope = f"line_item:{invoice_id}"
