@@ -310,3 +310,19 @@ async def test_a_paid_credit_purchase_grants_credit(api: ApiClient) -> None:
     ledger = (await api.get(f"/v1/customers/{customer['id']}/credits")).json()
     assert [(e["kind"], e["amount"]) for e in ledger["data"]] == [("grant", "250.00")]
     assert ledger["balances"][0]["available"] == "250.00"
+
+
+async def test_line_discount_shows_on_an_untaxed_invoice_before_and_after_issue(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    line = await _line(api, base, amount="20.00")
+    await api.post(
+        f"{base}/line-items/{line['id']}/adjustments",
+        json={"type": "percentage_discount", "percentage": "25"},
+    )
+    draft = await _get(api, base)
+    shares = draft["standaloneLineItems"][0]["adjustments"]
+    assert [(s["type"], s["amount"]) for s in shares] == [("percentage_discount", "-5.00")]
+    issued = (await api.post(f"{base}/issue", json={"issueDate": "2099-01-01"})).json()
+    assert issued["standaloneLineItems"][0]["adjustments"] == shares
+    assert (issued["discountAmount"], issued["totalAmount"]) == ("5.00", "15.00")

@@ -30,6 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from billfold.db.types import ExactDecimal
 
+# Python None is stored as SQL NULL (not the JSON text 'null'), so reading an empty column costs nothing.
+NullableJSON = JSON(none_as_null=True)
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented class attribute
@@ -71,7 +74,7 @@ class _BillingDetails:
 
     trade_name: Mapped[str | None] = mapped_column(String(200))
     business_name: Mapped[str | None] = mapped_column(String(200))
-    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    emails: Mapped[list[str]] = mapped_column(NullableJSON, default=list)
     tax_id: Mapped[str | None] = mapped_column(String(64))
     tax_id_type: Mapped[str | None] = mapped_column(String(32))
     street: Mapped[str | None] = mapped_column(String(200))
@@ -114,7 +117,7 @@ class Customer(_BillingDetails, Base):
     external_customer_id: Mapped[str | None] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3))
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
-    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -159,7 +162,7 @@ class TaxCategory(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
     name: Mapped[str] = mapped_column(String(200))
-    rates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rates: Mapped[list[dict[str, Any]]] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -179,7 +182,7 @@ class Price(Base):
     product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
     currency: Mapped[str] = mapped_column(String(3))
     model: Mapped[str] = mapped_column(String(32))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -235,16 +238,16 @@ class Invoice(_Amounts, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     credits_applied_amount: Mapped[Decimal]
     amount_paid: Mapped[Decimal]
-    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
+    withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
+    allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     # per tax rate (and sign), the running sum of the lines' amounts after their own adjustments
-    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # set while a group- or invoice-level adjustment or a tax_gross_up line makes every write recalculate
     recalculate_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # at issue: the calculation's invoice-level results (tax summary, adjustments, shares, withholdings)
-    calculation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    calculation: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     minimum_amount: Mapped[Decimal | None]
     minimum_scope: Mapped[str | None] = mapped_column(String(32))
     minimum_line_id: Mapped[uuid.UUID | None]
@@ -272,7 +275,7 @@ class LineItemGroup(_Amounts, Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
-    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -303,17 +306,17 @@ class LineItem(_Amounts, Base):
     unit_price: Mapped[Decimal]
     price_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prices.id"))
     price_model: Mapped[str | None] = mapped_column(String(32))
-    price_config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    usage_input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    price_config: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    usage_input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     total_usage: Mapped[Decimal | None]
     usage_format: Mapped[str | None] = mapped_column(String(16))
-    sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
-    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
     tax_key: Mapped[str | None] = mapped_column(String(120))
     credits_applied_amount: Mapped[Decimal | None]
-    adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -369,7 +372,7 @@ class InvoiceEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     api_key_id: Mapped[uuid.UUID | None]
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(NullableJSON)
     created_at: Mapped[datetime]
 
 

@@ -84,7 +84,9 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def adjustments_of(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Adjustment, ...]:
-    return tuple(adjustment_of(item) for item in raw or ())
+    if not raw:
+        return ()
+    return tuple(adjustment_of(item) for item in raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +159,18 @@ def needs_full_recalculation(
 
 
 def line_alone(setting: Setting, line: LineInput, key: TaxKey | None) -> Amounts:
+    return line_alone_with_shares(setting, line, key)[0]
+
+
+def line_alone_with_shares(
+    setting: Setting, line: LineInput, key: TaxKey | None
+) -> tuple[Amounts, list[dict[str, Any]] | None]:
+    """:func:`line_alone` and the line's shares of its own adjustments (as stored on the line)."""
     """A line's figures that depend on it alone: its base, its own adjustments, and (per-line rounding)
     its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice
     sums (``tax_bases``) decide the invoice's tax."""
     if key is None and not line.adjustments:
-        return base_amounts(line.subtotal)
+        return base_amounts(line.subtotal), None
     alone = LineInput(
         line.id,
         line.subtotal,
@@ -185,7 +194,8 @@ def line_alone(setting: Setting, line: LineInput, key: TaxKey | None) -> Amounts
         )
     except CalculationError as error:
         raise ValidationFailed.field(_api_field(error.field), error.message) from error
-    return result.lines[0].amounts
+    line_result = result.lines[0]
+    return line_result.amounts, shares_json(line_result.adjustments)
 
 
 def _single_rate(key: TaxKey) -> TaxCategory:
@@ -197,6 +207,15 @@ def _single_rate(key: TaxKey) -> TaxCategory:
 def _api_field(field: str) -> str:
     """``lines[0].adjustments[1].amount`` (the core's path in a one-line calculation) -> the API's."""
     return field.removeprefix("lines[0].")
+
+
+def shares_json(shares: Sequence[Any]) -> list[dict[str, Any]] | None:
+    """A line's shares of the adjustments that changed it (the core's ``LineAdjustment``s)."""
+    if not shares:
+        return None
+    return [
+        {"id": s.adjustment_id, "type": str(s.kind), "name": s.name, "amount": str(s.amount)} for s in shares
+    ]
 
 
 def bucket_name(key: TaxKey | None, adjusted: Decimal) -> str | None:

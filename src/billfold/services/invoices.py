@@ -298,6 +298,10 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     money = currency(invoice.currency)
     if invoice.frozen:
         return InvoiceView(invoice, money, groups, rows, invoice.calculation)
+    if not (invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
+        # No taxed line, no covering adjustment, no split: every stored figure is already final (a
+        # line's own figures are all there is), so the calculation would only repeat them.
+        return InvoiceView(invoice, money, groups, rows, {})
     setting = await totals.setting_for(uow, actor, invoice)
     result, lines = totals.calculated(setting, invoice, groups, rows)
     return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result))

@@ -22,7 +22,14 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
-from billfold.services.calculation import GROSS_UP_SCOPE, LineState, line_alone, resolve_key, tax_key_text
+from billfold.services.calculation import (
+    GROSS_UP_SCOPE,
+    LineState,
+    line_alone,
+    line_alone_with_shares,
+    resolve_key,
+    tax_key_text,
+)
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
@@ -450,9 +457,10 @@ async def refigure(
             _text(group.tax_category_id) if group else None,
             _text(product.tax_category_id),
         )
-    alone = line_alone(setting, totals.line_input(line), key)
+    alone, shares = line_alone_with_shares(setting, totals.line_input(line), key)
     for name, value in amount_columns(alone).items():
         setattr(line, name, value)
+    line.adjustment_shares = shares
     line.tax_key = tax_key_text(key)
     await totals.apply_change(uow, actor, invoice, group, old, LineState(alone, key), setting=setting)
 
