@@ -101,8 +101,16 @@ async def new_invoice(client: httpx.AsyncClient, customer_id: str) -> str:
     return invoice_id
 
 
+TAX_CATEGORY: dict[str, str] = {}
+
+
 async def add_line(client: httpx.AsyncClient, invoice_id: str, index: int) -> float:
-    body = {"name": f"Item {index % 50}", "quantity": str(index % 7 + 1), "unitPrice": "12.345"}
+    body = {
+        "name": f"Item {index % 50}",
+        "quantity": str(index % 7 + 1),
+        "unitPrice": "12.345",
+        **TAX_CATEGORY,
+    }
     started = time.perf_counter()
     response = await client.post(f"/v1/invoices/{invoice_id}/line-items", json=body)
     elapsed = time.perf_counter() - started
@@ -230,6 +238,11 @@ async def measure(args: argparse.Namespace, key: str, port: int) -> dict[str, fl
         base_url=f"http://127.0.0.1:{port}", headers={"X-API-KEY": key}, timeout=120, limits=limits
     ) as client:
         customer = (await client.post("/v1/customers", json={"name": "Bench"})).json()["id"]
+        if args.taxed:  # every line taxed at 20 % (EN 16931, rounded per rate)
+            category = {"name": "VAT", "rates": [{"rate": "20"}]}
+            TAX_CATEGORY["taxCategoryId"] = (await client.post("/v1/tax-categories", json=category)).json()[
+                "id"
+            ]
         await concurrent_adds(client, customer, args.clients, 20)  # warm-up
         results = await concurrent_adds(client, customer, args.clients, args.per_client)
 
@@ -271,7 +284,7 @@ def machine() -> str:
 def report(results: dict[str, float], tps: float, args: argparse.Namespace) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
-        f"### Line item API on PostgreSQL — {when}",
+        f"### Line item API on PostgreSQL{', every line taxed at 20 %' if args.taxed else ''} — {when}",
         "",
         f"Machine: {machine()}. Server: `billfold serve`, {args.workers} workers; client: one asyncio "
         "process (httpx) on the same machine.",
@@ -310,6 +323,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=500, help="invoices issued and paid")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
+    parser.add_argument("--taxed", action="store_true", help="every line taxed (a 20 % tax category)")
     parser.add_argument("--record", action="store_true", help="append the table to docs/benchmarks.md")
     args = parser.parse_args()
 
