@@ -26,8 +26,9 @@ from billfold.services.calculation import adjustment_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import NotFound, ValidationFailed
+from billfold.services.groups import lock_group_for_change
 from billfold.services.invoices import lock_editable_invoice
-from billfold.services.line_items import lock_group_for_change, lock_line_for_change, refigure
+from billfold.services.line_items import lock_line_for_change, refigure
 
 
 @dataclass(frozen=True, slots=True)

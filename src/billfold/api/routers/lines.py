@@ -12,7 +12,7 @@ from billfold.api import render
 from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch, UsageFields
 from billfold.core.money import Currency
 from billfold.db.uow import UnitOfWork
-from billfold.services import line_items
+from billfold.services import groups, line_items
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.invoices import get_invoice_row, load_invoice
@@ -45,7 +45,7 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
     for row in view.groups:
         if row.id == group_id:
             return render.group(row, view.currency, view.invoice.customer_id, view.lines_of(row.id))
-    await line_items.get_group(uow, actor, invoice_id, group_id)  # raises the 404
+    await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
     return None
 
 
@@ -70,8 +70,8 @@ async def create_group(
     invoice_id: uuid.UUID, body: GroupIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = line_items.NewGroup(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
-        row = await line_items.create_group(uow, actor, invoice_id, new)
+        new = groups.NewGroup(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
+        row = await groups.create_group(uow, actor, invoice_id, new)
         return 201, await _group_json(uow, actor, invoice_id, row.id)
 
     scope = f"line_item_group:{invoice_id}"
@@ -106,7 +106,7 @@ async def update_group(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     async def work(uow: UnitOfWork) -> Any:
-        await line_items.update_group(uow, actor, invoice_id, group_id, body.model_dump(exclude_unset=True))
+        await groups.update_group(uow, actor, invoice_id, group_id, body.model_dump(exclude_unset=True))
         return await _group_json(uow, actor, invoice_id, group_id)
 
     return json_response(200, await write(request, work))
@@ -116,7 +116,7 @@ async def update_group(
 async def delete_group(
     invoice_id: uuid.UUID, group_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    await write(request, lambda uow: line_items.delete_group(uow, actor, invoice_id, group_id))
+    await write(request, lambda uow: groups.delete_group(uow, actor, invoice_id, group_id))
     return Response(status_code=204)
 
 

@@ -18,7 +18,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.dialects.aira import render
 from billfold.dialects.aira.schemas import GroupIn, InvoiceIn, LineIn
 from billfold.dialects.common import create_once, parse, read_json, respond
-from billfold.services import invoices, line_items, parties
+from billfold.services import groups, invoices, line_items, parties
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import NotFound
@@ -42,7 +42,7 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
         if row.id == group_id:
             customer_id, minimum = view.invoice.customer_id, view.invoice.minimum_amount
             return render.group(row, view.currency, customer_id, view.lines_of(row.id), minimum)
-    await line_items.get_group(uow, actor, invoice_id, group_id)  # raises the 404
+    await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
     return None
 
 
@@ -97,14 +97,14 @@ async def create_group(
     body = parse(GroupIn, data)
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = line_items.NewGroup(
+        new = groups.NewGroup(
             idempotency_key=key,
             product_id=body.product_id,
             name=body.name,
             start_date=body.start_date,
             end_date=body.end_date,
         )
-        row = await line_items.create_group(uow, actor, invoice_id, new)
+        row = await groups.create_group(uow, actor, invoice_id, new)
         return 200, await _group_json(uow, actor, invoice_id, row.id)
 
     scope = f"line_item_group:{invoice_id}"

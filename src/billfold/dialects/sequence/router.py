@@ -27,7 +27,7 @@ from billfold.dialects.common import (
 )
 from billfold.dialects.sequence import render
 from billfold.dialects.sequence.schemas import GroupIn, LineIn
-from billfold.services import invoices, line_items, tax_categories
+from billfold.services import groups, invoices, line_items, tax_categories
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
@@ -51,13 +51,13 @@ async def create_group(
     body = parse(GroupIn, data)
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = line_items.NewGroup(
+        new = groups.NewGroup(
             idempotency_key=key,
             name=body.title,
             description=body.description,
             tax_category_id=body.tax_category_id,
         )
-        row = await line_items.create_group(uow, actor, invoice_id, new)
+        row = await groups.create_group(uow, actor, invoice_id, new)
         invoice = await invoices.get_invoice_row(uow, actor, invoice_id)
         names = {}
         if row.tax_category_id is not None:
@@ -94,7 +94,7 @@ async def get_group(
         for row, body in await _groups(uow, actor, invoice_id):
             if row.id == group_id:
                 return body
-        await line_items.get_group(uow, actor, invoice_id, group_id)  # raises the 404
+        await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
         return None
 
     return respond(200, await read(request, work))
