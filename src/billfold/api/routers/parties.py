@@ -10,9 +10,8 @@ from fastapi.responses import Response
 
 from billfold.api import render
 from billfold.api.schemas import BillingDetailsIn, CustomerIn, IssuingAccountIn, PaymentAccountIn
-from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
-from billfold.services import parties
+from billfold.services import catalog_lists, parties
 from billfold.services.billing_details import BillingDetails
 from billfold.services.context import Actor
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
@@ -60,10 +59,7 @@ async def list_customers(
 ) -> Response:
     size, cursor = page_params(limit, after)
 
-    async def work(uow: UnitOfWork) -> tuple[list[m.Customer], bool]:
-        return await uow.repo.page(m.Customer, actor.organization_id, limit=size, after=cursor)
-
-    rows, more = await read(request, work)
+    rows, more = await read(request, lambda uow: catalog_lists.customers(uow, actor, size, cursor))
     return json_response(200, render.page([render.customer(row) for row in rows], more))
 
 
@@ -114,10 +110,7 @@ async def list_issuing_accounts(
 ) -> Response:
     size, cursor = page_params(limit, after)
 
-    async def work(uow: UnitOfWork) -> tuple[list[m.IssuingAccount], bool]:
-        return await uow.repo.page(m.IssuingAccount, actor.organization_id, limit=size, after=cursor)
-
-    rows, more = await read(request, work)
+    rows, more = await read(request, lambda uow: catalog_lists.issuing_accounts(uow, actor, size, cursor))
     return json_response(200, render.page([render.issuing_account(row) for row in rows], more))
 
 

@@ -10,9 +10,8 @@ from fastapi.responses import Response
 
 from billfold.api import render
 from billfold.api.schemas import PriceIn
-from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
-from billfold.services import prices
+from billfold.services import catalog_lists, prices
 from billfold.services.context import Actor
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
@@ -47,12 +46,7 @@ async def list_prices(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     size, cursor = page_params(limit, after)
-    filters = [] if product_id is None else [m.Price.product_id == product_id]
-
-    async def work(uow: UnitOfWork) -> tuple[list[m.Price], bool]:
-        return await uow.repo.page(m.Price, actor.organization_id, limit=size, after=cursor, filters=filters)
-
-    rows, more = await read(request, work)
+    rows, more = await read(request, lambda uow: catalog_lists.prices(uow, actor, size, cursor, product_id))
     return json_response(200, render.page([render.price(row) for row in rows], more))
 
 

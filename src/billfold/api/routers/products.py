@@ -10,9 +10,8 @@ from fastapi.responses import Response
 
 from billfold.api import render
 from billfold.api.schemas import ProductIn
-from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
-from billfold.services import products
+from billfold.services import catalog_lists, products
 from billfold.services.context import Actor
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
@@ -45,10 +44,7 @@ async def list_products(
 ) -> Response:
     size, cursor = page_params(limit, after)
 
-    async def work(uow: UnitOfWork) -> tuple[list[m.Product], bool]:
-        return await uow.repo.page(m.Product, actor.organization_id, limit=size, after=cursor)
-
-    rows, more = await read(request, work)
+    rows, more = await read(request, lambda uow: catalog_lists.products(uow, actor, size, cursor))
     return json_response(200, render.page([render.product(row) for row in rows], more))
 
 

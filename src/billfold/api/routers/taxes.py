@@ -10,9 +10,8 @@ from fastapi.responses import Response
 
 from billfold.api import render
 from billfold.api.schemas import TaxCategoryIn
-from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
-from billfold.services import tax_categories
+from billfold.services import catalog_lists, tax_categories
 from billfold.services.context import Actor
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
@@ -44,10 +43,7 @@ async def list_tax_categories(
 ) -> Response:
     size, cursor = page_params(limit, after)
 
-    async def work(uow: UnitOfWork) -> tuple[list[m.TaxCategory], bool]:
-        return await uow.repo.page(m.TaxCategory, actor.organization_id, limit=size, after=cursor)
-
-    rows, more = await read(request, work)
+    rows, more = await read(request, lambda uow: catalog_lists.tax_categories(uow, actor, size, cursor))
     return json_response(200, render.page([render.tax_category(row) for row in rows], more))
 
 
