@@ -11,8 +11,8 @@ from billfold.api.responses import OrganizationOut
 from billfold.core.money import RoundingMode
 from billfold.core.taxes import TaxRounding
 from billfold.db.uow import UnitOfWork
+from billfold.services.calculation import rounding_policy
 from billfold.services.organizations import authenticate
-from billfold.services.tax_categories import rounding_policy
 from conftest import ApiClient, make_invoice, new_api_key
 
 UNKNOWN = "00000000-0000-7000-8000-000000000000"

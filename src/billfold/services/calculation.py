@@ -40,7 +40,7 @@ from billfold.core.calculate import (
     LineInput,
     calculate_invoice,
 )
-from billfold.core.money import ZERO, Currency, RoundingMode
+from billfold.core.money import Currency, RoundingMode
 from billfold.core.split import AllocationStrategy, CalculationError, PaymentAllocation
 from billfold.core.taxes import RoundingPolicy, TaxCategory, TaxKey, TaxRounding, WithholdingRate
 from billfold.services.context import Actor
@@ -106,10 +106,13 @@ class Setting:
         return RoundingPolicy(self.mode, self.tax_rounding)
 
 
+def rounding_policy(actor: Actor) -> RoundingPolicy:
+    """The organization's rounding: its mode and its tax rounding (per rate or per line)."""
+    return RoundingPolicy(actor.rounding_mode, rounding_of(actor))
+
+
 def rounding_of(actor: Actor) -> TaxRounding:
-    return (
-        TaxRounding.PER_LINE if getattr(actor, "tax_rounding", "document") == "line" else TaxRounding.PER_RATE
-    )
+    return TaxRounding.PER_LINE if actor.tax_rounding == "line" else TaxRounding.PER_RATE
 
 
 def withholding_rates_of(
@@ -325,7 +328,3 @@ def calculate(
         )
     except CalculationError as error:
         raise ValidationFailed.field(error.field, error.message) from error
-
-
-ZERO_AMOUNTS = Amounts()
-__all__ = ["ZERO", "ZERO_AMOUNTS"]

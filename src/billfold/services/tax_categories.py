@@ -19,7 +19,7 @@ from typing import Any
 
 from billfold.core.money import to_plain_normalized
 from billfold.core.split import CalculationError
-from billfold.core.taxes import RoundingPolicy, TaxCategory, TaxRate, TaxRounding
+from billfold.core.taxes import TaxCategory, TaxRate
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -114,10 +114,3 @@ async def load_tax_categories(uow: UnitOfWork, actor: Actor) -> dict[str, TaxCat
     return {
         str(row.id): core_category(row) for row in await uow.repo.tax_categories_of(actor.organization_id)
     }
-
-
-def rounding_policy(actor: Actor) -> RoundingPolicy:
-    """The organization's rounding as the core's policy: its mode, and ``taxRounding`` ``document``
-    (one rounding per rate per invoice, EN 16931) or ``line`` (one per line)."""
-    tax = TaxRounding.PER_LINE if actor.tax_rounding == "line" else TaxRounding.PER_RATE
-    return RoundingPolicy(actor.rounding_mode, tax)

@@ -80,7 +80,7 @@ async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Sett
         if customer is not None:
             country = customer.country
             withholding = withholding or customer.withholding_rates
-    default = getattr(actor, "default_tax_category_id", None)
+    default = actor.default_tax_category_id
     return Setting(
         currency=money,
         mode=actor.rounding_mode,
