@@ -149,3 +149,20 @@ async def test_settings_are_per_organization(api: ApiClient, engine: AsyncEngine
     await _patch(api, {"roundingMode": "half_even", "name": "Mine"})
     theirs = (await other.get("/v1/organization")).json()
     assert (theirs["name"], theirs["roundingMode"]) == ("Other", "half_up")
+
+
+async def test_the_organization_time_zone_sets_today(api: ApiClient) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    assert (await api.get("/v1/organization")).json()["timeZone"] == "UTC"
+    bad = await api.patch("/v1/organization", json={"timeZone": "Mars/Olympus_Mons"})
+    assert bad.status_code == 400
+    assert "timeZone" in bad.json()["details"]
+    assert (await api.patch("/v1/organization", json={"timeZone": "Pacific/Kiritimati"})).json()[
+        "timeZone"
+    ] == ("Pacific/Kiritimati")
+    customer = await api.create("/v1/customers", {"name": "Far east"})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    # UTC+14: the organization's today, which is not always UTC's
+    assert invoice["invoiceDate"] == datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()

@@ -189,9 +189,10 @@ def group(
     }
 
 
-def invoice_summary(row: m.Invoice, currency: Currency) -> dict[str, Any]:
+def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = None) -> dict[str, Any]:
+    """``today`` is the organization's date (for the derived ``overdue``); UTC's when not given."""
     amount_due = row.total_amount - row.credits_applied_amount
-    status = effective_status(row.status, row.due_date, datetime.now(UTC).date())
+    status = effective_status(row.status, row.due_date, today or datetime.now(UTC).date())
     return {
         "id": str(row.id),
         "object": "invoice",
@@ -236,7 +237,7 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
     for item in view.lines:
         by_group.setdefault(item.group_id, []).append(item)
     return {
-        **invoice_summary(view.invoice, view.currency),
+        **invoice_summary(view.invoice, view.currency, view.today),
         **calculation(view.calculation or {}, view.invoice, view.currency),
         "lineItemGroups": [
             group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
@@ -276,7 +277,7 @@ def event(row: m.InvoiceEvent) -> dict[str, Any]:
     }
 
 
-def payment(row: m.Payment, invoice_row: m.Invoice) -> dict[str, Any]:
+def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -> dict[str, Any]:
     currency = lookup_currency(invoice_row.currency)
     return {
         "id": str(row.id),
@@ -290,7 +291,9 @@ def payment(row: m.Payment, invoice_row: m.Invoice) -> dict[str, Any]:
         "method": row.method,
         "reference": row.reference,
         "idempotencyKey": row.idempotency_key,
-        "invoiceStatus": effective_status(invoice_row.status, invoice_row.due_date, datetime.now(UTC).date()),
+        "invoiceStatus": effective_status(
+            invoice_row.status, invoice_row.due_date, today or datetime.now(UTC).date()
+        ),
         "invoiceAmountPaid": money(invoice_row.amount_paid, currency),
         "invoiceAmountRemaining": money(
             invoice_row.total_amount - invoice_row.credits_applied_amount - invoice_row.amount_paid, currency
@@ -321,6 +324,7 @@ def organization(row: m.Organization) -> dict[str, Any]:
         "roundingMode": row.rounding_mode,
         "taxRounding": row.tax_rounding,
         "defaultTaxCategoryId": uid(row.default_tax_category_id),
+        "timeZone": row.time_zone,
         "createdAt": timestamp(row.created_at),
     }
 

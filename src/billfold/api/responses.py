@@ -116,6 +116,7 @@ class OrganizationOut(Out):
     roundingMode: Literal["half_up", "half_even"]  # noqa: N815
     taxRounding: Literal["document", "line"]  # noqa: N815
     defaultTaxCategoryId: Text  # noqa: N815
+    timeZone: str  # noqa: N815
     createdAt: str  # noqa: N815
 
 

@@ -371,6 +371,11 @@ class OrganizationPatch(Schema):
         WithJsonSchema({"type": "string", "enum": ["document", "line"]}),
     ] = None
     default_tax_category_id: uuid.UUID | None = None
+    time_zone: Annotated[
+        str | None,
+        BeforeValidator(_present),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "description": "IANA name"}),
+    ] = None
 
 
 class CreditGrantIn(Schema):

@@ -56,6 +56,8 @@ class Organization(Base):
     # "document": tax per rate on the invoice's sum (EN 16931); "line": tax rounded on every line
     tax_rounding: Mapped[str] = mapped_column(String(16), default="document", server_default="document")
     default_tax_category_id: Mapped[uuid.UUID | None]
+    # IANA time zone whose date is "today" (default dates, overdue, credit availability)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from billfold.core.money import RoundingMode
 
@@ -17,3 +19,8 @@ class Actor:
     # "document": tax per rate on the invoice's sums (EN 16931); "line": tax rounded on every line
     tax_rounding: str = "document"
     default_tax_category_id: uuid.UUID | None = None
+    time_zone: str = "UTC"
+
+    def today(self) -> date:
+        """Today's date in the organization's time zone."""
+        return datetime.now(ZoneInfo(self.time_zone)).date()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from billfold.core.credits import CreditGrant, CreditUse, available_credit, remaining_units
@@ -64,10 +64,6 @@ class CreditLedger:
 
     entries: list[m.CreditEntry]
     balances: list[CreditBalance]
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def referenced_grant(entry: m.CreditEntry) -> str | None:
@@ -121,7 +117,7 @@ async def grant_credit(
     exponent = new.amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > money.exponent:
         raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
-    if new.expires_on is not None and new.expires_on <= today():
+    if new.expires_on is not None and new.expires_on <= actor.today():
         raise ValidationFailed.field(
             "expiresOn", "must be after today (UTC): it is the first day the credit can no longer be used"
         )
@@ -150,7 +146,7 @@ async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> Credi
     for entry in entries:
         by_currency.setdefault(entry.currency, []).append(entry)
     balances = []
-    as_of = today()
+    as_of = actor.today()
     for code in sorted(by_currency):
         money = lookup_currency(code)
         grants, uses = grants_and_uses(by_currency[code])

@@ -126,6 +126,7 @@ class InvoiceView:
     groups: list[m.LineItemGroup]
     lines: Sequence[LineData]
     calculation: dict[str, Any] | None = None
+    today: date | None = None  # the organization's today, for the derived overdue status
 
     def lines_of(self, group_id: uuid.UUID | None) -> list[LineData]:
         return [line for line in self.lines if line.group_id == group_id]
@@ -215,7 +216,7 @@ async def _allocations(
 async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> InvoiceView:
     customer = await _customer_for(uow, actor, new)
     invoice_currency = currency(new.currency or customer.currency)
-    invoice_date = new.invoice_date or utcnow().date()
+    invoice_date = new.invoice_date or actor.today()
     default_start, default_end = month_of(invoice_date)
     period_start = new.period_start or default_start
     period_end = new.period_end or default_end
@@ -279,7 +280,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
             created_at=now,
         )
     )
-    return InvoiceView(invoice=invoice, currency=invoice_currency, groups=[], lines=[])
+    return InvoiceView(invoice, invoice_currency, [], [], {}, actor.today())
 
 
 async def get_invoice_row(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
@@ -297,14 +298,14 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     rows = await uow.repo.lines_of(invoice.id)
     money = currency(invoice.currency)
     if invoice.frozen:
-        return InvoiceView(invoice, money, groups, rows, invoice.calculation)
+        return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today())
     if not (invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
         # No taxed line, no covering adjustment, no split: every stored figure is already final (a
         # line's own figures are all there is), so the calculation would only repeat them.
-        return InvoiceView(invoice, money, groups, rows, {})
+        return InvoiceView(invoice, money, groups, rows, {}, actor.today())
     setting = await totals.setting_for(uow, actor, invoice)
     result, lines = totals.calculated(setting, invoice, groups, rows)
-    return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result))
+    return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result), actor.today())
 
 
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
@@ -333,7 +334,7 @@ async def list_invoices(
     filters: list[Any] = []
     if customer_id is not None:
         filters.append(m.Invoice.customer_id == customer_id)
-    today = utcnow().date()
+    today = actor.today()
     if status == "overdue":  # derived: issued and past due
         filters += [m.Invoice.status == "issued", m.Invoice.due_date < today]
     elif status == "issued":

@@ -98,7 +98,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
-    day = issue_date or utcnow().date()
+    day = issue_date or actor.today()
     await totals.freeze(uow, actor, invoice, day)
     key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
     counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)

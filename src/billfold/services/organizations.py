@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billfold.core.money import RoundingMode
 from billfold.db import models as m
@@ -84,6 +85,7 @@ async def authenticate(uow: UnitOfWork, key: str | None) -> Actor:
         rounding_mode=mode,
         tax_rounding="line" if organization.tax_rounding == "line" else "document",
         default_tax_category_id=organization.default_tax_category_id,
+        time_zone=organization.time_zone or "UTC",
     )
 
 
@@ -97,6 +99,16 @@ class SettingsChange:
     tax_rounding: str | None = None
     set_default_tax_category: bool = False
     default_tax_category_id: uuid.UUID | None = None
+    time_zone: str | None = None
+
+
+def valid_time_zone(name: str) -> str:
+    """An IANA time zone name (``Europe/Berlin``, ``America/Sao_Paulo``, ``UTC``), or a 400."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationFailed.field("timeZone", f"unknown time zone {name!r} (use an IANA name)") from error
+    return name
 
 
 ROUNDING_MODES = ("half_up", "half_even")
@@ -122,6 +134,8 @@ async def update_settings(uow: UnitOfWork, actor: Actor, change: SettingsChange)
         if change.tax_rounding not in TAX_ROUNDINGS:
             raise ValidationFailed.field("taxRounding", "must be document or line")
         values["tax_rounding"] = change.tax_rounding
+    if change.time_zone is not None:
+        values["time_zone"] = valid_time_zone(change.time_zone)
     if change.set_default_tax_category:
         category_id = change.default_tax_category_id
         if category_id is not None:

@@ -63,7 +63,7 @@ async def record_payment(
         amount=new.amount,
         applied_amount=applied,
         excess_amount=excess,
-        payment_date=new.payment_date or utcnow().date(),
+        payment_date=new.payment_date or actor.today(),
         method=new.method,
         reference=new.reference,
         idempotency_key=new.idempotency_key,

@@ -49,7 +49,8 @@ async def list_invoices(
             uow, actor, limit=size, after=cursor, customer_id=customer_id, status=status
         ),
     )
-    data = [render.invoice_summary(row, currency(row.currency)) for row in rows]
+    today = actor.today()
+    data = [render.invoice_summary(row, currency(row.currency), today) for row in rows]
     return json_response(200, render.page(data, more))
 
 

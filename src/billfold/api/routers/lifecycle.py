@@ -87,7 +87,7 @@ async def record_payment(
             keep_excess_as_credit=body.keep_excess_as_credit,
         )
         payment, invoice = await payments.record_payment(uow, actor, invoice_id, new)
-        return 201, render.payment(payment, invoice)
+        return 201, render.payment(payment, invoice, actor.today())
 
     return await idempotent_create(request, actor, f"payment:{invoice_id}", body.idempotency_key, work)
 
@@ -97,4 +97,6 @@ async def list_payments(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     invoice, rows = await read(request, lambda uow: payments.payments_of(uow, actor, invoice_id))
-    return json_response(200, render.page([render.payment(row, invoice) for row in rows], False))
+    return json_response(
+        200, render.page([render.payment(row, invoice, actor.today()) for row in rows], False)
+    )

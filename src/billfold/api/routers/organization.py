@@ -34,6 +34,7 @@ async def update_organization(
         tax_rounding=body.tax_rounding,
         set_default_tax_category="default_tax_category_id" in body.model_fields_set,
         default_tax_category_id=body.default_tax_category_id,
+        time_zone=body.time_zone,
     )
 
     async def work(uow: UnitOfWork) -> m.Organization:

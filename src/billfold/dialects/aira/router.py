@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.db import models as m
-from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.dialects.aira import render
 from billfold.dialects.aira.schemas import GroupIn, InvoiceIn, LineIn
@@ -33,7 +32,7 @@ async def _invoice_json(uow: UnitOfWork, actor: Actor, view: invoices.InvoiceVie
     billing = await uow.repo.get(m.PaymentAccount, actor.organization_id, view.invoice.payment_account_id)
     if billing is None:
         raise NotFound.resource("payment account", view.invoice.payment_account_id)
-    return render.invoice(view, issuing, billing, utcnow().date())
+    return render.invoice(view, issuing, billing, view.today or actor.today())
 
 
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:

@@ -56,7 +56,12 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
     amount_due = row.total_amount - row.credits_applied_amount
     unpaid = amount_due - row.amount_paid
     status = STATUS.get(row.status, row.status)
-    if row.status == "issued" and row.due_date is not None and row.due_date < utcnow().date() and unpaid > 0:
+    if (
+        row.status == "issued"
+        and row.due_date is not None
+        and row.due_date < (view.today or utcnow().date())
+        and unpaid > 0
+    ):
         status = "overdue"
     start, end = row.period_start, row.period_end
     return {
