@@ -118,6 +118,8 @@ class UsageInput:
 
 def _api_usage_field(field: str) -> str:
     """The core names usage fields after its own structures; the API names them after the request."""
+    if field == "usage":  # the usage by dimension as a whole
+        return "usageByDimension"
     for core, api in (("seats", "intervals"), ("usage[", "usageByDimension["), ("quantity", "usage")):
         if field.startswith(core):
             return api + field[len(core) :]

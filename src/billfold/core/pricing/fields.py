@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billfold.core.money import ZERO
 from billfold.core.pricing.errors import PriceValidationError
+from billfold.core.pricing.limits import MAX_DECIMAL_TEXT
 
 MAX_DECIMAL_PLACES = 12
 MAX_INTEGER_DIGITS = 18
 
-_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DECIMAL_TEXT = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
 _INTEGER_TEXT = re.compile(r"[0-9]+")
 
 
@@ -63,17 +64,21 @@ def count(field: str, value: object) -> int:
 
 def to_decimal(field: str, raw: object) -> Decimal:
     """Parse one decimal value exactly (see the module docstring for what is accepted)."""
+    if isinstance(raw, str):  # the common case, checked on the text: no Decimal inspection needed
+        if len(raw) > MAX_DECIMAL_TEXT:
+            raise PriceValidationError(
+                field, f"must be a decimal string of at most {MAX_DECIMAL_TEXT} characters"
+            )
+        match = _DECIMAL_TEXT.fullmatch(raw)
+        if match is None:
+            raise PriceValidationError(field, f'{raw!r} is not a decimal string such as "12.50"')
+        integer, fraction = match.group(1, 2)
+        if len(integer) > MAX_INTEGER_DIGITS or (fraction is not None and len(fraction) > MAX_DECIMAL_PLACES):
+            _check_size(field, Decimal(raw))  # leading or trailing zeros may make it fit
+        return Decimal(raw)
     if isinstance(raw, bool) or not isinstance(raw, (str, Decimal, int)):
         raise PriceValidationError(field, 'must be a decimal string such as "12.50"')
-    if isinstance(raw, str):
-        if _DECIMAL_TEXT.fullmatch(raw) is None:
-            raise PriceValidationError(field, f'{raw!r} is not a decimal string such as "12.50"')
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:  # unreachable for text matching the pattern; kept for safety
-            raise PriceValidationError(field, f"{raw!r} is not a decimal number") from None
-    else:
-        value = Decimal(raw)
+    value = Decimal(raw)
     if not value.is_finite():
         raise PriceValidationError(field, "must be a finite decimal number")
     _check_size(field, value)

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from billfold.core.money import CONTEXT, ZERO
 from billfold.core.pricing import fields
-from billfold.core.pricing.results import Part, PartPrefix, PricedAmount, part_prefix
+from billfold.core.pricing.results import Part, PartPrefix, PricedAmount, SharedParts
 from billfold.core.pricing.tiers import Tier, TierRow, check_tiers, parse_tiers, tier_bounds, tier_rows
 from billfold.core.pricing.usage import Usage
 
@@ -54,17 +54,24 @@ class GraduatedParams:
 
 
 def _steps(rows: tuple[TierRow, ...]) -> tuple[_Step, ...]:
-    steps = []
+    """One step per tier, in time linear in the tiers: the steps share one list of full-tier parts."""
     parts: list[Part] = []
+    starts = []
+    flat_parts = []
     for row in rows:
         flat_part = None if row.flat_fee is None else (row.flat_kind, None, row.flat_fee)
-        steps.append(_Step(row, part_prefix(parts), flat_part))
+        starts.append(len(parts))
+        flat_parts.append(flat_part)
         if row.to is not None:  # every tier but the last is used in full by the later steps
             width = CONTEXT.subtract(row.to, row.from_)
             parts.append((row.unit_kind, width, CONTEXT.multiply(width, row.unit_price)))
             if flat_part is not None:
                 parts.append(flat_part)
-    return tuple(steps)
+    shared = SharedParts(parts)
+    return tuple(
+        _Step(row, shared.prefix(start), flat_part)
+        for row, start, flat_part in zip(rows, starts, flat_parts, strict=True)
+    )
 
 
 def parse(raw: Mapping[str, object]) -> GraduatedParams:

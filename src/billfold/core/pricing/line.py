@@ -204,9 +204,9 @@ def _finish(
 def _settled_prefix(priced: PricedAmount, exponent: int) -> tuple[tuple[SubLine, ...] | None, Decimal]:
     """The prefix's finished sub lines at ``exponent`` and their amount, when it has them."""
     prefix = priced.prefix
-    if prefix is None or priced.cumulative or exponent >= len(prefix.settled):
+    if prefix is None or priced.cumulative:
         return None, ZERO
-    settled = prefix.settled[exponent]
+    settled = prefix.settled(exponent)
     return (None, ZERO) if settled is None else (settled, prefix.amount)
 
 

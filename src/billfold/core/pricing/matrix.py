@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from billfold.core.money import CONTEXT, ZERO, to_plain_normalized
-from billfold.core.pricing import fields
+from billfold.core.pricing import fields, limits
 from billfold.core.pricing.errors import PriceValidationError, UsageError
 from billfold.core.pricing.results import OrbType, Part, PricedAmount, SubLineKind, SubLineType, make_kind
 from billfold.core.pricing.usage import Usage
@@ -47,6 +47,7 @@ class MatrixParams:
 
     def __post_init__(self) -> None:
         _check_dimensions(self.dimensions)
+        limits.within("cells", self.cells, limits.MAX_MATRIX_CELLS, "cells")
         fields.optional_non_negative("defaultUnitPrice", self.default_unit_price)
         lookup: dict[tuple[str, ...], tuple[Decimal, SubLineKind]] = {}
         first_index: dict[tuple[str, ...], int] = {}
@@ -66,6 +67,7 @@ class MatrixParams:
 def _check_dimensions(dimensions: tuple[str, ...]) -> None:
     if not dimensions:
         raise PriceValidationError("dimensions", "at least one dimension is required")
+    limits.within("dimensions", dimensions, limits.MAX_MATRIX_DIMENSIONS, "dimensions")
     seen: set[str] = set()
     for index, name in enumerate(dimensions):
         if not isinstance(name, str) or not name:
@@ -97,8 +99,11 @@ def cell_kind(dimensions: tuple[str, ...], values: tuple[str, ...], unit_price: 
 def parse(raw: Mapping[str, object]) -> MatrixParams:
     fields.reject_unknown(raw, FIELDS)
     dimensions = _strings("dimensions", fields.list_field(raw, "dimensions"))
+    limits.within("dimensions", dimensions, limits.MAX_MATRIX_DIMENSIONS, "dimensions")
+    raw_cells = fields.list_field(raw, "cells")
+    limits.within("cells", raw_cells, limits.MAX_MATRIX_CELLS, "cells")
     cells = []
-    for index, item in enumerate(fields.list_field(raw, "cells")):
+    for index, item in enumerate(raw_cells):
         prefix = f"cells[{index}]."
         cell = fields.as_mapping(f"cells[{index}]", item)
         fields.reject_unknown(cell, CELL_FIELDS, prefix)

@@ -117,37 +117,70 @@ ISO_EXPONENTS = range(5)
 """Currency exponents ISO 4217 uses (0 for JPY up to 4 for CLF), for which prefixes are settled."""
 
 
-@dataclass(frozen=True, slots=True)
-class PartPrefix:
-    """Leading parts that many lines share, such as the fully used tiers of a graduated price.
+class SharedParts:
+    """Parts that lines share in leading runs, such as the fully used tiers of a graduated price: a line
+    whose quantity ends in tier ``k`` uses the parts of tiers ``1 … k-1`` in full.
 
-    Built once per price. ``settled[exponent]`` holds their finished sub lines for each ISO 4217
-    exponent at which every one of their exact amounts is a whole, non-negative number of minor units
-    (``None`` otherwise): the largest-remainder split never gives such a part more than its exact amount (see
-    :mod:`~billfold.core.pricing.allocation`), so only the parts after the prefix need splitting per
-    line, and the result is the same as splitting all of them.
+    Built once per price, in time linear in the number of parts: ``totals[count]`` is the exact sum of
+    the first ``count`` parts. The finished sub lines of each ISO 4217 exponent are built on first use
+    (a price is priced at one or two exponents), for the leading parts whose exact amounts are whole,
+    non-negative numbers of minor units: the largest-remainder split never gives such a part more than
+    its exact amount (see :mod:`~billfold.core.pricing.allocation`), so a line whose prefix is all
+    such parts needs only its own parts split, and the result is the same as splitting all of them.
     """
 
-    parts: tuple[Part, ...]
-    amount: Decimal
-    settled: tuple[tuple[SubLine, ...] | None, ...]
+    __slots__ = ("_settled", "parts", "totals")
+
+    def __init__(self, parts: Sequence[Part]) -> None:
+        self.parts: tuple[Part, ...] = tuple(parts)
+        totals = [ZERO]
+        for part in self.parts:
+            totals.append(CONTEXT.add(totals[-1], part[2]))
+        self.totals: tuple[Decimal, ...] = tuple(totals)
+        self._settled: list[tuple[SubLine, ...] | None] = [None] * len(ISO_EXPONENTS)
+
+    def prefix(self, count: int) -> PartPrefix:
+        """The first ``count`` parts, as a prefix of a line's parts."""
+        return PartPrefix(self, count)
+
+    def settled(self, count: int, exponent: int) -> tuple[SubLine, ...] | None:
+        """The finished sub lines of the first ``count`` parts at ``exponent``, or ``None`` when one of
+        them is not a whole, non-negative number of minor units (or the exponent is not ISO 4217's)."""
+        if exponent not in ISO_EXPONENTS:
+            return None
+        lines = self._settled[exponent]
+        if lines is None:
+            lines = _settle(self.parts, exponent)
+            self._settled[exponent] = lines  # the same for every caller: a race only builds it twice
+        return lines[:count] if count <= len(lines) else None
 
 
-def part_prefix(parts: Sequence[Part]) -> PartPrefix:
-    leading = tuple(parts)
-    amount = ZERO
-    for part in leading:
-        amount = CONTEXT.add(amount, part[2])
-    return PartPrefix(leading, amount, tuple(_settle(leading, exponent) for exponent in ISO_EXPONENTS))
+class PartPrefix(NamedTuple):
+    """The first ``size`` parts of ``shared``: what a line's parts start with."""
+
+    shared: SharedParts
+    size: int
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return self.shared.parts[: self.size]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.shared.totals[self.size]
+
+    def settled(self, exponent: int) -> tuple[SubLine, ...] | None:
+        return self.shared.settled(self.size, exponent)
 
 
-def _settle(parts: tuple[Part, ...], exponent: int) -> tuple[SubLine, ...] | None:
+def _settle(parts: tuple[Part, ...], exponent: int) -> tuple[SubLine, ...]:
+    """Sub lines for the leading parts that are whole, non-negative numbers of minor units."""
     unit = Decimal(1).scaleb(-exponent, CONTEXT)
     lines = []
     for kind, usage, exact in parts:
         amount = exact.quantize(unit, ROUND_FLOOR, CONTEXT)
         if amount != exact or exact < ZERO:
-            return None
+            break
         lines.append(SubLine(kind, usage, amount, exact))
     return tuple(lines)
 

@@ -11,8 +11,9 @@ metadata) and a ``price_tier_flat`` when the tier has a flat fee.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from billfold.core.money import CONTEXT, ZERO, to_plain_normalized
@@ -22,12 +23,13 @@ from billfold.core.pricing.results import (
     MetaValue,
     OrbType,
     Part,
+    PartPrefix,
     PricedAmount,
-    SubLineKind,
+    SharedParts,
     SubLineType,
     make_kind,
 )
-from billfold.core.pricing.tiers import check_bounds, parse_bound, parse_tier_list, tier_label
+from billfold.core.pricing.tiers import applied_to, check_bounds, parse_bound, parse_tier_list, tier_label
 from billfold.core.pricing.usage import Usage
 
 NAME = "tiered_package"
@@ -47,12 +49,24 @@ class PackageTier:
 
 
 @dataclass(frozen=True, slots=True)
+class _Step:
+    """What pricing a quantity that ends in tier ``index`` needs: the parts of every earlier tier, all
+    fully used, as a shared prefix (built once per price, so a line only prices its last tier)."""
+
+    index: int
+    tier: PackageTier
+    earlier: PartPrefix
+    flat_part: Part | None
+
+
+@dataclass(frozen=True, slots=True)
 class TieredPackageParams:
     """Contiguous half-open tiers (see :mod:`billfold.core.pricing.tiers`) and the package rounding."""
 
     tiers: tuple[PackageTier, ...]
     rounding: PackageRounding = PackageRounding.UP
-    flat_kinds: tuple[SubLineKind, ...] = field(init=False, repr=False, compare=False)
+    bounds: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
+    steps: tuple[_Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_bounds([(tier.from_, tier.to) for tier in self.tiers])
@@ -60,16 +74,29 @@ class TieredPackageParams:
             fields.positive(f"tiers[{index}].packageSize", tier.package_size)
             fields.non_negative(f"tiers[{index}].packagePrice", tier.package_price)
             fields.non_negative(f"tiers[{index}].flatFee", tier.flat_fee)
-        kinds = tuple(
-            make_kind(
-                SubLineType.PRICE_TIER_FLAT,
-                f"{tier_label(index, tier.from_, tier.to)} flat fee",
-                OrbType.TIER,
-                _metadata(index, tier),
-            )
-            for index, tier in enumerate(self.tiers)
-        )
-        object.__setattr__(self, "flat_kinds", kinds)
+        # The last tier is applied open-ended, whatever its bound (see billfold.core.pricing.tiers).
+        applied = tuple(replace(tier, to=applied_to(self.tiers, i)) for i, tier in enumerate(self.tiers))
+        object.__setattr__(self, "bounds", tuple(tier.to for tier in applied if tier.to is not None))
+        object.__setattr__(self, "steps", _steps(applied, self.rounding))
+
+
+def _steps(tiers: tuple[PackageTier, ...], rounding: PackageRounding) -> tuple[_Step, ...]:
+    """One step per tier, in time linear in the tiers: the steps share one list of full-tier parts."""
+    parts: list[Part] = []
+    steps = []
+    for index, tier in enumerate(tiers):
+        flat_part: Part | None = None
+        if not tier.flat_fee.is_zero():
+            label = f"{tier_label(index, tier.from_, tier.to)} flat fee"
+            flat_kind = make_kind(SubLineType.PRICE_TIER_FLAT, label, OrbType.TIER, _metadata(index, tier))
+            flat_part = (flat_kind, None, tier.flat_fee)
+        steps.append((index, tier, len(parts), flat_part))
+        if tier.to is not None:  # every tier but the last is used in full by the later steps
+            parts.append(_package_part(index, tier, CONTEXT.subtract(tier.to, tier.from_), rounding))
+            if flat_part is not None:
+                parts.append(flat_part)
+    shared = SharedParts(parts)
+    return tuple(_Step(index, tier, shared.prefix(start), flat) for index, tier, start, flat in steps)
 
 
 def _metadata(index: int, tier: PackageTier) -> dict[str, MetaValue]:
@@ -98,27 +125,24 @@ def parse(raw: Mapping[str, object]) -> TieredPackageParams:
 
 def price(params: TieredPackageParams, usage: Usage) -> PricedAmount:
     quantity = ZERO if usage.quantity is None else usage.quantity
-    total = ZERO
-    parts: list[Part] = []
-    for index, tier in enumerate(params.tiers):
-        if quantity <= tier.from_ and index:
-            break
-        top = quantity if tier.to is None or quantity < tier.to else tier.to
-        units = CONTEXT.subtract(top, tier.from_)
-        count = packages(units, tier.package_size, params.rounding)
-        cost = CONTEXT.multiply(count, tier.package_price)
-        parts.append((_package_kind(index, tier, count), units, cost))
-        total = CONTEXT.add(total, cost)
-        if not tier.flat_fee.is_zero():
-            parts.append((params.flat_kinds[index], None, tier.flat_fee))
-            total = CONTEXT.add(total, tier.flat_fee)
-    return PricedAmount(total, parts, quantity)
+    step = params.steps[bisect_left(params.bounds, quantity)]
+    tier = step.tier
+    part = _package_part(step.index, tier, CONTEXT.subtract(quantity, tier.from_), params.rounding)
+    parts: list[Part] = [part]
+    total = CONTEXT.add(step.earlier.amount, part[2])
+    if step.flat_part is not None:
+        parts.append(step.flat_part)
+        total = CONTEXT.add(total, step.flat_part[2])
+    return PricedAmount(total, parts, quantity, False, step.earlier)
 
 
-def _package_kind(index: int, tier: PackageTier, count: Decimal) -> SubLineKind:
+def _package_part(index: int, tier: PackageTier, units: Decimal, rounding: PackageRounding) -> Part:
+    """The packages ``units`` of tier ``index`` make, at its package price."""
+    count = packages(units, tier.package_size, rounding)
     metadata = _metadata(index, tier)
     metadata["packages"] = count
     name = f"{tier_label(index, tier.from_, tier.to)}: {to_plain_normalized(count)} × package of " + (
         to_plain_normalized(tier.package_size)
     )
-    return make_kind(SubLineType.PRICE_TIER_PACKAGE, name, OrbType.TIER, metadata)
+    kind = make_kind(SubLineType.PRICE_TIER_PACKAGE, name, OrbType.TIER, metadata)
+    return kind, units, CONTEXT.multiply(count, tier.package_price)

@@ -2,19 +2,25 @@
 
 A tier is half-open, as Orb and Lago define them: it covers the quantities above ``from`` up to and
 including ``to`` (``to`` null: no upper bound). The first tier starts at 0, each next tier starts where
-the previous one ends, and only the last is open-ended, so every quantity falls in exactly one tier
+the previous one ends, and only the last may be open-ended, so every quantity falls in exactly one tier
 (a quantity of 0 falls in the first). A gap, an overlap or a bound out of order is an error naming the
 tier, e.g. ``tiers[2].from``.
+
+The last tier may also be bounded, as Orb's ``tiered`` and ``bulk`` configs allow (``maximum_units`` on
+the last tier). Its bound is not a cap: usage beyond it is priced at the last tier's rate, so the last
+tier is applied as open-ended, and its sub line items read as such (``Tier 3 (above 200)``, ``to``
+null in their metadata). The price itself keeps the bound as it was given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Protocol
 
 from billfold.core.money import ZERO, to_plain_normalized
-from billfold.core.pricing import fields
+from billfold.core.pricing import fields, limits
 from billfold.core.pricing.errors import PriceValidationError
 from billfold.core.pricing.results import MetaValue, OrbType, SubLineKind, SubLineType, make_kind
 
@@ -32,9 +38,10 @@ class Tier:
 
 
 def check_bounds(bounds: Sequence[tuple[object, object]], field: str = "tiers") -> None:
-    """Check that ``(from, to)`` pairs form contiguous half-open tiers starting at 0."""
+    """Check that ``(from, to)`` pairs form contiguous half-open tiers starting at 0, in one pass."""
     if not bounds:
         raise PriceValidationError(field, "at least one tier is required")
+    limits.within(field, bounds, limits.MAX_TIERS, "tiers")
     last = len(bounds) - 1
     previous_to: Decimal | None = None
     for index, (raw_from, raw_to) in enumerate(bounds):
@@ -54,8 +61,6 @@ def check_bounds(bounds: Sequence[tuple[object, object]], field: str = "tiers") 
             raise PriceValidationError(
                 f"{path}.to", f"only the last tier may be open-ended (tier {index + 1})"
             )
-        if end is not None and index == last:
-            raise PriceValidationError(f"{path}.to", "the last tier must be open-ended (to: null)")
         if end is not None and end <= start:
             raise PriceValidationError(
                 f"{path}.to", f"tier {index + 1} must end above its start {_plain(start)}"
@@ -76,6 +81,7 @@ def parse_tier_list(
 ) -> list[tuple[str, Mapping[str, object]]]:
     """The tier objects of ``raw[field]`` with their paths (``tiers[0].``)."""
     items = fields.list_field(raw, field)
+    limits.within(field, items, limits.MAX_TIERS, "tiers")
     return [(f"{field}[{i}].", fields.as_mapping(f"{field}[{i}]", item)) for i, item in enumerate(items)]
 
 
@@ -130,9 +136,21 @@ class TierRow:
     flat_kind: SubLineKind
 
 
+class Bounded(Protocol):
+    @property
+    def to(self) -> Decimal | None: ...
+
+
+def applied_to(tiers: Sequence[Bounded], index: int) -> Decimal | None:
+    """The upper bound tier ``index`` is applied with: its own, but none for the last tier (a bound
+    on the last tier is not a cap; see the module docstring)."""
+    return None if index == len(tiers) - 1 else tiers[index].to
+
+
 def tier_rows(tiers: Sequence[Tier]) -> tuple[TierRow, ...]:
     rows = []
-    for index, tier in enumerate(tiers):
+    for index, given in enumerate(tiers):
+        tier = replace(given, to=applied_to(tiers, index))
         label = tier_label(index, tier.from_, tier.to)
         metadata = tier_metadata(index, tier)
         rows.append(

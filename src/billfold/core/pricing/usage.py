@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from billfold.core.money import ZERO
+from billfold.core.pricing import limits
 from billfold.core.pricing.errors import UsageError
 
 _INVALID = "must be a finite, non-negative decimal number"
@@ -65,6 +66,9 @@ class Usage:
     seats: tuple[SeatInterval, ...] = ()
 
     def __post_init__(self) -> None:
+        limits.within("transactions", self.transactions, limits.MAX_TRANSACTIONS, "transactions", usage=True)
+        limits.within("usage", self.dimensions, limits.MAX_USAGE_BY_DIMENSION, "entries", usage=True)
+        limits.within("seats", self.seats, limits.MAX_SEAT_INTERVALS, "intervals", usage=True)
         if self.quantity is not None and not _valid(self.quantity):
             raise UsageError("quantity", _INVALID)
         for index, amount in enumerate(self.transactions):
