@@ -168,3 +168,26 @@ async def test_invoice_minimum_tracks_the_shortfall(api: ApiClient) -> None:
     assert refused.status_code == 409
     removed = await api.request("DELETE", f"{base}/minimum")
     assert removed.json()["totalAmount"] == "80.00"
+
+
+async def test_a_bounded_last_tier_is_accepted_and_usage_beyond_it_priced_at_its_rate(api: ApiClient) -> None:
+    # Orb's tiered and bulk configs may bound the last tier (maximum_units: 1000).
+    product, base = await _product_and_invoice(api)
+    tiers = [
+        {"from": "0", "to": "100", "unitPrice": "1.00"},
+        {"from": "100", "to": "1000", "unitPrice": "0.50"},
+    ]
+    graduated = await api.create(
+        "/v1/prices", {"productId": product, "currency": "USD", "model": "graduated", "tiers": tiers}
+    )
+    assert graduated["tiers"] == tiers  # kept as given
+    line = await api.create(f"{base}/line-items", {"priceId": graduated["id"], "usage": "1200"})
+    # 100 × 1.00 + 1,100 × 0.50: the 200 units beyond the last bound at the last tier's rate.
+    assert line["subtotalAmount"] == "650.00"
+    last = line["subLineItems"][-1]  # type: ignore[index]
+    assert (last["name"], last["usage"], last["amount"]) == ("Tier 2 (above 100)", "1100", "550.00")
+    inline = {"model": "volume", "tiers": tiers}
+    bulk = await api.create(f"{base}/line-items", {"productId": product, "price": inline, "usage": "1200"})
+    assert bulk["subtotalAmount"] == "600.00"
+    within = await api.create(f"{base}/line-items", {"productId": product, "price": inline, "usage": "1000"})
+    assert within["subtotalAmount"] == "500.00"

@@ -201,3 +201,24 @@ async def test_only_a_draft_takes_lines(api: ApiClient, engine: AsyncEngine) -> 
     assert "issued" in locked["detail"]
     fetched = (await api.raw.get(f"/orb/v1/invoices/{invoice_id}", headers=bearer(api))).json()
     assert fetched["status"] == "issued"
+
+
+async def test_a_bulk_price_with_a_bounded_last_tier_reads_as_orb_tiers(api: ApiClient) -> None:
+    # Orb's bulk config may bound the last tier (maximum_units: 1000); usage beyond it is at its rate.
+    invoice = await _invoice(api)
+    tiers = [
+        {"from": "0", "to": "100", "unitPrice": "1.00"},
+        {"from": "100", "to": "1000", "unitPrice": "0.50"},
+    ]
+    body = {"name": "Requests", "price": {"model": "volume", "tiers": tiers}, "usage": "1200"}
+    await api.create(f"/v1/invoices/{invoice}/line-items", body)
+    response = await api.raw.get(f"/orb/v1/invoices/{invoice}", headers=bearer(api))
+    assert response.status_code == 200, response.text
+    (line,) = exact(response)["line_items"]
+    assert line["subtotal"] == "600.00"
+    assert line["price"]["model_type"] == "bulk"
+    assert line["price"]["bulk_config"]["tiers"][1]["to"] == "1000"
+    (sub,) = line["sub_line_items"]
+    assert sub["type"] == "tier"
+    assert sub["amount"] == "600.00"
+    assert sub["tier_config"] == {"first_unit": Decimal(100), "last_unit": None, "unit_amount": "0.5"}

@@ -16,6 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from billfold.core.pricing import limits
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -262,14 +265,46 @@ class SeatIntervalIn(Schema):
     quantity: Quantity
 
 
-MAX_TRANSACTIONS = 100_000
+def _at_most(limit: int, noun: str) -> BeforeValidator:
+    """Refuse a list longer than ``limit`` on its length, before any item is validated (pydantic's own
+    ``max_length`` is checked only after every item has been)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, list) and len(value) > limit:
+            raise PydanticCustomError("too_long", f"at most {limit} {noun}")
+        return value
+
+    return BeforeValidator(check)
 
 
 class UsageFields(Schema):
+    """Usage of a line, within the pricing core's limits (:mod:`billfold.core.pricing.limits`)."""
+
     usage: Quantity | None = None
-    transactions: Annotated[list[Amount], Field(max_length=MAX_TRANSACTIONS)] | None = None
-    usage_by_dimension: Annotated[list[DimensionUsageIn], Field(max_length=10_000)] | None = None
-    intervals: Annotated[list[SeatIntervalIn], Field(max_length=1_000)] | None = None
+    transactions: (
+        Annotated[
+            list[Amount],
+            Field(max_length=limits.MAX_TRANSACTIONS),
+            _at_most(limits.MAX_TRANSACTIONS, "transactions"),
+        ]
+        | None
+    ) = None
+    usage_by_dimension: (
+        Annotated[
+            list[DimensionUsageIn],
+            Field(max_length=limits.MAX_USAGE_BY_DIMENSION),
+            _at_most(limits.MAX_USAGE_BY_DIMENSION, "entries"),
+        ]
+        | None
+    ) = None
+    intervals: (
+        Annotated[
+            list[SeatIntervalIn],
+            Field(max_length=limits.MAX_SEAT_INTERVALS),
+            _at_most(limits.MAX_SEAT_INTERVALS, "intervals"),
+        ]
+        | None
+    ) = None
 
 
 LineScope = Literal[

@@ -34,6 +34,7 @@ from billfold.services.line_pricing import (
     NewLine,
     id_text,
     is_usage,
+    prepare,
     price_line,
     priced_usage_line,
     pricing_input,
@@ -47,6 +48,7 @@ __all__ = [
     "delete_line",
     "get_line",
     "lock_line_for_change",
+    "prepare",
     "refigure",
     "update_line",
 ]

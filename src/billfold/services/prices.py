@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from billfold.core.money import Currency, RoundingMode, to_plain_normalized
 from billfold.core.pricing import (
+    BillingModel,
     DimensionUsage,
+    Evaluated,
     LineResult,
     Price,
     PriceValidationError,
@@ -25,6 +27,7 @@ from billfold.core.pricing import (
     SubLine,
     Usage,
     UsageKind,
+    evaluate,
     model_named,
     parse_price,
     price_line,
@@ -47,26 +50,34 @@ def parse_config(model: str, config: Mapping[str, Any], prefix: str = "") -> Pri
         raise ValidationFailed.field(prefix + error.field, error.message) from error
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedPrice:
+    """A price's currency, model and fields, validated: what :func:`create_price` stores."""
+
+    currency: str
+    model: str
+    config: dict[str, Any]
+    price: Price
+
+
+def check_price(currency_code: str, model: str, config: dict[str, Any]) -> CheckedPrice:
+    """Validate a new price; it needs nothing stored, so the caller does it before opening the
+    transaction (a price may have 1,000 tiers: no write lock is held while they are parsed)."""
+    currency(currency_code)
+    return CheckedPrice(currency_code, model, config, parse_config(model, config))
+
+
 async def create_price(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    product_id: uuid.UUID,
-    currency_code: str,
-    model: str,
-    config: dict[str, Any],
-    idempotency_key: str,
+    uow: UnitOfWork, actor: Actor, *, product_id: uuid.UUID, checked: CheckedPrice, idempotency_key: str
 ) -> m.Price:
     product = await get_product(uow, actor, product_id)
-    currency(currency_code)
-    parse_config(model, config)
     price = m.Price(
         id=new_id(),
         organization_id=actor.organization_id,
         product_id=product.id,
-        currency=currency_code,
-        model=model,
-        config=config,
+        currency=checked.currency,
+        model=checked.model,
+        config=checked.config,
         idempotency_key=idempotency_key,
         created_at=utcnow(),
     )
@@ -83,16 +94,21 @@ async def get_price(uow: UnitOfWork, actor: Actor, price_id: uuid.UUID, field: s
 
 @dataclass(frozen=True, slots=True)
 class UsageInput:
-    """What a usage line reports: a quantity, transactions, usage by dimension or seat intervals."""
+    """What a usage line reports: a quantity, transactions, usage by dimension or seat intervals.
+
+    Validated when made (a 400 naming the field), so a request's usage, up to 100,000 transactions,
+    is checked where the request is read, before its transaction opens."""
 
     quantity: Decimal | None = None
     transactions: tuple[Decimal, ...] = ()
     by_dimension: tuple[tuple[tuple[str, ...], Decimal], ...] = ()
     intervals: tuple[tuple[date, date, Decimal], ...] = ()
+    checked: Usage = field(init=False, repr=False, compare=False)
+    _json: dict[str, Any] | None = field(init=False, repr=False, compare=False, default=None)
 
-    def usage(self) -> Usage:
+    def __post_init__(self) -> None:
         try:
-            return Usage(
+            usage = Usage(
                 quantity=self.quantity,
                 transactions=self.transactions,
                 dimensions=tuple(DimensionUsage(values, usage) for values, usage in self.by_dimension),
@@ -100,8 +116,16 @@ class UsageInput:
             )
         except PriceValidationError as error:
             raise ValidationFailed.field(_api_usage_field(error.field), error.message) from error
+        object.__setattr__(self, "checked", usage)
 
     def as_json(self) -> dict[str, Any]:
+        """The usage as stored on its line; built once (a caller builds it before its transaction)."""
+        if self._json is None:
+            object.__setattr__(self, "_json", self._build_json())
+        assert self._json is not None
+        return self._json
+
+    def _build_json(self) -> dict[str, Any]:
         return {
             "usage": None if self.quantity is None else to_plain_normalized(self.quantity),
             "transactions": [to_plain_normalized(t) for t in self.transactions],
@@ -133,6 +157,18 @@ class PricedUsage:
     sub_lines: list[dict[str, Any]]
 
 
+def evaluate_usage(price: Price, usage: UsageInput) -> Evaluated | None:
+    """The usage priced exactly by the price's model (up to 100,000 transactions): it needs neither the
+    invoice's currency nor its rounding, so a caller does it before its transaction opens. ``None`` for
+    a prorated price, which needs the line's dates (they may come from the invoice)."""
+    if price.billing_model is BillingModel.PRORATION:
+        return None
+    try:
+        return evaluate(price, usage.checked)
+    except PriceValidationError as error:
+        raise ValidationFailed.field(_api_usage_field(error.field), error.message) from error
+
+
 def price_usage(
     price: Price,
     usage: UsageInput,
@@ -140,9 +176,12 @@ def price_usage(
     mode: RoundingMode,
     start: date,
     end: date,
+    evaluated: Evaluated | None = None,
 ) -> PricedUsage:
+    """Price a line's usage; ``evaluated`` is :func:`evaluate_usage` of this price and usage, if done."""
     try:
-        result = price_line(price, usage.usage(), money.exponent, mode, ServicePeriod(start, end))
+        service = ServicePeriod(start, end)
+        result = price_line(price, usage.checked, money.exponent, mode, service, evaluated)
     except PriceValidationError as error:
         raise ValidationFailed.field(_api_usage_field(error.field), error.message) from error
     usage_format = "currency" if price.model.usage_kind is UsageKind.TRANSACTIONS else "unit"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -127,9 +128,13 @@ async def delete_group(
 async def create_line(
     invoice_id: uuid.UUID, body: LineIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
+    # The usage and an inline price are validated before the transaction opens (they need nothing
+    # stored), so a large one is parsed without holding the write lock.
+    fields = body.model_dump(exclude={"idempotency_key", *USAGE_FIELDS})
+    prepared = line_items.prepare(line_items.NewLine(idempotency_key="", usage=usage_input(body), **fields))
+
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        fields = body.model_dump(exclude={"idempotency_key", *USAGE_FIELDS})
-        new = line_items.NewLine(idempotency_key=key, usage=usage_input(body), **fields)
+        new = replace(prepared, idempotency_key=key)
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
         if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
             return 201, await _line_json(uow, actor, invoice_id, line.id)
@@ -165,11 +170,12 @@ async def update_line(
     request: Request,
     actor: Actor = Depends(current_actor),
 ) -> Response:
+    changes = body.model_dump(exclude_unset=True, exclude=USAGE_FIELDS)
+    usage = usage_input(body)  # validated here, before the transaction opens
+    if usage is not None:
+        changes["usage"] = usage
+
     async def work(uow: UnitOfWork) -> Any:
-        changes = body.model_dump(exclude_unset=True, exclude=USAGE_FIELDS)
-        usage = usage_input(body)
-        if usage is not None:
-            changes["usage"] = usage
         await line_items.update_line(uow, actor, invoice_id, line_id, changes)
         return await _line_json(uow, actor, invoice_id, line_id)
 

@@ -21,16 +21,12 @@ router = APIRouter(prefix="/v1", tags=["prices"])
 @router.post("/prices", status_code=201)
 async def create_price(body: PriceIn, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     """Models: unit, fixed, package, graduated, volume, percentage, basis_points, matrix, tiered_package."""
+    # Validated before the transaction opens: a large price is parsed without holding the write lock.
+    checked = prices.check_price(body.currency, body.model, dict(body.model_extra or {}))
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         row = await prices.create_price(
-            uow,
-            actor,
-            product_id=body.product_id,
-            currency_code=body.currency,
-            model=body.model,
-            config=dict(body.model_extra or {}),
-            idempotency_key=key,
+            uow, actor, product_id=body.product_id, checked=checked, idempotency_key=key
         )
         return 201, render.price(row)
 

@@ -15,7 +15,7 @@ from billfold.core.pricing.basis_points import BasisPointsParams
 from billfold.core.pricing.errors import PriceValidationError, UsageError
 from billfold.core.pricing.fixed import FixedParams
 from billfold.core.pricing.graduated import GraduatedParams
-from billfold.core.pricing.line import BillingModel, Price, parse_price, price_line
+from billfold.core.pricing.line import BillingModel, Evaluated, Price, evaluate, parse_price, price_line
 from billfold.core.pricing.matrix import MatrixCell, MatrixParams
 from billfold.core.pricing.package import PackageParams, PackageRounding
 from billfold.core.pricing.percentage import PercentageParams
@@ -42,6 +42,7 @@ __all__ = [
     "BillingInterval",
     "BillingModel",
     "DimensionUsage",
+    "Evaluated",
     "FixedParams",
     "GraduatedParams",
     "IntervalUnit",
@@ -71,6 +72,7 @@ __all__ = [
     "UsageError",
     "UsageKind",
     "VolumeParams",
+    "evaluate",
     "model_named",
     "parse",
     "parse_price",

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
 from billfold.core.pricing import fields as field_checks
@@ -144,18 +144,18 @@ def _choice(choices: type[E], raw: Mapping[str, object], name: str, default: E) 
         raise PriceValidationError(name, f"must be one of: {', '.join(choices)}") from None
 
 
-def price_line(
-    price: Price,
-    usage: Usage,
-    exponent: int,
-    mode: RoundingMode,
-    service: ServicePeriod | None = None,
-) -> LineResult:
-    """Price one line: free units, model, minimum, one rounding to ``exponent`` places with ``mode``,
-    and the rounded amount split over the sub lines. ``service`` (the line's dates) is needed only
-    for billing model ``proration``."""
-    if not 0 <= exponent <= MAX_EXPONENT:
-        raise ValueError(f"currency exponent must be between 0 and {MAX_EXPONENT}, not {exponent}")
+class Evaluated(NamedTuple):
+    """A line's usage priced exactly by its model (:func:`evaluate`): what is left to do is the
+    minimum, the one rounding and the split, which need the currency and the rounding mode."""
+
+    priced: PricedAmount
+    free: Decimal
+
+
+def evaluate(price: Price, usage: Usage, service: ServicePeriod | None = None) -> Evaluated:
+    """Steps 1 and 2 of :func:`price_line`: free units and the model, exactly. The costly part of a
+    large usage (100,000 transactions), and independent of the currency and rounding mode, so a
+    caller may do it before it opens a transaction. ``service`` is needed only for proration."""
     if usage.transactions or usage.dimensions or usage.seats or price.model.usage_kind is not _QUANTITY:
         _check_usage(price, usage)
     if price.billing_model is BillingModel.PRORATION:
@@ -165,6 +165,24 @@ def price_line(
     else:
         billable, free = _take_free_units(price.model, usage, price.free_units)
         priced = price.model.price(price.params, billable)
+    return Evaluated(priced, free)
+
+
+def price_line(
+    price: Price,
+    usage: Usage,
+    exponent: int,
+    mode: RoundingMode,
+    service: ServicePeriod | None = None,
+    evaluated: Evaluated | None = None,
+) -> LineResult:
+    """Price one line: free units, model, minimum, one rounding to ``exponent`` places with ``mode``,
+    and the rounded amount split over the sub lines. ``service`` (the line's dates) is needed only
+    for billing model ``proration``. ``evaluated``: :func:`evaluate` of this price and usage, done
+    already."""
+    if not 0 <= exponent <= MAX_EXPONENT:
+        raise ValueError(f"currency exponent must be between 0 and {MAX_EXPONENT}, not {exponent}")
+    priced, free = evaluate(price, usage, service) if evaluated is None else evaluated
     return _finish(price, priced, free, exponent, mode)
 
 
