@@ -35,6 +35,7 @@ from billfold.services.line_pricing import (
     id_text,
     is_usage,
     prepare,
+    prepare_usage,
     price_line,
     priced_usage_line,
     pricing_input,
@@ -49,6 +50,7 @@ __all__ = [
     "get_line",
     "lock_line_for_change",
     "prepare",
+    "prepare_usage",
     "refigure",
     "update_line",
 ]

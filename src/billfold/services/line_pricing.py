@@ -76,12 +76,18 @@ def prepare(new: NewLine) -> NewLine:
     before it opens the transaction, so a price of 1,000 tiers or a line of 100,000 transactions holds
     no write lock while it is worked out; what is left (the minimum, the rounding to the invoice's
     currency, the split into sub line items) is quick."""
-    if new.usage is not None:
-        new.usage.as_json()  # built once, here
+    prepare_usage(new.usage)
     if new.price is None or new.inline is not None:
         return new
     inline = inline_price(new.price)
     return replace(new, inline=inline, evaluated=evaluate_usage(inline.price, line_usage(new)))
+
+
+def prepare_usage(usage: UsageInput | None) -> UsageInput | None:
+    """``usage`` with its stored form built (validated it was when made), before the transaction."""
+    if usage is not None:
+        usage.as_json()
+    return usage
 
 
 def line_usage(new: NewLine) -> UsageInput:

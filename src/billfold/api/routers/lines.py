@@ -171,7 +171,7 @@ async def update_line(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     changes = body.model_dump(exclude_unset=True, exclude=USAGE_FIELDS)
-    usage = usage_input(body)  # validated here, before the transaction opens
+    usage = line_items.prepare_usage(usage_input(body))  # validated here, before the transaction opens
     if usage is not None:
         changes["usage"] = usage
 
