@@ -17,7 +17,7 @@ from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.errors import ValidationFailed
-from billfold.services.prices import PricedUsage, UsageInput, get_price, parse_config, price_usage
+from billfold.services.prices import PricedUsage, UsageInput, parse_config, price_usage, usable_price
 
 MAX_LINE_AMOUNT = Decimal(10) ** 18
 
@@ -114,7 +114,7 @@ async def priced_usage_line(
         raise ValidationFailed(reason, details={"unitPrice": reason, "amount": reason})
     catalog_price = None
     if new.price_id is not None:
-        catalog_price = await get_price(uow, actor, new.price_id, field="priceId")
+        catalog_price = await usable_price(uow, actor, new.price_id, field="priceId")
         if catalog_price.currency != money.code:
             raise ValidationFailed.field(
                 "priceId", f"the price is in {catalog_price.currency}, the invoice in {money.code}"
