@@ -222,3 +222,35 @@ async def test_orb_refuses_an_archived_item_in_its_own_shape(api: ApiClient) -> 
         "/orb/v1/invoice_line_items", json={**base, "amount": "5.00", "item_id": item["id"]}, headers=headers
     )
     assert response.status_code == 201, response.text
+
+
+async def test_the_other_vendor_apis_refuse_an_archived_product_in_their_shape(api: ApiClient) -> None:
+    product = await api.create("/v1/products", {"name": "Legacy seat"})
+    invoice = await make_invoice(api)
+    await archive(api, f"/v1/products/{product['id']}")
+    attempts: list[tuple[str, dict[str, object], str | None]] = [
+        (
+            "/aira/v1/invoices/{id}/line-items",
+            {"idempotencyKey": "a1", "productId": product["id"], "amount": 5},
+            "productId",
+        ),
+        (
+            "/aira/v1/invoices/{id}/line-items",
+            {"idempotencyKey": "a2", "name": "Legacy seat", "amount": 5},
+            "name",
+        ),
+        ("/sequence/api/invoices/{id}/line-items", {"title": "Legacy seat", "rate": "5.00"}, "title"),
+        ("/alguna/invoices/{id}/line-items", {"description": "Legacy seat", "unitPrice": "5.00"}, None),
+    ]
+    for url, body, field in attempts:
+        response = await api.post(url.format(id=invoice["id"]), json=body)
+        assert response.status_code == 409, (url, response.text)
+        answer = response.json()
+        if field is None:  # Alguna's shape: status and detail only
+            assert answer == {"status": 409, "detail": answer["detail"]}
+            assert "archived" in answer["detail"]
+        else:
+            assert answer["code"] == "product_archived"
+            assert list(answer["details"]) == [field]
+    assert (await fetch(api, f"/v1/invoices/{invoice['id']}"))["standaloneLineItems"] == []
+    assert await ids(api, "/v1/products") == []  # no second "Legacy seat"
