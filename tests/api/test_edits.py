@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -265,6 +266,19 @@ async def test_is_default_switches_the_default(api: ApiClient) -> None:
         await api.patch(f"/v1/issuing-accounts/{second['id']}", json={"isDefault": False}), 400, "isDefault"
     )
     assert (await fetch(api, f"/v1/issuing-accounts/{second['id']}"))["isDefault"]
+
+
+async def test_switching_the_default_at_once_leaves_exactly_one(api: ApiClient) -> None:
+    accounts = [await api.create("/v1/issuing-accounts", {"tradeName": f"Seller {n}"}) for n in range(6)]
+    answers = await asyncio.gather(
+        *(
+            api.patch(f"/v1/issuing-accounts/{account['id']}", json={"isDefault": True})
+            for account in accounts
+        )
+    )
+    assert [answer.status_code for answer in answers] == [200] * len(accounts)
+    listed = (await fetch(api, "/v1/issuing-accounts?limit=100"))["data"]
+    assert sum(row["isDefault"] for row in listed) == 1
 
 
 # -- invoices --------------------------------------------------------------------------------------------

@@ -275,6 +275,10 @@ async def update_issuing_account(
     so a numbering sequence never changes midway); ``is_default=True`` makes it the organization's
     default (the previous one stops being it). An organization always has a default, so unsetting the
     default's flag is a 400: make another account the default instead."""
+    if changes.get("is_default") is True:
+        # Lock the organization first: two switches at once then run one after the other (and take
+        # the account rows in the same order), so exactly one default remains.
+        await uow.repo.organization(actor.organization_id, for_update=True)
     account = await uow.repo.get_for_update(m.IssuingAccount, actor.organization_id, account_id)
     if account is None:
         raise NotFound.resource("issuing account", account_id)
