@@ -9,7 +9,8 @@ pointing there.
 
 A new service period moves what followed the old one: every group and line whose dates were exactly the
 old period (the default of a group or line that gave none) takes the new period, and a line priced by a
-price model is priced again for it. A group or line with dates of its own keeps them. Changing
+price model is priced again for it (if it cannot be, e.g. seat intervals outside the new period, the
+whole edit is refused with that 400). A group or line with dates of its own keeps them. Changing
 ``invoiceDate`` alone leaves the period as it is. This is the one edit that touches the invoice's lines
 (one update per line that follows), so it is O(lines); everything else is a single row update.
 """
