@@ -356,6 +356,22 @@ async def test_a_new_period_moves_what_followed_the_old_one(api: ApiClient) -> N
     assert answer["subtotalAmount"] == "45.00"  # 20 + 3 + 7 + 15
 
 
+async def test_a_period_that_a_following_line_cannot_be_priced_for_is_refused_whole(api: ApiClient) -> None:
+    invoice = await make_invoice(api, memo="kept")
+    url = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{url}/line-items", {"name": "Plain", "amount": "5.00"})
+    seats = {"model": "unit", "unitPrice": "31.00", "billingModel": "proration"}
+    interval = {"startDate": "2026-03-01", "endDate": "2026-03-31", "quantity": "2"}
+    await api.create(f"{url}/line-items", {"name": "Seats", "price": seats, "intervals": [interval]})
+    before = await fetch(api, url)
+    response = await api.patch(
+        url, json={"periodStart": "2026-04-01", "periodEnd": "2026-04-30", "memo": "x"}
+    )
+    body = error_of(response, 400)
+    assert any(field.startswith("intervals") for field in body["details"]), body
+    assert await fetch(api, url) == before
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
