@@ -267,6 +267,10 @@ async def test_another_organizations_ids_answer_404_on_every_route(api: ApiClien
         body = body_for(method, template)
         if method == "POST" and template.endswith("/line-items"):
             body = {"name": "Intruder", "amount": "1.00"}
+        elif method == "PATCH" and template.endswith(
+            ("/invoices/{invoice_id}", "/issuing-accounts/{account_id}")
+        ):
+            body = {"tradeName": "Intruder"} if "issuing" in template else {"memo": "Intruder"}
         elif (method == "POST" and template.endswith("/line-item-groups")) or method == "PATCH":
             body = {"name": "Intruder"}
         response = await other.request(method, url, json=body)
@@ -442,7 +446,7 @@ async def test_unknown_route_is_404_in_the_error_shape(
     [
         ("DELETE", "/v1/customers"),
         ("PUT", "/v1/customers/{id}"),
-        ("PATCH", "/v1/customers/{id}"),
+        ("PATCH", "/v1/customers"),
         ("DELETE", "/v1/customers/{id}"),
         ("PUT", "/v1/invoices/{id}"),
         ("POST", "/v1/invoices/{id}"),

@@ -124,6 +124,8 @@ def product(row: m.Product) -> dict[str, Any]:
         else to_plain_normalized(row.default_unit_price),
         "taxCategory": row.tax_category,
         "taxCategoryId": uid(row.tax_category_id),
+        "archived": row.archived_at is not None,
+        "archivedAt": timestamp(row.archived_at),
         "idempotencyKey": row.idempotency_key,
         "createdAt": timestamp(row.created_at),
     }
@@ -258,6 +260,8 @@ def price(row: m.Price) -> dict[str, Any]:
         "currency": row.currency,
         "model": row.model,
         **row.config,
+        "archived": row.archived_at is not None,
+        "archivedAt": timestamp(row.archived_at),
         "idempotencyKey": row.idempotency_key,
         "createdAt": timestamp(row.created_at),
     }

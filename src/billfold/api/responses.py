@@ -90,6 +90,8 @@ class ProductOut(Out):
     defaultUnitPrice: Text  # noqa: N815
     taxCategory: Text  # noqa: N815
     taxCategoryId: Text  # noqa: N815
+    archived: bool
+    archivedAt: Text  # noqa: N815
     idempotencyKey: str  # noqa: N815
     createdAt: str  # noqa: N815
 
@@ -156,6 +158,8 @@ class PriceOut(BaseModel):
     productId: str  # noqa: N815
     currency: str
     model: str
+    archived: bool
+    archivedAt: Text  # noqa: N815
     idempotencyKey: str  # noqa: N815
     createdAt: str  # noqa: N815
 

@@ -419,3 +419,76 @@ class CreditGrantIn(Schema):
     expires_on: Day | None = None
     reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
     idempotency_key: IdempotencyKey | None = None
+
+
+# -- edits: a PATCH body is the create's fields, all optional -------------------------------------------
+#
+# A field left out keeps its value; ``null`` clears an optional one (a field that cannot be empty, such as
+# a name, refuses ``null`` with a 400 naming it); an unknown field is a 400; an empty body changes nothing
+# and answers the resource as it is.
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null (leave the field out to keep its value)")
+    return value
+
+
+NotNull = BeforeValidator(_not_null)
+Emails = Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=20)]
+TaxId = Annotated[str, Field(max_length=64)]
+TaxIdType = Annotated[str, Field(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+Terms = Annotated[int, Field(ge=0, le=3650, strict=True)]
+
+
+class CustomerPatch(Schema):
+    """A customer's editable fields. ``address`` given merges its fields into the stored address (a
+    field set to ``null`` clears it); ``address: null`` clears the whole address. ``currency`` changes
+    only while the customer has no invoice."""
+
+    name: Annotated[Name | None, NotNull] = None
+    trade_name: Short | None = None
+    business_name: Short | None = None
+    emails: Annotated[Emails | None, NotNull] = None
+    tax_id: TaxId | None = None
+    tax_id_type: TaxIdType | None = None
+    address: Address | None = None
+    withholding_rates: Annotated[list[WithholdingRateIn], Field(max_length=10)] | None = None
+    payment_terms_days: Terms | None = None
+    external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
+        None
+    )
+    currency: Annotated[CurrencyCode | None, NotNull] = None
+
+
+class IssuingAccountPatch(Schema):
+    """An issuing account's editable fields. ``numberPrefix`` and ``numberFormat`` change only while no
+    invoice has been numbered in the account; ``isDefault: true`` makes it the organization's default."""
+
+    trade_name: Short | None = None
+    business_name: Short | None = None
+    emails: Annotated[Emails | None, NotNull] = None
+    tax_id: TaxId | None = None
+    tax_id_type: TaxIdType | None = None
+    address: Address | None = None
+    number_prefix: Annotated[
+        Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] | None, NotNull
+    ] = None
+    number_format: Annotated[Annotated[str, Field(min_length=5, max_length=100)] | None, NotNull] = None
+    is_default: Annotated[StrictBool | None, NotNull] = None
+
+
+class InvoicePatch(Schema):
+    """A draft invoice's editable fields (``memo: null`` and ``paymentTermsDays: null`` clear them)."""
+
+    memo: Text | None = None
+    invoice_date: Annotated[Day | None, NotNull] = None
+    period_start: Annotated[Day | None, NotNull] = None
+    period_end: Annotated[Day | None, NotNull] = None
+    due_date: Day | None = Field(
+        default=None, description="Not editable: the due date is the issue date plus paymentTermsDays"
+    )
+    payment_terms_days: Terms | None = None
+    payment_account_id: Annotated[uuid.UUID | None, NotNull] = None
+    issuing_account_id: Annotated[uuid.UUID | None, NotNull] = None
+    auto_issue: Annotated[StrictBool | None, NotNull] = None

@@ -152,6 +152,8 @@ class Product(Base):
     tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # set while archived: refused for new lines and groups, kept by the lines that already name it
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TaxCategory(Base):
@@ -187,6 +189,8 @@ class Price(Base):
     config: Mapped[dict[str, Any]] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # set while archived: refused for new lines, kept by the lines already priced with it
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class _Amounts:

@@ -294,3 +294,87 @@ class Repository:
             statement = statement.where(m.CreditEntry.currency == currency)
         statement = statement.order_by(m.CreditEntry.id.desc())
         return list((await self.session.execute(statement)).scalars())
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    async def customer_has_invoices(self, organization_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
+        statement = (
+            select(m.Invoice.id)
+            .where(m.Invoice.organization_id == organization_id, m.Invoice.customer_id == customer_id)
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def issuing_account_has_numbered_invoices(
+        self, organization_id: uuid.UUID, account_id: uuid.UUID
+    ) -> bool:
+        """Whether an invoice has taken a number in the account (voided ones keep theirs)."""
+        statement = (
+            select(m.Invoice.id)
+            .where(
+                m.Invoice.organization_id == organization_id,
+                m.Invoice.issuing_account_id == account_id,
+                m.Invoice.invoice_number.is_not(None),
+            )
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def make_default_issuing_account(self, organization_id: uuid.UUID, account_id: uuid.UUID) -> None:
+        """``account_id`` becomes the organization's only default issuing account."""
+        table = cast(Table, m.IssuingAccount.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.organization_id == organization_id, table.c.id != account_id)
+            .where(table.c.is_default.is_(True))
+            .values(is_default=False)
+        )
+        await self.session.execute(
+            update(table)
+            .where(table.c.organization_id == organization_id, table.c.id == account_id)
+            .values(is_default=True)
+        )
+
+    async def marked_default_payment_account(
+        self, organization_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> m.PaymentAccount | None:
+        """The customer's payment account marked default (the one made with the customer), if any."""
+        statement = select(m.PaymentAccount).where(
+            m.PaymentAccount.organization_id == organization_id,
+            m.PaymentAccount.customer_id == customer_id,
+            m.PaymentAccount.is_default.is_(True),
+        )
+        return (await self.session.execute(statement)).scalars().first()
+
+    async def groups_spanning(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
+    ) -> list[m.LineItemGroup]:
+        """The invoice's groups whose dates are exactly ``start`` to ``end``."""
+        statement = (
+            select(m.LineItemGroup)
+            .where(
+                m.LineItemGroup.organization_id == organization_id,
+                m.LineItemGroup.invoice_id == invoice_id,
+                m.LineItemGroup.start_date == start,
+                m.LineItemGroup.end_date == end,
+            )
+            .order_by(m.LineItemGroup.position)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def lines_spanning(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
+    ) -> list[tuple[uuid.UUID, str]]:
+        """The ids and pricing of the invoice's lines whose dates are exactly ``start`` to ``end``."""
+        table = cast(Table, m.LineItem.__table__)
+        statement = (
+            select(table.c.id, table.c.pricing)
+            .where(
+                table.c.organization_id == organization_id,
+                table.c.invoice_id == invoice_id,
+                table.c.start_date == start,
+                table.c.end_date == end,
+            )
+            .order_by(table.c.position)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]

@@ -112,3 +112,24 @@ def validate_details(details: BillingDetails, prefix: str = "") -> BillingDetail
         country=country,
         state=normalize_state(details.state, country, prefix + "address."),
     )
+
+
+DETAIL_FIELDS = frozenset(BillingDetails.__slots__)
+
+
+def details_of(row: Any) -> BillingDetails:
+    """The stored details of a customer, payment or issuing account."""
+    values = {name: getattr(row, name) for name in BillingDetails.__slots__}
+    values["emails"] = list(values["emails"] or [])
+    return BillingDetails(**values)
+
+
+def changed_details(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The detail columns after ``changes`` (snake_case detail fields; ``None`` clears one), checked
+    and normalized as on create (a 400 names the field at fault); only the columns that change."""
+    given = {name: value for name, value in changes.items() if name in DETAIL_FIELDS}
+    if not given:
+        return {}
+    current = details_of(row)
+    merged = validate_details(replace(current, **given)).columns()
+    return {name: value for name, value in merged.items() if value != getattr(current, name)}

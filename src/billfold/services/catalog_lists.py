@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
@@ -22,15 +23,25 @@ async def issuing_accounts(
 
 
 async def products(
-    uow: UnitOfWork, actor: Actor, limit: int, after: uuid.UUID | None
+    uow: UnitOfWork, actor: Actor, limit: int, after: uuid.UUID | None, archived: bool = False
 ) -> tuple[list[m.Product], bool]:
-    return await uow.repo.page(m.Product, actor.organization_id, limit=limit, after=after)
+    """Active products, or only the archived ones when ``archived``."""
+    filters = [m.Product.archived_at.is_not(None) if archived else m.Product.archived_at.is_(None)]
+    return await uow.repo.page(m.Product, actor.organization_id, limit=limit, after=after, filters=filters)
 
 
 async def prices(
-    uow: UnitOfWork, actor: Actor, limit: int, after: uuid.UUID | None, product_id: uuid.UUID | None
+    uow: UnitOfWork,
+    actor: Actor,
+    limit: int,
+    after: uuid.UUID | None,
+    product_id: uuid.UUID | None,
+    archived: bool = False,
 ) -> tuple[list[m.Price], bool]:
-    filters = [] if product_id is None else [m.Price.product_id == product_id]
+    """Active prices, or only the archived ones when ``archived``; of one product when given."""
+    filters: list[Any] = [m.Price.archived_at.is_not(None) if archived else m.Price.archived_at.is_(None)]
+    if product_id is not None:
+        filters.append(m.Price.product_id == product_id)
     return await uow.repo.page(m.Price, actor.organization_id, limit=limit, after=after, filters=filters)
 
 

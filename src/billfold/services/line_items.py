@@ -41,7 +41,7 @@ from billfold.services.line_pricing import (
     pricing_input,
     repriced,
 )
-from billfold.services.products import get_product, resolve_product
+from billfold.services.products import get_product, resolve_product, usable_product
 
 __all__ = [
     "NewLine",
@@ -189,7 +189,7 @@ async def update_line(
         if name in changes and changes[name] is None:
             raise ValidationFailed.field(camel(name), "cannot be null")
     if "product_id" in changes:
-        line.product_id = (await get_product(uow, actor, changes["product_id"])).id
+        line.product_id = (await usable_product(uow, actor, changes["product_id"])).id
     for name in ("name", "description", "start_date", "end_date"):
         if name in changes:
             setattr(line, name, changes[name])

@@ -22,9 +22,9 @@ from billfold.services.prices import (
     PricedUsage,
     UsageInput,
     evaluate_usage,
-    get_price,
     parse_config,
     price_usage,
+    usable_price,
 )
 
 MAX_LINE_AMOUNT = Decimal(10) ** 18
@@ -171,7 +171,7 @@ async def priced_usage_line(
         raise ValidationFailed(reason, details={"unitPrice": reason, "amount": reason})
     catalog_price = None
     if new.price_id is not None:
-        catalog_price = await get_price(uow, actor, new.price_id, field="priceId")
+        catalog_price = await usable_price(uow, actor, new.price_id, field="priceId")
         if catalog_price.currency != money.code:
             raise ValidationFailed.field(
                 "priceId", f"the price is in {catalog_price.currency}, the invoice in {money.code}"

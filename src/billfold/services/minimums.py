@@ -39,7 +39,7 @@ async def set_minimum(
     label = name or ("Plan minimum" if scope == "plan_minimum_amount" else "Contract minimum")
     setting = await totals.setting_for(uow, actor, invoice)
     if invoice.minimum_line_id is None:
-        product = await resolve_product(uow, actor, None, label)
+        product = await resolve_product(uow, actor, None, label, allow_archived=True)
         product_category = None if product.tax_category_id is None else str(product.tax_category_id)
         line = m.LineItem(
             id=new_id(),

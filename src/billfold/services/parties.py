@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from billfold.core.money import RoundingMode, add, to_plain_normalized
 from billfold.core.numbering import NumberFormatError, validate_format
 from billfold.core.split import CalculationError
@@ -24,7 +26,7 @@ from billfold.core.taxes import WithholdingRate
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
-from billfold.services.billing_details import BillingDetails, validate_details
+from billfold.services.billing_details import BillingDetails, changed_details, details_of, validate_details
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
@@ -197,4 +199,116 @@ async def get_issuing_account(uow: UnitOfWork, actor: Actor, account_id: uuid.UU
     account = await uow.repo.get(m.IssuingAccount, actor.organization_id, account_id)
     if account is None:
         raise NotFound.resource("issuing account", account_id)
+    return account
+
+
+# -- edits -----------------------------------------------------------------------------------------
+#
+# ``changes`` holds only the fields the request gave, snake_case (``None`` clears an optional one); an
+# empty ``changes`` writes nothing. Everything is checked before anything is written.
+
+
+async def update_customer(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, changes: dict[str, Any]
+) -> m.Customer:
+    """Edit a customer: name, billing details (checked as on create), withholding rates, payment terms,
+    external id (unique, 409) and currency (only while the customer has no invoice, else 409
+    ``customer_has_invoices``). Its default payment account bills the customer's own details, so it
+    follows them. Drafts read the customer when calculated (withholding rates) or issued (payment
+    terms); issued invoices keep what they froze at issue."""
+    customer = await uow.repo.get_for_update(m.Customer, actor.organization_id, customer_id)
+    if customer is None:
+        raise NotFound.resource("customer", customer_id)
+    values = changed_details(customer, changes)
+    if "name" in changes and changes["name"] != customer.name:
+        values["name"] = changes["name"]
+    if "withholding_rates" in changes:
+        values["withholding_rates"] = withholding_columns(changes["withholding_rates"] or ())
+    if "payment_terms_days" in changes:
+        values["payment_terms_days"] = changes["payment_terms_days"]
+    external_id = changes.get("external_customer_id")
+    if "external_customer_id" in changes and external_id != customer.external_customer_id:
+        if external_id is not None:
+            existing = await uow.repo.customer_by_external_id(actor.organization_id, external_id)
+            if existing is not None:
+                raise Conflict(
+                    f"a customer with externalCustomerId {external_id!r} already exists",
+                    code="duplicate_external_customer_id",
+                    details={"externalCustomerId": "already used by another customer"},
+                )
+        values["external_customer_id"] = external_id
+    if "currency" in changes and changes["currency"] != customer.currency:
+        currency(changes["currency"])
+        if await uow.repo.customer_has_invoices(actor.organization_id, customer.id):
+            raise Conflict(
+                "the customer's currency cannot change once it has invoices",
+                code="customer_has_invoices",
+                details={"currency": "the customer has invoices in its currency"},
+            )
+        values["currency"] = changes["currency"]
+    if not values:
+        return customer
+    await uow.repo.write_values(customer, values)
+    await _follow_customer(uow, actor, customer)
+    return customer
+
+
+async def _follow_customer(uow: UnitOfWork, actor: Actor, customer: m.Customer) -> None:
+    """Give the customer's default payment account the customer's details again (as on create)."""
+    account = await uow.repo.marked_default_payment_account(actor.organization_id, customer.id)
+    if account is None:
+        return
+    details = details_of(customer)
+    mirrored = replace(
+        details,
+        trade_name=details.trade_name or customer.name,
+        business_name=details.business_name or customer.name,
+    ).columns()
+    await uow.repo.write_values(account, mirrored)
+
+
+async def update_issuing_account(
+    uow: UnitOfWork, actor: Actor, account_id: uuid.UUID, changes: dict[str, Any]
+) -> m.IssuingAccount:
+    """Edit an issuing account: billing details (checked as on create); ``number_prefix`` and
+    ``number_format`` only while no invoice has been numbered in it (else 409 ``account_has_numbers``,
+    so a numbering sequence never changes midway); ``is_default=True`` makes it the organization's
+    default (the previous one stops being it). An organization always has a default, so unsetting the
+    default's flag is a 400: make another account the default instead."""
+    if changes.get("is_default") is True:
+        # Lock the organization first: two switches at once then run one after the other (and take
+        # the account rows in the same order), so exactly one default remains.
+        await uow.repo.organization(actor.organization_id, for_update=True)
+    account = await uow.repo.get_for_update(m.IssuingAccount, actor.organization_id, account_id)
+    if account is None:
+        raise NotFound.resource("issuing account", account_id)
+    values = changed_details(account, changes)
+    numbering: dict[str, Any] = {
+        name: changes[name]
+        for name in ("number_prefix", "number_format")
+        if name in changes and changes[name] != getattr(account, name)
+    }
+    if "number_format" in numbering:
+        try:
+            validate_format(numbering["number_format"])
+        except NumberFormatError as error:
+            raise ValidationFailed.field("numberFormat", str(error)) from error
+    make_default = changes.get("is_default") is True and not account.is_default
+    if changes.get("is_default") is False and account.is_default:
+        raise ValidationFailed.field(
+            "isDefault", "the organization needs a default issuing account: make another one the default"
+        )
+    if numbering and await uow.repo.issuing_account_has_numbered_invoices(actor.organization_id, account.id):
+        fields = {"numberPrefix" if name == "number_prefix" else "numberFormat" for name in numbering}
+        raise Conflict(
+            "invoices have been numbered in this account, so its numbering can no longer change",
+            code="account_has_numbers",
+            details=dict.fromkeys(sorted(fields), "invoices have been numbered with it"),
+        )
+    values.update(numbering)
+    if values:
+        await uow.repo.write_values(account, values)
+    if make_default:
+        await uow.repo.make_default_issuing_account(actor.organization_id, account.id)
+        set_committed_value(account, "is_default", True)
     return account

@@ -3,6 +3,10 @@
 A price is stored as the API gave it (its model's name and camelCase fields as decimal strings) and
 parsed by the pricing core whenever it is used, so what is stored is exactly what was validated. A line
 keeps a snapshot of the price it was priced with: changing the catalog never changes an existing line.
+
+A price may be archived: a new line may not use it (409 ``price_archived`` naming ``priceId``), nor a
+price of an archived product (409 ``product_archived`` naming ``priceId``); lines already priced with it
+keep their snapshot. A new price for an archived product is refused too (409 naming ``productId``).
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import NotFound, ValidationFailed
-from billfold.services.products import get_product
+from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.products import ensure_active, get_product, usable_product
 
 
 def parse_config(model: str, config: Mapping[str, Any], prefix: str = "") -> Price:
@@ -70,7 +74,7 @@ def check_price(currency_code: str, model: str, config: dict[str, Any]) -> Check
 async def create_price(
     uow: UnitOfWork, actor: Actor, *, product_id: uuid.UUID, checked: CheckedPrice, idempotency_key: str
 ) -> m.Price:
-    product = await get_product(uow, actor, product_id)
+    product = await usable_product(uow, actor, product_id)
     price = m.Price(
         id=new_id(),
         organization_id=actor.organization_id,
@@ -89,6 +93,34 @@ async def get_price(uow: UnitOfWork, actor: Actor, price_id: uuid.UUID, field: s
     price = await uow.repo.get(m.Price, actor.organization_id, price_id)
     if price is None:
         raise NotFound(f"price {price_id} not found", details={field: "no such price"})
+    return price
+
+
+async def usable_price(uow: UnitOfWork, actor: Actor, price_id: uuid.UUID, field: str = "priceId") -> m.Price:
+    """A price a new line may use: the organization's (404), not archived, of a product not archived
+    (409 naming ``field``)."""
+    price = await get_price(uow, actor, price_id, field=field)
+    if price.archived_at is not None:
+        raise Conflict(
+            f"price {price.id} is archived and cannot be used on new lines",
+            code="price_archived",
+            details={field: "the price is archived; unarchive it to use it on new lines"},
+        )
+    ensure_active(await get_product(uow, actor, price.product_id), field)
+    return price
+
+
+async def set_price_archived(
+    uow: UnitOfWork, actor: Actor, price_id: uuid.UUID, *, archived: bool
+) -> m.Price:
+    """Archive or unarchive a price; doing it twice changes nothing (the first ``archivedAt`` stays)."""
+    price = await uow.repo.get_for_update(m.Price, actor.organization_id, price_id)
+    if price is None:
+        raise NotFound.resource("price", price_id)
+    if archived and price.archived_at is None:
+        await uow.repo.write_values(price, {"archived_at": utcnow()})
+    elif not archived and price.archived_at is not None:
+        await uow.repo.write_values(price, {"archived_at": None})
     return price
 
 

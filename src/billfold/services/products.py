@@ -1,4 +1,10 @@
-"""The product catalog. Every group and line has a product: given, found by name, or created by name."""
+"""The product catalog. Every group and line has a product: given, found by name, or created by name.
+
+A product may be archived (Stripe's ``active: false``): it stays readable, every line and group that
+already names it keeps it (issued invoices never change), but a new line or group may not use it, by id
+or by name: a line naming an archived product is refused with a 409 ``product_archived`` rather than
+creating a second product of the same name. Unarchiving makes it usable again.
+"""
 
 from __future__ import annotations
 
@@ -59,12 +65,40 @@ async def get_product(
     return product
 
 
-async def resolve_product(
-    uow: UnitOfWork, actor: Actor, product_id: uuid.UUID | None, name: str | None
+def ensure_active(product: m.Product, field: str = "productId") -> m.Product:
+    """``product`` if it is not archived; else a 409 ``product_archived`` naming ``field``."""
+    if product.archived_at is not None:
+        reason = f"product {product.name!r} is archived; unarchive it to use it on new lines"
+        raise Conflict(
+            f"product {product.id} ({product.name!r}) is archived and cannot be used on new lines",
+            code="product_archived",
+            details={field: reason},
+        )
+    return product
+
+
+async def usable_product(
+    uow: UnitOfWork, actor: Actor, product_id: uuid.UUID, field: str = "productId"
 ) -> m.Product:
-    """The product given by id; else the one with this name; else a new product of that name (as Orb)."""
+    """The organization's product (404 naming ``field``), refused if archived (409 naming ``field``)."""
+    return ensure_active(await get_product(uow, actor, product_id, field), field)
+
+
+async def resolve_product(
+    uow: UnitOfWork,
+    actor: Actor,
+    product_id: uuid.UUID | None,
+    name: str | None,
+    *,
+    allow_archived: bool = False,
+) -> m.Product:
+    """The product given by id; else the one with this name; else a new product of that name (as Orb).
+
+    An archived product, by id or by name, is refused (409 naming ``productId`` or ``name``) unless
+    ``allow_archived`` (Billfold's own managed lines, such as an invoice minimum's shortfall)."""
     if product_id is not None:
-        return await get_product(uow, actor, product_id)
+        found = await get_product(uow, actor, product_id)
+        return found if allow_archived else ensure_active(found)
     if not name:
         raise ValidationFailed(
             "name or productId is required",
@@ -72,7 +106,7 @@ async def resolve_product(
         )
     existing = await uow.repo.product_by_name(actor.organization_id, name)
     if existing is not None:
-        return existing
+        return existing if allow_archived else ensure_active(existing, "name")
     return await uow.repo.product_by_name_or_insert(
         {
             "id": new_id(),
@@ -85,3 +119,17 @@ async def resolve_product(
             "created_at": utcnow(),
         }
     )
+
+
+async def set_product_archived(
+    uow: UnitOfWork, actor: Actor, product_id: uuid.UUID, *, archived: bool
+) -> m.Product:
+    """Archive or unarchive a product; doing it twice changes nothing (the first ``archivedAt`` stays)."""
+    product = await uow.repo.get_for_update(m.Product, actor.organization_id, product_id)
+    if product is None:
+        raise NotFound.resource("product", product_id)
+    if archived and product.archived_at is None:
+        await uow.repo.write_values(product, {"archived_at": utcnow()})
+    elif not archived and product.archived_at is not None:
+        await uow.repo.write_values(product, {"archived_at": None})
+    return product

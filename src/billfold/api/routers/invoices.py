@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.schemas import InvoiceIn, MinimumIn
+from billfold.api.schemas import InvoiceIn, InvoicePatch, MinimumIn
 from billfold.db.uow import UnitOfWork
-from billfold.services import invoices, minimums
+from billfold.services import invoice_edits, invoices, minimums
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
@@ -59,6 +59,18 @@ async def get_invoice(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
+    return json_response(200, render.invoice(view))
+
+
+@router.patch("/invoices/{invoice_id}")
+async def update_invoice(
+    invoice_id: uuid.UUID, body: InvoicePatch, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Edit a draft: memo, invoiceDate, periodStart/periodEnd (groups and lines on the old period follow
+    it), paymentTermsDays, paymentAccountId, issuingAccountId, autoIssue. Any other status: 409
+    ``invoice_locked``. Answers the invoice as ``GET`` does."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    view = await write(request, lambda uow: invoice_edits.update_invoice(uow, actor, invoice_id, changes))
     return json_response(200, render.invoice(view))
 
 

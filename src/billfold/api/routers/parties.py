@@ -9,12 +9,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.schemas import BillingDetailsIn, CustomerIn, IssuingAccountIn, PaymentAccountIn
+from billfold.api.schemas import (
+    Address,
+    BillingDetailsIn,
+    CustomerIn,
+    CustomerPatch,
+    IssuingAccountIn,
+    IssuingAccountPatch,
+    PaymentAccountIn,
+)
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, parties
 from billfold.services.billing_details import BillingDetails
 from billfold.services.context import Actor
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
 router = APIRouter(prefix="/v1", tags=["customers and accounts"])
 
@@ -119,4 +127,45 @@ async def get_issuing_account(
     account_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     row = await read(request, lambda uow: parties.get_issuing_account(uow, actor, account_id))
+    return json_response(200, render.issuing_account(row))
+
+
+def detail_changes(body: CustomerPatch | IssuingAccountPatch) -> dict[str, Any]:
+    """The fields a PATCH gave, snake_case, with ``address`` spread into its columns: ``address: null``
+    clears them all, an address object changes the fields it gives."""
+    given = body.model_fields_set
+    changes = {name: getattr(body, name) for name in given if name != "address"}
+    if "address" in given:
+        address = body.address
+        if address is None:
+            changes.update(dict.fromkeys(Address.model_fields))
+        else:
+            changes.update({name: getattr(address, name) for name in address.model_fields_set})
+    return changes
+
+
+@router.patch("/customers/{customer_id}")
+async def update_customer(
+    customer_id: uuid.UUID, body: CustomerPatch, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Change the fields given (``null`` clears an optional one; an empty body changes nothing). The
+    customer's default payment account follows its billing details."""
+    changes = detail_changes(body)
+    if "withholding_rates" in changes:
+        changes["withholding_rates"] = tuple(
+            parties.NewWithholdingRate(name=rate.name, rate=rate.rate, rounding=rate.rounding)
+            for rate in body.withholding_rates or []
+        )
+    row = await write(request, lambda uow: parties.update_customer(uow, actor, customer_id, changes))
+    return json_response(200, render.customer(row))
+
+
+@router.patch("/issuing-accounts/{account_id}")
+async def update_issuing_account(
+    account_id: uuid.UUID, body: IssuingAccountPatch, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Change the fields given; numbering only while no invoice has been numbered in the account (409
+    ``account_has_numbers``); ``isDefault: true`` makes it the default."""
+    changes = detail_changes(body)
+    row = await write(request, lambda uow: parties.update_issuing_account(uow, actor, account_id, changes))
     return json_response(200, render.issuing_account(row))

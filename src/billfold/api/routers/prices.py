@@ -13,7 +13,7 @@ from billfold.api.schemas import PriceIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, prices
 from billfold.services.context import Actor
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
 router = APIRouter(prefix="/v1", tags=["prices"])
 
@@ -39,14 +39,37 @@ async def list_prices(
     limit: int = 20,
     after: str | None = None,
     product_id: uuid.UUID | None = Query(default=None, alias="productId"),
+    archived: bool = False,
     actor: Actor = Depends(current_actor),
 ) -> Response:
+    """Active prices, newest first (of one product with ``productId``); ``?archived=true`` lists the
+    archived ones instead."""
     size, cursor = page_params(limit, after)
-    rows, more = await read(request, lambda uow: catalog_lists.prices(uow, actor, size, cursor, product_id))
+    rows, more = await read(
+        request, lambda uow: catalog_lists.prices(uow, actor, size, cursor, product_id, archived)
+    )
     return json_response(200, render.page([render.price(row) for row in rows], more))
 
 
 @router.get("/prices/{price_id}")
 async def get_price(price_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     row = await read(request, lambda uow: prices.get_price(uow, actor, price_id))
+    return json_response(200, render.price(row))
+
+
+@router.post("/prices/{price_id}/archive")
+async def archive_price(
+    price_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Archive: new lines may no longer use the price (409 ``price_archived``); lines already priced
+    with it keep their snapshot. Archiving an archived price changes nothing."""
+    row = await write(request, lambda uow: prices.set_price_archived(uow, actor, price_id, archived=True))
+    return json_response(200, render.price(row))
+
+
+@router.post("/prices/{price_id}/unarchive")
+async def unarchive_price(
+    price_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await write(request, lambda uow: prices.set_price_archived(uow, actor, price_id, archived=False))
     return json_response(200, render.price(row))

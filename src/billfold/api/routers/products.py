@@ -13,7 +13,7 @@ from billfold.api.schemas import ProductIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, products
 from billfold.services.context import Actor
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
 router = APIRouter(prefix="/v1", tags=["products"])
 
@@ -40,11 +40,16 @@ async def create_product(
 
 @router.get("/products")
 async def list_products(
-    request: Request, limit: int = 20, after: str | None = None, actor: Actor = Depends(current_actor)
+    request: Request,
+    limit: int = 20,
+    after: str | None = None,
+    archived: bool = False,
+    actor: Actor = Depends(current_actor),
 ) -> Response:
+    """Active products, newest first; ``?archived=true`` lists the archived ones instead."""
     size, cursor = page_params(limit, after)
 
-    rows, more = await read(request, lambda uow: catalog_lists.products(uow, actor, size, cursor))
+    rows, more = await read(request, lambda uow: catalog_lists.products(uow, actor, size, cursor, archived))
     return json_response(200, render.page([render.product(row) for row in rows], more))
 
 
@@ -53,4 +58,26 @@ async def get_product(
     product_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     row = await read(request, lambda uow: products.get_product(uow, actor, product_id, field="id"))
+    return json_response(200, render.product(row))
+
+
+@router.post("/products/{product_id}/archive")
+async def archive_product(
+    product_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Archive: new lines and groups may no longer use the product (409 ``product_archived``); lines
+    that already name it keep it. Archiving an archived product changes nothing."""
+    row = await write(
+        request, lambda uow: products.set_product_archived(uow, actor, product_id, archived=True)
+    )
+    return json_response(200, render.product(row))
+
+
+@router.post("/products/{product_id}/unarchive")
+async def unarchive_product(
+    product_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    row = await write(
+        request, lambda uow: products.set_product_archived(uow, actor, product_id, archived=False)
+    )
     return json_response(200, render.product(row))

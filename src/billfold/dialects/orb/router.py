@@ -20,7 +20,7 @@ from billfold.dialects.orb.schemas import LineIn
 from billfold.services import invoices, line_items, parties, products
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import NotFound
+from billfold.services.errors import Conflict, NotFound
 from billfold.web.plumbing import current_actor, read
 
 router = APIRouter(tags=["Orb"])
@@ -34,6 +34,15 @@ def _orb_id(value: str, kind: str, field: str) -> uuid.UUID:
         raise NotFound(
             f"could not find a resource of type {kind} with identifier: {value}", details={field: value}
         ) from error
+
+
+def _in_orb_terms(error: Conflict) -> Conflict:
+    """An archived item named by ``item_id`` or ``name`` is refused in Orb's words and fields."""
+    if error.code != "product_archived":
+        return error
+    field = "item_id" if "productId" in error.details else "name"
+    reason = "the item is archived and cannot be used on new line items"
+    return Conflict(f"{field}: {reason}", code=error.code, details={field: reason})
 
 
 @router.post("/invoice_line_items", status_code=201, summary="Create invoice line item")
@@ -53,7 +62,10 @@ async def create_line(request: Request, actor: Actor = Depends(current_actor)) -
             quantity=body.quantity,
             amount=body.amount,
         )
-        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        try:
+            line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        except Conflict as error:
+            raise _in_orb_terms(error) from error
         item = await products.get_product(uow, actor, line.product_id)
         tax_names = await tax_category_names(uow, actor, [line.tax_key])
         return 201, render.line(line, currency(invoice.currency), item.name, tax_names)

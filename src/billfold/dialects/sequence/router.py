@@ -30,7 +30,7 @@ from billfold.dialects.sequence.schemas import GroupIn, LineIn
 from billfold.services import groups, invoices, line_items, tax_categories
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import ValidationFailed
+from billfold.services.errors import Conflict, ValidationFailed
 from billfold.services.invoices import LineData
 from billfold.web.plumbing import current_actor, read
 
@@ -156,7 +156,13 @@ async def create_line(
             quantity=body.quantity,
             unit_price=body.rate,
         )
-        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        try:
+            line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        except Conflict as error:
+            if error.code != "product_archived":
+                raise
+            details = {"title": error.details["name"]}  # the line's title is what named the product
+            raise Conflict(error.message, code=error.code, details=details) from error
         _check_tax_rate(body.tax_rate, line)
         return 201, render.line(line, currency(invoice.currency))
 
