@@ -45,6 +45,7 @@ def translations(tag: str) -> gettext.NullTranslations:
     """The message catalogue for ``tag``: its own, else its language's, else the English source."""
     locale = babel_locale(tag)
     candidates = [str(locale), locale.language]
+    candidates += [name for name in LANGUAGES if name.split("_")[0] == locale.language]
     folder = resources.files("billfold.documents").joinpath("locales")
     for name in candidates:
         mo = folder.joinpath(name, "LC_MESSAGES", f"{DOMAIN}.mo")
