@@ -40,5 +40,5 @@ LOCALES := src/billfold/documents/locales
 locales: sync
 	$(UV) run --frozen pybabel extract -F $(LOCALES)/babel.cfg -k _ -k gettext --no-location --omit-header \
 		-o $(LOCALES)/billfold.pot src/billfold/documents
-	$(UV) run --frozen pybabel update -i $(LOCALES)/billfold.pot -d $(LOCALES) -D billfold --no-location -w 110
+	$(UV) run --frozen pybabel update -i $(LOCALES)/billfold.pot -d $(LOCALES) -D billfold -w 110 --ignore-obsolete
 	$(UV) run --frozen pybabel compile -d $(LOCALES) -D billfold
