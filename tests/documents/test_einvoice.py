@@ -130,3 +130,21 @@ def test_category_o_cannot_mix_and_hides_vat_ids() -> None:
     only_o = document([(None, [line("li_1", "A", "1", "10.00", outside)])])
     assert not_representable(only_o) == ()
     assert b"DE123456789</ram:ID>" not in render_cii(only_o).replace(b'schemeID="9930">DE123456789', b"")
+
+
+def test_intra_community_supply_needs_delivery_and_both_vat_ids() -> None:
+    from factories import intra_community_invoice
+
+    doc = replace(intra_community_invoice(), delivery=None, period=None, buyer=buyer(vat_id=None))
+    assert {"deliveryCountry", "deliveryDate", "customer.vatId"} <= paths(doc)
+
+
+def test_credit_note_needs_the_invoice_it_corrects() -> None:
+    from factories import credit_note
+
+    with pytest.raises(ValueError, match="preceding_invoice"):
+        replace(credit_note(), preceding_invoice=None)
+
+
+def test_positive_amount_due_needs_due_date_or_terms() -> None:
+    assert "dueDate" in paths(full_invoice(due_date=None, payment_terms=None))
