@@ -199,13 +199,14 @@ class Line:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Group:
-    """A line item group: a heading over its lines (``name`` may be empty for ungrouped lines)."""
+    """A line item group: a heading over its lines (``name`` is ``None`` for the lines outside any group).
+    ``net_amount`` is the engine's sum of its lines' net amounts (shown as the group total)."""
 
     id: str
     name: str | None
     lines: tuple[Line, ...]
     period: Period | None = None
-    net_amount: Decimal = ZERO
+    net_amount: Decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
