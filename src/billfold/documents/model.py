@@ -21,6 +21,20 @@ Conventions:
 * The legal documents show the document *as issued*: ``Totals.prepaid`` is the credit applied at issue
   (BT-113) and ``Totals.amount_due`` = ``tax_inclusive - prepaid + rounding`` (BT-115). Payments recorded
   afterwards (``payments``, ``Totals.paid``) show on the hosted page only.
+
+Filling it from the engine's figures (``core.calculate.InvoiceResult``, frozen at issue):
+
+* ``Line.subtotal_amount`` = ``amounts.subtotal``; ``Line.tax_amount`` = ``amounts.tax``; the line's own
+  adjustments (``LineResult.adjustments`` of line scope) become ``allowances`` (discounts) and
+  ``charges`` (minimums), each a positive amount.
+* Invoice- and group-level adjustments: keep each line's share as a line allowance (then
+  ``Line.net_amount`` = ``amounts.net``), or lift them to ``Document.allowances`` as one allowance per
+  (VAT category, rate), each the sum of the shares at that rate (then ``Line.net_amount`` =
+  ``amounts.net`` + the line's share). Either way the tax summary's taxable amounts are unchanged.
+* ``Document.tax_summary`` = :func:`vat_breakdown` of the engine's rows (one per category and rate).
+* ``Totals``: ``line_total`` = Σ ``Line.net_amount``, ``tax`` = ``amounts.tax``, ``tax_inclusive`` =
+  ``amounts.total``, ``prepaid`` = ``credits_applied``, ``amount_due`` = ``amount_due``, ``paid`` = the
+  invoice's ``amountPaid``.
 """
 
 from __future__ import annotations
