@@ -63,6 +63,9 @@ def test_factur_x_structure_and_embedded_cii(name: str, assert_valid: Callable[[
         meta = document.open_metadata()
         assert meta[f"{PDFA_ID}part"] == "3"
         assert meta[f"{PDFA_ID}conformance"] == "B"
+        assert meta.pdfa_status == "3B"
+        assert meta["dc:title"] == str(document.docinfo.Title)  # XMP and document info agree (PDF/A)
+        assert meta["pdf:Producer"] == str(document.docinfo.Producer)
         assert meta[f"{FX}DocumentType"] == "INVOICE"
         assert meta[f"{FX}DocumentFileName"] == "factur-x.xml"
         assert meta[f"{FX}Version"] == "1.0"
