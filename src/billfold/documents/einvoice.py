@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pycountry
+
 from billfold.core.money import CONTEXT, ONE, ZERO, RoundingMode, add, divide, multiply, quantize, to_plain
 from billfold.documents.i18n import Formatter
 from billfold.documents.model import AllowanceCharge, Document, Line, LineTax, Party, VatCategory
@@ -117,7 +119,7 @@ def _party_reasons(doc: Document) -> list[Reason]:
         country = party.address.country
         if not country:
             reasons.append(Reason(f"{prefix}.address.country", "a country is required"))
-        elif len(country) != 2 or not country.isalpha() or not country.isupper():
+        elif not is_country(country):
             reasons.append(Reason(f"{prefix}.address.country", "must be an ISO 3166-1 alpha-2 code"))
         if party.vat_id and not party.vat_id[:2].isalpha():
             reasons.append(Reason(f"{prefix}.vatId", "a VAT id starts with its country prefix (BR-CO-9)"))
@@ -191,6 +193,11 @@ def _party_tax_reasons(doc: Document, categories: set[VatCategory]) -> list[Reas
                 Reason("deliveryDate", "an intra-community supply (K) needs a delivery date or period")
             )
     return reasons
+
+
+def is_country(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code, upper case (the rules check BT-40/BT-55/BT-80 against the list)."""
+    return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
 
 
 def shows_vat_ids(doc: Document) -> bool:
