@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test sync lint typecheck bench clean
+.PHONY: serve test sync lint typecheck bench clean locales
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -34,3 +34,11 @@ bench: sync
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache billfold.db billfold.db-wal billfold.db-shm
+
+# Document wording: extract the messages, merge them into every catalogue, compile the .mo files (committed).
+LOCALES := src/billfold/documents/locales
+locales: sync
+	$(UV) run --frozen pybabel extract -F $(LOCALES)/babel.cfg -k _ -k gettext --no-location --omit-header \
+		-o $(LOCALES)/billfold.pot src/billfold/documents
+	$(UV) run --frozen pybabel update -i $(LOCALES)/billfold.pot -d $(LOCALES) -D billfold -w 110 --ignore-obsolete
+	$(UV) run --frozen pybabel compile -d $(LOCALES) -D billfold
