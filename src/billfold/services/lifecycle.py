@@ -137,4 +137,4 @@ async def events(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[m
     invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
-    return await uow.repo.events_of(invoice.id)
+    return await uow.repo.events_of(invoice.organization_id, invoice.id)

@@ -82,6 +82,6 @@ async def remove_minimum(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -
     line = await uow.repo.get_for_update(m.LineItem, actor.organization_id, invoice.minimum_line_id)
     invoice.minimum_line_id, invoice.minimum_amount, invoice.minimum_scope = None, None, None
     if line is not None:
-        await uow.repo.delete_row(m.LineItem, line.id)
+        await uow.repo.delete_row(m.LineItem, line.organization_id, line.id)
         await totals.apply_change(uow, actor, invoice, None, totals.state_of(line), None)
     return invoice

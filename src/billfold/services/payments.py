@@ -107,7 +107,7 @@ async def record_payment(
 async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
     """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
     net amount (what was bought, before tax), in the invoice's currency."""
-    for line in await uow.repo.lines_of(invoice.id):
+    for line in await uow.repo.lines_of(invoice.organization_id, invoice.id):
         if line.scope != "credit_purchase" or line.net_amount <= ZERO:
             continue
         uow.session.add(
@@ -133,4 +133,4 @@ async def payments_of(
     invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
-    return invoice, await uow.repo.payments_of(invoice.id)
+    return invoice, await uow.repo.payments_of(invoice.organization_id, invoice.id)

@@ -160,8 +160,8 @@ async def recalculate(
     """Recalculate the invoice from all its lines (the full path) and store its totals; also decide
     whether later writes may take the fast path again."""
     setting = setting or await setting_for(uow, actor, invoice)
-    groups = await uow.repo.groups_of(invoice.id)
-    rows = await uow.repo.lines_of(invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
     full = bool(invoice.adjustments) or any(g.adjustments for g in groups) or has_gross_up
     result = calculate(
@@ -178,7 +178,9 @@ async def recalculate(
         gross_up = next(row for row in rows if row.scope == GROSS_UP_SCOPE)
         amount = result.gross_up_amount
         await uow.repo.update_line_values(
-            gross_up.id, {**amount_columns(base_amounts(amount)), "unit_price": amount}
+            invoice.organization_id,
+            gross_up.id,
+            {**amount_columns(base_amounts(amount)), "unit_price": amount},
         )
         bases = move_tax_bases(bases, state_of(gross_up), LineState(base_amounts(amount), None))
     _check_range(result.amounts)
@@ -332,8 +334,8 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
         )
         return
     setting = await setting_for(uow, actor, invoice)
-    groups = await uow.repo.groups_of(invoice.id)
-    rows = await uow.repo.lines_of(invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     result = calculate(
         setting,
         [line_input(row) for row in rows],
@@ -346,6 +348,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
         allocations=invoice.allocations,
     )
     await uow.repo.update_lines(
+        invoice.organization_id,
         [
             {
                 "line_id": row.id,
@@ -354,7 +357,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
                 "adjustment_shares": shares_json(line.adjustments),
             }
             for row, line in zip(rows, result.lines, strict=True)
-        ]
+        ],
     )
     for group, figures in zip(groups, result.groups, strict=True):
         await uow.repo.write_values(group, amount_columns(figures.amounts))
