@@ -236,3 +236,26 @@ def _spent(uses: Sequence[CreditUse]) -> dict[str, Decimal]:
     for use in uses:
         spent[use.grant_id] = add(spent.get(use.grant_id, ZERO), use.amount)
     return spent
+
+
+async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+    """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
+    net amount (what was bought, before tax), in the invoice's currency."""
+    for line in await uow.repo.lines_of(invoice.organization_id, invoice.id):
+        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
+            continue
+        uow.session.add(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=invoice.customer_id,
+                currency=invoice.currency,
+                amount=line.net_amount,
+                kind="grant",
+                reason=f"credit purchase on invoice {invoice.invoice_number or invoice.id}",
+                expires_at=None,
+                invoice_id=invoice.id,
+                payment_id=None,
+                created_at=utcnow(),
+            )
+        )

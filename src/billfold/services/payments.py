@@ -17,6 +17,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
+from billfold.services.credits import grant_purchased_credit
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.lifecycle import lock_invoice, move, record_event
@@ -102,29 +103,6 @@ async def record_payment(
         await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()
     return payment, invoice
-
-
-async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
-    """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
-    net amount (what was bought, before tax), in the invoice's currency."""
-    for line in await uow.repo.lines_of(invoice.organization_id, invoice.id):
-        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
-            continue
-        uow.session.add(
-            m.CreditEntry(
-                id=new_id(),
-                organization_id=actor.organization_id,
-                customer_id=invoice.customer_id,
-                currency=invoice.currency,
-                amount=line.net_amount,
-                kind="grant",
-                reason=f"credit purchase on invoice {invoice.invoice_number or invoice.id}",
-                expires_at=None,
-                invoice_id=invoice.id,
-                payment_id=None,
-                created_at=utcnow(),
-            )
-        )
 
 
 async def payments_of(

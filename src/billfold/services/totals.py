@@ -33,8 +33,10 @@ from billfold.services.calculation import (
     withholding_rates_of,
 )
 from billfold.services.context import Actor
+from billfold.services.credits import credit_grants_and_uses, record_credit_uses
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
+from billfold.services.tax_categories import load_tax_categories
 
 MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
 
@@ -69,8 +71,6 @@ def state_of(row: Any) -> LineState:
 async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
     """The organization's rounding and tax categories, and (only when a rate depends on the country or
     a gross-up needs withholding rates) the customer's country and withholding rates."""
-    from billfold.services.tax_categories import load_tax_categories
-
     money = currency(invoice.currency)
     categories = await load_tax_categories(uow, actor)
     by_country = any(rate.country for category in categories.values() for rate in category.rates)
@@ -324,8 +324,6 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
 
     The customer row is locked first, so two invoices of one customer issued at once spend its credit
     one after the other and no grant is used twice."""
-    from billfold.services.credits import credit_grants_and_uses, record_credit_uses
-
     grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency, lock=True)
     if not (grants or invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
         # Nothing to spend and nothing the calculation would change: the stored figures are final.
