@@ -17,8 +17,8 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
-from billfold.services.credits import grant_purchased_credit
-from billfold.services.currencies import currency
+from billfold.services.credits import grant_purchased_credit, invoice_grant
+from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.lifecycle import lock_invoice, move, record_event
 
@@ -46,8 +46,7 @@ async def record_payment(
     money = currency(invoice.currency)
     if new.amount <= ZERO:
         raise ValidationFailed.field("amount", "must be greater than zero")
-    if -new.amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
-        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    check_fits(new.amount, money)
     remaining = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid
     applied = min(new.amount, remaining)
     excess = new.amount - applied
@@ -72,21 +71,7 @@ async def record_payment(
     )
     uow.session.add(payment)
     if excess > ZERO:
-        uow.session.add(
-            m.CreditEntry(
-                id=new_id(),
-                organization_id=actor.organization_id,
-                customer_id=invoice.customer_id,
-                currency=invoice.currency,
-                amount=excess,
-                kind="grant",
-                reason="overpayment",
-                expires_at=None,
-                invoice_id=invoice.id,
-                payment_id=payment.id,
-                created_at=utcnow(),
-            )
-        )
+        uow.session.add(invoice_grant(actor, invoice, excess, "overpayment", payment.id))
     invoice.amount_paid += applied
     invoice.updated_at = utcnow()
     await record_event(
