@@ -1,4 +1,6 @@
-"""ORM models. Every row belongs to an organization, and every unique index is scoped by it.
+"""ORM models. Every row belongs to an organization: a tenant table's primary key is
+``(organization_id, id)``, and its unique indexes and its foreign keys to other tenant tables lead with
+``organization_id`` (migration 0010; the one exception, ``api_keys.key_hash``, is explained there).
 
 Relationships are not declared: every load is an explicit query in a repository (DESIGN.md rule 8).
 Amounts are stored exactly (:class:`ExactDecimal`); group and invoice amounts are running sums kept up to
