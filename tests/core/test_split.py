@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billfold.core.money import add as money_add
-from billfold.core.money import allocate, to_plain
+from billfold.core.money import allocate, allocate_units, to_plain
 from billfold.core.split import (
     AccountShare,
     CalculationError,
     DecimalCache,
     PaymentAllocation,
-    allocate_units,
     check_allocations,
     from_units,
     percent_split,

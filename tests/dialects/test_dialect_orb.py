@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
+from billfold.services.organizations import authenticate
 from conftest import ApiClient
 
 URL = "/orb/v1/invoice_line_items"
@@ -185,7 +186,10 @@ async def test_bad_input_answers_orbs_error_shape(api: ApiClient) -> None:
 async def test_only_a_draft_takes_lines(api: ApiClient, engine: AsyncEngine) -> None:
     invoice_id = await _invoice(api)
     async with UnitOfWork(engine) as uow:
-        await uow.repo.update_row(m.Invoice, uuid.UUID(invoice_id), {"status": "issued"})
+        actor = await authenticate(uow, api.key)
+        await uow.repo.update_row(
+            m.Invoice, actor.organization_id, uuid.UUID(invoice_id), {"status": "issued"}
+        )
         await uow.commit()
     body = {
         "start_date": "2023-09-01",

@@ -18,29 +18,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidat
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
 
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-MAX_INTEGER_DIGITS = 18
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
 
 
 def _decimal_parser(places: int, *, negative: bool) -> Callable[[object], Decimal]:
     def parse(value: object) -> Decimal:
-        if not isinstance(value, str):
-            raise ValueError('must be a decimal string such as "12.50", not a JSON number or other type')
-        if len(value) > 64 or not _DECIMAL.fullmatch(value):
-            raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
-        whole, _, fraction = value.lstrip("-").partition(".")
-        if len(fraction) > places:
-            raise ValueError(f"must have at most {places} decimal places")
-        if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
-            raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} digits before the decimal point")
-        number = Decimal(value)
-        if number < 0 and not negative:
-            raise ValueError("must not be negative")
-        return number
+        return parse_decimal(value, negative=negative, places=places)
 
     return parse
 

@@ -19,7 +19,7 @@ Scope. A line's adjustment covers its line; a group's covers the group's lines; 
 every line. ``applies_to`` narrows that to some products and/or prices (Orb's ``applies_to_price_ids``
 and item filters: each list given must contain the line's id). An adjustment is computed once on the
 total it covers (10 % of three lines of 0.05 is round(0.015) = 0.02, not 3 x round(0.005) = 0.03) and
-its effect split over the covered lines by largest remainder (:func:`billfold.core.split.allocate_units`),
+its effect split over the covered lines by largest remainder (:func:`billfold.core.money.allocate_units`),
 so lines, groups and the invoice add up. A line-level adjustment is the case of one covered line.
 
 Discounts apply only to positive amounts: the base of a discount is the sum of the covered lines'
@@ -40,8 +40,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from billfold.core.money import CONTEXT, ZERO, RoundingMode, add, multiply, quantize
-from billfold.core.split import HUNDRED, CalculationError, allocate_units, from_units, to_units
+from billfold.core.money import CONTEXT, ZERO, RoundingMode, add, allocate_units, multiply, quantize
+from billfold.core.split import HUNDRED, CalculationError, from_units, to_units
 
 
 class AdjustmentKind(StrEnum):

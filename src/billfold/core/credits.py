@@ -27,7 +27,8 @@ from datetime import date
 from decimal import Decimal
 
 from billfold.core.adjustments import Adjustment, AdjustmentKind, AppliesTo
-from billfold.core.split import CalculationError, allocate_units, from_units, to_units
+from billfold.core.money import allocate_units
+from billfold.core.split import CalculationError, from_units, to_units
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,30 @@
-"""Money primitives: currencies, exact arithmetic, the one rounding function and allocation.
+"""Money primitives: currencies, exact arithmetic, the one rounding function, the one decimal parser and
+the one largest-remainder allocation.
 
 Rules (see DESIGN.md, "Money and rounding"):
 
-* Amounts are :class:`~decimal.Decimal`; a float never touches one.
+* Amounts are :class:`~decimal.Decimal`; a float never touches one. Every decimal input is read by
+  :func:`parse_decimal`, and every "has no more places than the currency" check is :func:`fits`.
 * Arithmetic runs in :data:`CONTEXT`, a private context wide enough that products of 12-decimal unit
   prices and 12-decimal quantities are exact, so results never depend on the process-global context.
 * Rounding happens only in :func:`quantize`, and the mode is always passed explicitly.
-* Every split uses :func:`allocate` (largest remainder, ties to the earliest part), so parts always sum
-  exactly to the whole.
+* Every split hands out its leftover units with :func:`largest_remainder` (ties to the earliest part),
+  through :func:`allocate` (amounts), :func:`allocate_units` (minor units) or
+  :func:`billfold.core.pricing.allocation.shares` (sub lines), so parts always sum exactly to the whole.
 """
 
 from __future__ import annotations
 
 import decimal
+import heapq
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
-# 80 significant digits: inputs are capped far below this (see MAX_INPUT_DIGITS in the API), so every
+# 80 significant digits: inputs are capped far below this (MAX_INTEGER_DIGITS, MAX_PLACES), so every
 # product and sum computed here is exact. Traps turn silent garbage (NaN, overflow) into exceptions.
 CONTEXT = decimal.Context(
     prec=80,
@@ -125,47 +131,156 @@ def to_plain_normalized(value: Decimal) -> str:
     return to_plain(value.normalize(CONTEXT))
 
 
-def allocate(total: Decimal, weights: Sequence[Decimal], exponent: int) -> list[Decimal]:
-    """Split ``total`` (already a multiple of the quantum) into parts proportional to ``weights``.
+# -- parsing ----------------------------------------------------------------------------------------
 
-    Largest remainder: each part is its exact share truncated toward zero to the quantum, then the
-    leftover quanta go one each to the parts with the largest truncated remainders, ties to the
-    earliest part. The parts always sum exactly to ``total`` and each differs from its exact share by
-    less than one quantum. Weights are taken by absolute value; when they are all zero the total is
-    split evenly. A negative total gives negative parts.
+MAX_PLACES = 12
+MAX_INTEGER_DIGITS = 18
+MAX_TEXT_LENGTH = 64
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_DECIMAL_TEXT = re.compile(DECIMAL_PATTERN)
+_WRONG_TYPE = {
+    (True, False): 'must be a decimal string such as "12.50", not a JSON number or other type',
+    (False, True): "must be a JSON number",
+    (True, True): 'must be a decimal string such as "12.50" or a JSON number',
+}
+
+
+def parse_decimal(
+    raw: object,
+    *,
+    text: bool = True,
+    numbers: bool = False,
+    negative: bool = True,
+    places: int = MAX_PLACES,
+) -> Decimal:
+    """The one parser of decimal input (the native API, every vendor API, price configurations).
+
+    ``text``: a plain decimal string (``"-12.50"``; at most 64 characters, no exponent, NaN or
+    Infinity). ``numbers``: an ``int`` or an exact :class:`~decimal.Decimal` (a JSON number parsed with
+    ``parse_float=Decimal``); never a float or a boolean. The value must be finite, have at most 18
+    digits before the point and at most ``places`` after it (zeros beyond ``places`` do not count and
+    are dropped: ``"1.50000000000000"`` is ``1.5``), and be non-negative unless ``negative``. A zero
+    with an absurd exponent (``0E+999999``) is plain ``0``. Any fault is a :class:`ValueError` whose
+    message says what is wrong (the caller names the field).
+    """
+    if isinstance(raw, str) and text:
+        if len(raw) > MAX_TEXT_LENGTH or not _DECIMAL_TEXT.fullmatch(raw):
+            raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
+        number = Decimal(raw)
+    elif numbers and isinstance(raw, int | Decimal) and not isinstance(raw, bool):
+        number = Decimal(raw)
+    else:
+        raise ValueError(_WRONG_TYPE[(text, numbers)])
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    exponent = int(number.as_tuple().exponent)
+    if number.is_zero():
+        return number if -places <= exponent <= 0 else ZERO
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+    if not -places <= exponent <= 0:
+        number = number.normalize(CONTEXT)
+        if -int(number.as_tuple().exponent) > places:
+            raise ValueError(f"must have at most {places} decimal places")
+        if int(number.as_tuple().exponent) > 0:  # 1E+5 is 100000
+            number = number.quantize(ONE, context=CONTEXT)
+    if number < 0 and not negative:
+        raise ValueError("must not be negative")
+    return number
+
+
+def fits(value: Decimal, exponent: int) -> bool:
+    """Whether ``value`` is written with at most ``exponent`` decimal places, the minor unit of its
+    currency: the one "fits the currency" check (``1.50`` fits USD; ``1.505`` and ``1.500`` do not,
+    and ``100.0`` does not fit JPY: an amount is written as the currency writes it)."""
+    if not value.is_finite():
+        return False
+    return -int(value.as_tuple().exponent) <= exponent
+
+
+# -- allocation -------------------------------------------------------------------------------------
+
+
+def largest_remainder(missing: int, remainders: Sequence[Any]) -> list[int]:
+    """The largest-remainder method's one decision, made here for every split in Billfold: which parts
+    receive the ``missing`` units once every part is its exact share rounded down.
+
+    ``remainders`` are what rounding down took off each part (from 0 up to one unit, as numbers that
+    compare: integers over one denominator, or decimals). The indices of the ``missing`` parts with the
+    largest remainders are returned, ties to the earliest part; each gets one unit, so the parts sum to
+    the whole and each stays less than one unit from its exact share. A part whose share is whole never
+    gets one: if that would be needed (or ``missing`` is negative or more than the parts), the whole was
+    not the sum of the shares, and it is a :class:`ValueError`.
+    """
+    count = len(remainders)
+    if missing == 0:
+        return []
+    if not 0 < missing <= count:
+        raise ValueError(f"{missing} units cannot go to {count} parts, one each")
+    # Both are sorted(..., reverse=True)[:missing] (nlargest is documented so), and that sort is stable:
+    # equal remainders keep their order, so ties go to the earliest part. nlargest is quicker when few
+    # units are missing.
+    key = remainders.__getitem__
+    if missing * 16 < count:
+        chosen = heapq.nlargest(missing, range(count), key=key)
+    else:
+        chosen = sorted(range(count), key=key, reverse=True)[:missing]
+    if not remainders[chosen[-1]] > 0:
+        raise ValueError(f"{missing} units cannot go to parts whose shares are already whole")
+    return chosen
+
+
+def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total`` whole (minor) units in proportion to ``weights`` by :func:`largest_remainder`.
+
+    Each part is its exact share truncated toward zero; the units left over go one each to the parts
+    with the largest remainders, ties to the earliest part. Weights count by absolute value; all-zero
+    weights split evenly; a negative total gives non-positive parts. The parts sum to ``total`` exactly
+    and each is less than one unit from its exact share.
     """
     count = len(weights)
     if count == 0:
+        if total:
+            raise ValueError("cannot allocate a non-zero total over no parts")
+        return []
+    magnitude = -total if total < 0 else total
+    scaled = [-weight if weight < 0 else weight for weight in weights]
+    weight_sum = sum(scaled)
+    if weight_sum == 0:
+        scaled, weight_sum = [1] * count, count
+    floors: list[int] = []
+    remainders: list[int] = []
+    for weight in scaled:
+        whole, remainder = divmod(magnitude * weight, weight_sum)
+        floors.append(whole)
+        remainders.append(remainder)
+    for index in largest_remainder(magnitude - sum(floors), remainders):
+        floors[index] += 1
+    if total < 0:
+        return [-unit for unit in floors]
+    return floors
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], exponent: int) -> list[Decimal]:
+    """Split ``total`` (already a multiple of the quantum) into parts proportional to ``weights``:
+    :func:`allocate_units` on minor units (weights scaled by one power of ten to integers, which
+    changes no ratio). Every part has ``exponent`` decimal places and they sum exactly to ``total``.
+    """
+    if not weights:
         if not total.is_zero():
             raise ValueError("cannot allocate a non-zero total over no parts")
         return []
     quantum = Decimal(1).scaleb(-exponent)
-    magnitude = total.copy_abs()
-    units_total = int(magnitude.scaleb(exponent, CONTEXT).to_integral_exact(context=CONTEXT))
-    if CONTEXT.multiply(Decimal(units_total), quantum) != magnitude:
+    scaled = total.scaleb(exponent, CONTEXT)
+    units_total = int(scaled)
+    if units_total != scaled:
         raise ValueError(f"total {total} is not a multiple of {quantum}")
-    scaled = _as_integers([weight.copy_abs() for weight in weights])
-    weight_sum = sum(scaled)
-    if weight_sum == 0:
-        scaled, weight_sum = [1] * count, count
-    # Exact integer arithmetic: each share is units_total * w / Σw = whole + remainder / Σw.
-    units: list[int] = []
-    remainders: list[int] = []
-    for weight in scaled:
-        whole, remainder = divmod(units_total * weight, weight_sum)
-        units.append(whole)
-        remainders.append(remainder)
-    leftover = units_total - sum(units)
-    # Stable sort: equal remainders keep their original order, so ties go to the earliest part.
-    order = sorted(range(count), key=remainders.__getitem__, reverse=True)
-    for index in order[:leftover]:
-        units[index] += 1
-    sign = -1 if total < 0 else 1
-    return [CONTEXT.multiply(Decimal(sign * u), quantum) for u in units]
+    units = allocate_units(units_total, integer_weights([weight.copy_abs() for weight in weights]))
+    return [CONTEXT.multiply(Decimal(unit), quantum) for unit in units]
 
 
-def _as_integers(values: Sequence[Decimal]) -> list[int]:
-    """The values scaled by one power of ten so that all become integers (ratios unchanged)."""
-    places = max((-value.as_tuple().exponent for value in values if value.is_finite()), default=0)  # type: ignore[operator]
+def integer_weights(values: Sequence[Decimal]) -> list[int]:
+    """Finite decimals scaled by one power of ten so that all become integers (ratios unchanged)."""
+    places = max((-int(value.as_tuple().exponent) for value in values), default=0)
     places = max(places, 0)
     return [int(value.scaleb(places, CONTEXT)) for value in values]

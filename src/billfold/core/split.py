@@ -1,12 +1,10 @@
-"""Splitting amounts: the largest-remainder split every part of the invoice calculation uses, in whole
-minor units, and the percent split of an invoice across payment accounts.
+"""Splitting amounts in the invoice calculation: conversions to and from whole minor units, and the
+percent split of an invoice across payment accounts.
 
 The invoice calculation works in whole minor units (``int``: cents for USD, yen for JPY) so that its hot
-loops are integer arithmetic; :func:`to_units` and :func:`from_units` convert at the edges.
-:func:`allocate_units` is :func:`billfold.core.money.allocate` on those integers, with the same result
-(tests/core/test_split.py checks the two agree on random input): ``allocate`` scales its weights by one
-power of ten to make them integers, and scaling every weight by the same factor changes neither the
-whole shares nor the order of the remainders, so working on the minor units directly changes nothing.
+loops are integer arithmetic; :func:`to_units` and :func:`from_units` convert at the edges, and every
+split of those units is :func:`billfold.core.money.allocate_units` (largest remainder, ties to the
+earliest part), the same split :func:`billfold.core.money.allocate` makes of amounts.
 
 Percent split (Aira's ``invoiceAllocationStrategy: percent_split``): the invoice's net, tax and credits
 are each split over the payment accounts by largest remainder on their percentages, and every other
@@ -16,13 +14,12 @@ share reconciles and the shares sum exactly to the invoice.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from billfold.core.money import CONTEXT, ZERO
+from billfold.core.money import CONTEXT, ZERO, allocate_units, integer_weights
 
 MAX_EXPONENT = 18
 HUNDRED = Decimal(100)
@@ -77,52 +74,6 @@ class DecimalCache(dict[int, Decimal]):
     def __missing__(self, units: int) -> Decimal:
         value = self[units] = from_units(units, self.exponent)
         return value
-
-
-def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
-    """Split ``total`` minor units in proportion to ``weights``: :func:`~billfold.core.money.allocate`
-    on integers. Each part is its exact share truncated toward zero; the units left over go one each
-    to the parts with the largest remainders, ties to the earliest part. Weights count by absolute
-    value; all-zero weights split evenly; a negative total gives non-positive parts. The parts sum to
-    ``total`` exactly and each is less than one unit from its exact share."""
-    count = len(weights)
-    if count == 0:
-        if total:
-            raise ValueError("cannot allocate a non-zero total over no parts")
-        return []
-    magnitude = -total if total < 0 else total
-    scaled = [-weight if weight < 0 else weight for weight in weights]
-    weight_sum = sum(scaled)
-    if weight_sum == 0:
-        scaled, weight_sum = [1] * count, count
-    units: list[int] = []
-    remainders: list[int] = []
-    for weight in scaled:
-        whole, remainder = divmod(magnitude * weight, weight_sum)
-        units.append(whole)
-        remainders.append(remainder)
-    leftover = magnitude - sum(units)
-    if leftover:
-        # Both are sorted(..., reverse=True)[:leftover] (nlargest is documented so), and that sort is
-        # stable: equal remainders keep their order, so ties go to the earliest part. nlargest is
-        # quicker when few units are left over.
-        key = remainders.__getitem__
-        if leftover * 16 < count:
-            chosen = heapq.nlargest(leftover, range(count), key=key)
-        else:
-            chosen = sorted(range(count), key=key, reverse=True)[:leftover]
-        for index in chosen:
-            units[index] += 1
-    if total < 0:
-        return [-unit for unit in units]
-    return units
-
-
-def integer_weights(values: Sequence[Decimal]) -> list[int]:
-    """Finite decimals scaled by one power of ten so that all become integers (ratios unchanged)."""
-    places = max((-int(value.as_tuple().exponent) for value in values), default=0)
-    places = max(places, 0)
-    return [int(value.scaleb(places, CONTEXT)) for value in values]
 
 
 class AllocationStrategy(StrEnum):

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from billfold.core.money import CONTEXT, RoundingMode, add, quantize
-from billfold.core.split import HUNDRED, CalculationError, allocate_units, from_units, to_units
+from billfold.core.money import CONTEXT, RoundingMode, add, allocate_units, quantize
+from billfold.core.split import HUNDRED, CalculationError, from_units, to_units
 
 MAX_RATE = Decimal(1000)
 

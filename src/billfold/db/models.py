@@ -1,4 +1,6 @@
-"""ORM models. Every row belongs to an organization, and every unique index is scoped by it.
+"""ORM models. Every row belongs to an organization: a tenant table's primary key is
+``(organization_id, id)``, and its unique indexes and its foreign keys to other tenant tables lead with
+``organization_id`` (migration 0010; the one exception, ``api_keys.key_hash``, is explained there).
 
 Relationships are not declared: every load is an explicit query in a repository (DESIGN.md rule 8).
 Amounts are stored exactly (:class:`ExactDecimal`); group and invoice amounts are running sums kept up to
@@ -18,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -44,7 +47,19 @@ class Base(DeclarativeBase):
 
 
 def _org_fk() -> Any:
-    return mapped_column(ForeignKey("organizations.id"), nullable=False)
+    """A tenant table's ``organization_id``: the first column of its primary key ``(organization_id, id)``
+    (``sort_order`` puts it before ``id``), so the schema can be distributed by organization."""
+    return mapped_column(ForeignKey("organizations.id"), primary_key=True, sort_order=-1)
+
+
+def _tenant_fk(table: str, column: str, target: str) -> ForeignKeyConstraint:
+    """``table (organization_id, column)`` -> ``target (organization_id, id)``: a row refers only to rows
+    of its own organization."""
+    return ForeignKeyConstraint(
+        ["organization_id", column],
+        [f"{target}.organization_id", f"{target}.id"],
+        name=f"fk_{table}_{column}",
+    )
 
 
 class Organization(Base):
@@ -126,11 +141,14 @@ class Customer(_BillingDetails, Base):
 
 class PaymentAccount(_BillingDetails, Base):
     __tablename__ = "payment_accounts"
-    __table_args__ = (Index("ix_payment_accounts_customer", "organization_id", "customer_id"),)
+    __table_args__ = (
+        Index("ix_payment_accounts_customer", "organization_id", "customer_id"),
+        _tenant_fk("payment_accounts", "customer_id", "customers"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[uuid.UUID]
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
@@ -141,6 +159,7 @@ class Product(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "name", name="uq_products_name"),
         UniqueConstraint("organization_id", "idempotency_key", name="uq_products_idem"),
+        _tenant_fk("products", "tax_category_id", "tax_categories"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -149,7 +168,7 @@ class Product(Base):
     description: Mapped[str | None] = mapped_column(Text)
     default_unit_price: Mapped[Decimal | None]
     tax_category: Mapped[str | None] = mapped_column(String(100))
-    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    tax_category_id: Mapped[uuid.UUID | None]
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     # set while archived: refused for new lines and groups, kept by the lines that already name it
@@ -179,11 +198,12 @@ class Price(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "idempotency_key", name="uq_prices_idem"),
         Index("ix_prices_product", "organization_id", "product_id"),
+        _tenant_fk("prices", "product_id", "products"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    product_id: Mapped[uuid.UUID]
     currency: Mapped[str] = mapped_column(String(3))
     model: Mapped[str] = mapped_column(String(32))
     config: Mapped[dict[str, Any]] = mapped_column(NullableJSON)
@@ -217,13 +237,16 @@ class Invoice(_Amounts, Base):
             "invoice_number",
             unique=True,
         ),
+        _tenant_fk("invoices", "customer_id", "customers"),
+        _tenant_fk("invoices", "payment_account_id", "payment_accounts"),
+        _tenant_fk("invoices", "issuing_account_id", "issuing_accounts"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
-    payment_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_accounts.id"))
-    issuing_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuing_accounts.id"))
+    customer_id: Mapped[uuid.UUID]
+    payment_account_id: Mapped[uuid.UUID]
+    issuing_account_id: Mapped[uuid.UUID]
     contract_id: Mapped[uuid.UUID | None]
     idempotency_key: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20))
@@ -268,19 +291,22 @@ class LineItemGroup(_Amounts, Base):
     __tablename__ = "line_item_groups"
     __table_args__ = (
         UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_groups_idem"),
-        Index("ix_groups_invoice", "invoice_id", "position"),
+        Index("ix_groups_invoice", "organization_id", "invoice_id", "position"),
+        _tenant_fk("line_item_groups", "invoice_id", "invoices"),
+        _tenant_fk("line_item_groups", "product_id", "products"),
+        _tenant_fk("line_item_groups", "tax_category_id", "tax_categories"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
-    product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("products.id"))
+    invoice_id: Mapped[uuid.UUID]
+    product_id: Mapped[uuid.UUID | None]
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[date]
     end_date: Mapped[date]
-    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    tax_category_id: Mapped[uuid.UUID | None]
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
@@ -290,15 +316,20 @@ class LineItem(_Amounts, Base):
     __tablename__ = "line_items"
     __table_args__ = (
         UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_line_items_idem"),
-        Index("ix_line_items_invoice", "invoice_id", "position"),
-        Index("ix_line_items_group", "group_id"),
+        Index("ix_line_items_invoice", "organization_id", "invoice_id", "position"),
+        Index("ix_line_items_group", "organization_id", "group_id"),
+        _tenant_fk("line_items", "invoice_id", "invoices"),
+        _tenant_fk("line_items", "group_id", "line_item_groups"),
+        _tenant_fk("line_items", "product_id", "products"),
+        _tenant_fk("line_items", "price_id", "prices"),
+        _tenant_fk("line_items", "tax_category_id", "tax_categories"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
-    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("line_item_groups.id"))
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    invoice_id: Mapped[uuid.UUID]
+    group_id: Mapped[uuid.UUID | None]
+    product_id: Mapped[uuid.UUID]
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -310,14 +341,14 @@ class LineItem(_Amounts, Base):
     pricing: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal]
-    price_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prices.id"))
+    price_id: Mapped[uuid.UUID | None]
     price_model: Mapped[str | None] = mapped_column(String(32))
     price_config: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     usage_input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     total_usage: Mapped[Decimal | None]
     usage_format: Mapped[str | None] = mapped_column(String(16))
     sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
+    tax_category_id: Mapped[uuid.UUID | None]
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
     tax_key: Mapped[str | None] = mapped_column(String(120))
@@ -354,11 +385,12 @@ class NumberCounter(Base):
         UniqueConstraint(
             "organization_id", "issuing_account_id", "series", "prefix", name="uq_number_counters_sequence"
         ),
+        _tenant_fk("number_counters", "issuing_account_id", "issuing_accounts"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    issuing_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuing_accounts.id"))
+    issuing_account_id: Mapped[uuid.UUID]
     series: Mapped[str] = mapped_column(String(40))
     prefix: Mapped[str] = mapped_column(String(200))
     last_value: Mapped[int] = mapped_column(Integer)
@@ -369,11 +401,14 @@ class InvoiceEvent(Base):
     """One entry of an invoice's history: a transition (or a payment), when, and by which API key."""
 
     __tablename__ = "invoice_events"
-    __table_args__ = (Index("ix_invoice_events_invoice", "invoice_id", "id"),)
+    __table_args__ = (
+        Index("ix_invoice_events_invoice", "organization_id", "invoice_id", "id"),
+        _tenant_fk("invoice_events", "invoice_id", "invoices"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    invoice_id: Mapped[uuid.UUID]
     type: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
@@ -386,12 +421,13 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_payments_idem"),
-        Index("ix_payments_invoice", "invoice_id", "id"),
+        Index("ix_payments_invoice", "organization_id", "invoice_id", "id"),
+        _tenant_fk("payments", "invoice_id", "invoices"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    invoice_id: Mapped[uuid.UUID]
     amount: Mapped[Decimal]
     applied_amount: Mapped[Decimal]
     excess_amount: Mapped[Decimal]
@@ -406,11 +442,14 @@ class CreditEntry(Base):
     """The customer's prepaid balance ledger: grants (positive) and uses (negative), per currency."""
 
     __tablename__ = "credit_entries"
-    __table_args__ = (Index("ix_credit_entries_customer", "organization_id", "customer_id", "currency"),)
+    __table_args__ = (
+        Index("ix_credit_entries_customer", "organization_id", "customer_id", "currency"),
+        _tenant_fk("credit_entries", "customer_id", "customers"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[uuid.UUID]
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal]
     kind: Mapped[str] = mapped_column(String(20))

@@ -43,10 +43,14 @@ class Repository:
         await self.session.execute(insert_statement(table), values)
 
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
-        """``UPDATE ... WHERE id = row.id`` with one Core statement, and the same values on the loaded
-        ``row`` without marking it dirty (so no second UPDATE follows at flush)."""
+        """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core
+        statement, and the same values on the loaded ``row`` without marking it dirty (so no second
+        UPDATE follows at flush). The organization itself is found by its own id."""
         table = cast(Table, row.__table__)
-        await self.session.execute(update(table).where(table.c.id == model_id(row)), values)
+        statement = update(table).where(table.c.id == model_id(row))
+        if "organization_id" in table.c:
+            statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
+        await self.session.execute(statement, values)
         for name, value in values.items():
             set_committed_value(row, name, value)
 
@@ -91,10 +95,14 @@ class Repository:
         rows = list((await self.session.execute(statement)).scalars())
         return rows[:limit], len(rows) > limit
 
-    async def update_row(self, model: type[T], row_id: uuid.UUID, values: dict[str, Any]) -> None:
-        await self.session.execute(
-            update(model).where(model.id == row_id).values(**values)  # type: ignore[attr-defined]
+    async def update_row(
+        self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID, values: dict[str, Any]
+    ) -> None:
+        statement = update(model).where(
+            model.organization_id == organization_id,  # type: ignore[attr-defined]
+            model.id == row_id,  # type: ignore[attr-defined]
         )
+        await self.session.execute(statement.values(**values))
 
     # -- organizations and keys ----------------------------------------------------------------
 
@@ -178,25 +186,34 @@ class Repository:
 
     # -- invoices ------------------------------------------------------------------------------
 
-    async def groups_of(self, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
+    async def groups_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
         statement = (
             select(m.LineItemGroup)
-            .where(m.LineItemGroup.invoice_id == invoice_id)
+            .where(
+                m.LineItemGroup.organization_id == organization_id, m.LineItemGroup.invoice_id == invoice_id
+            )
             .order_by(m.LineItemGroup.position)
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def lines_of(self, invoice_id: uuid.UUID) -> list[LineRow]:
+    async def lines_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[LineRow]:
         """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap)."""
         table = m.LineItem.__table__
-        statement = select(*table.columns).where(table.c.invoice_id == invoice_id).order_by(table.c.position)
+        statement = (
+            select(*table.columns)
+            .where(table.c.organization_id == organization_id, table.c.invoice_id == invoice_id)
+            .order_by(table.c.position)
+        )
         return list((await self.session.execute(statement)).all())
 
-    async def update_line_values(self, line_id: uuid.UUID, values: dict[str, Any]) -> None:
+    async def update_line_values(
+        self, organization_id: uuid.UUID, line_id: uuid.UUID, values: dict[str, Any]
+    ) -> None:
         table = cast(Table, m.LineItem.__table__)
-        await self.session.execute(update(table).where(table.c.id == line_id), values)
+        statement = update(table).where(table.c.organization_id == organization_id, table.c.id == line_id)
+        await self.session.execute(statement, values)
 
-    async def update_lines(self, rows: list[dict[str, Any]]) -> None:
+    async def update_lines(self, organization_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
         """Set columns of many lines at once (one executemany): each dict has ``line_id`` and values."""
         if not rows:
             return
@@ -204,16 +221,24 @@ class Repository:
         names = [name for name in rows[0] if name != "line_id"]
         statement = (
             update(table)
-            .where(table.c.id == bindparam("line_id"))
+            .where(table.c.organization_id == organization_id, table.c.id == bindparam("line_id"))
             .values({name: bindparam(name) for name in names})
         )
         await self.session.execute(statement, rows)
 
-    async def delete_lines_of_group(self, group_id: uuid.UUID) -> None:
-        await self.session.execute(delete(m.LineItem).where(m.LineItem.group_id == group_id))
+    async def delete_lines_of_group(self, organization_id: uuid.UUID, group_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(m.LineItem).where(
+                m.LineItem.organization_id == organization_id, m.LineItem.group_id == group_id
+            )
+        )
 
-    async def delete_row(self, model: type[T], row_id: uuid.UUID) -> None:
-        await self.session.execute(delete(model).where(model.id == row_id))  # type: ignore[attr-defined]
+    async def delete_row(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> None:
+        statement = delete(model).where(
+            model.organization_id == organization_id,  # type: ignore[attr-defined]
+            model.id == row_id,  # type: ignore[attr-defined]
+        )
+        await self.session.execute(statement)
 
     # -- idempotency ---------------------------------------------------------------------------
 
@@ -261,14 +286,20 @@ class Repository:
         )
         return (await self.session.execute(statement)).scalar_one()
 
-    async def events_of(self, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
+    async def events_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
         statement = (
-            select(m.InvoiceEvent).where(m.InvoiceEvent.invoice_id == invoice_id).order_by(m.InvoiceEvent.id)
+            select(m.InvoiceEvent)
+            .where(m.InvoiceEvent.organization_id == organization_id, m.InvoiceEvent.invoice_id == invoice_id)
+            .order_by(m.InvoiceEvent.id)
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def payments_of(self, invoice_id: uuid.UUID) -> list[m.Payment]:
-        statement = select(m.Payment).where(m.Payment.invoice_id == invoice_id).order_by(m.Payment.id)
+    async def payments_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.Payment]:
+        statement = (
+            select(m.Payment)
+            .where(m.Payment.organization_id == organization_id, m.Payment.invoice_id == invoice_id)
+            .order_by(m.Payment.id)
+        )
         return list((await self.session.execute(statement)).scalars())
 
     # -- taxes and credits ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, PlainValidator, ValidationError
 
-from billfold.core.money import CONTEXT, ZERO, Currency, to_plain, to_plain_normalized
+from billfold.core.money import CONTEXT, Currency, parse_decimal, to_plain, to_plain_normalized
 from billfold.core.taxes import TaxKey
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
@@ -36,10 +36,7 @@ from billfold.services.tax_categories import get_tax_category, load_tax_categori
 from billfold.web.plumbing import resolve_key, write
 
 M = TypeVar("M", bound=BaseModel)
-MAX_PLACES = 12
-MAX_INTEGER_DIGITS = 18
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
-_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER_TAG = "$number"
 
@@ -95,42 +92,16 @@ def parse(model: type[M], data: dict[str, Any], alias: Callable[[str], str] = st
 # -- field types -------------------------------------------------------------------------------------
 
 
-def _check_decimal(number: Decimal, *, negative: bool) -> Decimal:
-    """``number`` if it is a sane amount; zero is plain ``0`` and needless trailing zeros are dropped, so
-    ``0e999999`` or ``1.000…0`` cannot smuggle a huge exponent or a long tail into the services."""
-    if not number.is_finite():
-        raise ValueError("must be a finite number")
-    if number.is_zero():
-        return ZERO
-    if number.adjusted() >= MAX_INTEGER_DIGITS:
-        raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} digits before the decimal point")
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and not -MAX_PLACES <= exponent <= 0:
-        number = Decimal(to_plain_normalized(number))
-        exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_PLACES:
-        raise ValueError(f"must have at most {MAX_PLACES} decimal places")
-    if number < 0 and not negative:
-        raise ValueError("must not be negative")
-    return number
-
-
 def _decimal_string(negative: bool) -> Callable[[object], Decimal]:
     def parse_text(value: object) -> Decimal:
-        if not isinstance(value, str):
-            raise ValueError('must be a decimal string such as "12.50"')
-        if len(value) > 64 or not _DECIMAL.fullmatch(value):
-            raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
-        return _check_decimal(Decimal(value), negative=negative)
+        return parse_decimal(value, negative=negative)
 
     return parse_text
 
 
 def _json_number(negative: bool) -> Callable[[object], Decimal]:
     def parse_number(value: object) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise ValueError("must be a JSON number")
-        return _check_decimal(Decimal(value), negative=negative)
+        return parse_decimal(value, text=False, numbers=True, negative=negative)
 
     return parse_number
 
@@ -155,9 +126,7 @@ QuantityNumber = Annotated[Decimal, PlainValidator(_json_number(negative=False))
 
 
 def _either(value: object) -> Decimal:
-    if isinstance(value, str):
-        return _decimal_string(negative=True)(value)
-    return _json_number(negative=True)(value)
+    return parse_decimal(value, numbers=True)
 
 
 DecimalValue = Annotated[Decimal, PlainValidator(_either)]

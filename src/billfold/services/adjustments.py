@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.core.adjustments import AdjustmentKind
-from billfold.core.money import to_plain_normalized
+from billfold.core.money import Currency, to_plain_normalized
 from billfold.core.split import CalculationError
 from billfold.db import models as m
 from billfold.db.ids import new_id
@@ -24,7 +24,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.calculation import adjustment_of
 from billfold.services.context import Actor
-from billfold.services.currencies import currency
+from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.groups import lock_group_for_change
 from billfold.services.invoices import lock_editable_invoice
@@ -42,14 +42,14 @@ class NewAdjustment:
     reason: str | None = None
 
 
-def _stored(new: NewAdjustment, exponent: int, *, line_level: bool) -> dict[str, Any]:
+def _stored(new: NewAdjustment, money: Currency, *, line_level: bool) -> dict[str, Any]:
     """The adjustment as stored (and answered): validated by the core, decimal strings."""
     if new.type == AdjustmentKind.ALLOCATION_OFFSET and not line_level:
         raise ValidationFailed.field(
             "type", "an allocation_offset belongs to a line (or a group, as a line's)"
         )
-    if new.amount is not None and -new.amount.as_tuple().exponent > exponent:  # type: ignore[operator]
-        raise ValidationFailed.field("amount", "has more decimal places than the invoice's currency allows")
+    if new.amount is not None:
+        check_fits(new.amount, money)
     applies = None
     if new.product_ids or new.price_ids:
         applies = {
@@ -83,7 +83,7 @@ def _without(items: list[dict[str, Any]] | None, adjustment_id: uuid.UUID) -> li
 
 async def add_to_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewAdjustment) -> None:
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
-    raw = _stored(new, currency(invoice.currency).exponent, line_level=False)
+    raw = _stored(new, currency(invoice.currency), line_level=False)
     await _set_invoice(uow, actor, invoice, [*(invoice.adjustments or []), raw])
 
 
@@ -106,7 +106,7 @@ async def add_to_group(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID, new: NewAdjustment
 ) -> None:
     invoice, group = await lock_group_for_change(uow, actor, invoice_id, group_id)
-    raw = _stored(new, currency(invoice.currency).exponent, line_level=False)
+    raw = _stored(new, currency(invoice.currency), line_level=False)
     await _set_group(uow, actor, invoice, group, [*(group.adjustments or []), raw])
 
 
@@ -130,7 +130,7 @@ async def add_to_line(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID, new: NewAdjustment
 ) -> None:
     invoice, group, line = await lock_line_for_change(uow, actor, invoice_id, line_id)
-    raw = _stored(new, currency(invoice.currency).exponent, line_level=True)
+    raw = _stored(new, currency(invoice.currency), line_level=True)
     await _set_line(uow, actor, invoice, group, line, [*(line.adjustments or []), raw])
 
 

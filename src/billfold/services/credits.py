@@ -35,6 +35,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
+from billfold.services.currencies import check_fits
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.parties import get_customer
@@ -114,9 +115,7 @@ async def grant_credit(
     money = lookup_currency(new.currency or customer.currency)
     if new.amount <= ZERO:
         raise ValidationFailed.field("amount", "must be greater than zero")
-    exponent = new.amount.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > money.exponent:
-        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    check_fits(new.amount, money)
     if new.expires_on is not None and new.expires_on <= actor.today():
         raise ValidationFailed.field(
             "expiresOn", "must be after today (UTC): it is the first day the credit can no longer be used"
@@ -236,3 +235,33 @@ def _spent(uses: Sequence[CreditUse]) -> dict[str, Decimal]:
     for use in uses:
         spent[use.grant_id] = add(spent.get(use.grant_id, ZERO), use.amount)
     return spent
+
+
+def invoice_grant(
+    actor: Actor, invoice: m.Invoice, amount: Decimal, reason: str, payment_id: uuid.UUID | None = None
+) -> m.CreditEntry:
+    """A grant of ``amount`` to the invoice's customer, in its currency, that came from the invoice (a
+    payment's excess kept as credit, or credit the invoice sold)."""
+    return m.CreditEntry(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        amount=amount,
+        kind=GRANT,
+        reason=reason,
+        expires_at=None,
+        invoice_id=invoice.id,
+        payment_id=payment_id,
+        created_at=utcnow(),
+    )
+
+
+async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+    """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
+    net amount (what was bought, before tax), in the invoice's currency."""
+    for line in await uow.repo.lines_of(invoice.organization_id, invoice.id):
+        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
+            continue
+        reason = f"credit purchase on invoice {invoice.invoice_number or invoice.id}"
+        uow.session.add(invoice_grant(actor, invoice, line.net_amount, reason))

@@ -6,11 +6,12 @@ invoices must use the legal minor unit.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from iso4217 import Currency as Iso4217
 
-from billfold.core.money import Currency
+from billfold.core.money import Currency, fits
 from billfold.services.errors import ValidationFailed
 
 
@@ -30,3 +31,11 @@ def currency(code: str, field: str = "currency") -> Currency:
     if found is None:
         raise ValidationFailed.field(field, f"unknown ISO 4217 currency code {code!r}")
     return found
+
+
+def check_fits(value: Decimal, money: Currency, field: str = "amount") -> None:
+    """A 400 naming ``field`` unless ``value`` is a whole number of ``money``'s minor units."""
+    if not fits(value, money.exponent):
+        raise ValidationFailed.field(
+            field, f"has more decimal places than {money.code} allows ({money.exponent})"
+        )

@@ -112,8 +112,8 @@ async def delete_group(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, gro
     """Delete a group with its lines; their amounts leave the invoice's running sums."""
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
     group = await lock_group(uow, actor, invoice, group_id)
-    await uow.repo.delete_lines_of_group(group.id)
-    await uow.repo.delete_row(m.LineItemGroup, group.id)
+    await uow.repo.delete_lines_of_group(group.organization_id, group.id)
+    await uow.repo.delete_row(m.LineItemGroup, group.organization_id, group.id)
     await totals.recalculate(uow, actor, invoice)
     if invoice.minimum_line_id is not None:
         await totals.apply_change(uow, actor, invoice, None, None, None)

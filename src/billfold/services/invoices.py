@@ -294,8 +294,8 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     """The invoice with its groups and lines; a draft's figures calculated afresh (an issued invoice's
     were frozen at issue and are read as stored)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
-    groups = await uow.repo.groups_of(invoice.id)
-    rows = await uow.repo.lines_of(invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     money = currency(invoice.currency)
     if invoice.frozen:
         return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today())

@@ -20,6 +20,7 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
+from billfold.services.credits import grant_purchased_credit
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
@@ -125,8 +126,6 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     invoice.due_date = day + timedelta(days=terms)
     await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
     if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
-        from billfold.services.payments import grant_purchased_credit
-
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
         await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()
@@ -137,4 +136,4 @@ async def events(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[m
     invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
-    return await uow.repo.events_of(invoice.id)
+    return await uow.repo.events_of(invoice.organization_id, invoice.id)

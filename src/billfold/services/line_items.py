@@ -256,7 +256,7 @@ def _refuse_managed(line: m.LineItem) -> None:
 async def delete_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> None:
     invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
     _refuse_managed(line)
-    await uow.repo.delete_row(m.LineItem, line.id)
+    await uow.repo.delete_row(m.LineItem, line.organization_id, line.id)
     if line.scope == GROSS_UP_SCOPE:
         await totals.recalculate(uow, actor, invoice)
         await uow.session.flush()

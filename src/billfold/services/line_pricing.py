@@ -17,6 +17,7 @@ from billfold.core.pricing import Evaluated, Price
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
+from billfold.services.currencies import check_fits
 from billfold.services.errors import ValidationFailed
 from billfold.services.prices import (
     PricedUsage,
@@ -119,10 +120,7 @@ def price_line(
         reason = "give either amount or unitPrice, not both"
         raise ValidationFailed(reason, details={"amount": reason, "unitPrice": reason})
     if amount is not None:
-        if -amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
-            raise ValidationFailed.field(
-                "amount", f"has more decimal places than {money.code} allows ({money.exponent})"
-            )
+        check_fits(amount, money)
         qty = ONE if quantity is None else quantity
         if qty.is_zero() and not amount.is_zero():
             raise ValidationFailed.field("quantity", "must be positive when an amount is given")

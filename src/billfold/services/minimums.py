@@ -17,7 +17,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.calculation import resolve_key, tax_key_text
 from billfold.services.context import Actor
-from billfold.services.currencies import currency
+from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import ValidationFailed
 from billfold.services.invoices import amount_columns, lock_editable_invoice
 from billfold.services.products import resolve_product
@@ -34,8 +34,7 @@ async def set_minimum(
         raise ValidationFailed.field("scope", f"must be one of: {', '.join(MINIMUM_SCOPES)}")
     if amount < ZERO:
         raise ValidationFailed.field("amount", "must not be negative")
-    if -amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
-        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    check_fits(amount, money)
     label = name or ("Plan minimum" if scope == "plan_minimum_amount" else "Contract minimum")
     setting = await totals.setting_for(uow, actor, invoice)
     if invoice.minimum_line_id is None:
@@ -82,6 +81,6 @@ async def remove_minimum(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -
     line = await uow.repo.get_for_update(m.LineItem, actor.organization_id, invoice.minimum_line_id)
     invoice.minimum_line_id, invoice.minimum_amount, invoice.minimum_scope = None, None, None
     if line is not None:
-        await uow.repo.delete_row(m.LineItem, line.id)
+        await uow.repo.delete_row(m.LineItem, line.organization_id, line.id)
         await totals.apply_change(uow, actor, invoice, None, totals.state_of(line), None)
     return invoice

@@ -17,7 +17,8 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
-from billfold.services.currencies import currency
+from billfold.services.credits import grant_purchased_credit, invoice_grant
+from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.lifecycle import lock_invoice, move, record_event
 
@@ -45,8 +46,7 @@ async def record_payment(
     money = currency(invoice.currency)
     if new.amount <= ZERO:
         raise ValidationFailed.field("amount", "must be greater than zero")
-    if -new.amount.as_tuple().exponent > money.exponent:  # type: ignore[operator]
-        raise ValidationFailed.field("amount", f"has more decimal places than {money.code} allows")
+    check_fits(new.amount, money)
     remaining = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid
     applied = min(new.amount, remaining)
     excess = new.amount - applied
@@ -71,21 +71,7 @@ async def record_payment(
     )
     uow.session.add(payment)
     if excess > ZERO:
-        uow.session.add(
-            m.CreditEntry(
-                id=new_id(),
-                organization_id=actor.organization_id,
-                customer_id=invoice.customer_id,
-                currency=invoice.currency,
-                amount=excess,
-                kind="grant",
-                reason="overpayment",
-                expires_at=None,
-                invoice_id=invoice.id,
-                payment_id=payment.id,
-                created_at=utcnow(),
-            )
-        )
+        uow.session.add(invoice_grant(actor, invoice, excess, "overpayment", payment.id))
     invoice.amount_paid += applied
     invoice.updated_at = utcnow()
     await record_event(
@@ -104,33 +90,10 @@ async def record_payment(
     return payment, invoice
 
 
-async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
-    """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
-    net amount (what was bought, before tax), in the invoice's currency."""
-    for line in await uow.repo.lines_of(invoice.id):
-        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
-            continue
-        uow.session.add(
-            m.CreditEntry(
-                id=new_id(),
-                organization_id=actor.organization_id,
-                customer_id=invoice.customer_id,
-                currency=invoice.currency,
-                amount=line.net_amount,
-                kind="grant",
-                reason=f"credit purchase on invoice {invoice.invoice_number or invoice.id}",
-                expires_at=None,
-                invoice_id=invoice.id,
-                payment_id=None,
-                created_at=utcnow(),
-            )
-        )
-
-
 async def payments_of(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID
 ) -> tuple[m.Invoice, list[m.Payment]]:
     invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
-    return invoice, await uow.repo.payments_of(invoice.id)
+    return invoice, await uow.repo.payments_of(invoice.organization_id, invoice.id)

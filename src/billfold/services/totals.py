@@ -33,8 +33,10 @@ from billfold.services.calculation import (
     withholding_rates_of,
 )
 from billfold.services.context import Actor
+from billfold.services.credits import credit_grants_and_uses, record_credit_uses
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
+from billfold.services.tax_categories import load_tax_categories
 
 MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
 
@@ -69,8 +71,6 @@ def state_of(row: Any) -> LineState:
 async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
     """The organization's rounding and tax categories, and (only when a rate depends on the country or
     a gross-up needs withholding rates) the customer's country and withholding rates."""
-    from billfold.services.tax_categories import load_tax_categories
-
     money = currency(invoice.currency)
     categories = await load_tax_categories(uow, actor)
     by_country = any(rate.country for category in categories.values() for rate in category.rates)
@@ -160,8 +160,8 @@ async def recalculate(
     """Recalculate the invoice from all its lines (the full path) and store its totals; also decide
     whether later writes may take the fast path again."""
     setting = setting or await setting_for(uow, actor, invoice)
-    groups = await uow.repo.groups_of(invoice.id)
-    rows = await uow.repo.lines_of(invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
     full = bool(invoice.adjustments) or any(g.adjustments for g in groups) or has_gross_up
     result = calculate(
@@ -178,7 +178,9 @@ async def recalculate(
         gross_up = next(row for row in rows if row.scope == GROSS_UP_SCOPE)
         amount = result.gross_up_amount
         await uow.repo.update_line_values(
-            gross_up.id, {**amount_columns(base_amounts(amount)), "unit_price": amount}
+            invoice.organization_id,
+            gross_up.id,
+            {**amount_columns(base_amounts(amount)), "unit_price": amount},
         )
         bases = move_tax_bases(bases, state_of(gross_up), LineState(base_amounts(amount), None))
     _check_range(result.amounts)
@@ -322,8 +324,6 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
 
     The customer row is locked first, so two invoices of one customer issued at once spend its credit
     one after the other and no grant is used twice."""
-    from billfold.services.credits import credit_grants_and_uses, record_credit_uses
-
     grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency, lock=True)
     if not (grants or invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
         # Nothing to spend and nothing the calculation would change: the stored figures are final.
@@ -332,8 +332,8 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
         )
         return
     setting = await setting_for(uow, actor, invoice)
-    groups = await uow.repo.groups_of(invoice.id)
-    rows = await uow.repo.lines_of(invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     result = calculate(
         setting,
         [line_input(row) for row in rows],
@@ -346,6 +346,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
         allocations=invoice.allocations,
     )
     await uow.repo.update_lines(
+        invoice.organization_id,
         [
             {
                 "line_id": row.id,
@@ -354,7 +355,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
                 "adjustment_shares": shares_json(line.adjustments),
             }
             for row, line in zip(rows, result.lines, strict=True)
-        ]
+        ],
     )
     for group, figures in zip(groups, result.groups, strict=True):
         await uow.repo.write_values(group, amount_columns(figures.amounts))

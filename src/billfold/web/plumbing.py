@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billfold.db.errors import unique_violation
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
 from billfold.services.context import Actor
@@ -79,15 +80,31 @@ async def read(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> 
         return await work(uow)
 
 
+RETRIED_UNIQUE = frozenset({"uq_idempotency_scope_key", "uq_products_name", "uq_customers_external_id"})
+
+
+def expected_conflict(constraint: str | None) -> bool:
+    """A unique conflict a concurrent request can cause and a retry resolves: the same idempotency key
+    (its record, ``uq_idempotency_scope_key``, or the resource's own key, every ``uq_*_idem``) or a name
+    another request took meanwhile (the retry finds it: replays, shares it or answers 409)."""
+    if constraint is None:
+        return False
+    return constraint in RETRIED_UNIQUE or constraint.endswith("_idem")
+
+
 async def write(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction and commit it; a race lost on a unique index is retried."""
+    """Run ``work`` in one transaction and commit it; a race lost on an expected unique index (see
+    :func:`expected_conflict`) is retried. Any other integrity error is a bug and propagates (the error
+    handler logs it and answers 500)."""
     for attempt in range(CREATE_ATTEMPTS):
         try:
             async with UnitOfWork(engine_of(request)) as uow:
                 result = await work(uow)
                 await uow.commit()
                 return result
-        except IntegrityError:
+        except IntegrityError as error:
+            if not expected_conflict(unique_violation(error)):
+                raise
             await asyncio.sleep(0.005 * (attempt + 1))
     raise Conflict("the request conflicted with concurrent changes; retry it", code="concurrent_update")
 

@@ -1,14 +1,15 @@
 """Splitting a line's rounded amount over its sub lines.
 
-Largest remainder (:func:`shares`), as :func:`billfold.core.money.allocate` does it, with one
-difference in the quotas: the sub lines' exact amounts already sum to the line's exact amount, which
-is within one minor unit of the rounded amount, so each part's quota is its exact amount itself and
-no division is needed. Each part is its exact amount rounded down to the minor unit, then the minor
-units still missing go one each to the parts with the largest remainders, ties to the earliest part.
-So the parts sum exactly to the rounded amount, each is within one minor unit of its exact amount, a
-part that is already a whole number of minor units is shown unchanged, and parts of either sign work
-(a negative unit price topped up by a minimum). When the exact total is already a whole number of
-minor units and no part is negative, the result equals :func:`~billfold.core.money.allocate`'s.
+Largest remainder (:func:`shares`, through :func:`billfold.core.money.largest_remainder`, as
+:func:`billfold.core.money.allocate` does it), with one difference in the quotas: the sub lines' exact
+amounts already sum to the line's exact amount, which is within one minor unit of the rounded amount,
+so each part's quota is its exact amount itself and no division is needed. Each part is its exact
+amount rounded down to the minor unit, then the minor units still missing go one each to the parts
+with the largest remainders, ties to the earliest part. So the parts sum exactly to the rounded
+amount, each is within one minor unit of its exact amount, a part that is already a whole number of
+minor units is shown unchanged, and parts of either sign work (a negative unit price topped up by a
+minimum). When the exact total is already a whole number of minor units and no part is negative, the
+result equals :func:`~billfold.core.money.allocate`'s.
 
 Proration uses :func:`cumulative_shares` instead: each part is its rounded running total minus the
 previous rounded running total, so intervals billed one by one add up to the whole period's amount.
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import reduce
 
-from billfold.core.money import CONTEXT, ZERO, RoundingMode, quantize
+from billfold.core.money import CONTEXT, ZERO, RoundingMode, largest_remainder, quantize
 
 MAX_EXPONENT = 18
 _QUANTA = tuple(Decimal(1).scaleb(-exponent, CONTEXT) for exponent in range(MAX_EXPONENT + 1))
@@ -48,27 +49,26 @@ def shares(total: Decimal, exacts: Sequence[Decimal], exponent: int) -> list[Dec
         if count == 0 and not whole.is_zero():
             raise ValueError("cannot split a non-zero amount over no parts")
         return [whole] * count
-    if whole < ZERO:
-        negated = [CONTEXT.minus(exact) for exact in exacts]
-        return [CONTEXT.minus(part) for part in _split(CONTEXT.minus(whole), negated, unit, exponent)]
-    return _split(whole, exacts, unit, exponent)
+    if whole < ZERO:  # split the magnitude over the negated parts
+        return [
+            CONTEXT.minus(part)
+            for part in _split(CONTEXT.minus(whole), [CONTEXT.minus(e) for e in exacts], exponent)
+        ]
+    return _split(whole, exacts, exponent)
 
 
-def _split(total: Decimal, exacts: Sequence[Decimal], unit: Decimal, exponent: int) -> list[Decimal]:
-    context = CONTEXT
+def _split(total: Decimal, exacts: Sequence[Decimal], exponent: int) -> list[Decimal]:
+    context, unit = CONTEXT, quantum(exponent)
     parts = [exact.quantize(unit, _FLOOR, context) for exact in exacts]
     missing = int(context.subtract(total, reduce(context.add, parts, ZERO)).scaleb(exponent, context))
     if missing == 0:
         return parts
-    # Only parts with a remainder can receive a minor unit (there are always at least ``missing``).
-    candidates = [index for index, exact in enumerate(exacts) if exact != parts[index]]
-    if not 0 < missing <= len(candidates):
-        raise ValueError(f"total {total} is not within one minor unit of the parts' exact sum")
-    if missing < len(candidates):
-        # Largest remainders first; the sort is stable, so equal remainders go to the earliest part.
-        remainders = {index: context.subtract(exacts[index], parts[index]) for index in candidates}
-        candidates = sorted(candidates, key=remainders.__getitem__, reverse=True)[:missing]
-    for index in candidates:
+    remainders = [context.subtract(exact, part) for exact, part in zip(exacts, parts, strict=True)]
+    try:
+        chosen = largest_remainder(missing, remainders)
+    except ValueError:
+        raise ValueError(f"total {total} is not within one minor unit of the parts' exact sum") from None
+    for index in chosen:
         parts[index] = context.add(parts[index], unit)
     return parts
 

@@ -1,10 +1,11 @@
 """Checks shared by the price models: value checks for the dataclass constructors, and the parsing of
 camelCase field mappings (decimal strings) for :func:`billfold.core.pricing.parse`.
 
-Parsing is strict: a decimal is a string of digits with an optional sign and fraction (``"-12.50"``),
-or an already exact :class:`~decimal.Decimal` or ``int``; floats, booleans, exponent notation, NaN and
-infinities are refused. Values keep at most 12 decimal places and 18 integer digits, which keeps every
-product and sum exact within :data:`billfold.core.money.CONTEXT`.
+Parsing is :func:`billfold.core.money.parse_decimal`, strict: a decimal is a string of digits with an
+optional sign and fraction (``"-12.50"``), or an already exact :class:`~decimal.Decimal` or ``int``;
+floats, booleans, exponent notation, NaN and infinities are refused. Values keep at most 12 decimal
+places and 18 integer digits, which keeps every product and sum exact within
+:data:`billfold.core.money.CONTEXT`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,9 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
-from billfold.core.money import ZERO
+from billfold.core.money import ZERO, parse_decimal
 from billfold.core.pricing.errors import PriceValidationError
-from billfold.core.pricing.limits import MAX_DECIMAL_TEXT
 
-MAX_DECIMAL_PLACES = 12
-MAX_INTEGER_DIGITS = 18
-
-_DECIMAL_TEXT = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
 _INTEGER_TEXT = re.compile(r"[0-9]+")
 
 
@@ -64,48 +60,10 @@ def count(field: str, value: object) -> int:
 
 def to_decimal(field: str, raw: object) -> Decimal:
     """Parse one decimal value exactly (see the module docstring for what is accepted)."""
-    if isinstance(raw, str):  # the common case, checked on the text: no Decimal inspection needed
-        if len(raw) > MAX_DECIMAL_TEXT:
-            raise PriceValidationError(
-                field, f"must be a decimal string of at most {MAX_DECIMAL_TEXT} characters"
-            )
-        match = _DECIMAL_TEXT.fullmatch(raw)
-        if match is None:
-            raise PriceValidationError(field, f'{raw!r} is not a decimal string such as "12.50"')
-        integer, fraction = match.group(1, 2)
-        if len(integer) > MAX_INTEGER_DIGITS or (fraction is not None and len(fraction) > MAX_DECIMAL_PLACES):
-            _check_size(field, Decimal(raw))  # leading or trailing zeros may make it fit
-        return Decimal(raw)
-    if isinstance(raw, bool) or not isinstance(raw, (str, Decimal, int)):
-        raise PriceValidationError(field, 'must be a decimal string such as "12.50"')
-    value = Decimal(raw)
-    if not value.is_finite():
-        raise PriceValidationError(field, "must be a finite decimal number")
-    _check_size(field, value)
-    return value
-
-
-def _check_size(field: str, value: Decimal) -> None:
-    if value.is_zero():
-        return
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite values have an int exponent
-    digits = value.as_tuple().digits
-    # Trailing zeros beyond the 12th place ("1.5000000000000") do not count as precision.
-    significant_places = -exponent - _trailing_zeros(digits) if exponent < 0 else 0
-    if significant_places > MAX_DECIMAL_PLACES:
-        raise PriceValidationError(field, f"must have at most {MAX_DECIMAL_PLACES} decimal places")
-    if value.adjusted() >= MAX_INTEGER_DIGITS:
-        raise PriceValidationError(field, f"must have at most {MAX_INTEGER_DIGITS} integer digits")
-
-
-def _trailing_zeros(digits: tuple[int, ...]) -> int:
-    zeros = 0
-    for digit in reversed(digits):
-        if digit != 0:
-            break
-        zeros += 1
-    return zeros
+    try:
+        return parse_decimal(raw, numbers=True)
+    except ValueError as error:
+        raise PriceValidationError(field, str(error)) from None
 
 
 def to_count(field: str, raw: object) -> int:

@@ -14,13 +14,30 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-    )
+    sqlite = connection.dialect.name == "sqlite"
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite)
+    if sqlite:
+        # A batch migration rebuilds a table (copy, drop, rename); with foreign keys enforced, dropping
+        # a table other rows refer to fails. Enforcement is off while migrating (it can only change
+        # outside a transaction) and every foreign key is checked before the migration commits.
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:10]}")
+    if sqlite:
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, statement: str) -> None:
+    """Run ``statement`` on the driver connection itself, outside SQLAlchemy's transaction."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 async def _main() -> None:

@@ -1,0 +1,145 @@
+"""Every query is scoped by organization (DESIGN.md): checked on the repository's signatures, and on the
+SQL Billfold actually sends while a whole invoice's life runs through the API.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.db import models as m
+from billfold.db.repository import Repository
+from conftest import ApiClient
+
+# The only repository methods without an ``organization_id`` parameter, and why.
+UNSCOPED = {
+    # the row itself carries its organization_id (write_values filters by it)
+    "add": "row",
+    "insert": "row",
+    "write_values": "row",
+    "product_by_name_or_insert": "values",
+    # the organizations table: its own id scopes it; authentication finds the organization from the key
+    "count_organizations": "organizations",
+    "organization_by_name": "organizations",
+    "organization_by_key_hash": "authentication",
+    "organization": "organizations",
+}
+
+
+def _public_methods() -> dict[str, Any]:
+    return {
+        name: member
+        for name, member in inspect.getmembers(Repository, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+def test_every_repository_method_takes_the_organization() -> None:
+    methods = _public_methods()
+    assert set(UNSCOPED) <= set(methods), "an exemption names a method that no longer exists"
+    unscoped = [
+        name
+        for name, method in methods.items()
+        if name not in UNSCOPED and "organization_id" not in inspect.signature(method).parameters
+    ]
+    assert unscoped == []
+    assert len(methods) - len(UNSCOPED) >= 20
+
+
+TENANT_TABLES = {
+    table.name
+    for table in m.Base.metadata.sorted_tables
+    if "organization_id" in table.c and table.name != "api_keys"
+}
+_TABLE = re.compile(r"\b(?:from|join|update|into)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+def _unscoped(statement: str) -> bool:
+    """A read, update or delete of a tenant table whose WHERE clause does not name organization_id."""
+    sql = " ".join(statement.split()).lower()
+    if not sql.startswith(("select", "update", "delete", "with")):
+        return False
+    if not TENANT_TABLES & set(_TABLE.findall(sql)):
+        return False
+    _, _, where = sql.partition(" where ")
+    return "organization_id" not in where
+
+
+def test_the_statement_check_catches_an_unscoped_query() -> None:
+    assert _unscoped("SELECT line_items.id FROM line_items WHERE line_items.invoice_id = ?")
+    assert _unscoped("DELETE FROM line_items WHERE line_items.id = $1")
+    assert not _unscoped("UPDATE invoices SET memo=? WHERE invoices.organization_id = ? AND invoices.id = ?")
+    assert not _unscoped("SELECT organizations.name FROM organizations WHERE organizations.id = ?")
+
+
+async def test_every_statement_of_an_invoices_life_is_scoped(api: ApiClient, engine: AsyncEngine) -> None:
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await _an_invoices_life(api)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert len(statements) > 100
+    assert [s for s in statements if _unscoped(s)] == []
+
+
+async def _an_invoices_life(api: ApiClient) -> None:
+    """Creates, reads, changes and deletes along every path that has its own query."""
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    customer = await api.create(
+        "/v1/customers", {"name": "Acme", "currency": "USD", "externalCustomerId": "a-1"}
+    )
+    await api.create(f"/v1/customers/{customer['id']}/payment-accounts", {"tradeName": "Acme billing"})
+    await api.create("/v1/issuing-accounts", {"tradeName": "Seller"})
+    product = await api.create("/v1/products", {"name": "Widget", "taxCategoryId": category["id"]})
+    tiers = [
+        {"from": "0", "to": "100", "unitPrice": "1.00"},
+        {"from": "100", "to": None, "unitPrice": "0.75"},
+    ]
+    price = await api.create(
+        "/v1/prices", {"productId": product["id"], "currency": "USD", "model": "graduated", "tiers": tiers}
+    )
+    await api.create(f"/v1/customers/{customer['id']}/credits", {"amount": "5.00"})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2026-03-15"})
+    base = f"/v1/invoices/{invoice['id']}"
+    group = await api.create(f"{base}/line-item-groups", {"name": "Group"})
+    grouped = {"name": "In a group", "quantity": "2", "unitPrice": "3.00", "lineItemGroupId": group["id"]}
+    await api.create(f"{base}/line-items", grouped)
+    line = await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "3", "unitPrice": "10.00"})
+    await api.create(f"{base}/line-items", {"priceId": price["id"], "usage": "125"})
+    await api.create(
+        f"{base}/line-items/{line['id']}/adjustments", {"type": "amount_discount", "amount": "1.00"}
+    )
+    await api.create(
+        f"{base}/line-item-groups/{group['id']}/adjustments", {"type": "amount_discount", "amount": "1.00"}
+    )
+    await api.create(f"{base}/adjustments", {"type": "percentage_discount", "percentage": "10"})
+    assert (await api.request("PUT", f"{base}/minimum", json={"amount": "500.00"})).status_code == 200
+    assert (await api.request("DELETE", f"{base}/minimum")).status_code == 200
+    spare = await api.create(f"{base}/line-items", {"name": "Spare", "amount": "4.00"})
+    assert (
+        await api.patch(f"{base}/line-items/{spare['id']}", json={"name": "Spare part"})
+    ).status_code == 200
+    assert (await api.delete(f"{base}/line-items/{spare['id']}")).status_code == 204
+    doomed = await api.create(f"{base}/line-item-groups", {"name": "Doomed"})
+    doomed_line = {"name": "Doomed line", "amount": "1.00", "lineItemGroupId": doomed["id"]}
+    await api.create(f"{base}/line-items", doomed_line)
+    assert (await api.delete(f"{base}/line-item-groups/{doomed['id']}")).status_code == 204
+    for url in ("/v1/customers", "/v1/products", "/v1/prices", "/v1/invoices", "/v1/tax-categories", base):
+        assert (await api.get(url)).status_code == 200, url
+    for url in (f"{base}/line-items", f"{base}/line-item-groups", "/v1/issuing-accounts", "/v1/organization"):
+        assert (await api.get(url)).status_code == 200, url
+    issued = await api.post(f"{base}/issue", json={"issueDate": "2099-01-01"})
+    assert issued.status_code == 200, issued.text
+    due = issued.json()["amountDue"]
+    assert (await api.post(f"{base}/payments", json={"amount": due})).status_code == 201
+    for url in (f"{base}/payments", f"{base}/events", f"/v1/customers/{customer['id']}/credits"):
+        assert (await api.get(url)).status_code == 200, url
