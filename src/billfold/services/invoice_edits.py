@@ -87,6 +87,6 @@ async def _follow_period(
         await uow.repo.write_values(group, dates)
     for line_id, pricing in await uow.repo.lines_spanning(org, invoice_id, *old):
         if pricing == "minimum":  # the minimum's shortfall line: its amount does not depend on dates
-            await uow.repo.update_line_values(line_id, dates)
+            await uow.repo.update_line_values(org, line_id, dates)
         else:
             await line_items.update_line(uow, actor, invoice_id, line_id, dict(dates))
