@@ -19,7 +19,8 @@ from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.lifecycle import lock_invoice, move, record_event
+from billfold.services.events import record_event
+from billfold.services.lifecycle import lock_invoice, move
 
 
 @dataclass(frozen=True, slots=True)
