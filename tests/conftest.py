@@ -24,6 +24,7 @@ from billfold.db.engine import make_engine
 from billfold.db.migrate import upgrade
 from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import create_organization
+from en16931_support import assert_valid, en16931  # noqa: F401 - fixtures shared by every test
 
 POSTGRES_URL = os.environ.get("BILLFOLD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

@@ -1,4 +1,9 @@
-"""The application factory: the native API and the vendor dialects over one engine."""
+"""The application factory: the native API and the vendor dialects over one engine.
+
+The API reference (Swagger UI at ``/docs``, ReDoc at ``/redoc``) is served with its scripts and styles
+from the ``fastapi-offline`` package, under ``/docs/assets``, so it works on a machine with no internet
+access.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
@@ -27,6 +33,8 @@ from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.middleware import JsonByDefault
 
+DOCS_ASSETS = "/docs/assets"
+
 
 def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown."""
@@ -41,7 +49,10 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         if owns_engine:
             await app.state.engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
+        # no call to the public validator service; "Authorize" survives a reload of the page
+        swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
         title="Billfold",
         version=__version__,
         description="Self-hosted invoicing engine: derived totals, numbering, vendor-compatible APIs.",
@@ -49,6 +60,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.key_cache = {}
+    app.state.dialect_docs = []
     errors.install(app)
     app.add_middleware(JsonByDefault)
     for module in (

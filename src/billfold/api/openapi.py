@@ -1,8 +1,12 @@
-"""The OpenAPI document of the native API, with the answers Billfold really gives.
+"""The OpenAPI document, with the answers Billfold really gives and the auth every operation takes.
 
 FastAPI documents a 422 for every route and nothing about the JSON the routes build themselves. This
 replaces the 422 with Billfold's 400/401/404/409 error shape, adds each route's success schema from
-:mod:`billfold.api.responses`, and declares the two ways to send the API key.
+:mod:`billfold.api.responses`, and declares the two ways to send the native API key on every native
+operation. Each vendor API's operations declare that vendor's own auth (Aira ``X-API-KEY``, Sequence
+HTTP Basic, Orb and Alguna Bearer) and the schema of their request bodies, from the dialect's
+:class:`~billfold.dialects.openapi_doc.DialectDoc` (its pydantic request models, named ``OrbLineIn``...).
+Only ``/health`` is open.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from billfold.api import responses as r
+from billfold.dialects.openapi_doc import API_KEY_HEADER, BEARER, DialectDoc
 
 REF = "#/components/schemas/{model}"
 
@@ -90,19 +96,56 @@ def _success(method: str, path: str) -> tuple[str, type[BaseModel] | None] | Non
     return None
 
 
+NATIVE_SECURITY = {"ApiKey": API_KEY_HEADER, "Bearer": BEARER}
+OPEN_PATHS = {"/health"}
+
+
+def _dialect_of(path: str, dialects: list[DialectDoc]) -> DialectDoc | None:
+    for dialect in dialects:
+        if path.startswith(dialect.prefix + "/"):
+            return dialect
+    return None
+
+
+def _dialect_bodies(spec: dict[str, Any], dialects: list[DialectDoc]) -> dict[str, Any]:
+    """Add each dialect route's request body to its operation; the schemas they refer to."""
+    found: dict[str, Any] = {}
+    for dialect in dialects:
+        template = "#/components/schemas/" + dialect.name + "{model}"
+        models = list(dict.fromkeys(dialect.bodies.values()))
+        names, schemas = models_json_schema([(m, "validation") for m in models], ref_template=template)
+        found.update({dialect.name + key: schema for key, schema in schemas.get("$defs", {}).items()})
+        for route in dialect.router.routes:
+            if not isinstance(route, APIRoute) or route.endpoint not in dialect.bodies:
+                continue
+            schema = names[(dialect.bodies[route.endpoint], "validation")]
+            body = {"required": True, "content": {"application/json": {"schema": schema}}}
+            path = dialect.prefix + route.path_format
+            for method in route.methods or ():
+                operation = spec["paths"].get(path, {}).get(method.lower())
+                if operation is not None:
+                    operation["requestBody"] = body
+    return found
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    dialects: list[DialectDoc] = list(getattr(app.state, "dialect_docs", []))
     models = {model for *_, model in SUCCESS if model is not None} | {r.ErrorOut}
     _, schemas = models_json_schema([(model, "serialization") for model in models], ref_template=REF)
     components = spec.setdefault("components", {})
     components.setdefault("schemas", {}).update(schemas.get("$defs", {}))
-    components["securitySchemes"] = {
-        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
-        "Bearer": {"type": "http", "scheme": "bearer"},
-    }
+    components["schemas"].update(_dialect_bodies(spec, dialects))
+    components["securitySchemes"] = dict(NATIVE_SECURITY)
+    for dialect in dialects:
+        components["securitySchemes"].update(dialect.security)
     error_ref = {"$ref": REF.format(model="ErrorOut")}
     for path, operations in spec["paths"].items():
+        owner = _dialect_of(path, dialects)
+        security = NATIVE_SECURITY if owner is None else owner.security
         for method, operation in operations.items():
+            if path not in OPEN_PATHS:
+                operation["security"] = [{name: []} for name in security]
             found = _success(method.upper(), path)
             if found is None:
                 continue
@@ -116,7 +159,6 @@ def build(app: FastAPI) -> dict[str, Any]:
             for code, text in ERRORS.items():
                 answers[code] = {"description": text, "content": {"application/json": {"schema": error_ref}}}
             operation["responses"] = answers
-            operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
     return spec
 
 

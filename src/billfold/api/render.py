@@ -271,6 +271,7 @@ def event(row: m.InvoiceEvent) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "object": "invoice_event",
+        "sequence": row.sequence,
         "invoiceId": str(row.invoice_id),
         "type": row.type,
         "fromStatus": row.from_status,

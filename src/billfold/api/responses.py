@@ -341,6 +341,7 @@ class InvoiceOut(InvoiceSummaryOut):
 class EventOut(Out):
     id: str
     object: Literal["invoice_event"]
+    sequence: int
     invoiceId: str  # noqa: N815
     type: str
     fromStatus: Text  # noqa: N815

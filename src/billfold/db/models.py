@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -397,17 +398,32 @@ class NumberCounter(Base):
     last_issue_date: Mapped[date | None]
 
 
+class EventCounter(Base):
+    """The last event sequence number an organization has used (advanced at each commit with events)."""
+
+    __tablename__ = "event_counters"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger)
+
+
 class InvoiceEvent(Base):
-    """One entry of an invoice's history: a transition (or a payment), when, and by which API key."""
+    """One entry of an invoice's history: a transition (or a payment), when, and by which API key.
+
+    ``sequence`` numbers an organization's events in the order they happened (strictly increasing, per
+    organization); every read orders by it, never by time.
+    """
 
     __tablename__ = "invoice_events"
     __table_args__ = (
-        Index("ix_invoice_events_invoice", "organization_id", "invoice_id", "id"),
+        UniqueConstraint("organization_id", "sequence", name="uq_invoice_events_sequence"),
+        Index("ix_invoice_events_invoice_sequence", "organization_id", "invoice_id", "sequence"),
         _tenant_fk("invoice_events", "invoice_id", "invoices"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
+    sequence: Mapped[int] = mapped_column(BigInteger)
     invoice_id: Mapped[uuid.UUID]
     type: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))

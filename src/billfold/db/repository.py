@@ -287,12 +287,38 @@ class Repository:
         return (await self.session.execute(statement)).scalar_one()
 
     async def events_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
+        """The invoice's events in the order they happened (by the organization's event sequence)."""
         statement = (
             select(m.InvoiceEvent)
             .where(m.InvoiceEvent.organization_id == organization_id, m.InvoiceEvent.invoice_id == invoice_id)
-            .order_by(m.InvoiceEvent.id)
+            .order_by(m.InvoiceEvent.sequence)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def add_events(self, rows: Sequence[m.InvoiceEvent]) -> None:
+        """Number ``rows`` in order from their organization's event counter, then add them.
+
+        One statement per organization creates or advances the counter by the number of rows and
+        returns its new value; the row stays locked (PostgreSQL) until the transaction ends, so two
+        transactions never draw the same numbers.
+        """
+        by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
+        for row in rows:
+            by_organization.setdefault(row.organization_id, []).append(row)
+        table = cast(Table, m.EventCounter.__table__)
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        for organization_id, group in by_organization.items():
+            values = insert(table).values(organization_id=organization_id, last_value=len(group))
+            advance = values.on_conflict_do_update(
+                index_elements=[table.c.organization_id],
+                set_={"last_value": table.c.last_value + values.excluded.last_value},
+            ).returning(table.c.last_value)
+            last: int = (await self.session.execute(advance)).scalar_one()
+            for offset, row in enumerate(group):
+                row.sequence = last - len(group) + 1 + offset
+        self.session.add_all(rows)
+        await self.session.flush()
 
     async def payments_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.Payment]:
         statement = (

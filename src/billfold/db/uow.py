@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from billfold.db import models as m
 from billfold.db.engine import READONLY_OPTION
 from billfold.db.repository import Repository
 
@@ -18,6 +19,7 @@ class UnitOfWork:
         self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
+        self._events: list[m.InvoiceEvent] = []
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -32,8 +34,17 @@ class UnitOfWork:
         # as they are, so renderers can still read them; rollback() would expire them.
         await self.session.close()
 
+    def record_event(self, row: m.InvoiceEvent) -> None:
+        """Keep an event to be numbered and written at commit (``billfold.services.events`` calls this)."""
+        self._events.append(row)
+
     async def commit(self) -> None:
+        """Number and write the recorded events, then commit: the event counter is the last lock taken."""
+        if self._events:
+            events, self._events = self._events, []
+            await self.repo.add_events(events)
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self._events = []
         await self.session.rollback()

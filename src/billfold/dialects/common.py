@@ -22,7 +22,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel, PlainValidator, ValidationError
+from pydantic import BaseModel, PlainValidator, ValidationError, WithJsonSchema
 
 from billfold.core.money import CONTEXT, Currency, parse_decimal, to_plain, to_plain_normalized
 from billfold.core.taxes import TaxKey
@@ -115,13 +115,23 @@ def _day(value: object) -> date:
         raise ValueError("must be a valid calendar date (YYYY-MM-DD)") from error
 
 
-DecimalText = Annotated[Decimal, PlainValidator(_decimal_string(negative=True))]
+# what the OpenAPI document says of each field type (the validators below are what is enforced)
+_DECIMAL_SCHEMA = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["12.50"]}
+_QUANTITY_SCHEMA = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["3"]}
+
+DecimalText = Annotated[
+    Decimal, PlainValidator(_decimal_string(negative=True)), WithJsonSchema(_DECIMAL_SCHEMA)
+]
 """A decimal string (``"12.50"``), negative allowed."""
-QuantityText = Annotated[Decimal, PlainValidator(_decimal_string(negative=False))]
+QuantityText = Annotated[
+    Decimal, PlainValidator(_decimal_string(negative=False)), WithJsonSchema(_QUANTITY_SCHEMA)
+]
 """A decimal string, never negative."""
-Number = Annotated[Decimal, PlainValidator(_json_number(negative=True))]
+Number = Annotated[Decimal, PlainValidator(_json_number(negative=True)), WithJsonSchema({"type": "number"})]
 """A JSON number, parsed exactly; negative allowed."""
-QuantityNumber = Annotated[Decimal, PlainValidator(_json_number(negative=False))]
+QuantityNumber = Annotated[
+    Decimal, PlainValidator(_json_number(negative=False)), WithJsonSchema({"type": "number", "minimum": 0})
+]
 """A JSON number, parsed exactly, never negative."""
 
 
@@ -129,9 +139,11 @@ def _either(value: object) -> Decimal:
     return parse_decimal(value, numbers=True)
 
 
-DecimalValue = Annotated[Decimal, PlainValidator(_either)]
+DecimalValue = Annotated[
+    Decimal, PlainValidator(_either), WithJsonSchema({"anyOf": [_DECIMAL_SCHEMA, {"type": "number"}]})
+]
 """A decimal string or a JSON number, parsed exactly; negative allowed."""
-Day = Annotated[date, PlainValidator(_day)]
+Day = Annotated[date, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 """A calendar date written ``YYYY-MM-DD``."""
 
 

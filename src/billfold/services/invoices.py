@@ -22,6 +22,7 @@ from billfold.services.calculation import withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.events import record_event
 from billfold.services.totals import amount_columns, amounts_of
 
 EDITABLE_STATUSES = frozenset({"draft"})
@@ -267,19 +268,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         **amount_columns(Amounts()),
     )
     await uow.repo.add(invoice)
-    uow.session.add(
-        m.InvoiceEvent(
-            id=new_id(),
-            organization_id=actor.organization_id,
-            invoice_id=invoice.id,
-            type="created",
-            from_status=None,
-            to_status="draft",
-            api_key_id=actor.api_key_id,
-            data={},
-            created_at=now,
-        )
-    )
+    await record_event(uow, actor, invoice, "created", None, "draft", at=now)
     return InvoiceView(invoice, invoice_currency, [], [], {}, actor.today())
 
 

@@ -16,38 +16,15 @@ from billfold.core.lifecycle import can_transition
 from billfold.core.money import ZERO
 from billfold.core.numbering import render_number, sequence_key
 from billfold.db import models as m
-from billfold.db.ids import new_id, utcnow
+from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.events import record_event
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
-
-
-async def record_event(
-    uow: UnitOfWork,
-    actor: Actor,
-    invoice: m.Invoice,
-    kind: str,
-    from_status: str | None,
-    to_status: str | None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    uow.session.add(
-        m.InvoiceEvent(
-            id=new_id(),
-            organization_id=actor.organization_id,
-            invoice_id=invoice.id,
-            type=kind,
-            from_status=from_status,
-            to_status=to_status,
-            api_key_id=actor.api_key_id,
-            data=data or {},
-            created_at=utcnow(),
-        )
-    )
 
 
 async def lock_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
@@ -136,4 +113,4 @@ async def events(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[m
     invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
-    return await uow.repo.events_of(invoice.organization_id, invoice.id)
+    return await uow.repo.events_of(actor.organization_id, invoice.id)

@@ -20,7 +20,8 @@ from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant
 from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.lifecycle import lock_invoice, move, record_event
+from billfold.services.events import record_event
+from billfold.services.lifecycle import lock_invoice, move
 
 
 @dataclass(frozen=True, slots=True)

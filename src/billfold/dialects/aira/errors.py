@@ -8,10 +8,15 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from billfold.dialects.common import respond
+from billfold.dialects.field_names import FieldNames, vendor_error
 from billfold.web.errors import ErrorInfo
+
+# Aira's request fields are the native API's names (camelCase, seeds 000 and 003): nothing to rename.
+FIELD_NAMES: FieldNames = {}
 
 
 def shape(error: ErrorInfo) -> Response:
+    error = vendor_error(error, FIELD_NAMES)
     causations = [
         {"message": f"{field}: {reason}", "code": error.code, "details": {"field": field}}
         for field, reason in error.details.items()

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from billfold.dialects.openapi_doc import BEARER, DialectDoc
 from billfold.dialects.orb import errors
+from billfold.dialects.orb import router as routes
 from billfold.dialects.orb.router import router
+from billfold.dialects.orb.schemas import LineIn
 
 PREFIX = "/orb/v1"
+DOC = DialectDoc(
+    name="Orb",
+    prefix=PREFIX,
+    router=router,
+    security={"OrbBearer": BEARER},
+    bodies={routes.create_line: LineIn},
+)
 
 
 def mount(app: FastAPI) -> None:
     app.include_router(router, prefix=PREFIX)
     app.state.error_shapes[PREFIX + "/"] = errors.shape
+    app.state.dialect_docs.append(DOC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from billfold.dialects.common import respond
+from billfold.dialects.field_names import FieldNames, vendor_error
 from billfold.web.errors import ErrorInfo
 
 DOCS = "https://docs.withorb.com/reference/error-responses"
@@ -18,8 +19,19 @@ KINDS = {
     500: ("500-internal-server-error", "Internal server error"),
 }
 
+# the native name of each field Orb's request names otherwise (seed 002, snake_case)
+FIELD_NAMES: FieldNames = {
+    "startDate": "start_date",
+    "endDate": "end_date",
+    "productId": "item_id",
+    "invoiceId": "invoice_id",
+    "unitPrice": "amount",
+    "idempotencyKey": "Idempotency-Key",
+}
+
 
 def shape(error: ErrorInfo) -> Response:
+    error = vendor_error(error, FIELD_NAMES)
     anchor, title = KINDS.get(error.status, (f"{error.status}-error", "Error"))
     body: dict[str, object] = {
         "type": f"{DOCS}#{anchor}",

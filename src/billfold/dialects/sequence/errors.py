@@ -10,10 +10,23 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from billfold.dialects.common import respond
+from billfold.dialects.field_names import FieldNames, vendor_error
 from billfold.web.errors import ErrorInfo
+
+# the native name of each field Sequence's request names otherwise (camelCase)
+FIELD_NAMES: FieldNames = {
+    "name": "title",
+    "unitPrice": "rate",
+    "amount": "rate",
+    "lineItemGroupId": "groupId",
+    "startDate": "servicePeriod.startDate",
+    "endDate": "servicePeriod.endDate",
+    "idempotencyKey": "Idempotency-Key",
+}
 
 
 def shape(error: ErrorInfo) -> Response:
+    error = vendor_error(error, FIELD_NAMES)
     causations = []
     if error.status == 400:
         causations = [{"field": field, "message": str(reason)} for field, reason in error.details.items()]

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from billfold.dialects.common import Day, DecimalText, QuantityText
@@ -31,7 +31,9 @@ def _utc_date(value: object) -> date:
     return moment.astimezone(UTC).date()
 
 
-Timestamp = Annotated[date, PlainValidator(_utc_date)]
+Timestamp = Annotated[
+    date, PlainValidator(_utc_date), WithJsonSchema({"type": "string", "format": "date-time"})
+]
 
 
 class SequenceIn(BaseModel):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 Check = Callable[[bytes], tuple[list[str], list[str]]]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def validator_dir() -> Path | None:
