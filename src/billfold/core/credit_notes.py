@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from billfold.core.money import CONTEXT, RoundingMode, quantize
-from billfold.core.split import CalculationError, allocate_units, from_units, to_units
+from billfold.core.money import CONTEXT, RoundingMode, allocate_units, quantize
+from billfold.core.split import CalculationError, from_units, to_units
 from billfold.core.taxes import TaxKey, TaxRounding, rate_tax_units
 
 
