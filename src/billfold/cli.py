@@ -15,7 +15,8 @@ from billfold.config import load_settings
 from billfold.db import migrate as migrations
 from billfold.db.engine import make_engine
 from billfold.db.uow import UnitOfWork
-from billfold.services.organizations import create_api_key, create_organization
+from billfold.services.api_keys import create_api_key
+from billfold.services.organizations import create_organization
 
 
 async def _first_organization(database_url: str) -> str | None:

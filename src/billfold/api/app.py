@@ -12,6 +12,7 @@ from billfold import __version__
 from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
+    api_keys,
     credits,
     invoices,
     lifecycle,
@@ -48,11 +49,11 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.key_cache = {}
     errors.install(app)
     app.add_middleware(JsonByDefault)
     for module in (
         organization,
+        api_keys,
         parties,
         credits,
         taxes,

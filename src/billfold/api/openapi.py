@@ -37,6 +37,8 @@ SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
     ("GET", r"^/v1/tax-categories/\{[^}]+\}$", "200", r.TaxCategoryOut),
     ("GET", r"^/v1/organization$", "200", r.OrganizationOut),
     ("PATCH", r"^/v1/organization$", "200", r.OrganizationOut),
+    ("GET", r"^/v1/api-keys$", "200", r.page_of(r.ApiKeyOut)),
+    ("DELETE", r"^/v1/api-keys/\{[^}]+\}$", "200", r.ApiKeyOut),
     ("POST", r"^/v1/customers/\{[^}]+\}/credits$", "201", r.CreditEntryOut),
     ("GET", r"^/v1/customers/\{[^}]+\}/credits$", "200", r.CreditLedgerOut),
     ("POST", r"^/v1/prices$", "201", r.PriceOut),

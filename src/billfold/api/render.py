@@ -329,6 +329,18 @@ def organization(row: m.Organization) -> dict[str, Any]:
     }
 
 
+def api_key(row: m.ApiKey) -> dict[str, Any]:
+    """A key as listed: never the key nor its hash."""
+    return {
+        "id": str(row.id),
+        "object": "api_key",
+        "prefix": row.prefix,
+        "name": row.name,
+        "createdAt": timestamp(row.created_at),
+        "revokedAt": timestamp(row.revoked_at),
+    }
+
+
 def credit_entry(row: m.CreditEntry) -> dict[str, Any]:
     return {
         "id": str(row.id),
