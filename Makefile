@@ -3,8 +3,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# `make serve HOST=0.0.0.0 PORT=9000`; unset, billfold serve takes BILLFOLD_HOST / BILLFOLD_PORT (127.0.0.1:8000)
 
 .PHONY: serve test sync lint typecheck bench clean
 
@@ -16,7 +15,7 @@ sync: $(UV)
 	$(UV) sync --frozen --quiet
 
 serve: sync
-	$(UV) run --frozen billfold serve --host $(HOST) --port $(PORT)
+	$(UV) run --frozen billfold serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 lint: sync
 	$(UV) run --frozen ruff check src tests bench

@@ -26,8 +26,11 @@ from billfold.services.errors import Unauthorized, ValidationFailed
 from billfold.services.tax_categories import get_tax_category
 
 
-async def create_organization(uow: UnitOfWork, name: str) -> tuple[m.Organization, str]:
-    """A new organization with its default issuing account (named after it) and a first API key."""
+async def create_organization(
+    uow: UnitOfWork, name: str, key_name: str | None = None
+) -> tuple[m.Organization, str]:
+    """A new organization with its default issuing account (named after it) and a first API key
+    (named ``key_name``)."""
     now = utcnow()
     organization = m.Organization(
         id=new_id(), name=name, rounding_mode="half_up", tax_rounding="document", created_at=now
@@ -47,7 +50,7 @@ async def create_organization(uow: UnitOfWork, name: str) -> tuple[m.Organizatio
             created_at=now,
         )
     )
-    key = await create_api_key(uow, organization.id)
+    key = await create_api_key(uow, organization.id, key_name)
     return organization, key
 
 
