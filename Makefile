@@ -32,4 +32,4 @@ bench: sync
 	$(UV) run --frozen python bench/run.py
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache billfold.db billfold.db-wal billfold.db-shm
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
