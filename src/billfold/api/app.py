@@ -18,6 +18,7 @@ from billfold import __version__
 from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
+    api_keys,
     credits,
     invoices,
     lifecycle,
@@ -59,12 +60,12 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.key_cache = {}
     app.state.dialect_docs = []
     errors.install(app)
     app.add_middleware(JsonByDefault)
     for module in (
         organization,
+        api_keys,
         parties,
         credits,
         taxes,

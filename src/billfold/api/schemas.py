@@ -393,7 +393,7 @@ class OrganizationPatch(Schema):
     ] = None
     default_tax_category_id: uuid.UUID | None = None
     time_zone: Annotated[
-        str | None,
+        Annotated[str, Field(min_length=1, max_length=64)] | None,
         BeforeValidator(_present),
         WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "description": "IANA name"}),
     ] = None
