@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./billfold.db"
+DEFAULT_MAX_BODY_BYTES = 5_242_880
+"""5 MiB: room for an invoice of 10,000 lines in one request; a larger body is a 413."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +15,7 @@ class Settings:
     database_url: str
     workers: int
     db_pool_size: int
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 def normalize_database_url(url: str) -> str:
@@ -33,4 +36,5 @@ def load_settings() -> Settings:
         database_url=normalize_database_url(os.environ.get("BILLFOLD_DATABASE_URL", DEFAULT_DATABASE_URL)),
         workers=int(os.environ.get("BILLFOLD_WORKERS", "2")),
         db_pool_size=int(os.environ.get("BILLFOLD_DB_POOL_SIZE", "10")),
+        max_body_bytes=int(os.environ.get("BILLFOLD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES))),
     )

@@ -1,0 +1,179 @@
+"""Request bodies: parsed once per request, strictly, by one parser shared by every API.
+
+Every JSON body, native or vendor, goes through :func:`parse_json`:
+
+- a key given twice in one object is a 400 naming it (``{"amount": "duplicated key"}``): JSON leaves
+  duplicates undefined and Python's parser keeps the last one, so ``{"amount": "1.00", "amount":
+  "1000000.00"}`` would silently bill the second;
+- a string (value or key) holding NUL (``\\u0000``) or a lone surrogate (``\\ud800``) is a 400 naming its
+  path: PostgreSQL cannot store NUL in text and no database can encode a lone surrogate, so such a string
+  must never get past the edge, whatever field it is in;
+- invalid JSON is a 400 on ``body`` (so are ``NaN`` and ``Infinity`` where numbers are parsed exactly).
+
+The parse is cached in the ASGI scope, so the framework's body validation, the idempotency fingerprint
+and a dialect's own reading share one parse. A dialect parses numbers exactly (``parse_float=Decimal``);
+the native API keeps the default (a JSON number there is refused by its schemas anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+from billfold.services.errors import ValidationFailed
+from billfold.web.errors import cap_details, summary
+
+_CACHE = "billfold.json"
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _unsafe_strings(value: Any, at: str, found: list[tuple[str, str]]) -> None:
+    """Collect (path, reason) for every string in ``value`` that no database can store."""
+    if isinstance(value, str):
+        match = _UNSAFE.search(value)
+        if match is not None:
+            reason = (
+                "must not contain the NUL character (\\u0000)"
+                if match.group() == "\x00"
+                else "must be valid Unicode (no unpaired surrogate)"
+            )
+            found.append((at or "body", reason))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _UNSAFE.search(key) is not None:
+                found.append((at or "body", "a field name must not contain NUL or an unpaired surrogate"))
+            _unsafe_strings(item, _path(at, key), found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _unsafe_strings(item, _path(at, index), found)
+
+
+def _duplicate_path(raw: bytes | str) -> str | None:
+    """The path of the first duplicated key (parsed again keeping every pair; only on the error path)."""
+
+    class Pairs(list[tuple[str, Any]]):
+        pass
+
+    def walk(value: Any, at: str) -> str | None:
+        if isinstance(value, Pairs):
+            seen: set[str] = set()
+            for key, item in value:
+                if key in seen:
+                    return _path(at, key)
+                seen.add(key)
+                inner = walk(item, _path(at, key))
+                if inner is not None:
+                    return inner
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                inner = walk(item, _path(at, index))
+                if inner is not None:
+                    return inner
+        return None
+
+    try:
+        return walk(json.loads(raw, object_pairs_hook=Pairs), "")
+    except (ValueError, RecursionError):
+        return None
+
+
+def parse_json(raw: bytes, *, exact: bool = False) -> Any:
+    """``raw`` as JSON, refusing what the module docstring lists with a :class:`ValidationFailed`
+    naming the field. ``exact``: fractional numbers as :class:`~decimal.Decimal`, never floats, and
+    ``NaN``/``Infinity`` refused as invalid JSON (else they parse as floats, which every native field
+    refuses by name)."""
+    try:
+        if exact:
+            data = json.loads(
+                raw, object_pairs_hook=_unique_pairs, parse_float=Decimal, parse_constant=_no_constants
+            )
+        else:
+            data = json.loads(raw, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as error:
+        where = _duplicate_path(raw) or error.key
+        raise ValidationFailed(f"{where}: duplicated key", details={where: "duplicated key"}) from None
+    except (ValueError, RecursionError):
+        raise ValidationFailed.field("body", "the body is not valid JSON") from None
+    if b"\\u" in raw:  # NUL and surrogates can only arrive escaped: strict JSON refuses raw control bytes
+        found: list[tuple[str, str]] = []
+        _unsafe_strings(data, "", found)
+        if found:
+            details = cap_details(found)
+            raise ValidationFailed(summary(details), details=details)
+    return data
+
+
+async def parsed_body(request: Request, *, exact: bool = False) -> Any:
+    """The request's body parsed by :func:`parse_json`, once per request (cached in the scope);
+    ``None`` when the body is empty."""
+    cache: dict[bool, Any] = request.scope.setdefault(_CACHE, {})
+    if exact not in cache:
+        raw = await request.body()
+        cache[exact] = parse_json(raw, exact=exact) if raw else None
+    return cache[exact]
+
+
+class JsonRequest(Request):
+    """A request whose ``json()`` is :func:`parsed_body` (so the framework's own parse is the strict one)."""
+
+    async def json(self) -> Any:
+        return await parsed_body(self)
+
+
+def _is_json(request: Request) -> bool:
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return True
+    kind = declared.split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+class JsonRoute(APIRoute):
+    """The route class of every native router: the body is parsed strictly before the framework sees it,
+    so a duplicated key or a NUL is a 400 naming the field (the framework would only say "invalid body")."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            request = JsonRequest(request.scope, request.receive)
+            if request.method in _BODY_METHODS and _is_json(request):
+                await parsed_body(request)
+            return await handler(request)
+
+        return strict
