@@ -33,7 +33,7 @@ from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.invoices import LineData
 from billfold.services.tax_categories import get_tax_category, load_tax_categories
-from billfold.web.body import parsed_body
+from billfold.web.body import parsed_body, refuse_many_unknown_fields
 from billfold.web.errors import cap_details, summary
 from billfold.web.plumbing import resolve_key, write
 
@@ -78,6 +78,7 @@ def _reason(error: Any) -> str:
 
 def parse(model: type[M], data: dict[str, Any], alias: Callable[[str], str] = str) -> M:
     """Validate ``data`` against a dialect's request model; a 400 naming each field at fault."""
+    refuse_many_unknown_fields(model, data)
     try:
         return model.model_validate(data)
     except ValidationError as error:
