@@ -54,6 +54,11 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _invalid(details: dict[str, Any]) -> ValidationFailed:
+    causations = [{"field": name, "message": reason} for name, reason in details.items()]
+    return ValidationFailed(summary(details), details=details, causations=causations)
+
+
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
@@ -64,25 +69,28 @@ def _path(parent: str, key: str | int) -> str:
     return f"{parent}.{key}" if parent else key
 
 
-def _unsafe_strings(value: Any, at: str, found: list[tuple[str, str]]) -> None:
-    """Collect (path, reason) for every string in ``value`` that no database can store."""
-    if isinstance(value, str):
-        match = _UNSAFE.search(value)
-        if match is not None:
-            reason = (
-                "must not contain the NUL character (\\u0000)"
-                if match.group() == "\x00"
-                else "must be valid Unicode (no unpaired surrogate)"
-            )
-            found.append((at or "body", reason))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if _UNSAFE.search(key) is not None:
-                found.append((at or "body", "a field name must not contain NUL or an unpaired surrogate"))
-            _unsafe_strings(item, _path(at, key), found)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _unsafe_strings(item, _path(at, index), found)
+def _unsafe_strings(data: Any, found: list[tuple[str, str]]) -> None:
+    """Collect (path, reason) for every string in ``data`` that no database can store (iteratively: a
+    body may nest as deep as the JSON parser allows)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            match = _UNSAFE.search(value)
+            if match is not None:
+                reason = (
+                    "must not contain the NUL character (\\u0000)"
+                    if match.group() == "\x00"
+                    else "must be valid Unicode (no unpaired surrogate)"
+                )
+                found.append((at or "body", reason))
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if _UNSAFE.search(key) is not None:
+                    found.append((at or "body", "a field name must not contain NUL or an unpaired surrogate"))
+                stack.append((item, _path(at, key)))
+        elif isinstance(value, list):
+            stack.extend((item, _path(at, index)) for index, item in reversed(list(enumerate(value))))
 
 
 def _duplicate_path(raw: bytes | str) -> str | None:
@@ -128,15 +136,14 @@ def parse_json(raw: bytes, *, exact: bool = False) -> Any:
             data = json.loads(raw, object_pairs_hook=_unique_pairs)
     except _DuplicateKey as error:
         where = _duplicate_path(raw) or error.key
-        raise ValidationFailed(f"{where}: duplicated key", details={where: "duplicated key"}) from None
+        raise _invalid({where: "duplicated key"}) from None
     except (ValueError, RecursionError):
-        raise ValidationFailed.field("body", "the body is not valid JSON") from None
+        raise _invalid({"body": "the body is not valid JSON"}) from None
     if b"\\u" in raw:  # NUL and surrogates can only arrive escaped: strict JSON refuses raw control bytes
         found: list[tuple[str, str]] = []
-        _unsafe_strings(data, "", found)
+        _unsafe_strings(data, found)
         if found:
-            details = cap_details(found)
-            raise ValidationFailed(summary(details), details=details)
+            raise _invalid(cap_details(found))
     return data
 
 
@@ -229,7 +236,7 @@ def refuse_many_unknown_fields(model: type[BaseModel], data: Any) -> None:
     if total > MAX_DETAILS:
         details: dict[str, Any] = dict(found)
         details[MORE] = f"{total - len(found)} more"
-        raise ValidationFailed(summary(details), details=details)
+        raise _invalid(details)
 
 
 class JsonRequest(Request):
