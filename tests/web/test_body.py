@@ -37,6 +37,8 @@ def test_nul_and_lone_surrogates_are_named_wherever_they_are() -> None:
     assert "surrogate" in str(details["b.c"])
     assert refused(b'"\\u0000"') == {"body": "must not contain the NUL character (\\u0000)"}
     assert parse_json(b'{"a": "\\\\u0000"}') == {"a": "\\u0000"}  # an escaped backslash, no NUL
+    utf16 = '{"a": "x\\u0000"}'.encode("utf-16")  # only UTF-8 is JSON on the wire: no way around the scan
+    assert refused(utf16) == {"body": "the body is not valid JSON"}
 
 
 def test_numbers_are_exact_where_asked_and_constants_refused_there() -> None:

@@ -93,7 +93,7 @@ def _unsafe_strings(data: Any, found: list[tuple[str, str]]) -> None:
             stack.extend((item, _path(at, index)) for index, item in reversed(list(enumerate(value))))
 
 
-def _duplicate_path(raw: bytes | str) -> str | None:
+def _duplicate_path(raw: str) -> str | None:
     """The path of the first duplicated key (parsed again keeping every pair; only on the error path)."""
 
     class Pairs(list[tuple[str, Any]]):
@@ -128,18 +128,20 @@ def parse_json(raw: bytes, *, exact: bool = False) -> Any:
     ``NaN``/``Infinity`` refused as invalid JSON (else they parse as floats, which every native field
     refuses by name)."""
     try:
+        text = raw.decode()  # JSON on the wire is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32
         if exact:
             data = json.loads(
-                raw, object_pairs_hook=_unique_pairs, parse_float=Decimal, parse_constant=_no_constants
+                text, object_pairs_hook=_unique_pairs, parse_float=Decimal, parse_constant=_no_constants
             )
         else:
-            data = json.loads(raw, object_pairs_hook=_unique_pairs)
+            data = json.loads(text, object_pairs_hook=_unique_pairs)
     except _DuplicateKey as error:
-        where = _duplicate_path(raw) or error.key
+        where = _duplicate_path(text) or error.key
         raise _invalid({where: "duplicated key"}) from None
     except (ValueError, RecursionError):
         raise _invalid({"body": "the body is not valid JSON"}) from None
-    if b"\\u" in raw:  # NUL and surrogates can only arrive escaped: strict JSON refuses raw control bytes
+    # NUL and surrogates can only arrive escaped: strict JSON refuses raw control characters in strings
+    if "\\u" in text:
         found: list[tuple[str, str]] = []
         _unsafe_strings(data, found)
         if found:
