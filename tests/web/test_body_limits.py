@@ -132,12 +132,25 @@ async def test_many_unknown_keys_in_nested_objects_and_on_vendor_apis(api: ApiCl
 
 
 async def test_many_errors_of_other_kinds_are_capped_too(api: ApiClient) -> None:
-    invoice = await make_invoice(api)
-    url = f"/v1/invoices/{invoice['id']}/line-items"
-    response = await api.post(url, json={"name": "Usage", "transactions": ["bad"] * 5000})
+    rates = [{"rate": "x"}] * 300
+    response = await api.post("/v1/tax-categories", json={"name": "VAT", "rates": rates})
     assert response.status_code == 400
     details = response.json()["details"]
     assert len(details) == 21
-    assert details["_more"] == "4980 more"
+    assert details["rates[0].rate"]
+    assert details["_more"] == "280 more"
     assert len(response.json()["causations"]) <= 21
     assert len(response.content) < 8000
+
+
+async def test_a_long_usage_list_stops_at_its_first_bad_value(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    url = f"/v1/invoices/{invoice['id']}/line-items"
+    transactions = ["1.00"] * 10 + ["bad"] * 100_000
+    started = time.process_time()
+    response = await api.post(url, json={"name": "Usage", "transactions": transactions})
+    spent = time.process_time() - started
+    assert response.status_code == 400
+    assert list(response.json()["details"]) == ["transactions[10]"]
+    assert spent < 1.0, spent
+    assert (await api.get(url)).json()["data"] == []

@@ -273,10 +273,15 @@ MAX_TRANSACTIONS = 100_000
 
 
 class UsageFields(Schema):
+    """Usage lists may be long: each stops at its first bad item (``fail_fast``), so a list of 100,000
+    bad values costs one error, not 100,000."""
+
     usage: Quantity | None = None
-    transactions: Annotated[list[Amount], Field(max_length=MAX_TRANSACTIONS)] | None = None
-    usage_by_dimension: Annotated[list[DimensionUsageIn], Field(max_length=10_000)] | None = None
-    intervals: Annotated[list[SeatIntervalIn], Field(max_length=1_000)] | None = None
+    transactions: Annotated[list[Amount], Field(max_length=MAX_TRANSACTIONS, fail_fast=True)] | None = None
+    usage_by_dimension: Annotated[list[DimensionUsageIn], Field(max_length=10_000, fail_fast=True)] | None = (
+        None
+    )
+    intervals: Annotated[list[SeatIntervalIn], Field(max_length=1_000, fail_fast=True)] | None = None
 
 
 LineScope = Literal[
