@@ -25,6 +25,8 @@ from sqlalchemy.exc import ArgumentError
 DATABASE_FILE = "billfold.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_MAX_BODY_BYTES = 5_242_880
+"""5 MiB: room for an invoice of 10,000 lines in one request; a larger body is a 413."""
 
 
 class ConfigError(ValueError):
@@ -42,6 +44,7 @@ class Settings:
     port: int
     workers: int
     db_pool_size: int
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 def normalize_database_url(url: str) -> str:
@@ -110,6 +113,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=_whole_number(env, "BILLFOLD_PORT", DEFAULT_PORT, 0, 65535),
         workers=_whole_number(env, "BILLFOLD_WORKERS", 2, 1, 1024),
         db_pool_size=_whole_number(env, "BILLFOLD_DB_POOL_SIZE", 10, 1, 10_000),
+        max_body_bytes=_whole_number(env, "BILLFOLD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 1 << 40),
     )
 
 

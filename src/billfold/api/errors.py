@@ -14,8 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billfold.services.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
-from billfold.web.errors import ErrorInfo, ErrorShape
-from billfold.web.plumbing import json_response
+from billfold.web.errors import ErrorInfo, ErrorShape, cap_details, error_response, summary
 
 log = logging.getLogger("billfold.api")
 
@@ -27,22 +26,10 @@ STATUS: dict[type[DomainError], int] = {
 }
 
 
-def error_body(code: str, message: str, details: dict[str, Any] | None = None, causations: Any = None) -> Any:
-    return {"code": code, "message": message, "details": details or {}, "causations": causations or []}
-
-
 def _respond(request: Request, error: ErrorInfo) -> Response:
     """Answer in the shape of the API the path belongs to (a dialect's vendor shape, else the native one)."""
     shapes: dict[str, ErrorShape] = request.app.state.error_shapes
-    path = request.url.path
-    for prefix in sorted(shapes, key=len, reverse=True):
-        if path.startswith(prefix):
-            return shapes[prefix](error)
-    body = error_body(error.code, error.message, error.details, error.causations)
-    response = json_response(error.status, body)
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = "Bearer"
-    return response
+    return error_response(shapes, request.url.path, error)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -69,15 +56,15 @@ def _reason(error: dict[str, Any]) -> str:
 
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
+    errors = exc.errors()
     if any(e.get("loc", ("",))[0] == "path" for e in errors):
         return _respond(request, ErrorInfo(404, "not_found", "no such resource", {"path": request.url.path}))
-    details = {
-        ("body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())))): _reason(e)
+    details = cap_details(
+        (("body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())))), _reason(e))
         for e in errors
-    }
+    )
     causations = [{"field": field, "message": reason} for field, reason in details.items()]
-    message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
+    message = summary(details)
     return _respond(request, ErrorInfo(400, "validation_error", message, details, causations))
 
 

@@ -21,6 +21,7 @@ from billfold.services import idempotency
 from billfold.services.context import Actor
 from billfold.services.errors import Conflict, ValidationFailed
 from billfold.services.organizations import authenticate
+from billfold.web.body import parsed_body
 
 T = TypeVar("T")
 CREATE_ATTEMPTS = 4
@@ -138,7 +139,7 @@ async def idempotent_create(
     back, and its retry finds the winner's record and replays it. Never two resources.
     """
     key = resolve_key(request, body_key)
-    digest = idempotency.fingerprint(flavour, scope, await request.json())
+    digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
 
     async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
         stored = await idempotency.lookup(uow, actor, scope, key, digest)

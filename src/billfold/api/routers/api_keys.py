@@ -18,9 +18,10 @@ from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services import api_keys
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, json_response, page_params, read, write
 
-router = APIRouter(prefix="/v1", tags=["api keys"])
+router = APIRouter(prefix="/v1", tags=["api keys"], route_class=JsonRoute)
 
 
 @router.get("/api-keys")

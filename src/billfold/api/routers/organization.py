@@ -11,9 +11,10 @@ from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services import organizations
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, json_response, read, write
 
-router = APIRouter(prefix="/v1", tags=["organization"])
+router = APIRouter(prefix="/v1", tags=["organization"], route_class=JsonRoute)
 
 
 @router.get("/organization")
