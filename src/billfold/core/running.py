@@ -25,7 +25,7 @@ covered line is positive (after an even split the positive amounts are no longer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -224,6 +224,16 @@ def moved(
     if not found and sign > 0:
         result.append(replace(delta, coverage=name[0], tax_key=name[1]))
     return result
+
+
+def added_up(cells: Iterable[Cell]) -> list[Cell]:
+    """Lines' cells (:func:`line_cell`) added up into one cell per name."""
+    by_name: dict[tuple[tuple[str, ...], TaxKey | None], Cell] = {}
+    for cell in cells:
+        name = cell.name()
+        current = by_name.get(name)
+        by_name[name] = cell if current is None else _plus(current, cell, 1)
+    return list(by_name.values())
 
 
 def _plus(cell: Cell, delta: Cell, sign: int) -> Cell:

@@ -243,10 +243,10 @@ class Invoice(_Amounts, Base):
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # per tax rate (and sign), the running sum of the lines' amounts after their own adjustments
-    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    # running sums per cell (lines alike for covering adjustments and taxes): core.running, neutral JSON
+    running_sums: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # set while a group- or invoice-level adjustment or a tax_gross_up line makes every write recalculate
+    # set while a tax_gross_up line (or what the running sums cannot carry) makes every write recalculate
     recalculate_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # at issue: the calculation's invoice-level results (tax summary, adjustments, shares, withholdings)
     calculation: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)

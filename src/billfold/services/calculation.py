@@ -41,6 +41,7 @@ from billfold.core.calculate import (
     calculate_invoice,
 )
 from billfold.core.money import Currency, RoundingMode
+from billfold.core.running import Cell, cell_amounts, line_cell, moved
 from billfold.core.split import AllocationStrategy, CalculationError, PaymentAllocation
 from billfold.core.taxes import RoundingPolicy, TaxCategory, TaxKey, TaxRounding, WithholdingRate
 from billfold.services.context import Actor
@@ -149,16 +150,13 @@ def resolve_key(setting: Setting, *candidates: str | None) -> TaxKey | None:
 
 @dataclass(frozen=True, slots=True)
 class LineState:
-    """A line's figures as its last write computed them, and its resolved rate."""
+    """A line's figures as its last write computed them (the line alone), its resolved rate, and the
+    product and price that decide which covering adjustments cover it."""
 
     amounts: Amounts
     tax_key: TaxKey | None
-
-
-def needs_full_recalculation(
-    invoice_adjustments: Sequence[Any] | None, group_adjustments: Sequence[Any], has_gross_up: bool
-) -> bool:
-    return bool(invoice_adjustments) or any(group_adjustments) or has_gross_up
+    product_id: str | None = None
+    price_id: str | None = None
 
 
 def line_alone(setting: Setting, line: LineInput, key: TaxKey | None) -> Amounts:
@@ -221,69 +219,103 @@ def shares_json(shares: Sequence[Any]) -> list[dict[str, Any]] | None:
     ]
 
 
-def bucket_name(key: TaxKey | None, adjusted: Decimal) -> str | None:
-    text = tax_key_text(key)
-    if text is None:
+def tax_key_json(key: TaxKey | None) -> dict[str, Any] | None:
+    """A resolved rate as neutral stored data."""
+    if key is None:
         return None
-    return f"{text}|{'-' if adjusted < 0 else '+'}"
+    return {"tax_category_id": key.tax_category_id, "rate": str(key.rate), "inclusive": key.inclusive}
 
 
-def move_tax_bases(
-    bases: dict[str, str] | None, old: LineState | None, new: LineState | None
-) -> dict[str, str]:
-    """The invoice's per-rate sums after one line went from ``old`` to ``new`` (either may be absent)."""
-    result = dict(bases or {})
-    for state, sign in ((old, -1), (new, 1)):
-        if state is None:
-            continue
-        adjusted = state.amounts.subtotal + state.amounts.adjustment
-        name = bucket_name(state.tax_key, adjusted)
-        if name is None or not adjusted:
-            continue
-        value = Decimal(result.get(name, "0")) + sign * adjusted
-        if value:
-            result[name] = str(value)
-        else:
-            result.pop(name, None)
-    return result
+def tax_key_of_json(raw: Mapping[str, Any] | None) -> TaxKey | None:
+    if not raw:
+        return None
+    return TaxKey(str(raw["tax_category_id"]), Decimal(str(raw["rate"])), bool(raw["inclusive"]))
 
 
-def totals_from_bases(setting: Setting, running: Amounts, bases: Mapping[str, str]) -> Amounts:
-    """The invoice's amounts on the fast path: subtotal, discount and adjustment are running sums;
-    net, tax and total come from the per-rate sums (per-rate rounding) or are running sums too
-    (per-line rounding)."""
-    if setting.tax_rounding is TaxRounding.PER_LINE:
-        return running
-    lines = []
-    categories: dict[str, TaxCategory] = {}
-    untaxed = running.subtotal + running.adjustment
-    for index, (name, value) in enumerate(sorted(bases.items())):
-        category, rate, inclusive, _ = name.split("|")
-        key = TaxKey(category, Decimal(rate), inclusive == "1")
-        pseudo = f"{category}|{rate}|{inclusive}"
-        categories[pseudo] = _single_rate(TaxKey(pseudo, key.rate, key.inclusive))
-        lines.append(LineInput(f"b{index}", Decimal(value), tax_category_id=pseudo))
-        untaxed -= Decimal(value)
-    if untaxed:
-        lines.append(LineInput("untaxed", untaxed))
-    if not lines:
-        return running
-    result = calculate_invoice(
-        InvoiceInput(
-            exponent=setting.currency.exponent,
-            lines=lines,
-            rounding=setting.policy,
-            tax_categories=categories,
+def cells_of(sums: Mapping[str, Any] | None) -> list[Cell]:
+    """The invoice's running sums (stored as neutral JSON) as the core's cells."""
+    return [
+        Cell(
+            coverage=tuple(raw["adjustment_ids"]),
+            tax_key=tax_key_of_json(raw["tax"]),
+            subtotal=Decimal(raw["subtotal"]),
+            discount=Decimal(raw["discount"]),
+            amount=Decimal(raw["amount"]),
+            positive=Decimal(raw["positive"]),
+            count=int(raw["count"]),
+            net=Decimal(raw["net"]),
+            tax=Decimal(raw["tax_amount"]),
         )
-    ).amounts
-    return Amounts(
-        subtotal=running.subtotal,
-        discount=running.discount,
-        adjustment=running.adjustment,
-        net=result.net,
-        tax=result.tax,
-        total=result.total,
-    )
+        for raw in (sums or {}).get("cells", ())
+    ]
+
+
+def sums_json(cells: Sequence[Cell]) -> dict[str, Any]:
+    return {
+        "cells": [
+            {
+                "adjustment_ids": list(cell.coverage),
+                "tax": tax_key_json(cell.tax_key),
+                "subtotal": str(cell.subtotal),
+                "discount": str(cell.discount),
+                "amount": str(cell.amount),
+                "positive": str(cell.positive),
+                "count": cell.count,
+                "net": str(cell.net),
+                "tax_amount": str(cell.tax),
+            }
+            for cell in cells
+        ]
+    }
+
+
+def sums_need_calculation(sums: Mapping[str, Any] | None) -> bool:
+    """True when a read must calculate: some line is taxed or covered by a group's or the invoice's
+    adjustment (otherwise each line's own stored figures are final)."""
+    return any(raw["tax"] or raw["adjustment_ids"] for raw in (sums or {}).get("cells", ()))
+
+
+def coverage(
+    product_id: str | None,
+    price_id: str | None,
+    group_adjustments: Sequence[Adjustment],
+    invoice_adjustments: Sequence[Adjustment],
+) -> list[str]:
+    """The ids of the covering adjustments that cover a line of this product and price (its group's,
+    then the invoice's)."""
+    return [
+        adjustment.id
+        for adjustment in (*group_adjustments, *invoice_adjustments)
+        if adjustment.covers(product_id, price_id)
+    ]
+
+
+def move_cells(
+    cells: list[Cell],
+    state: LineState,
+    sign: int,
+    group_adjustments: Sequence[Adjustment],
+    invoice_adjustments: Sequence[Adjustment],
+) -> list[Cell]:
+    """``cells`` with one line (``state``) added (``sign`` 1) or taken away (-1)."""
+    covered = coverage(state.product_id, state.price_id, group_adjustments, invoice_adjustments)
+    cell = line_cell(covered, state.tax_key, state.amounts)
+    return moved(cells, cell.name(), cell, sign)
+
+
+def totals_from_cells(setting: Setting, cells: Sequence[Cell], ordered: Sequence[Adjustment]) -> Amounts:
+    """The invoice's amounts from its running sums (raises :class:`NotSummable` when they cannot
+    decide: see :mod:`billfold.core.running`)."""
+    try:
+        return cell_amounts(
+            cells,
+            ordered,
+            exponent=setting.currency.exponent,
+            mode=setting.mode,
+            per_line_tax=setting.tax_rounding is TaxRounding.PER_LINE,
+        )
+    except CalculationError as error:
+        raise ValidationFailed.field(error.field, error.message) from error
 
 
 def calculate(

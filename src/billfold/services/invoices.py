@@ -18,7 +18,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
-from billfold.services.calculation import withholding_rates_of
+from billfold.services.calculation import sums_need_calculation, withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
@@ -245,7 +245,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         allocations=allocations,
         withholding_rates=withholding,
         adjustments=None,
-        tax_bases=None,
+        running_sums=None,
         frozen=False,
         recalculate_all=False,
         currency=invoice_currency.code,
@@ -299,7 +299,7 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     money = currency(invoice.currency)
     if invoice.frozen:
         return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today())
-    if not (invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
+    if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
         # No taxed line, no covering adjustment, no split: every stored figure is already final (a
         # line's own figures are all there is), so the calculation would only repeat them.
         return InvoiceView(invoice, money, groups, rows, {}, actor.today())
