@@ -1,9 +1,10 @@
 """Adjustments on a line, a group or the invoice (Orb's kinds plus Aira's monetary discount and
 allocation offset), stored as given and applied by the invoice calculation.
 
-A line's own adjustments change only that line, so adding one is a fast-path write. A group's or the
-invoice's cover several lines (computed once on the covered total, split by largest remainder), so
-they switch the invoice to full recalculation on every write while they exist.
+A line's own adjustments change only that line. A group's or the invoice's cover several lines
+(computed once on the covered total, split by largest remainder over cells, then lines): adding or
+removing one recalculates the invoice once and rebuilds its running sums per cell, after which line
+writes move those sums (:mod:`billfold.services.calculation`).
 """
 
 from __future__ import annotations

@@ -8,15 +8,20 @@ and never change.
 Writes keep the invoice's stored totals (shown in lists, used by payments) equal to what a read
 computes, without re-reading every line when they can:
 
-* Fast path — no group- or invoice-level adjustment and no ``tax_gross_up`` line: a line's figures
-  depend only on the line (its base and its own adjustments), so a write computes that line alone and
-  moves the invoice's running sums by the difference. Taxes rounded per rate (EN 16931) depend only on
-  the sum of the lines at each rate, so the invoice keeps those sums (``tax_bases``, per rate and sign)
-  and recomputes its tax from them; taxes rounded per line are running sums like the rest. A write
-  costs the same on an invoice of ten lines and of ten thousand.
-* Full path — an invoice with covering adjustments or a gross-up line: a covering adjustment is
-  computed once on the total it covers and split over its lines, so a new line changes other lines'
-  shares; such a write recalculates the invoice from all its lines.
+* Running sums — the usual case: the invoice keeps sums per *cell* (``running_sums``; the lines
+  that the same group- and invoice-level adjustments cover at the same rate, see
+  :mod:`billfold.core.running`), each line counted with its figures computed alone (its base and its
+  own adjustments). A write computes the changed line alone, moves its cell's sums, and works out the
+  invoice's totals from the cells: covering adjustments (discounts, minimums, maximums) on the sums
+  they cover, tax per rate on the net at each rate (EN 16931), or the lines' own taxes when tax is
+  rounded per line. The core splits covering adjustments over cells first, then within each cell, so
+  these totals equal a full calculation's exactly. A write costs the same on an invoice of ten lines
+  and of ten thousand.
+* Full path — what the sums cannot carry (a ``tax_gross_up`` line, a covering usage discount or
+  allocation offset, per-line tax rounding with a covering adjustment, a minimum topping up lines none
+  of which is positive: :class:`~billfold.core.running.NotSummable`): the write recalculates the
+  invoice from all its lines (``recalculate_all``), and rebuilds the sums so a later write may take
+  the running path again.
 
 A line's tax category is resolved when it is written (line, else group, else product, else the
 organization's default) and kept on the line (``tax_key``), so later changes to defaults do not
@@ -168,8 +173,8 @@ def line_alone_with_shares(
 ) -> tuple[Amounts, list[dict[str, Any]] | None]:
     """:func:`line_alone` and the line's shares of its own adjustments (as stored on the line)."""
     """A line's figures that depend on it alone: its base, its own adjustments, and (per-line rounding)
-    its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice
-    sums (``tax_bases``) decide the invoice's tax."""
+    its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice's
+    running sums decide the invoice's tax."""
     if key is None and not line.adjustments:
         return base_amounts(line.subtotal), None
     alone = LineInput(
