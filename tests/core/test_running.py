@@ -151,6 +151,12 @@ def test_removing_every_line_empties_the_cells() -> None:
     assert cells == []
 
 
+def test_taking_away_a_line_the_sums_never_had_is_not_summable() -> None:
+    one = line_cell([], None, Amounts(D("1.00"), net=D("1.00"), total=D("1.00")))
+    with pytest.raises(NotSummable):
+        moved([], one.name(), one, -1)
+
+
 def test_a_usage_discount_is_not_summable() -> None:
     cell = line_cell(["u"], None, Amounts(D("5.00"), net=D("5.00"), total=D("5.00")))
     usage = Adjustment("u", K.USAGE_DISCOUNT, usage=D("1"))

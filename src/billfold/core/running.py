@@ -211,17 +211,22 @@ def moved(
     cells: Sequence[Cell], name: tuple[tuple[str, ...], TaxKey | None], delta: Cell, sign: int
 ) -> list[Cell]:
     """``cells`` with ``delta``'s sums added (``sign`` 1) or taken away (-1) in the cell ``name``; a
-    cell left with no line is dropped."""
+    cell left with no line is dropped. Taking away what is not there means the sums no longer match the
+    lines: :class:`NotSummable` (the caller recalculates from the lines and rebuilds them)."""
     result: list[Cell] = []
     found = False
     for cell in cells:
         if cell.name() == name:
             found = True
             cell = _plus(cell, delta, sign)
+            if cell.count < 0:
+                raise NotSummable("the running sums lost track of a line")
             if cell.count == 0:
                 continue
         result.append(cell)
-    if not found and sign > 0:
+    if not found:
+        if sign < 0:
+            raise NotSummable("the running sums lost track of a line")
         result.append(replace(delta, coverage=name[0], tax_key=name[1]))
     return result
 

@@ -315,8 +315,11 @@ class LineItem(_Amounts, Base):
     sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     tax_category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tax_categories.id"))
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
-    tax_key: Mapped[str | None] = mapped_column(String(120))
+    # the line's rate as resolved at its last write (category, percent, inclusive; all None: untaxed)
+    tax_key_category_id: Mapped[uuid.UUID | None]
+    tax_key_rate: Mapped[Decimal | None]
+    tax_key_inclusive: Mapped[bool | None] = mapped_column(Boolean)
+    # the line's credit share (frozen at issue)
     credits_applied_amount: Mapped[Decimal | None]
     adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))

@@ -44,7 +44,7 @@ class NewAdjustment:
 
 
 def _stored(new: NewAdjustment, exponent: int, *, line_level: bool) -> dict[str, Any]:
-    """The adjustment as stored (and answered): validated by the core, decimal strings."""
+    """The adjustment as stored: validated by the core, neutral (snake_case, decimal strings)."""
     if new.type == AdjustmentKind.ALLOCATION_OFFSET and not line_level:
         raise ValidationFailed.field(
             "type", "an allocation_offset belongs to a line (or a group, as a line's)"
@@ -54,8 +54,8 @@ def _stored(new: NewAdjustment, exponent: int, *, line_level: bool) -> dict[str,
     applies = None
     if new.product_ids or new.price_ids:
         applies = {
-            "productIds": [str(i) for i in new.product_ids],
-            "priceIds": [str(i) for i in new.price_ids],
+            "product_ids": [str(i) for i in new.product_ids],
+            "price_ids": [str(i) for i in new.price_ids],
         }
     raw: dict[str, Any] = {
         "id": str(new_id()),
@@ -63,7 +63,7 @@ def _stored(new: NewAdjustment, exponent: int, *, line_level: bool) -> dict[str,
         "amount": None if new.amount is None else to_plain_normalized(new.amount),
         "percentage": None if new.percentage is None else to_plain_normalized(new.percentage),
         "quantity": None if new.quantity is None else to_plain_normalized(new.quantity),
-        "appliesTo": applies,
+        "applies_to": applies,
         "reason": new.reason,
     }
     try:

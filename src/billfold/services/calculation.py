@@ -24,7 +24,7 @@ computes, without re-reading every line when they can:
   the running path again.
 
 A line's tax category is resolved when it is written (line, else group, else product, else the
-organization's default) and kept on the line (``tax_key``), so later changes to defaults do not
+organization's default) and kept on the line (``tax_key_*`` columns), so later changes to defaults do not
 silently move a draft's taxes between writes and reads.
 """
 
@@ -55,23 +55,28 @@ from billfold.services.errors import ValidationFailed
 GROSS_UP_SCOPE = "tax_gross_up"
 
 
-def tax_key_text(key: TaxKey | None) -> str | None:
-    """A resolved rate as stored on a line: ``category|rate|inclusive``."""
+def tax_key_columns(key: TaxKey | None) -> dict[str, Any]:
+    """A resolved rate as stored on a line: three typed columns (all ``None``: untaxed)."""
     if key is None:
-        return None
-    return f"{key.tax_category_id}|{key.rate}|{int(key.inclusive)}"
+        return {"tax_key_category_id": None, "tax_key_rate": None, "tax_key_inclusive": None}
+    return {
+        "tax_key_category_id": uuid.UUID(key.tax_category_id),
+        "tax_key_rate": key.rate,
+        "tax_key_inclusive": key.inclusive,
+    }
 
 
-def parse_tax_key(text: str | None) -> TaxKey | None:
-    if not text:
+def line_tax_key(row: Any) -> TaxKey | None:
+    """A stored line's resolved rate (ORM object or plain row); ``None`` when untaxed."""
+    category = row.tax_key_category_id
+    if category is None:
         return None
-    category, rate, inclusive = text.split("|")
-    return TaxKey(category, Decimal(rate), inclusive == "1")
+    return TaxKey(str(category), row.tax_key_rate, bool(row.tax_key_inclusive))
 
 
 def adjustment_of(raw: Mapping[str, Any]) -> Adjustment:
-    """An adjustment stored as JSON (the API's shape, decimal strings) as the core's object."""
-    applies = raw.get("appliesTo") or None
+    """An adjustment stored as JSON (neutral: snake_case, decimal strings) as the core's object."""
+    applies = raw.get("applies_to") or None
     return Adjustment(
         id=str(raw["id"]),
         kind=raw["type"],
@@ -80,7 +85,9 @@ def adjustment_of(raw: Mapping[str, Any]) -> Adjustment:
         usage=_decimal(raw.get("quantity")),
         applies_to=None
         if applies is None
-        else AppliesTo(frozenset(applies.get("productIds") or ()), frozenset(applies.get("priceIds") or ())),
+        else AppliesTo(
+            frozenset(applies.get("product_ids") or ()), frozenset(applies.get("price_ids") or ())
+        ),
         name=str(raw.get("reason") or raw.get("name") or ""),
     )
 
@@ -358,7 +365,7 @@ def calculate(
                 if allocations
                 else AllocationStrategy.SINGLE,
                 allocations=tuple(
-                    PaymentAllocation(str(item["paymentAccountId"]), Decimal(str(item["percentage"])))
+                    PaymentAllocation(str(item["payment_account_id"]), Decimal(str(item["percentage"])))
                     for item in allocations or ()
                 ),
             )

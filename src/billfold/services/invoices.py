@@ -108,7 +108,11 @@ class LineData(Protocol):
     @property
     def sub_lines(self) -> list[dict[str, Any]] | None: ...
     @property
-    def tax_key(self) -> str | None: ...
+    def tax_key_category_id(self) -> uuid.UUID | None: ...
+    @property
+    def tax_key_rate(self) -> Decimal | None: ...
+    @property
+    def tax_key_inclusive(self) -> bool | None: ...
     @property
     def adjustments(self) -> list[dict[str, Any]] | None: ...
     @property
@@ -208,7 +212,7 @@ async def _allocations(
     if sum(item["percentage"] for item in new.allocations) != 100:
         raise ValidationFailed.field("allocations", "the percentages must sum to 100")
     return [
-        {"paymentAccountId": str(item["payment_account_id"]), "percentage": str(item["percentage"])}
+        {"payment_account_id": str(item["payment_account_id"]), "percentage": str(item["percentage"])}
         for item in new.allocations
     ]
 

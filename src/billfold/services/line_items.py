@@ -23,7 +23,7 @@ from billfold.services.calculation import (
     line_alone,
     line_alone_with_shares,
     resolve_key,
-    tax_key_text,
+    tax_key_columns,
 )
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
@@ -127,7 +127,7 @@ async def create_line(
         usage_format=priced.usage.usage_format if priced.usage else None,
         sub_lines=priced.usage.sub_lines if priced.usage else None,
         tax_category_id=new.tax_category_id,
-        tax_key=tax_key_text(key),
+        **tax_key_columns(key),
         adjustments=None,
         credits_applied_amount=None,
         idempotency_key=new.idempotency_key,
@@ -235,7 +235,8 @@ async def refigure(
     for name, value in amount_columns(alone).items():
         setattr(line, name, value)
     line.adjustment_shares = shares
-    line.tax_key = tax_key_text(key)
+    for name, value in tax_key_columns(key).items():
+        setattr(line, name, value)
     new = LineState(alone, key, str(line.product_id), None if line.price_id is None else str(line.price_id))
     await totals.apply_change(uow, actor, invoice, group, old, new, setting=setting)
 

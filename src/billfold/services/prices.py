@@ -7,6 +7,7 @@ keeps a snapshot of the price it was priced with: changing the catalog never cha
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.products import get_product
+
+_CAPITAL = re.compile(r"[A-Z]")
 
 
 def parse_config(model: str, config: Mapping[str, Any], prefix: str = "") -> Price:
@@ -105,12 +108,12 @@ class UsageInput:
         return {
             "usage": None if self.quantity is None else to_plain_normalized(self.quantity),
             "transactions": [to_plain_normalized(t) for t in self.transactions],
-            "usageByDimension": [
+            "usage_by_dimension": [
                 {"values": list(values), "usage": to_plain_normalized(usage)}
                 for values, usage in self.by_dimension
             ],
             "intervals": [
-                {"startDate": s.isoformat(), "endDate": e.isoformat(), "quantity": to_plain_normalized(q)}
+                {"start_date": s.isoformat(), "end_date": e.isoformat(), "quantity": to_plain_normalized(q)}
                 for s, e, q in self.intervals
             ],
         }
@@ -148,16 +151,22 @@ def price_usage(
 
 
 def sub_line_json(sub: SubLine, money: Currency) -> dict[str, Any]:
-    """A sub line item as stored on its line (and rendered): decimal strings, fixed-point."""
+    """A sub line item as stored on its line: neutral (snake_case keys, also in its metadata), decimal
+    strings, fixed-point; the API and the dialects shape it."""
     return {
         "id": str(new_id()),
         "type": sub.type.value,
-        "orbType": sub.orb_type.value,
+        "orb_type": sub.orb_type.value,
         "name": sub.name,
         "usage": None if sub.usage is None else to_plain_normalized(sub.usage),
         "amount": format(sub.amount, f".{money.exponent}f"),
-        "metadata": {key: _meta(value) for key, value in sub.metadata.items()},
+        "metadata": {snake(key): _meta(value) for key, value in sub.metadata.items()},
     }
+
+
+def snake(name: str) -> str:
+    """``minimumAmountApplied`` (the pricing core's metadata names) -> ``minimum_amount_applied``."""
+    return _CAPITAL.sub(lambda match: "_" + match.group(0).lower(), name)
 
 
 def _meta(value: object) -> Any:

@@ -29,8 +29,8 @@ from billfold.services.calculation import (
     cells_of,
     coverage,
     line_alone,
+    line_tax_key,
     move_cells,
-    parse_tax_key,
     rounding_of,
     shares_json,
     sums_json,
@@ -71,7 +71,7 @@ def state_of(row: Any) -> LineState:
     """A stored line's figures (as its last write computed them), resolved rate, product and price."""
     return LineState(
         amounts_of(row),
-        parse_tax_key(row.tax_key),
+        line_tax_key(row),
         str(row.product_id),
         None if row.price_id is None else str(row.price_id),
     )
@@ -105,7 +105,7 @@ async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Sett
 
 def line_input(row: Any) -> LineInput:
     """A stored line (ORM object or plain row) as the core's input."""
-    key = parse_tax_key(row.tax_key)
+    key = line_tax_key(row)
     plain = row.pricing == "unit_price"
     return LineInput(
         id=str(row.id),
@@ -148,12 +148,12 @@ async def apply_change(
         invoice_adjustments = adjustments_of(invoice.adjustments)
         group_adjustments = adjustments_of(group.adjustments) if group is not None else ()
         cells = cells_of(invoice.running_sums)
-        if old is not None:
-            cells = move_cells(cells, old, -1, group_adjustments, invoice_adjustments)
-        if new is not None:
-            cells = move_cells(cells, new, 1, group_adjustments, invoice_adjustments)
-        ordered = await _covering(uow, invoice, invoice_adjustments, cells)
         try:
+            if old is not None:
+                cells = move_cells(cells, old, -1, group_adjustments, invoice_adjustments)
+            if new is not None:
+                cells = move_cells(cells, new, 1, group_adjustments, invoice_adjustments)
+            ordered = await _covering(uow, invoice, invoice_adjustments, cells)
             totals = totals_from_cells(setting, cells, ordered)
         except NotSummable:
             extra = {**extra, "recalculate_all": True}
@@ -267,13 +267,13 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
         {
             "id": (line.sub_lines or [{}])[0].get("id") or str(new_id()),
             "type": "minimum_amount",
-            "orbType": "other",
+            "orb_type": "other",
             "name": "Minimum amount",
             "usage": None,
             "amount": format(shortfall, places),
             "metadata": {
-                "minimumAmount": format(invoice.minimum_amount, places),
-                "minimumAmountApplied": format(shortfall, places),
+                "minimum_amount": format(invoice.minimum_amount, places),
+                "minimum_amount_applied": format(shortfall, places),
             },
         }
     ]
@@ -283,7 +283,7 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
     alone = line_alone(
         setting, LineInput(str(line.id), shortfall, product_id=str(line.product_id)), old.tax_key
     )
-    new = LineState(alone, old.tax_key)
+    new = LineState(alone, old.tax_key, old.product_id, old.price_id)
     await uow.repo.write_values(
         line, {**amount_columns(new.amounts), "unit_price": shortfall, "sub_lines": sub_lines}
     )
@@ -292,15 +292,16 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
 
 
 def calculation_json(result: InvoiceResult) -> dict[str, Any]:
-    """The invoice-level results of a calculation, as stored at issue and answered on reads."""
+    """The invoice-level results of a calculation, as stored at issue (neutral: snake_case, decimal
+    strings); the API and the dialects shape them."""
     return {
-        "taxSummary": [
+        "tax_summary": [
             {
-                "taxCategoryId": row.tax_category_id,
+                "tax_category_id": row.tax_category_id,
                 "rate": str(row.rate),
                 "inclusive": row.inclusive,
-                "taxableAmount": str(row.taxable_amount),
-                "taxAmount": str(row.tax_amount),
+                "taxable_amount": str(row.taxable_amount),
+                "tax_amount": str(row.tax_amount),
             }
             for row in result.tax_summary
         ],
@@ -310,30 +311,30 @@ def calculation_json(result: InvoiceResult) -> dict[str, Any]:
                 "type": str(a.kind),
                 "name": a.name,
                 "scope": str(a.scope),
-                "scopeId": a.scope_id,
+                "scope_id": a.scope_id,
                 "amount": str(a.amount),
-                "unappliedAmount": str(a.unapplied_amount),
-                "unappliedQuantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
+                "unapplied_amount": str(a.unapplied_amount),
+                "unapplied_quantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
             }
             for a in result.adjustments
         ],
         "shares": [
             {
-                "paymentAccountId": share.payment_account_id,
+                "payment_account_id": share.payment_account_id,
                 "percentage": str(share.percentage),
-                "netAmount": str(share.net),
-                "taxAmount": str(share.tax),
-                "totalAmount": str(share.total),
-                "creditsAppliedAmount": str(share.credits_applied),
-                "amountDue": str(share.amount_due),
+                "net_amount": str(share.net),
+                "tax_amount": str(share.tax),
+                "total_amount": str(share.total),
+                "credits_applied_amount": str(share.credits_applied),
+                "amount_due": str(share.amount_due),
             }
             for share in result.shares
         ],
         "withholdings": [
             {"name": w.id, "rate": str(w.rate), "amount": str(w.amount)} for w in result.withholdings
         ],
-        "withholdingAmount": str(result.withholding_amount),
-        "grossUpAmount": str(result.gross_up_amount),
+        "withholding_amount": str(result.withholding_amount),
+        "gross_up_amount": str(result.gross_up_amount),
     }
 
 
