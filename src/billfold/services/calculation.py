@@ -23,6 +23,10 @@ computes, without re-reading every line when they can:
   invoice from all its lines (``recalculate_all``), and rebuilds the sums so a later write may take
   the running path again.
 
+A group keeps the running sums of its lines' own figures. Its shares of covering adjustments and of
+per-rate taxes depend on how those split over every line of the invoice, so they are not stored on a
+draft: every read that shows a group calculates it (and so does the issue, which stores them for good).
+
 A line's tax category is resolved when it is written (line, else group, else product, else the
 organization's default) and kept on the line (``tax_key_*`` columns), so later changes to defaults do not
 silently move a draft's taxes between writes and reads.
