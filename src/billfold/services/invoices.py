@@ -18,10 +18,11 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
-from billfold.services.calculation import sums_need_calculation, withholding_rates_of
+from billfold.services.calculation import calculation_json, withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.running_sums import sums_need_calculation
 from billfold.services.totals import amount_columns, amounts_of
 
 EDITABLE_STATUSES = frozenset({"draft"})
@@ -309,7 +310,7 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
         return InvoiceView(invoice, money, groups, rows, {}, actor.today())
     setting = await totals.setting_for(uow, actor, invoice)
     result, lines = totals.calculated(setting, invoice, groups, rows)
-    return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result), actor.today())
+    return InvoiceView(invoice, money, groups, lines, calculation_json(result), actor.today())
 
 
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:

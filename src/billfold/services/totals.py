@@ -26,21 +26,24 @@ from billfold.services.calculation import (
     Setting,
     adjustments_of,
     calculate,
-    cells_of,
-    coverage,
+    calculation_json,
     line_alone,
     line_tax_key,
-    move_cells,
     rounding_of,
     shares_json,
-    sums_json,
-    sums_need_calculation,
-    totals_from_cells,
     withholding_rates_of,
 )
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
+from billfold.services.running_sums import (
+    cells_of,
+    coverage,
+    move_cells,
+    sums_json,
+    sums_need_calculation,
+    totals_from_cells,
+)
 
 MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
 
@@ -289,53 +292,6 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
     )
     if new.amounts != old.amounts:
         await apply_change(uow, actor, invoice, None, old, new, setting=setting)
-
-
-def calculation_json(result: InvoiceResult) -> dict[str, Any]:
-    """The invoice-level results of a calculation, as stored at issue (neutral: snake_case, decimal
-    strings); the API and the dialects shape them."""
-    return {
-        "tax_summary": [
-            {
-                "tax_category_id": row.tax_category_id,
-                "rate": str(row.rate),
-                "inclusive": row.inclusive,
-                "taxable_amount": str(row.taxable_amount),
-                "tax_amount": str(row.tax_amount),
-            }
-            for row in result.tax_summary
-        ],
-        "adjustments": [
-            {
-                "id": a.adjustment_id,
-                "type": str(a.kind),
-                "name": a.name,
-                "scope": str(a.scope),
-                "scope_id": a.scope_id,
-                "amount": str(a.amount),
-                "unapplied_amount": str(a.unapplied_amount),
-                "unapplied_quantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
-            }
-            for a in result.adjustments
-        ],
-        "shares": [
-            {
-                "payment_account_id": share.payment_account_id,
-                "percentage": str(share.percentage),
-                "net_amount": str(share.net),
-                "tax_amount": str(share.tax),
-                "total_amount": str(share.total),
-                "credits_applied_amount": str(share.credits_applied),
-                "amount_due": str(share.amount_due),
-            }
-            for share in result.shares
-        ],
-        "withholdings": [
-            {"name": w.id, "rate": str(w.rate), "amount": str(w.amount)} for w in result.withholdings
-        ],
-        "withholding_amount": str(result.withholding_amount),
-        "gross_up_amount": str(result.gross_up_amount),
-    }
 
 
 def line_view(
