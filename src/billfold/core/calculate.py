@@ -351,21 +351,36 @@ def _cells(
     invoice: InvoiceInput, members: list[list[int]], gross_up_at: int | None, keys: list[TaxKey | None]
 ) -> list[int]:
     """Each line's cell rank: lines covered by the same covering adjustments at the same rate share a
-    cell; ranks in the canonical order of :func:`~billfold.core.cells.cell_order`."""
+    cell; ranks in the canonical order of :func:`~billfold.core.cells.cell_order`. Keys are told apart
+    by identity first (hashing a key per line is the slow part, see ``group_by_key``)."""
     lines = invoice.lines
-    coverage: list[list[str]] = [[] for _ in lines]
-    for k, group in enumerate(invoice.groups):
-        for adjustment in group.adjustments:
-            for i in members[k]:
-                if i != gross_up_at and adjustment.covers(lines[i].product_id, lines[i].price_id):
-                    coverage[i].append(adjustment.id)
-    for adjustment in invoice.adjustments:
-        for i, line in enumerate(lines):
-            if i != gross_up_at and adjustment.covers(line.product_id, line.price_id):
-                coverage[i].append(adjustment.id)
-    names = [(tuple(sorted(ids)), key) for ids, key in zip(coverage, keys, strict=True)]
-    ranks = cell_order(names)
-    return [ranks[name] for name in names]
+    group_of: list[int | None] = [None] * len(lines)
+    for position, indices in enumerate(members):
+        for i in indices:
+            group_of[i] = position
+    covering = {None: invoice.adjustments} | {
+        k: (*group.adjustments, *invoice.adjustments) for k, group in enumerate(invoice.groups)
+    }
+    narrowed = {k: [a for a in scope if a.applies_to is not None] for k, scope in covering.items()}
+    signatures: dict[tuple[int | None, tuple[str, ...]], tuple[str, ...]] = {}
+    by_identity: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], TaxKey | None]] = {}
+    line_names: list[tuple[tuple[str, ...], int]] = []
+    for i, line in enumerate(lines):
+        k = group_of[i] if i != gross_up_at else -1
+        filtered: tuple[str, ...] = ()
+        if narrowed.get(k):
+            filtered = tuple(a.id for a in narrowed[k] if a.covers(line.product_id, line.price_id))
+        signature = signatures.get((k, filtered))
+        if signature is None:
+            unfiltered = (a.id for a in covering.get(k, ()) if a.applies_to is None)
+            signature = signatures[(k, filtered)] = tuple(sorted([*unfiltered, *filtered]))
+        name = (signature, id(keys[i]))
+        if name not in by_identity:
+            by_identity[name] = (signature, keys[i])
+        line_names.append(name)
+    ranks = cell_order(by_identity.values())
+    rank_of = {name: ranks[value] for name, value in by_identity.items()}
+    return [rank_of[name] for name in line_names]
 
 
 def _usage(line: LineInput, i: int, exponent: int, mode: RoundingMode) -> Usage | None:
