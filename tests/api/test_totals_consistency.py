@@ -237,6 +237,29 @@ async def test_stored_totals_match_a_fresh_calculation_with_covering_adjustments
         await _scenario_with_covering(api, categories, products, ops)
 
 
+async def test_stored_totals_match_with_covering_adjustments_rounding_tax_per_line(api: ApiClient) -> None:
+    """Per-line tax rounding with a covering adjustment is one of the cases recalculated from the lines."""
+    categories = await _categories(api)
+    assert (await api.patch("/v1/organization", json={"taxRounding": "line"})).status_code == 200
+    products = [str((await api.create("/v1/products", {"name": f"Product {k}"}))["id"]) for k in range(2)]
+    scenarios: list[list[tuple[str, str, int]]] = []
+
+    @settings(
+        max_examples=6,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(covering_operations)
+    def collect(ops: list[tuple[str, str, int]]) -> None:
+        scenarios.append(ops)
+
+    collect()
+    for ops in scenarios:
+        await _scenario_with_covering(api, categories, products, ops)
+
+
 async def _scenario_with_covering(
     api: ApiClient, categories: list[str | None], products: list[str], ops: list[tuple[str, str, int]]
 ) -> None:
@@ -280,3 +303,19 @@ async def test_a_line_under_a_covering_adjustment_is_written_without_reading_the
         await api.create(f"{base}/line-items", body)
     assert reads == []
     await _check(api, str(invoice["id"]))
+
+
+async def test_an_edit_on_an_invoice_recalculated_from_its_lines_stores_the_edited_figures(
+    api: ApiClient,
+) -> None:
+    """Found by the property test: a write that recalculates from the lines (here: an invoice-level
+    usage discount) read the edited line back unchanged, and stored stale totals."""
+    invoice = await make_invoice(api, currency="EUR")
+    base = f"/v1/invoices/{invoice['id']}"
+    line = await api.create(f"{base}/line-items", {"name": "Seat", "quantity": "3", "unitPrice": "10.84"})
+    response = await api.post(f"{base}/adjustments", json={"type": "usage_discount", "quantity": "2"})
+    assert response.status_code == 201, response.text
+    edited = await api.patch(f"{base}/line-items/{line['id']}", json={"amount": "-4.15"})
+    assert edited.status_code == 200, edited.text
+    await _check(api, str(invoice["id"]))
+    assert (await api.get(base)).json()["subtotalAmount"] == "-4.15"

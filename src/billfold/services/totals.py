@@ -200,8 +200,9 @@ async def recalculate(
     uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting | None = None
 ) -> None:
     """Recalculate the invoice from all its lines (the full path) and store its totals; also decide
-    whether later writes may take the fast path again."""
+    whether later writes may use the running sums again."""
     setting = setting or await setting_for(uow, actor, invoice)
+    await uow.session.flush()  # a changed line (an ORM object) must be read back as changed
     groups = await uow.repo.groups_of(invoice.id)
     rows = await uow.repo.lines_of(invoice.id)
     has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
