@@ -275,10 +275,10 @@ class Invoice(_Amounts, Base):
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # per tax rate (and sign), the running sum of the lines' amounts after their own adjustments
-    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    # running sums per cell (lines alike for covering adjustments and taxes): core.running, neutral JSON
+    running_sums: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # set while a group- or invoice-level adjustment or a tax_gross_up line makes every write recalculate
+    # set while a tax_gross_up line (or what the running sums cannot carry) makes every write recalculate
     recalculate_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # at issue: the calculation's invoice-level results (tax summary, adjustments, shares, withholdings)
     calculation: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
@@ -355,8 +355,11 @@ class LineItem(_Amounts, Base):
     sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     tax_category_id: Mapped[uuid.UUID | None]
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
-    tax_key: Mapped[str | None] = mapped_column(String(120))
+    # the line's rate as resolved at its last write (category, percent, inclusive; all None: untaxed)
+    tax_key_category_id: Mapped[uuid.UUID | None]
+    tax_key_rate: Mapped[Decimal | None]
+    tax_key_inclusive: Mapped[bool | None] = mapped_column(Boolean)
+    # the line's credit share (frozen at issue)
     credits_applied_amount: Mapped[Decimal | None]
     adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))

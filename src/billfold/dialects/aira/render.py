@@ -28,6 +28,7 @@ from billfold.core.money import Currency
 from billfold.db import models as m
 from billfold.dialects.common import adjustment_shares, count, number, plain, stamp
 from billfold.services.invoices import InvoiceView, LineData
+from billfold.web.shape import camel_keys
 
 STATUS = {
     "draft": "open",
@@ -190,7 +191,7 @@ def _stored_sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, An
         "description": None,
         "usage": _num(sub, "usage"),
         "amount": amount,
-        "metadata": sub_metadata(kind, sub.get("metadata") or {}, amount),
+        "metadata": sub_metadata(kind, camel_keys(sub.get("metadata") or {}), amount),
     }
 
 

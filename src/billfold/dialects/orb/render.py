@@ -38,6 +38,7 @@ from billfold.dialects.common import (
     tax_key,
 )
 from billfold.services.invoices import InvoiceView, LineData
+from billfold.web.shape import camel_keys
 
 STATUS = {
     "draft": "draft",
@@ -84,14 +85,14 @@ def _decimal(value: object, default: Decimal | None = None) -> Decimal | None:
 
 
 def sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, Any]:
-    meta: Mapping[str, Any] = sub.get("metadata") or {}
+    meta: Mapping[str, Any] = camel_keys(sub.get("metadata") or {})
     base = {
         "amount": money(Decimal(str(sub["amount"])), currency),
         "grouping": None,
         "name": str(sub.get("name", "")),
         "quantity": _decimal(sub.get("usage"), ZERO),
     }
-    kind = sub.get("orbType")
+    kind = sub.get("orb_type")
     if kind == "tier":
         price = meta.get("unitPrice") or meta.get("packagePrice") or meta.get("flatFee") or "0"
         tier = {
@@ -189,8 +190,8 @@ def adjustment(
     if kind is None:
         return None
     raw: Mapping[str, Any] = definition.raw if definition else {}
-    applies: Mapping[str, Any] = raw.get("appliesTo") or {}
-    price_ids, item_ids = _ids(applies, "priceIds"), _ids(applies, "productIds")
+    applies: Mapping[str, Any] = raw.get("applies_to") or {}
+    price_ids, item_ids = _ids(applies, "price_ids"), _ids(applies, "product_ids")
     filters = [
         {"field": field, "operator": "includes", "values": values}
         for field, values in (("price_id", price_ids), ("item_id", item_ids))

@@ -23,7 +23,7 @@ while tables are rebuilt and checks every foreign key afterwards); on PostgreSQL
 altered in place, foreign keys dropped first and re-created last (they hang on the primary keys).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 15:00:00.000000
 """
 
@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
