@@ -293,9 +293,9 @@ async def test_a_line_under_a_covering_adjustment_is_written_without_reading_the
     reads: list[object] = []
     original = Repository.lines_of
 
-    async def counted(self: Repository, invoice_id: Any) -> Any:
+    async def counted(self: Repository, organization_id: Any, invoice_id: Any) -> Any:
         reads.append(invoice_id)
-        return await original(self, invoice_id)
+        return await original(self, organization_id, invoice_id)
 
     monkeypatch.setattr(Repository, "lines_of", counted)
     for amount in ("0.05", "7.77"):

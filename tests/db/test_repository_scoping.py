@@ -21,11 +21,12 @@ UNSCOPED = {
     "add": "row",
     "insert": "row",
     "write_values": "row",
+    "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",
-    "organization_by_key_hash": "authentication",
+    "key_holder": "authentication (the key finds its organization)",
     "organization": "organizations",
 }
 

@@ -176,8 +176,9 @@ def downgrade() -> None:
                     batch.drop_constraint(name or f"fk_{table}_{TENANT}_{referred}", type_="foreignkey")
             batch.drop_constraint(pk_name or f"pk_{table}", type_="primary")
             batch.create_primary_key(f"{table}_pkey", ["id"])
+            present = {index["name"] for index in inspector.get_indexes(table)}
             for name, (owner, columns) in OLD_INDEXES.items():
-                if owner == table:
+                if owner == table and name in present:  # a later migration may have replaced it
                     batch.drop_index(name)
                     batch.create_index(name, columns, unique=False)
             if sqlite:
