@@ -19,6 +19,7 @@ from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
     api_keys,
+    credit_notes,
     credits,
     invoices,
     lifecycle,
@@ -75,6 +76,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lines,
         adjustments,
         lifecycle,
+        credit_notes,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):
