@@ -9,6 +9,7 @@ from typing import Any
 
 from billfold.api.responses import CreditNoteOut, InvoiceOut, PaymentHistoryPage, RefundOut, page_of
 from conftest import ApiClient, make_invoice
+from credit_note_support import assert_reconciles
 
 D = Decimal
 ISSUE = "2026-03-15"
@@ -58,34 +59,6 @@ async def _pay(api: ApiClient, invoice_id: str, amount: str) -> None:
 async def _balance(api: ApiClient, customer_id: str) -> str:
     balances = (await api.get(f"/v1/customers/{customer_id}/credits")).json()["balances"]
     return str(balances[0]["available"]) if balances else "0.00"
-
-
-def assert_reconciles(invoice: dict[str, Any], notes: list[dict[str, Any]]) -> None:
-    """total − Σ live notes + credited to the balance + out of band
-    = credits applied + (paid − refunded) + amount remaining; and each note's settlement adds up."""
-    live = [note for note in notes if note["status"] == "issued"]
-    for note in notes:
-        settled = sum(
-            D(note[f]) for f in ("refundAmount", "creditAmount", "outOfBandAmount", "reductionAmount")
-        )
-        assert settled == D(note["totalAmount"])
-        assert D(note["netAmount"]) + D(note["taxAmount"]) == D(note["totalAmount"])
-        assert sum(D(x["totalAmount"]) for x in note["lines"]) == D(note["totalAmount"])
-    credited = sum((D(n["totalAmount"]) for n in live), D(0))
-    assert D(invoice["creditedAmount"]) == credited
-    assert D(invoice["refundedAmount"]) == sum((D(n["refundAmount"]) for n in live), D(0))
-    left = (
-        D(invoice["totalAmount"])
-        - credited
-        + sum((D(n["creditAmount"]) + D(n["outOfBandAmount"]) for n in live), D(0))
-    )
-    right = (
-        D(invoice["creditsAppliedAmount"])
-        + D(invoice["amountPaid"])
-        - D(invoice["refundedAmount"])
-        + D(invoice["amountRemaining"])
-    )
-    assert left == right
 
 
 async def test_done_when_walkthrough(api: ApiClient) -> None:
