@@ -87,6 +87,8 @@ class NewCreditNote:
     refund_amount: Decimal = ZERO
     credit_amount: Decimal = ZERO
     out_of_band_amount: Decimal = ZERO
+    # Orb's behaviour: what the amount remaining cannot absorb goes to the customer's balance
+    excess_to_credit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +214,24 @@ def _calculate(to_credit: InvoiceToCredit, new: NewCreditNote) -> CreditNoteResu
         return credit_note(to_credit, lines, amounts)
     except CreditExceedsInvoice as error:
         raise Conflict(
-            error.message, code="credit_exceeds_invoice", details={error.field: error.message}
+            f"{error.field}: {error.message}",
+            code="credit_exceeds_invoice",
+            details={error.field: error.message},
         ) from error
     except CalculationError as error:
         raise ValidationFailed.field(error.field, error.message) from error
 
 
 def _settle(result: CreditNoteResult, new: NewCreditNote, invoice: m.Invoice, money: Currency) -> Any:
+    credit = new.credit_amount
+    if new.excess_to_credit:
+        given = new.refund_amount + new.credit_amount + new.out_of_band_amount
+        credit += max(ZERO, result.total - given - max(ZERO, remaining(invoice)))
     try:
         return settle(
             result.total,
             refund=new.refund_amount,
-            credit=new.credit_amount,
+            credit=credit,
             out_of_band=new.out_of_band_amount,
             refundable=invoice.amount_paid - invoice.refunded_amount,
             remaining=remaining(invoice),
@@ -231,7 +239,9 @@ def _settle(result: CreditNoteResult, new: NewCreditNote, invoice: m.Invoice, mo
         )
     except CreditExceedsRemaining as error:
         code = "refund_exceeds_paid" if error.field == "refundAmount" else "credit_exceeds_remaining"
-        raise Conflict(error.message, code=code, details={error.field: error.message}) from error
+        raise Conflict(
+            f"{error.field}: {error.message}", code=code, details={error.field: error.message}
+        ) from error
     except CalculationError as error:
         raise ValidationFailed.field(error.field, error.message) from error
 
@@ -517,6 +527,14 @@ async def refunds_of(
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
     return invoice, await uow.repo.refunds_of(actor.organization_id, invoice.id)
+
+
+async def invoice_of_line(uow: UnitOfWork, actor: Actor, line_item_id: uuid.UUID, field: str) -> uuid.UUID:
+    """The invoice a line item belongs to (for APIs that name lines only); 404 naming ``field``."""
+    line = await uow.repo.get(m.LineItem, actor.organization_id, line_item_id)
+    if line is None:
+        raise NotFound(f"line item {line_item_id} not found", details={field: "no such line item"})
+    return line.invoice_id
 
 
 async def payment_history(
