@@ -336,6 +336,11 @@ async def test_idempotent_replay_and_reuse(api: ApiClient) -> None:
     listed = (await api.get("/v1/credit-notes", params={"invoiceId": invoice_id})).json()
     assert [n["id"] for n in listed["data"]] == [first.json()["id"]]
     assert (await _invoice(api, invoice_id))["creditedAmount"] == "10.00"
+    # a key is scoped to its invoice (as a payment's): the same key on another invoice makes its own note
+    other_id, _ = await _issued(api)
+    elsewhere = await api.post(f"/v1/invoices/{other_id}/credit-notes", json=body)
+    assert (elsewhere.status_code, elsewhere.json()["invoiceId"]) == (201, other_id)
+    assert "Idempotent-Replayed" not in elsewhere.headers
     assert line
 
 

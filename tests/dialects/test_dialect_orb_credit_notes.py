@@ -81,11 +81,21 @@ async def test_create_and_fetch_in_orbs_shape(api: ApiClient) -> None:
         {"tax_rate_description": "VAT", "tax_rate_percentage": "20", "amount": "5.40"}
     ]
     assert note["credit_note_pdf"] == f"/v1/credit-notes/{note['id']}/pdf"
+    headers = {**bearer(api), "Idempotency-Key": "orb-cn-1"}
+    first = await api.raw.post(URL, json={**body, "memo": "again"}, headers=headers)
+    replay = await api.raw.post(URL, json={**body, "memo": "again"}, headers=headers)
+    assert (first.status_code, replay.status_code, replay.headers["Idempotent-Replayed"]) == (
+        201,
+        201,
+        "true",
+    )
+    assert exact(replay) == exact(first)
     fetched = await api.raw.get(f"{URL}/{note['id']}", headers=bearer(api))
     assert fetched.status_code == 200
     assert exact(fetched) == note
     native = (await api.get(f"/v1/invoices/{invoice_id}")).json()
-    assert (native["creditedAmount"], native["amountRemaining"]) == ("32.40", "75.60")  # 108.00 − 32.40
+    # 108.00 − 2 × 32.40
+    assert (native["creditedAmount"], native["amountRemaining"]) == ("64.80", "43.20")
 
 
 async def test_a_paid_invoice_credits_the_customers_balance(api: ApiClient) -> None:

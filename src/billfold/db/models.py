@@ -500,7 +500,7 @@ class CreditNote(_Amounts, Base):
 
     __tablename__ = "credit_notes"
     __table_args__ = (
-        UniqueConstraint("organization_id", "idempotency_key", name="uq_credit_notes_idem"),
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_credit_notes_idem"),
         Index("uq_credit_notes_number", "organization_id", "issuing_account_id", "number", unique=True),
         Index("ix_credit_notes_invoice", "organization_id", "invoice_id", "id"),
         Index("ix_credit_notes_customer", "organization_id", "customer_id", "id"),
@@ -564,7 +564,7 @@ class Refund(Base):
 
     __tablename__ = "refunds"
     __table_args__ = (
-        UniqueConstraint("organization_id", "idempotency_key", name="uq_refunds_idem"),
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_refunds_idem"),
         Index("ix_refunds_invoice", "organization_id", "invoice_id", "id"),
         _tenant_fk("refunds", "invoice_id", "invoices"),
         _tenant_fk("refunds", "credit_note_id", "credit_notes"),

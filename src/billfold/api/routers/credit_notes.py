@@ -50,7 +50,7 @@ async def create_credit_note(
         found = await credit_notes.create_credit_note(uow, actor, invoice_id, new_credit_note(body, key))
         return 201, cn_render.view(found)
 
-    return await idempotent_create(request, actor, "credit_note", body.idempotency_key, work)
+    return await idempotent_create(request, actor, f"credit_note:{invoice_id}", body.idempotency_key, work)
 
 
 @router.get("/v1/credit-notes/{credit_note_id}")

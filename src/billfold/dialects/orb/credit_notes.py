@@ -153,11 +153,12 @@ async def create_credit_note(request: Request, actor: Actor = Depends(current_ac
     body = parse(CreditNoteIn, data)
     ids = [_line_id(item.invoice_line_item_id, i) for i, item in enumerate(body.line_items)]
 
+    # the invoice (Orb's body names only its lines) scopes the idempotency key, as the native API's
+    field = "line_items[0].invoice_line_item_id"
+    invoice_id = await read(request, lambda uow: credit_notes.invoice_of_line(uow, actor, ids[0], field))
+
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         try:
-            invoice_id = await credit_notes.invoice_of_line(
-                uow, actor, ids[0], "line_items[0].invoice_line_item_id"
-            )
             new = credit_notes.NewCreditNote(
                 idempotency_key=key,
                 reason=body.reason or "other",
@@ -173,7 +174,7 @@ async def create_credit_note(request: Request, actor: Actor = Depends(current_ac
             raise _in_orb_terms(error) from error
         return 201, await _answer(uow, actor, found)
 
-    return await create_once(request, actor, "credit_note", None, data, work, flavour=FLAVOUR)
+    return await create_once(request, actor, f"credit_note:{invoice_id}", None, data, work, flavour=FLAVOUR)
 
 
 @router.get("/credit_notes/{credit_note_id}", summary="Fetch credit note")

@@ -13,6 +13,7 @@
 * ``issuing_accounts``: the credit note numbering (``credit_note_number_prefix``, default ``CN``, and
   ``credit_note_number_format``, default ``{prefix}-{yyyy}-{seq:06}``).
 
+Idempotency keys are scoped to the invoice, as payments' are (``POST /v1/invoices/{id}/credit-notes``).
 Every new table is a tenant table: primary key ``(organization_id, id)``, unique indexes led by
 ``organization_id`` and composite foreign keys ``(organization_id, x_id)`` -> ``(organization_id, id)``.
 
@@ -96,7 +97,7 @@ def upgrade() -> None:
         _fk("credit_notes", "issuing_account_id", "issuing_accounts"),
         _fk("credit_notes", "credit_entry_id", "credit_entries"),
         sa.PrimaryKeyConstraint("organization_id", "id"),
-        sa.UniqueConstraint("organization_id", "idempotency_key", name="uq_credit_notes_idem"),
+        sa.UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_credit_notes_idem"),
     )
     op.create_index(
         "uq_credit_notes_number",
@@ -143,7 +144,7 @@ def upgrade() -> None:
         _fk("refunds", "invoice_id", "invoices"),
         _fk("refunds", "credit_note_id", "credit_notes"),
         sa.PrimaryKeyConstraint("organization_id", "id"),
-        sa.UniqueConstraint("organization_id", "idempotency_key", name="uq_refunds_idem"),
+        sa.UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_refunds_idem"),
     )
     op.create_index("ix_refunds_invoice", "refunds", ["organization_id", "invoice_id", "id"])
 
