@@ -84,6 +84,7 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
             "memo": "Three hours not delivered",
             "lines": [{"lineItemId": hours, "quantity": "3"}],
             "refundAmount": "100.00",
+            "creditAmount": "42.00",
             "idempotencyKey": "walkthrough",
         },
     )
@@ -96,8 +97,8 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
     )
     assert (note["refundAmount"], note["reductionAmount"], note["creditAmount"]) == (
         "100.00",
-        "242.00",
-        "0.00",
+        "200.00",
+        "42.00",
     )
     assert note["lines"][0]["lineItemId"] == hours
     assert note["lines"][0]["quantity"] == "3"
@@ -117,7 +118,7 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
         "100.00",
         "500.00",
     )
-    assert after["amountRemaining"] == "638.00"  # 1380 − 500 − 242
+    assert after["amountRemaining"] == "680.00"  # 1380 − 500 − 200
     assert after["status"] in ("issued", "overdue")
     assert after["creditNotes"] == [
         {
@@ -126,7 +127,7 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
             "status": "issued",
             "issueDate": ISSUE,
             "totalAmount": "342.00",
-            "reductionAmount": "242.00",
+            "reductionAmount": "200.00",
         }
     ]
     refunds = (await api.get(f"/v1/invoices/{invoice_id}/refunds")).json()
@@ -138,12 +139,14 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
         ("payment", "500.00"),
         ("refund", "100.00"),
     ]
-    assert await _balance(api, str(after["customerId"])) == "0.00"
+    assert await _balance(api, str(after["customerId"])) == "42.00"
+    by_customer = (await api.get("/v1/credit-notes", params={"customerId": after["customerId"]})).json()
+    assert [n["id"] for n in by_customer["data"]] == [note["id"]]
     read = (await api.get(f"/v1/credit-notes/{note['id']}")).json()
     assert read == note
     assert_reconciles(after, [read])
     # the customer pays what remains: the invoice is paid, and everything still reconciles
-    await _pay(api, invoice_id, "638.00")
+    await _pay(api, invoice_id, "680.00")
     paid = await _invoice(api, invoice_id)
     assert (paid["status"], paid["amountRemaining"]) == ("paid", "0.00")
     assert_reconciles(paid, [read])
