@@ -18,10 +18,11 @@ held for the inserts and the commit only. Numbers come from the issuing account'
 (``credit_note_number_format``/``credit_note_number_prefix``, default ``CN-{yyyy}-{seq:06}``), gapless,
 never before the series' last issue date.
 
-Voiding a note undoes its effects when nothing depends on them: its reduction returns to the amount
-remaining (a ``paid`` invoice goes back to ``issued``), its credit is taken back from the balance only
-while the balance still holds all of it (409 ``credit_note_credit_used``), and a refund cannot be undone
-(409 ``credit_note_refunded``).
+Voiding a note (:mod:`billfold.services.credit_note_voids`) undoes its effects when nothing depends on
+them: its reduction returns to the amount remaining (a ``paid`` invoice goes back to ``issued``), its
+credit is taken back from the balance only while the balance still holds all of it (409
+``credit_note_credit_used``), and a refund cannot be undone (409 ``credit_note_refunded``). Reads are in
+:mod:`billfold.services.credit_note_reads`.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.calculation import parse_tax_key, rounding_of
 from billfold.services.context import Actor
-from billfold.services.credits import GRANT_REFERENCE, grants_and_uses, invoice_grant
+from billfold.services.credits import invoice_grant
 from billfold.services.currencies import check_fits, currency
-from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.errors import Conflict, ValidationFailed
 from billfold.services.events import record_event
 from billfold.services.lifecycle import lock_invoice, move, remaining
 
@@ -65,7 +66,6 @@ CREDITABLE_STATUSES = frozenset({"issued", "paid"})
 # The counter series of credit notes: the colon keeps it apart from every invoice series (whose names
 # are letters, digits, _ and -), so one issuing account's invoices and notes never share a sequence.
 SERIES = ":credit_notes"
-REVERSAL = "reversal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +389,7 @@ async def create_credit_note(
     invoice.refunded_amount += settlement.refund
     invoice.reduced_amount += settlement.reduction
     invoice.updated_at = now
-    await record_event(uow, actor, invoice, "credit_note.created", None, None, _event_data(note))
+    await record_event(uow, actor, invoice, "credit_note.created", None, None, event_data(note))
     for refund in refunds:
         data = {"refundId": str(refund.id), "creditNoteId": str(note_id), "amount": str(refund.amount)}
         await record_event(uow, actor, invoice, "refund.created", None, None, data)
@@ -399,7 +399,7 @@ async def create_credit_note(
     return CreditNoteView(note, lines, invoice, money, refunds)
 
 
-def _event_data(note: m.CreditNote) -> dict[str, Any]:
+def event_data(note: m.CreditNote) -> dict[str, Any]:
     return {
         "creditNoteId": str(note.id),
         "number": note.number,
@@ -409,137 +409,3 @@ def _event_data(note: m.CreditNote) -> dict[str, Any]:
         "outOfBandAmount": str(note.out_of_band_amount),
         "reductionAmount": str(note.reduction_amount),
     }
-
-
-async def load_credit_note(uow: UnitOfWork, actor: Actor, credit_note_id: uuid.UUID) -> CreditNoteView:
-    """A note with its lines, its invoice and its refunds (what every renderer of it reads)."""
-    note = await uow.repo.get(m.CreditNote, actor.organization_id, credit_note_id)
-    if note is None:
-        raise NotFound.resource("credit note", credit_note_id)
-    invoice = await uow.repo.get(m.Invoice, actor.organization_id, note.invoice_id)
-    if invoice is None:
-        raise NotFound.resource("invoice", note.invoice_id)
-    lines = await uow.repo.credit_note_lines_of(actor.organization_id, note.id)
-    refunds = await uow.repo.refunds_of_note(actor.organization_id, note.id)
-    return CreditNoteView(note, lines, invoice, currency(note.currency), refunds)
-
-
-async def list_credit_notes(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    limit: int,
-    after: uuid.UUID | None,
-    invoice_id: uuid.UUID | None,
-    customer_id: uuid.UUID | None,
-) -> tuple[list[tuple[m.CreditNote, list[m.CreditNoteLine]]], bool]:
-    """A page of notes, newest first, each with its lines (read in one query for the page)."""
-    filters: list[Any] = []
-    if invoice_id is not None:
-        filters.append(m.CreditNote.invoice_id == invoice_id)
-    if customer_id is not None:
-        filters.append(m.CreditNote.customer_id == customer_id)
-    org = actor.organization_id
-    notes, more = await uow.repo.page(m.CreditNote, org, limit=limit, after=after, filters=filters)
-    by_note: dict[uuid.UUID, list[m.CreditNoteLine]] = defaultdict(list)
-    for row in await uow.repo.lines_of_credit_notes(org, [note.id for note in notes]):
-        by_note[row.credit_note_id].append(row)
-    return [(note, by_note[note.id]) for note in notes], more
-
-
-async def void_credit_note(
-    uow: UnitOfWork, actor: Actor, credit_note_id: uuid.UUID, reason: str | None
-) -> CreditNoteView:
-    """Void a note, undoing its effects (see the module docstring)."""
-    found = await uow.repo.get(m.CreditNote, actor.organization_id, credit_note_id)
-    if found is None:
-        raise NotFound.resource("credit note", credit_note_id)
-    invoice = await lock_invoice(uow, actor, found.invoice_id)  # the invoice first, as every writer
-    note = await uow.repo.get_for_update(m.CreditNote, actor.organization_id, credit_note_id)
-    assert note is not None
-    if note.status != "issued":
-        raise Conflict(
-            "this credit note is already void", code="invalid_transition", details={"status": note.status}
-        )
-    if note.refund_amount > ZERO:
-        raise Conflict(
-            "a refund cannot be undone: this credit note refunded payments",
-            code="credit_note_refunded",
-            details={"refundAmount": str(note.refund_amount)},
-        )
-    if note.credit_amount > ZERO:
-        await _take_back_credit(uow, actor, invoice, note)
-    source = invoice.status
-    invoice.credited_amount -= note.total_amount
-    invoice.reduced_amount -= note.reduction_amount
-    invoice.updated_at = utcnow()
-    target = source
-    if source == "paid" and remaining(invoice) > ZERO:
-        invoice.status = target = "issued"
-    await uow.repo.write_values(note, {"status": "void", "voided_at": utcnow(), "void_reason": reason})
-    await record_event(
-        uow,
-        actor,
-        invoice,
-        "credit_note.voided",
-        source if target != source else None,
-        target if target != source else None,
-        {**_event_data(note), "reason": reason},
-    )
-    await uow.session.flush()
-    lines = await uow.repo.credit_note_lines_of(actor.organization_id, note.id)
-    return CreditNoteView(note, lines, invoice, currency(note.currency), [])
-
-
-async def _take_back_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, note: m.CreditNote) -> None:
-    """Take the note's grant back from the customer's balance, only if nothing of it was used."""
-    await uow.repo.get_for_update(m.Customer, actor.organization_id, invoice.customer_id)
-    entries = await uow.repo.credit_entries_of(actor.organization_id, invoice.customer_id, note.currency)
-    _, uses = grants_and_uses(entries)
-    grant_id = str(note.credit_entry_id)
-    if any(use.grant_id == grant_id and use.amount > ZERO for use in uses):
-        raise Conflict(
-            "the credit this note put on the customer's balance has been used",
-            code="credit_note_credit_used",
-            details={"creditAmount": str(note.credit_amount)},
-        )
-    await uow.repo.insert(
-        m.CreditEntry(
-            id=new_id(),
-            organization_id=actor.organization_id,
-            customer_id=invoice.customer_id,
-            currency=note.currency,
-            amount=note.credit_amount.copy_negate(),
-            kind=REVERSAL,
-            reason=f"{GRANT_REFERENCE}{grant_id}",
-            expires_at=None,
-            invoice_id=invoice.id,
-            payment_id=None,
-            created_at=utcnow(),
-        )
-    )
-
-
-async def refunds_of(
-    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID
-) -> tuple[m.Invoice, list[m.Refund]]:
-    invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
-    if invoice is None:
-        raise NotFound.resource("invoice", invoice_id)
-    return invoice, await uow.repo.refunds_of(actor.organization_id, invoice.id)
-
-
-async def invoice_of_line(uow: UnitOfWork, actor: Actor, line_item_id: uuid.UUID, field: str) -> uuid.UUID:
-    """The invoice a line item belongs to (for APIs that name lines only); 404 naming ``field``."""
-    line = await uow.repo.get(m.LineItem, actor.organization_id, line_item_id)
-    if line is None:
-        raise NotFound(f"line item {line_item_id} not found", details={field: "no such line item"})
-    return line.invoice_id
-
-
-async def payment_history(
-    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID
-) -> tuple[m.Invoice, list[m.Payment], list[m.Refund]]:
-    """The invoice's payments and refunds."""
-    invoice, refunds = await refunds_of(uow, actor, invoice_id)
-    return invoice, await uow.repo.payments_of(actor.organization_id, invoice.id), refunds

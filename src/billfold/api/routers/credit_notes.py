@@ -13,7 +13,7 @@ from billfold.api import render
 from billfold.api.credit_note_schemas import CreditNoteIn
 from billfold.api.schemas import ReasonIn
 from billfold.db.uow import UnitOfWork
-from billfold.services import credit_notes
+from billfold.services import credit_note_reads, credit_note_voids, credit_notes
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
@@ -57,7 +57,7 @@ async def create_credit_note(
 async def get_credit_note(
     credit_note_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    found = await read(request, lambda uow: credit_notes.load_credit_note(uow, actor, credit_note_id))
+    found = await read(request, lambda uow: credit_note_reads.load_credit_note(uow, actor, credit_note_id))
     return json_response(200, cn_render.view(found))
 
 
@@ -74,7 +74,7 @@ async def list_credit_notes(
     size, cursor = page_params(limit, after)
     rows, more = await read(
         request,
-        lambda uow: credit_notes.list_credit_notes(
+        lambda uow: credit_note_reads.list_credit_notes(
             uow, actor, limit=size, after=cursor, invoice_id=invoice_id, customer_id=customer_id
         ),
     )
@@ -93,7 +93,7 @@ async def void_credit_note(
 
     async def work(uow: UnitOfWork) -> Any:
         reason = body.reason if body else None
-        return cn_render.view(await credit_notes.void_credit_note(uow, actor, credit_note_id, reason))
+        return cn_render.view(await credit_note_voids.void_credit_note(uow, actor, credit_note_id, reason))
 
     return json_response(200, await write(request, work))
 
@@ -102,7 +102,7 @@ async def void_credit_note(
 async def list_refunds(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    invoice, rows = await read(request, lambda uow: credit_notes.refunds_of(uow, actor, invoice_id))
+    invoice, rows = await read(request, lambda uow: credit_note_reads.refunds_of(uow, actor, invoice_id))
     money = currency(invoice.currency)
     return json_response(200, render.page([cn_render.refund(row, money) for row in rows], False))
 
@@ -114,7 +114,7 @@ async def list_payments(
     """The invoice's payment history, oldest first: payments (``type: payment``) and refunds (``type:
     refund``, amounts positive: money paid back)."""
     invoice, paid, refunds = await read(
-        request, lambda uow: credit_notes.payment_history(uow, actor, invoice_id)
+        request, lambda uow: credit_note_reads.payment_history(uow, actor, invoice_id)
     )
     money, today = currency(invoice.currency), actor.today()
     entries = [(row.created_at, row.id, render.payment(row, invoice, today)) for row in paid]

@@ -35,7 +35,7 @@ from billfold.dialects.common import (
 )
 from billfold.dialects.common import tax_category_names as category_names
 from billfold.dialects.orb.router import router
-from billfold.services import credit_notes, parties
+from billfold.services import credit_note_reads, credit_notes, parties
 from billfold.services.context import Actor
 from billfold.services.errors import DomainError, NotFound
 from billfold.web.plumbing import current_actor, read
@@ -155,7 +155,7 @@ async def create_credit_note(request: Request, actor: Actor = Depends(current_ac
 
     # the invoice (Orb's body names only its lines) scopes the idempotency key, as the native API's
     field = "line_items[0].invoice_line_item_id"
-    invoice_id = await read(request, lambda uow: credit_notes.invoice_of_line(uow, actor, ids[0], field))
+    invoice_id = await read(request, lambda uow: credit_note_reads.invoice_of_line(uow, actor, ids[0], field))
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         try:
@@ -190,6 +190,6 @@ async def get_credit_note(
         ) from error
 
     async def work(uow: UnitOfWork) -> Any:
-        return await _answer(uow, actor, await credit_notes.load_credit_note(uow, actor, note_id))
+        return await _answer(uow, actor, await credit_note_reads.load_credit_note(uow, actor, note_id))
 
     return respond(200, await read(request, work))
