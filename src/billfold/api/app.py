@@ -19,6 +19,7 @@ from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
     api_keys,
+    credit_notes,
     credits,
     invoices,
     lifecycle,
@@ -81,6 +82,7 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
         lines,
         adjustments,
         lifecycle,
+        credit_notes,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):

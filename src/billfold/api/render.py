@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from billfold.core.lifecycle import effective_status
+from billfold.core.lifecycle import amount_due as due_of
+from billfold.core.lifecycle import amount_remaining, effective_status
 from billfold.core.money import ZERO, Currency, to_plain_normalized
 from billfold.db import models as m
 from billfold.services.credits import CreditLedger, referenced_grant
@@ -108,6 +109,8 @@ def issuing_account(row: m.IssuingAccount) -> dict[str, Any]:
         "isDefault": row.is_default,
         "numberPrefix": row.number_prefix,
         "numberFormat": row.number_format,
+        "creditNoteNumberPrefix": row.credit_note_number_prefix,
+        "creditNoteNumberFormat": row.credit_note_number_format,
         "idempotencyKey": row.idempotency_key,
         **details(row),
         "createdAt": timestamp(row.created_at),
@@ -194,7 +197,7 @@ def group(
 
 def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = None) -> dict[str, Any]:
     """``today`` is the organization's date (for the derived ``overdue``); UTC's when not given."""
-    amount_due = row.total_amount - row.credits_applied_amount
+    amount_due = due_of(row.total_amount, row.credits_applied_amount)
     status = effective_status(row.status, row.due_date, today or datetime.now(UTC).date())
     return {
         "id": str(row.id),
@@ -227,7 +230,9 @@ def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = Non
         "creditsAppliedAmount": money(row.credits_applied_amount, currency),
         "amountDue": money(amount_due, currency),
         "amountPaid": money(row.amount_paid, currency),
-        "amountRemaining": money(amount_due - row.amount_paid, currency),
+        "amountRemaining": money(amount_due - row.amount_paid - row.reduced_amount, currency),
+        "creditedAmount": money(row.credited_amount, currency),
+        "refundedAmount": money(row.refunded_amount, currency),
         "lastCalculatedAt": timestamp(row.last_calculated_at),
         "createdAt": timestamp(row.created_at),
         "updatedAt": timestamp(row.updated_at),
@@ -246,6 +251,17 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
             group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
         ],
         "standaloneLineItems": [line(item, view.currency, customer_id) for item in by_group.get(None, [])],
+        "creditNotes": [
+            {
+                "id": str(note.id),
+                "number": note.number,
+                "status": note.status,
+                "issueDate": day(note.issue_date),
+                "totalAmount": money(note.total_amount, view.currency),
+                "reductionAmount": money(note.reduction_amount, view.currency),
+            }
+            for note in view.credit_notes
+        ],
     }
 
 
@@ -288,6 +304,7 @@ def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -
     return {
         "id": str(row.id),
         "object": "payment",
+        "type": "payment",
         "invoiceId": str(row.invoice_id),
         "amount": money(row.amount, currency),
         "appliedAmount": money(row.applied_amount, currency),
@@ -302,7 +319,13 @@ def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -
         ),
         "invoiceAmountPaid": money(invoice_row.amount_paid, currency),
         "invoiceAmountRemaining": money(
-            invoice_row.total_amount - invoice_row.credits_applied_amount - invoice_row.amount_paid, currency
+            amount_remaining(
+                invoice_row.total_amount,
+                invoice_row.credits_applied_amount,
+                invoice_row.amount_paid,
+                invoice_row.reduced_amount,
+            ),
+            currency,
         ),
         "createdAt": timestamp(row.created_at),
     }

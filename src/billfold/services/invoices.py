@@ -133,6 +133,7 @@ class InvoiceView:
     lines: Sequence[LineData]
     calculation: dict[str, Any] | None = None
     today: date | None = None  # the organization's today, for the derived overdue status
+    credit_notes: Sequence[m.CreditNote] = ()  # an issued invoice's credit notes (void ones too)
 
     def lines_of(self, group_id: uuid.UUID | None) -> list[LineData]:
         return [line for line in self.lines if line.group_id == group_id]
@@ -292,7 +293,8 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     money = currency(invoice.currency)
     if invoice.frozen:
-        return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today())
+        notes = await uow.repo.credit_notes_of(invoice.organization_id, invoice.id)
+        return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today(), notes)
     if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
         # No taxed line, no covering adjustment, no split: every stored figure is already final (a
         # line's own figures are all there is), so the calculation would only repeat them.

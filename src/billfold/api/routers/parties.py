@@ -106,7 +106,13 @@ async def create_issuing_account(
 ) -> Response:
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         account = await parties.create_issuing_account(
-            uow, actor, billing_details(body), key, body.number_prefix, body.number_format
+            uow,
+            actor,
+            billing_details(body),
+            key,
+            body.number_prefix,
+            body.number_format,
+            credit_note_numbering=(body.credit_note_number_prefix, body.credit_note_number_format),
         )
         return 201, render.issuing_account(account)
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from billfold.core.lifecycle import amount_due as due_of
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
 from billfold.dialects.common import (
@@ -280,7 +281,7 @@ def invoice(
     """The invoice with its line items (the fields a line item client reads; not every field Orb has)."""
     row, currency = view.invoice, view.currency
     defined = definitions(view)
-    amount_due = row.total_amount - row.credits_applied_amount
+    amount_due = due_of(row.total_amount, row.credits_applied_amount)
     return {
         "id": str(row.id),
         "status": STATUS.get(row.status, row.status),
