@@ -34,3 +34,9 @@ def load_settings() -> Settings:
         workers=int(os.environ.get("BILLFOLD_WORKERS", "2")),
         db_pool_size=int(os.environ.get("BILLFOLD_DB_POOL_SIZE", "10")),
     )
+
+
+def public_url() -> str | None:
+    """``BILLFOLD_PUBLIC_URL``: the address customers open hosted invoice links at (default: the address
+    each request was made to)."""
+    return os.environ.get("BILLFOLD_PUBLIC_URL") or None

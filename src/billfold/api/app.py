@@ -19,6 +19,7 @@ from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
     credits,
+    documents,
     invoices,
     lifecycle,
     lines,
@@ -28,10 +29,11 @@ from billfold.api.routers import (
     products,
     taxes,
 )
-from billfold.config import load_settings
+from billfold.config import load_settings, public_url
 from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.middleware import JsonByDefault
+from billfold.web.public_url import PublicUrl
 
 DOCS_ASSETS = "/docs/assets"
 
@@ -63,6 +65,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
     app.state.dialect_docs = []
     errors.install(app)
     app.add_middleware(JsonByDefault)
+    app.add_middleware(PublicUrl, public_url=public_url())
     for module in (
         organization,
         parties,
@@ -74,6 +77,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lines,
         adjustments,
         lifecycle,
+        documents,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):

@@ -328,6 +328,32 @@ class Repository:
         )
         return list((await self.session.execute(statement)).scalars())
 
+    async def invoice_by_hosted_token(self, token: str) -> tuple[m.Invoice, m.Organization] | None:
+        """The invoice a hosted page's token opens, and its organization: the one lookup not scoped by
+        organization, because the token (192 random bits, unique) is what tells Billfold which it is."""
+        statement = (
+            select(m.Invoice, m.Organization)
+            .join(m.Organization, m.Organization.id == m.Invoice.organization_id)
+            .where(m.Invoice.hosted_token == token)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def issued_invoices_since(
+        self, organization_id: uuid.UUID, since: Any
+    ) -> list[tuple[uuid.UUID, str]]:
+        """(id, number) of the organization's numbered invoices issued on or after ``since``."""
+        statement = (
+            select(m.Invoice.id, m.Invoice.invoice_number)
+            .where(
+                m.Invoice.organization_id == organization_id,
+                m.Invoice.invoice_number.is_not(None),
+                m.Invoice.issue_date >= since,
+            )
+            .order_by(m.Invoice.issue_date, m.Invoice.id)
+        )
+        return [(row[0], str(row[1])) for row in (await self.session.execute(statement)).all()]
+
     # -- taxes and credits ---------------------------------------------------------------------
 
     async def tax_categories_of(self, organization_id: uuid.UUID) -> list[Any]:

@@ -21,6 +21,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit
+from billfold.services.documents import freeze_parties
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import record_event
 
@@ -77,6 +78,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
+    await freeze_parties(uow, actor, invoice)  # seller and buyer as they are now; the hosted token
     await totals.freeze(uow, actor, invoice, day)
     key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
     counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
