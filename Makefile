@@ -3,8 +3,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# `make serve HOST=0.0.0.0 PORT=9000`; unset, billfold serve takes BILLFOLD_HOST / BILLFOLD_PORT (127.0.0.1:8000)
 
 .PHONY: serve test sync lint typecheck bench clean locales
 
@@ -16,7 +15,7 @@ sync: $(UV)
 	$(UV) sync --frozen --quiet
 
 serve: sync
-	$(UV) run --frozen billfold serve --host $(HOST) --port $(PORT)
+	$(UV) run --frozen billfold serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 lint: sync
 	$(UV) run --frozen ruff check src tests bench
@@ -33,7 +32,7 @@ bench: sync
 	$(UV) run --frozen python bench/run.py
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache billfold.db billfold.db-wal billfold.db-shm
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
 
 # Document wording: extract the messages, merge them into every catalogue, compile the .mo files (committed).
 LOCALES := src/billfold/documents/locales

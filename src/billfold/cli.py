@@ -1,7 +1,8 @@
-"""The ``billfold`` command: serve, migrate, and API keys.
+"""The ``billfold`` command: serve, migrate, and API keys (create, list, revoke).
 
-One-time set-up (migrations, the first organization and its key) happens here, before any server worker
-starts, so workers never race to do it.
+One-time set-up (the database itself when it is missing, migrations, the first organization and its key)
+happens here, before any server worker starts, so workers never race to do it. Every command says which
+database it uses; a problem with the settings or the database is one line on stderr, not a traceback.
 """
 
 from __future__ import annotations
@@ -9,13 +10,66 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
-from billfold.config import load_settings
+from sqlalchemy.exc import DBAPIError
+
+from billfold.config import DATABASE_FILE, ConfigError, Settings, load_settings, shown_url, sqlite_url
+from billfold.db import bootstrap
 from billfold.db import migrate as migrations
 from billfold.db.engine import make_engine
+from billfold.db.models import ApiKey, Organization
 from billfold.db.uow import UnitOfWork
-from billfold.services.organizations import create_api_key, create_organization
+from billfold.services.api_keys import all_api_keys, create_api_key, revoke_organization_key
+from billfold.services.errors import NotFound
+from billfold.services.organizations import create_organization
+
+# How long a worker process may take to start (or to answer a health check) before it is restarted.
+# uvicorn's 5 s is too short for a busy machine: a worker still importing is killed and restarted forever.
+WORKER_HEALTHCHECK_S = 60
+
+
+class CommandFailed(RuntimeError):
+    """Ends the command with its one-line message on stderr."""
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr, flush=True)
+
+
+def _old_database_warning(settings: Settings) -> str | None:
+    """A ``billfold.db`` in the working directory is what older versions used by default; it is no
+    longer opened (the default is the data directory's), and the user is told how to keep it."""
+    old = Path.cwd() / DATABASE_FILE
+    current = settings.data_dir / DATABASE_FILE
+    if not settings.default_database or not old.is_file() or old.resolve() == current.resolve():
+        return None
+    return (
+        f"{old} is not used: the database is {current}. To keep using the old file, set "
+        f"BILLFOLD_DATABASE_URL={sqlite_url(old.resolve()).replace('+aiosqlite', '')}"
+    )
+
+
+def _ready_database() -> Settings:
+    """Settings, with the database created if missing and migrated; says which database it is."""
+    settings = load_settings()
+    _say(f"Database: {shown_url(settings.database_url)}")
+    warning = _old_database_warning(settings)
+    if warning:
+        _warn(warning)
+    created = bootstrap.prepare(
+        settings.database_url, data_dir=settings.data_dir if settings.default_database else None
+    )
+    if created:
+        _say(created)
+    migrations.upgrade(settings.database_url)
+    return settings
 
 
 async def _first_organization(database_url: str) -> str | None:
@@ -32,17 +86,48 @@ async def _first_organization(database_url: str) -> str | None:
         await engine.dispose()
 
 
-async def _new_key(database_url: str, organization: str) -> str:
+async def _new_key(database_url: str, organization: str, name: str | None) -> str:
     engine = make_engine(database_url)
     try:
         async with UnitOfWork(engine) as uow:
             found = await uow.repo.organization_by_name(organization)
             if found is None:
-                found, key = await create_organization(uow, organization)
+                found, key = await create_organization(uow, organization, name)
             else:
-                key = await create_api_key(uow, found.id)
+                key = await create_api_key(uow, found.id, name)
             await uow.commit()
             return key
+    finally:
+        await engine.dispose()
+
+
+async def _organization(uow: UnitOfWork, name: str) -> Organization:
+    found = await uow.repo.organization_by_name(name)
+    if found is None:
+        raise CommandFailed(f"no organization named {name!r}")
+    return found
+
+
+async def _keys(database_url: str, organization: str) -> list[ApiKey]:
+    engine = make_engine(database_url)
+    try:
+        async with UnitOfWork(engine, readonly=True) as uow:
+            return await all_api_keys(uow, (await _organization(uow, organization)).id)
+    finally:
+        await engine.dispose()
+
+
+async def _revoke(database_url: str, organization: str, key_id: uuid.UUID) -> ApiKey:
+    engine = make_engine(database_url)
+    try:
+        async with UnitOfWork(engine) as uow:
+            owner = await _organization(uow, organization)
+            try:
+                revoked = await revoke_organization_key(uow, owner.id, key_id)
+            except NotFound:
+                raise CommandFailed(f"organization {organization!r} has no API key {key_id}") from None
+            await uow.commit()
+            return revoked
     finally:
         await engine.dispose()
 
@@ -50,47 +135,75 @@ async def _new_key(database_url: str, organization: str) -> str:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = load_settings()
-    migrations.upgrade(settings.database_url)
+    settings = _ready_database()
     key = asyncio.run(_first_organization(settings.database_url))
     if key is not None:
-        print("Created the first organization. Its API key (shown once, keep it safe):", flush=True)
-        print(key, flush=True)
+        _say("Created the first organization. Its API key (shown once, keep it safe):")
+        _say(key)
     workers = args.workers if args.workers is not None else settings.workers
     uvicorn.run(
         "billfold.api.app:create_app",
         factory=True,
-        host=args.host,
-        port=args.port,
+        host=args.host if args.host is not None else settings.host,
+        port=args.port if args.port is not None else settings.port,
         workers=workers if workers > 1 else None,
         log_level=args.log_level,
         access_log=args.access_log,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
     return 0
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    migrations.upgrade(load_settings().database_url)
-    print("migrations applied")
+    _ready_database()
+    _say("migrations applied")
     return 0
 
 
 def _api_keys_create(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    migrations.upgrade(settings.database_url)
-    key = asyncio.run(_new_key(settings.database_url, args.organization))
-    print(f"API key for organization {args.organization!r} (shown once):")
-    print(key)
+    settings = _ready_database()
+    key = asyncio.run(_new_key(settings.database_url, args.organization, args.name))
+    _say(f"API key for organization {args.organization!r} (shown once):")
+    _say(key)
     return 0
+
+
+def _when(value: object) -> str:
+    return "-" if value is None else str(value)[:19]
+
+
+def _api_keys_list(args: argparse.Namespace) -> int:
+    settings = _ready_database()
+    keys = asyncio.run(_keys(settings.database_url, args.organization))
+    _say(f"{'ID':<36}  {'PREFIX':<10}  {'CREATED (UTC)':<19}  {'REVOKED (UTC)':<19}  NAME")
+    for key in keys:
+        created, revoked = _when(key.created_at), _when(key.revoked_at)
+        _say(f"{key.id!s:<36}  {key.prefix:<10}  {created:<19}  {revoked:<19}  {key.name or '-'}")
+    return 0
+
+
+def _api_keys_revoke(args: argparse.Namespace) -> int:
+    settings = _ready_database()
+    key = asyncio.run(_revoke(settings.database_url, args.organization, args.key_id))
+    _say(f"revoked API key {key.id} ({key.prefix}...) at {_when(key.revoked_at)} UTC")
+    return 0
+
+
+def _key_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        reason = f"not an API key id: {text[:40]!r} (see billfold api-keys list)"
+        raise argparse.ArgumentTypeError(reason) from None
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="billfold", description="Billfold invoicing engine")
     commands = root.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="apply migrations, then serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser("serve", help="create the database if missing, migrate it, serve the API")
+    serve.add_argument("--host", default=None, help="address (default BILLFOLD_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default BILLFOLD_PORT or 8000)")
     serve.add_argument(
         "--workers", type=int, default=None, help="worker processes (default BILLFOLD_WORKERS or 2)"
     )
@@ -98,19 +211,46 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=_serve)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    commands.add_parser("migrate", help="create the database if missing and migrate it").set_defaults(
+        run=_migrate
+    )
 
     keys = commands.add_parser("api-keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create an API key (and the organization if it is new)")
     create.add_argument("--organization", required=True)
+    create.add_argument("--name", default=None, help="what the key is for (shown by list)")
     create.set_defaults(run=_api_keys_create)
+    listing = key_commands.add_parser("list", help="list an organization's API keys (never the keys)")
+    listing.add_argument("--organization", required=True)
+    listing.set_defaults(run=_api_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke an API key: it is refused at once, everywhere")
+    revoke.add_argument("--organization", required=True)
+    revoke.add_argument("key_id", type=_key_id, help="the key's id, as shown by list")
+    revoke.set_defaults(run=_api_keys_revoke)
     return root
+
+
+def _database_error(error: BaseException) -> str:
+    reason = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = " ".join(str(reason).split()) or type(reason).__name__
+    try:
+        where = shown_url(load_settings().database_url)
+    except ConfigError:
+        where = "the database"
+    return f"cannot use {where}: {text[:300]}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except (ConfigError, bootstrap.DatabaseUnavailable, CommandFailed) as error:
+        print(f"billfold: {error}", file=sys.stderr)
+        return 1
+    except (DBAPIError, OSError) as error:
+        print(f"billfold: {_database_error(error)}", file=sys.stderr)
+        return 1
     return result
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billfold.api.app import create_app
 from billfold.api.responses import OrganizationOut
 from billfold.core.money import RoundingMode
 from billfold.core.taxes import TaxRounding
@@ -152,9 +157,6 @@ async def test_settings_are_per_organization(api: ApiClient, engine: AsyncEngine
 
 
 async def test_the_organization_time_zone_sets_today(api: ApiClient) -> None:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     assert (await api.get("/v1/organization")).json()["timeZone"] == "UTC"
     bad = await api.patch("/v1/organization", json={"timeZone": "Mars/Olympus_Mons"})
     assert bad.status_code == 400
@@ -166,3 +168,129 @@ async def test_the_organization_time_zone_sets_today(api: ApiClient) -> None:
     invoice = await api.create("/v1/invoices", {"customerId": customer["id"]})
     # UTC+14: the organization's today, which is not always UTC's
     assert invoice["invoiceDate"] == datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+
+
+# -- settings are read from the database on every request, never from a process's memory ---------
+
+
+async def _six_lines(api: ApiClient, invoice_id: object) -> list[dict[str, object]]:
+    lines = f"/v1/invoices/{invoice_id}/line-items"
+    body = {"quantity": "3", "unitPrice": "0.835"}
+    return [await api.create(lines, {"name": f"L{n}", **body}) for n in range(6)]
+
+
+async def test_lines_added_right_after_a_patch_follow_it(api: ApiClient) -> None:
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    invoice = await make_invoice(api)
+    before = await api.create(
+        f"/v1/invoices/{invoice['id']}/line-items", {"name": "Before", "quantity": "3", "unitPrice": "0.835"}
+    )
+    assert (before["subtotalAmount"], before["taxCategoryId"]) == ("2.51", None)  # half-up, untaxed
+    await _patch(api, {"defaultTaxCategoryId": category["id"], "roundingMode": "half_even"})
+    added = await _six_lines(api, invoice["id"])
+    # 3 × 0.835 = 2.505: half-even 2.50, every line taxed with the new default
+    assert [(row["subtotalAmount"], row["taxCategoryId"]) for row in added] == [("2.50", category["id"])] * 6
+    full = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
+    # the line written before the change keeps what it was written with
+    assert [line["subtotalAmount"] for line in full["standaloneLineItems"]] == ["2.51"] + ["2.50"] * 6
+    assert full["taxAmount"] == "3.00"  # 6 × 2.50 × 20 %, the earlier line untaxed
+
+
+async def test_a_patch_through_one_worker_is_seen_at_once_by_another(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """Two app instances over one database stand for two worker processes."""
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    invoice = await make_invoice(api)
+    other_app = create_app(engine)
+    transport = httpx.ASGITransport(app=other_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://worker-2.test") as client:
+        worker_2 = ApiClient(client, api.key)
+        # worker 2 has served this key before the change
+        lines = f"/v1/invoices/{invoice['id']}/line-items"
+        warm = await worker_2.create(lines, {"name": "Warm", "quantity": "3", "unitPrice": "0.835"})
+        assert (warm["subtotalAmount"], warm["taxCategoryId"]) == ("2.51", None)
+        await _patch(api, {"defaultTaxCategoryId": category["id"], "roundingMode": "half_even"})
+        added = await _six_lines(worker_2, invoice["id"])
+        assert {(row["subtotalAmount"], row["taxCategoryId"]) for row in added} == {("2.50", category["id"])}
+        assert (await worker_2.get("/v1/organization")).json()["roundingMode"] == "half_even"
+        await _patch(api, {"timeZone": "Pacific/Kiritimati"})
+        customer = await worker_2.create("/v1/customers", {"name": "Far east"})
+        made = await worker_2.create("/v1/invoices", {"customerId": customer["id"]})
+        assert made["invoiceDate"] == datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("tax_rounding", "tax", "line_taxes", "total"),
+    [
+        pytest.param("document", "0.02", ["0.01", "0.01", "0.00"], "0.11", id="per-rate"),
+        pytest.param("line", "0.03", ["0.01", "0.01", "0.01"], "0.12", id="per-line"),
+    ],
+)
+async def test_the_readme_worked_example(
+    api: ApiClient, tax_rounding: str, tax: str, line_taxes: list[str], total: str
+) -> None:
+    """Three lines of 0.03 EUR at 20 % VAT, set up as the README does it: the default tax category and
+    the tax rounding are set, then the lines are added at once."""
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    invoice = await make_invoice(api, currency="EUR")
+    await api.get("/v1/organization")  # the key has been seen before the change
+    await _patch(api, {"defaultTaxCategoryId": category["id"], "taxRounding": tax_rounding})
+    lines = f"/v1/invoices/{invoice['id']}/line-items"
+    for n in range(3):
+        await api.create(lines, {"name": f"Coffee {n}", "quantity": "1", "unitPrice": "0.03"})
+    full = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
+    assert (full["subtotalAmount"], full["taxAmount"], full["totalAmount"]) == ("0.09", tax, total)
+    assert [line["taxAmount"] for line in full["standaloneLineItems"]] == line_taxes
+
+
+async def test_issued_invoices_keep_the_settings_they_were_issued_with(api: ApiClient) -> None:
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    await _patch(api, {"defaultTaxCategoryId": category["id"]})
+    invoice = await make_invoice(api, currency="EUR")
+    lines = f"/v1/invoices/{invoice['id']}/line-items"
+    for n in range(3):
+        await api.create(lines, {"name": f"Coffee {n}", "quantity": "1", "unitPrice": "0.03"})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={})
+    assert issued.status_code == 200, issued.text
+    before = issued.json()
+    await _patch(api, {"taxRounding": "line", "roundingMode": "half_even", "defaultTaxCategoryId": None})
+    after = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
+    assert after == before
+    assert after["taxAmount"] == "0.02"
+
+
+# -- time zones ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("A" * 256, id="256-characters"),
+        pytest.param("Europe/" + "x" * 100_000, id="100-kb"),
+        pytest.param("Europe/Berlin" + "/" * 60, id="slashes"),
+        pytest.param("../../../../etc/passwd", id="path"),
+        pytest.param("/usr/share/zoneinfo/UTC", id="absolute-path"),
+        pytest.param("Europe/Berlin\u0000", id="nul"),
+        pytest.param("europe/berlin", id="lower-case"),
+        pytest.param("localtime", id="localtime"),
+        pytest.param("", id="empty"),
+        pytest.param(" UTC", id="space"),
+        pytest.param(7, id="number"),
+    ],
+)
+async def test_a_bad_time_zone_is_400_naming_it(
+    api: ApiClient, value: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = (await api.get("/v1/organization")).json()
+    response = await api.patch("/v1/organization", json={"timeZone": value, "name": "Not saved"})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["details"]) == ["timeZone"]
+    assert len(response.content) < 1000  # the value is not echoed
+    assert (await api.get("/v1/organization")).json() == before
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("name", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"])
+async def test_iana_time_zones_are_accepted(api: ApiClient, name: str) -> None:
+    assert (await _patch(api, {"timeZone": name}))["timeZone"] == name

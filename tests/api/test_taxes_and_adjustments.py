@@ -326,3 +326,28 @@ async def test_line_discount_shows_on_an_untaxed_invoice_before_and_after_issue(
     issued = (await api.post(f"{base}/issue", json={"issueDate": "2099-01-01"})).json()
     assert issued["standaloneLineItems"][0]["adjustments"] == shares
     assert (issued["discountAmount"], issued["totalAmount"]) == ("5.00", "15.00")
+
+
+async def test_adjustment_amounts_are_answered_with_the_currencys_places(api: ApiClient) -> None:
+    """An amount given as ``"3"`` is money like any other: ``"3.00"`` in USD, ``"3"`` in JPY, ``"3.000"``
+    in BHD, on the line, the group and the invoice, before and after issue."""
+    for code, places in (("USD", "3.00"), ("JPY", "3"), ("BHD", "3.000")):
+        invoice = await make_invoice(api, currency=code)
+        base = f"/v1/invoices/{invoice['id']}"
+        group = await api.create(f"{base}/line-item-groups", {"name": "Seats"})
+        line = await _line(api, base, amount="100", lineItemGroupId=group["id"])
+        body = {"type": "amount_discount", "amount": "3"}
+        on_line = await api.create(f"{base}/line-items/{line['id']}/adjustments", body)
+        on_group = await api.create(f"{base}/line-item-groups/{group['id']}/adjustments", body)
+        minimum = {"type": "minimum", "amount": "1000"}
+        on_invoice = await api.create(f"{base}/adjustments", minimum)
+        assert on_line["adjustmentDefinitions"][0]["amount"] == places
+        assert on_group["adjustmentDefinitions"][0]["amount"] == places
+        thousand = "1000" + places[1:]
+        assert on_invoice["adjustments"][0]["amount"] == thousand
+        issued = await api.post(f"{base}/issue", json={})
+        assert issued.status_code == 200, issued.text
+        full = issued.json()
+        assert full["adjustments"][0]["amount"] == thousand
+        assert full["lineItemGroups"][0]["adjustmentDefinitions"][0]["amount"] == places
+        assert full["lineItemGroups"][0]["lineItems"][0]["adjustmentDefinitions"][0]["amount"] == places

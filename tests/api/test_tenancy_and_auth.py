@@ -56,6 +56,7 @@ class Tenant:
     tax_category: str
     credit: str
     adjustment: str
+    api_key: str
 
     @property
     def path_ids(self) -> dict[str, str]:
@@ -69,6 +70,7 @@ class Tenant:
             "price_id": self.price,
             "tax_category_id": self.tax_category,
             "adjustment_id": self.adjustment,
+            "key_id": self.api_key,
         }
 
 
@@ -111,7 +113,9 @@ async def populate(api: ApiClient, name: str) -> Tenant:
     credit = await api.create(
         f"/v1/customers/{customer['id']}/credits", {"amount": "12.34", "reason": f"{name} credit"}
     )
+    keys = (await api.get("/v1/api-keys")).json()["data"]
     return Tenant(
+        api_key=str(keys[0]["id"]),
         tax_category=str(tax_category["id"]),
         adjustment=str(adjusted["adjustmentDefinitions"][0]["id"]),
         credit=str(credit["id"]),
@@ -138,6 +142,7 @@ async def state_of(api: ApiClient, tenant: Tenant) -> dict[str, Any]:
         "/v1/tax-categories?limit=100",
         f"/v1/customers/{tenant.customer}/credits",
         "/v1/organization",
+        "/v1/api-keys",
     ]
     state = {}
     for url in urls:

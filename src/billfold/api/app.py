@@ -18,6 +18,7 @@ from billfold import __version__
 from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
+    api_keys,
     credits,
     documents,
     invoices,
@@ -32,17 +33,20 @@ from billfold.api.routers import (
 from billfold.config import load_settings, public_url
 from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
-from billfold.web.middleware import JsonByDefault
+from billfold.web.body import JsonRoute
+from billfold.web.middleware import BoundedBody, JsonByDefault
 from billfold.web.public_url import PublicUrl
 
 DOCS_ASSETS = "/docs/assets"
 
 
-def create_app(engine: AsyncEngine | None = None) -> FastAPI:
-    """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown."""
+def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None = None) -> FastAPI:
+    """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown.
+
+    Request bodies are limited to ``max_body_bytes`` (default ``BILLFOLD_MAX_BODY_BYTES``, 5 MiB)."""
     owns_engine = engine is None
+    settings = load_settings()
     if engine is None:
-        settings = load_settings()
         engine = make_engine(settings.database_url, settings.db_pool_size)
 
     @asynccontextmanager
@@ -61,13 +65,16 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.key_cache = {}
     app.state.dialect_docs = []
+    app.router.route_class = JsonRoute
     errors.install(app)
     app.add_middleware(JsonByDefault)
+    limit = settings.max_body_bytes if max_body_bytes is None else max_body_bytes
+    app.add_middleware(BoundedBody, limit=limit)
     app.add_middleware(PublicUrl, public_url=public_url())
     for module in (
         organization,
+        api_keys,
         parties,
         credits,
         taxes,

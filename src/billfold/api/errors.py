@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,10 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billfold.services.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
-from billfold.web.errors import ErrorInfo, ErrorShape
-from billfold.web.plumbing import json_response
+from billfold.web.errors import ErrorInfo, ErrorShape, cap_details, error_response, summary
 
 log = logging.getLogger("billfold.api")
 
@@ -25,22 +26,10 @@ STATUS: dict[type[DomainError], int] = {
 }
 
 
-def error_body(code: str, message: str, details: dict[str, Any] | None = None, causations: Any = None) -> Any:
-    return {"code": code, "message": message, "details": details or {}, "causations": causations or []}
-
-
 def _respond(request: Request, error: ErrorInfo) -> Response:
     """Answer in the shape of the API the path belongs to (a dialect's vendor shape, else the native one)."""
     shapes: dict[str, ErrorShape] = request.app.state.error_shapes
-    path = request.url.path
-    for prefix in sorted(shapes, key=len, reverse=True):
-        if path.startswith(prefix):
-            return shapes[prefix](error)
-    body = error_body(error.code, error.message, error.details, error.causations)
-    response = json_response(error.status, body)
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = "Bearer"
-    return response
+    return error_response(shapes, request.url.path, error)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -67,15 +56,15 @@ def _reason(error: dict[str, Any]) -> str:
 
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
+    errors = exc.errors()
     if any(e.get("loc", ("",))[0] == "path" for e in errors):
         return _respond(request, ErrorInfo(404, "not_found", "no such resource", {"path": request.url.path}))
-    details = {
-        ("body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())))): _reason(e)
+    details = cap_details(
+        (("body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())))), _reason(e))
         for e in errors
-    }
+    )
     causations = [{"field": field, "message": reason} for field, reason in details.items()]
-    message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
+    message = summary(details)
     return _respond(request, ErrorInfo(400, "validation_error", message, details, causations))
 
 
@@ -101,20 +90,78 @@ async def _http(request: Request, exc: Exception) -> Response:
     return response
 
 
+MESSAGE_LIMIT = 300
+
+
+def brief(exc: BaseException) -> str:
+    """``Type: message``, the message cut short: it may quote a request's values (a 100 KB field in a
+    file name, a statement's parameters), which have no place in a log."""
+    text = str(exc)
+    if len(text) > MESSAGE_LIMIT:
+        text = f"{text[:MESSAGE_LIMIT]}... ({len(text)} characters)"
+    return f"{type(exc).__name__}: {text}"
+
+
+def describe(exc: BaseException) -> str:
+    """A traceback of ``exc`` and the exceptions that led to it: where each was raised (file, line,
+    source) and its :func:`brief` message. No local values and no request body are written."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    head = "Traceback (most recent call last):\n"
+    parts = [head + "".join(traceback.format_tb(one.__traceback__)) + brief(one) for one in reversed(chain)]
+    return "\n\nwhich led to:\n\n".join(parts)
+
+
+def log_unexpected(method: str, path: str, exc: BaseException) -> None:
+    log.error("unhandled error on %s %s\n%s", method, path, describe(exc))
+
+
 async def _busy(request: Request, exc: Exception) -> Response:
     if "locked" in str(exc) or "busy" in str(exc):
-        log.warning("database busy: %s", exc)
+        log.warning("database busy: %s", brief(exc))
         return _respond(request, ErrorInfo(503, "database_busy", "the database is busy; retry the request"))
     return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log_unexpected(request.method, request.url.path, exc)
     return _respond(request, ErrorInfo(500, "internal_error", "an unexpected error occurred"))
+
+
+class ContainUnexpected:
+    """Answer an unexpected error here, logged once by :func:`log_unexpected`. Left to the framework,
+    the exception would travel on to the server after the 500, and the server logs it again in full."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            request = Request(scope)
+            log_unexpected(request.method, request.url.path, exc)
+            if not started:  # else the answer is half sent: nothing more can be said
+                info = ErrorInfo(500, "internal_error", "an unexpected error occurred")
+                await _respond(request, info)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     app.state.error_shapes = {}
+    app.add_middleware(ContainUnexpected)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(StarletteHTTPException, _http)

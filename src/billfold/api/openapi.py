@@ -48,6 +48,8 @@ SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
     ("PATCH", r"^/v1/invoices/\{invoice_id\}$", "200", r.InvoiceOut),
     ("POST", r"^/v1/products/\{[^}]+\}/(archive|unarchive)$", "200", r.ProductOut),
     ("POST", r"^/v1/prices/\{[^}]+\}/(archive|unarchive)$", "200", r.PriceOut),
+    ("GET", r"^/v1/api-keys$", "200", r.page_of(r.ApiKeyOut)),
+    ("DELETE", r"^/v1/api-keys/\{[^}]+\}$", "200", r.ApiKeyOut),
     ("POST", r"^/v1/customers/\{[^}]+\}/credits$", "201", r.CreditEntryOut),
     ("GET", r"^/v1/customers/\{[^}]+\}/credits$", "200", r.CreditLedgerOut),
     ("POST", r"^/v1/prices$", "201", r.PriceOut),

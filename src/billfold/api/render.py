@@ -177,7 +177,7 @@ def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, An
         "taxCategoryId": _category(row.tax_key),
         "taxAmounts": _line_taxes(row, currency),
         "adjustments": _shares(row.adjustment_shares, currency),
-        "adjustmentDefinitions": _definitions(row.adjustments),
+        "adjustmentDefinitions": _definitions(row.adjustments, currency),
         "creditsAppliedAmount": money(row.credits_applied_amount or ZERO, currency),
         "createdAt": timestamp(row.created_at),
     }
@@ -202,7 +202,7 @@ def group(
         "taxCategoryId": uid(row.tax_category_id),
         **amounts(row, currency),
         "taxAmounts": _sum_taxes(lines, currency),
-        "adjustmentDefinitions": _definitions(row.adjustments),
+        "adjustmentDefinitions": _definitions(row.adjustments, currency),
         "lineItems": [line(item, currency, customer_id) for item in lines],
         "createdAt": timestamp(row.created_at),
     }
@@ -373,6 +373,18 @@ def organization(row: m.Organization) -> dict[str, Any]:
     }
 
 
+def api_key(row: m.ApiKey) -> dict[str, Any]:
+    """A key as listed: never the key nor its hash."""
+    return {
+        "id": str(row.id),
+        "object": "api_key",
+        "prefix": row.prefix,
+        "name": row.name,
+        "createdAt": timestamp(row.created_at),
+        "revokedAt": timestamp(row.revoked_at),
+    }
+
+
 def credit_entry(row: m.CreditEntry) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -446,8 +458,16 @@ def _shares(shares: list[dict[str, Any]] | None, currency: Currency) -> list[dic
     return [{**share, "amount": money(Decimal(share["amount"]), currency)} for share in shares or []]
 
 
-def _definitions(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return list(items or [])
+def _definition(raw: dict[str, Any], currency: Currency) -> dict[str, Any]:
+    """An adjustment as defined. Its ``amount`` (stored as the decimal given) is money: answered with
+    exactly the currency's places, like every amount (``"3.00"`` for ``"3"``)."""
+    if raw.get("amount") is None:
+        return raw
+    return {**raw, "amount": money(Decimal(raw["amount"]), currency)}
+
+
+def _definitions(items: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
+    return [_definition(item, currency) for item in items or []]
 
 
 def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> dict[str, Any]:
@@ -465,7 +485,7 @@ def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> d
         ],
         "adjustments": [
             {
-                **definition,
+                **_definition(definition, currency),
                 "appliedAmount": cash(applied.get(definition["id"], {}).get("amount")),
                 "unappliedAmount": cash(applied.get(definition["id"], {}).get("unappliedAmount")),
             }

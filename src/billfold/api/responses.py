@@ -122,6 +122,15 @@ class OrganizationOut(Out):
     createdAt: str  # noqa: N815
 
 
+class ApiKeyOut(Out):
+    id: str
+    object: Literal["api_key"]
+    prefix: str
+    name: Text
+    createdAt: str  # noqa: N815
+    revokedAt: Text  # noqa: N815
+
+
 class CreditEntryOut(Out):
     id: str
     object: Literal["credit_entry"]

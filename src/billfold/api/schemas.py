@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
+from billfold.web.text import FreeText, LineText, NameText
 
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
 
@@ -84,9 +85,14 @@ def _text_date(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(_text_date)]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=5000)]
-Short = Annotated[str, Field(max_length=200)]
+Name = Annotated[NameText, Field(min_length=1, max_length=200)]
+"""A name: no control characters, not blank (see :mod:`billfold.web.text`)."""
+AccountName = Annotated[NameText, Field(max_length=200)]
+Text = Annotated[FreeText, Field(max_length=5000)]
+"""Free text: no control characters but tab and newline."""
+Short = Annotated[LineText, Field(max_length=200)]
+"""A one-line value: no control characters."""
+Reason = Annotated[FreeText, Field(min_length=1, max_length=1000)]
 CurrencyCode = Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. USD")]
 
 
@@ -102,22 +108,22 @@ class Schema(BaseModel):
 
 class Address(Schema):
     street: Short | None = None
-    number: Annotated[str, Field(max_length=50)] | None = None
+    number: Annotated[LineText, Field(max_length=50)] | None = None
     complement: Short | None = None
     neighborhood: Short | None = None
     city: Short | None = None
-    state: Annotated[str, Field(max_length=10)] | None = None
-    zip_code: Annotated[str, Field(max_length=20)] | None = None
+    state: Annotated[LineText, Field(max_length=10)] | None = None
+    zip_code: Annotated[LineText, Field(max_length=20)] | None = None
     country: (
-        Annotated[str, Field(max_length=60, description="ISO 3166 alpha-2/alpha-3 code or name")] | None
+        Annotated[LineText, Field(max_length=60, description="ISO 3166 alpha-2/alpha-3 code or name")] | None
     ) = None
 
 
 class BillingDetailsIn(Schema):
-    trade_name: Short | None = None
-    business_name: Short | None = None
-    emails: Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=20)] = []
-    tax_id: Annotated[str, Field(max_length=64)] | None = None
+    trade_name: AccountName | None = None
+    business_name: AccountName | None = None
+    emails: Annotated[list[Annotated[LineText, Field(max_length=254)]], Field(max_length=20)] = []
+    tax_id: Annotated[LineText, Field(max_length=64)] | None = None
     tax_id_type: Annotated[str, Field(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")] | None = None
     address: Address | None = None
 
@@ -161,7 +167,7 @@ class SellerFieldsIn(Schema):
 
 
 class WithholdingRateIn(Schema):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[NameText, Field(min_length=1, max_length=100)]
     rate: Percent
     rounding: Literal["half_up", "half_even", "up", "down"] = "half_up"
 
@@ -186,7 +192,7 @@ class PaymentAccountIn(BillingDetailsIn):
 class IssuingAccountIn(BillingDetailsIn, SellerFieldsIn):
     idempotency_key: IdempotencyKey | None = None
     number_prefix: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] = "INV"
-    number_format: Annotated[str, Field(min_length=5, max_length=100)] = "{prefix}-{yyyy}-{seq:06}"
+    number_format: Annotated[LineText, Field(min_length=5, max_length=100)] = "{prefix}-{yyyy}-{seq:06}"
 
 
 class ProductIn(Schema):
@@ -225,7 +231,7 @@ class AdjustmentIn(Schema):
     percentage: Percent | None = None
     quantity: Quantity | None = None
     applies_to: AppliesToIn | None = None
-    reason: Short | None = None
+    reason: Annotated[FreeText, Field(max_length=200)] | None = None
     idempotency_key: IdempotencyKey | None = None
 
 
@@ -280,12 +286,12 @@ class PriceIn(Schema):
 
     product_id: uuid.UUID
     currency: CurrencyCode
-    model: Annotated[str, Field(min_length=1, max_length=32)]
+    model: Annotated[LineText, Field(min_length=1, max_length=32)]
     idempotency_key: IdempotencyKey | None = None
 
 
 class DimensionUsageIn(Schema):
-    values: Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=20)]
+    values: Annotated[list[Short], Field(min_length=1, max_length=20)]
     usage: Quantity
 
 
@@ -308,13 +314,14 @@ def _at_most(limit: int, noun: str) -> BeforeValidator:
 
 
 class UsageFields(Schema):
-    """Usage of a line, within the pricing core's limits (:mod:`billfold.core.pricing.limits`)."""
+    """Usage of a line, within the pricing core's limits (:mod:`billfold.core.pricing.limits`). Each list
+    stops at its first bad item (``fail_fast``), so 100,000 bad values cost one error, not 100,000."""
 
     usage: Quantity | None = None
     transactions: (
         Annotated[
             list[Amount],
-            Field(max_length=limits.MAX_TRANSACTIONS),
+            Field(max_length=limits.MAX_TRANSACTIONS, fail_fast=True),
             _at_most(limits.MAX_TRANSACTIONS, "transactions"),
         ]
         | None
@@ -322,7 +329,7 @@ class UsageFields(Schema):
     usage_by_dimension: (
         Annotated[
             list[DimensionUsageIn],
-            Field(max_length=limits.MAX_USAGE_BY_DIMENSION),
+            Field(max_length=limits.MAX_USAGE_BY_DIMENSION, fail_fast=True),
             _at_most(limits.MAX_USAGE_BY_DIMENSION, "entries"),
         ]
         | None
@@ -330,7 +337,7 @@ class UsageFields(Schema):
     intervals: (
         Annotated[
             list[SeatIntervalIn],
-            Field(max_length=limits.MAX_SEAT_INTERVALS),
+            Field(max_length=limits.MAX_SEAT_INTERVALS, fail_fast=True),
             _at_most(limits.MAX_SEAT_INTERVALS, "intervals"),
         ]
         | None
@@ -386,13 +393,13 @@ class IssueIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    reason: Reason | None = None
 
 
 class PaymentIn(Schema):
     amount: Amount
     date: Day | None = None
-    method: Annotated[str, Field(max_length=40)] | None = None
+    method: Annotated[LineText, Field(max_length=40)] | None = None
     reference: Short | None = None
     keep_excess_as_credit: StrictBool = False
     idempotency_key: IdempotencyKey | None = None
@@ -402,7 +409,11 @@ class TaxRateIn(Schema):
     rate: Percent
     inclusive: StrictBool = False
     country: (
-        Annotated[str, Field(min_length=2, max_length=60, description="ISO 3166 alpha-2/alpha-3 or name")]
+        (
+            Annotated[
+                LineText, Field(min_length=2, max_length=60, description="ISO 3166 alpha-2/alpha-3 or name")
+            ]
+        )
         | None
     ) = None
     vat_category: Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"] | None = Field(
@@ -444,7 +455,7 @@ class OrganizationPatch(Schema):
     ] = None
     default_tax_category_id: uuid.UUID | None = None
     time_zone: Annotated[
-        str | None,
+        Annotated[str, Field(min_length=1, max_length=64)] | None,
         BeforeValidator(_present),
         WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "description": "IANA name"}),
     ] = None
@@ -459,7 +470,7 @@ class CreditGrantIn(Schema):
     amount: Amount
     currency: CurrencyCode | None = None
     expires_on: Day | None = None
-    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    reason: Reason | None = None
     idempotency_key: IdempotencyKey | None = None
 
 

@@ -86,7 +86,11 @@ class ApiKey(Base):
     organization_id: Mapped[uuid.UUID] = _org_fk()
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    # what the key is for ("CI", "billing worker"); optional
+    name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # set once when the key is revoked; a revoked key authenticates nothing from then on
+    revoked_at: Mapped[datetime | None]
 
 
 class _BillingDetails:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, func, select, update
@@ -18,6 +19,8 @@ from billfold.db.ids import new_id
 
 T = TypeVar("T", bound=m.Base)
 LineRow = Row[Any]
+# api_key_id, organization_id, rounding_mode, tax_rounding, default_tax_category_id, time_zone
+KeyHolder = Row[uuid.UUID, uuid.UUID, str, str, uuid.UUID | None, str]
 
 
 def model_id(row: m.Base) -> uuid.UUID:
@@ -113,14 +116,46 @@ class Repository:
         statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)
         return (await self.session.execute(statement)).scalars().first()
 
-    async def organization_by_key_hash(self, key_hash: str) -> tuple[m.ApiKey, m.Organization] | None:
+    async def key_holder(self, key_hash: str) -> KeyHolder | None:
+        """The live (not revoked) API key with this hash and its organization's settings, in one query
+        on the unique index of ``key_hash``: ``api_key_id, organization_id, rounding_mode, tax_rounding,
+        default_tax_category_id, time_zone``. A key's hash is its identity across every organization, so
+        this lookup is the one query that cannot name the organization: it finds it."""
+        key, organization = m.ApiKey, m.Organization
         statement = (
-            select(m.ApiKey, m.Organization)
-            .join(m.Organization, m.Organization.id == m.ApiKey.organization_id)
-            .where(m.ApiKey.key_hash == key_hash)
+            select(
+                key.id.label("api_key_id"),
+                key.organization_id,
+                organization.rounding_mode,
+                organization.tax_rounding,
+                organization.default_tax_category_id,
+                organization.time_zone,
+            )
+            .join(organization, organization.id == key.organization_id)
+            .where(key.key_hash == key_hash, key.revoked_at.is_(None))
         )
-        row = (await self.session.execute(statement)).first()
-        return None if row is None else (row[0], row[1])
+        return (await self.session.execute(statement)).first()
+
+    async def revoke_api_key(
+        self, organization_id: uuid.UUID, key_id: uuid.UUID, at: datetime
+    ) -> m.ApiKey | None:
+        """Revoke the organization's key (once: a revoked key keeps its first ``revoked_at``); the key
+        as it now is, or ``None`` when the organization has no such key."""
+        await self.session.execute(
+            update(m.ApiKey)
+            .where(
+                m.ApiKey.organization_id == organization_id,
+                m.ApiKey.id == key_id,
+                m.ApiKey.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        statement = (
+            select(m.ApiKey)
+            .where(m.ApiKey.organization_id == organization_id, m.ApiKey.id == key_id)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def organization(self, organization_id: uuid.UUID, *, for_update: bool = False) -> m.Organization:
         """The organization itself (it has no ``organization_id``: its own id scopes it)."""

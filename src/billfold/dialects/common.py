@@ -1,8 +1,9 @@
 """What the vendor dialects share: exact JSON bodies, vendor field types, idempotent creates, JSON answers.
 
-A dialect reads its request body itself (``json.loads(..., parse_float=Decimal)``), so a vendor's JSON
-number (Orb's ``quantity``, Aira's ``amount``) reaches the services as the exact decimal that was sent,
-never through a float. NaN, Infinity and absurd magnitudes are a 400 in the vendor's error shape.
+A dialect reads its request body with the shared strict parser (:func:`billfold.web.body.parsed_body`,
+``exact=True``), so a vendor's JSON number (Orb's ``quantity``, Aira's ``amount``) reaches the services as
+the exact decimal that was sent, never through a float, and a duplicated key or a NUL is refused as in the
+native API. NaN, Infinity and absurd magnitudes are a 400 in the vendor's error shape.
 
 Answers may hold :class:`~decimal.Decimal` values: they are written as JSON numbers, digit for digit
 (``orjson.Fragment``), which is how Aira's and Orb's numeric fields are emitted. Idempotency records keep
@@ -11,7 +12,6 @@ such numbers tagged (``{"$number": "12.50"}``) so that a replay answers the very
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -33,6 +33,8 @@ from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.invoices import LineData
 from billfold.services.tax_categories import get_tax_category, load_tax_categories
+from billfold.web.body import parsed_body, refuse_many_unknown_fields
+from billfold.web.errors import cap_details, summary
 from billfold.web.plumbing import resolve_key, write
 
 M = TypeVar("M", bound=BaseModel)
@@ -44,17 +46,9 @@ _NUMBER_TAG = "$number"
 # -- request bodies ----------------------------------------------------------------------------------
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 async def read_json(request: Request) -> dict[str, Any]:
     """The body as a JSON object, with every fractional number parsed exactly as a Decimal."""
-    raw = await request.body()
-    try:
-        data = json.loads(raw or b"null", parse_float=Decimal, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as error:
-        raise ValidationFailed.field("body", "the body is not valid JSON") from error
+    data = await parsed_body(request, exact=True)
     if not isinstance(data, dict):
         raise ValidationFailed.field("body", "the body must be a JSON object")
     return data
@@ -81,12 +75,12 @@ def _reason(error: Any) -> str:
 
 def parse(model: type[M], data: dict[str, Any], alias: Callable[[str], str] = str) -> M:
     """Validate ``data`` against a dialect's request model; a 400 naming each field at fault."""
+    refuse_many_unknown_fields(model, data)
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        details = {_field_name(tuple(e["loc"]), alias): _reason(e) for e in error.errors()}
-        message = "; ".join(f"{field}: {reason}" for field, reason in details.items())
-        raise ValidationFailed(message, details=details) from error
+        details = cap_details((_field_name(tuple(e["loc"]), alias), _reason(e)) for e in error.errors())
+        raise ValidationFailed(summary(details), details=details) from error
 
 
 # -- field types -------------------------------------------------------------------------------------

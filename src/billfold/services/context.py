@@ -1,5 +1,10 @@
-"""Who is calling: the organization and API key behind a request, and the organization's settings the
-calculation needs on every request (read with the key, so they cost no extra query)."""
+"""Who is calling: the organization and API key behind a request, and the organization's settings that
+decide amounts (rounding, tax rounding, default tax category) and dates (time zone).
+
+An actor is built per request from the database (never cached across requests), so a settings change or a
+revoked key takes effect at once in every worker process. A write re-reads the settings inside its own
+transaction (:meth:`Actor.adopt`), so a line takes the settings in force when it is written.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from zoneinfo import ZoneInfo
 from billfold.core.money import RoundingMode
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Actor:
     organization_id: uuid.UUID
     api_key_id: uuid.UUID | None
@@ -24,3 +29,13 @@ class Actor:
     def today(self) -> date:
         """Today's date in the organization's time zone."""
         return datetime.now(ZoneInfo(self.time_zone)).date()
+
+    def adopt(self, current: Actor) -> None:
+        """Take the settings of ``current``, the same caller read again in a later transaction of the
+        same request (the settings may have changed since the key was checked)."""
+        if current.organization_id != self.organization_id:
+            raise ValueError("an actor adopts only its own organization's settings")
+        self.rounding_mode = current.rounding_mode
+        self.tax_rounding = current.tax_rounding
+        self.default_tax_category_id = current.default_tax_category_id
+        self.time_zone = current.time_zone

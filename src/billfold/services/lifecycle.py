@@ -69,6 +69,15 @@ async def transition(
     return invoice
 
 
+def due_date(issue_date: date, terms: int) -> date:
+    """``terms`` days after ``issue_date``; a 400 naming ``issueDate`` when that passes 9999-12-31."""
+    try:
+        return issue_date + timedelta(days=terms)
+    except OverflowError:
+        reason = f"with {terms} days of payment terms the due date would pass 9999-12-31"
+        raise ValidationFailed(f"issueDate: {reason}", details={"issueDate": reason}) from None
+
+
 async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date: date | None) -> m.Invoice:
     """Number the invoice, set its issue and due dates, lock it; paid at once when nothing is due."""
     invoice = await lock_invoice(uow, actor, invoice_id)
@@ -79,6 +88,14 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
     await freeze_parties(uow, actor, invoice)  # seller and buyer as they are now; the hosted token
+    terms = invoice.payment_terms_days
+    if terms is None:
+        terms = (
+            customer.payment_terms_days
+            if customer.payment_terms_days is not None
+            else DEFAULT_PAYMENT_TERMS_DAYS
+        )
+    due = due_date(day, terms)
     await totals.freeze(uow, actor, invoice, day)
     key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
     counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
@@ -93,16 +110,9 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     invoice.invoice_number = render_number(
         account.number_format, account.number_prefix, invoice.series, day, counter.last_value
     )
-    terms = invoice.payment_terms_days
-    if terms is None:
-        terms = (
-            customer.payment_terms_days
-            if customer.payment_terms_days is not None
-            else DEFAULT_PAYMENT_TERMS_DAYS
-        )
     invoice.issue_date = day
     invoice.issued_at = utcnow()
-    invoice.due_date = day + timedelta(days=terms)
+    invoice.due_date = due
     await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
     if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})

@@ -1,54 +1,37 @@
-"""Organizations, their settings and their API keys. A key is shown once and stored only as its SHA-256 hash.
+"""Organizations and their settings, and who is calling (:func:`authenticate`).
 
 Settings: ``rounding_mode`` (``half_up``, the default, or ``half_even``) for every amount Billfold rounds,
 ``tax_rounding`` (``document``: one rounding per tax rate per invoice, EN 16931, the default; or
-``line``: one per line) and ``default_tax_category_id`` (the category of lines that name none, nor do
-their group or product). They are read with the API key into the :class:`Actor`, so a change reaches
-a request through the key cache of the process serving it (see ``web.plumbing.current_actor``).
+``line``: one per line), ``default_tax_category_id`` (the category of lines that name none, nor do
+their group or product) and ``time_zone`` (whose date is "today"). They are read with the API key, in
+one indexed query, on every request and again inside every write's transaction; nothing about them is
+kept in process memory, so a change applies to the next line written through any worker.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 from billfold.core.money import RoundingMode
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
+from billfold.db.repository import KeyHolder
 from billfold.db.uow import UnitOfWork
+from billfold.services.api_keys import create_api_key, hash_key
 from billfold.services.context import Actor
 from billfold.services.document_data import check_locale
 from billfold.services.errors import Unauthorized, ValidationFailed
 from billfold.services.tax_categories import get_tax_category
 
-KEY_PREFIX = "bf_"
 
-
-def hash_key(key: str) -> str:
-    # Keys carry 256 bits of randomness, so a plain (unsalted) SHA-256 is a sound verifier and lets the
-    # key be found by an indexed lookup.
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def create_api_key(uow: UnitOfWork, organization_id: uuid.UUID) -> str:
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    await uow.repo.add(
-        m.ApiKey(
-            id=new_id(),
-            organization_id=organization_id,
-            key_hash=hash_key(key),
-            prefix=key[:10],
-            created_at=utcnow(),
-        )
-    )
-    return key
-
-
-async def create_organization(uow: UnitOfWork, name: str) -> tuple[m.Organization, str]:
-    """A new organization with its default issuing account (named after it) and a first API key."""
+async def create_organization(
+    uow: UnitOfWork, name: str, key_name: str | None = None
+) -> tuple[m.Organization, str]:
+    """A new organization with its default issuing account (named after it) and a first API key
+    (named ``key_name``)."""
     now = utcnow()
     organization = m.Organization(
         id=new_id(), name=name, rounding_mode="half_up", tax_rounding="document", created_at=now
@@ -68,25 +51,29 @@ async def create_organization(uow: UnitOfWork, name: str) -> tuple[m.Organizatio
             created_at=now,
         )
     )
-    key = await create_api_key(uow, organization.id)
+    key = await create_api_key(uow, organization.id, key_name)
     return organization, key
 
 
 async def authenticate(uow: UnitOfWork, key: str | None) -> Actor:
+    """The caller behind ``key`` with its organization's settings as they are in this transaction; a
+    missing, unknown or revoked key is :class:`Unauthorized`."""
     if not key:
         raise Unauthorized("an API key is required: send X-API-KEY or Authorization: Bearer")
-    found = await uow.repo.organization_by_key_hash(hash_key(key))
+    found = await uow.repo.key_holder(hash_key(key))
     if found is None:
         raise Unauthorized("the API key is not valid")
-    api_key, organization = found
-    mode = RoundingMode.HALF_EVEN if organization.rounding_mode == "half_even" else RoundingMode.HALF_UP
+    return actor_of(found)
+
+
+def actor_of(row: KeyHolder) -> Actor:
     return Actor(
-        organization_id=organization.id,
-        api_key_id=api_key.id,
-        rounding_mode=mode,
-        tax_rounding="line" if organization.tax_rounding == "line" else "document",
-        default_tax_category_id=organization.default_tax_category_id,
-        time_zone=organization.time_zone or "UTC",
+        organization_id=row.organization_id,
+        api_key_id=row.api_key_id,
+        rounding_mode=RoundingMode.HALF_EVEN if row.rounding_mode == "half_even" else RoundingMode.HALF_UP,
+        tax_rounding="line" if row.tax_rounding == "line" else "document",
+        default_tax_category_id=row.default_tax_category_id,
+        time_zone=row.time_zone or "UTC",
     )
 
 
@@ -104,12 +91,22 @@ class SettingsChange:
     locale: str | None = None  # BCP 47: the documents' language when the customer has none
 
 
+MAX_TIME_ZONE_LENGTH = 64
+# names the zone database lists that are not places: the machine's own zone, and tzdata's placeholder
+_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # The zone database ships with the package (tzdata) and does not change while a process runs.
+    return frozenset(available_timezones()) - _NOT_PLACES
+
+
 def valid_time_zone(name: str) -> str:
-    """An IANA time zone name (``Europe/Berlin``, ``America/Sao_Paulo``, ``UTC``), or a 400."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationFailed.field("timeZone", f"unknown time zone {name!r} (use an IANA name)") from error
+    """An IANA time zone name (``Europe/Berlin``, ``America/Sao_Paulo``, ``UTC``), or a 400 naming
+    ``timeZone``. Only names of the zone database are looked at, so no input reaches the file system."""
+    if len(name) > MAX_TIME_ZONE_LENGTH or name not in _time_zones():
+        raise ValidationFailed.field("timeZone", "must be an IANA time zone name, such as Europe/Berlin")
     return name
 
 

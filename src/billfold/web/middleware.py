@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from billfold.web.errors import ErrorInfo, ErrorShape, cap_details, error_response, summary
 
 _FORM = b"application/x-www-form-urlencoded"
 
@@ -24,3 +30,106 @@ class JsonByDefault:
             if not declared or declared[0].split(b";")[0].strip().lower() == _FORM:
                 scope = dict(scope, headers=[*headers, (b"content-type", b"application/json")])
         await self.app(scope, receive, send)
+
+
+def _shapes(scope: Scope) -> Mapping[str, ErrorShape]:
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    shapes: Mapping[str, ErrorShape] = getattr(state, "error_shapes", {})
+    return shapes
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: ErrorInfo) -> None:
+    response = error_response(_shapes(scope), scope.get("path", ""), error)
+    await response(scope, receive, send)
+
+
+def _too_large(limit: int) -> ErrorInfo:
+    message = f"the request body is larger than {limit} bytes"
+    causations = [{"field": "body", "message": message}]
+    return ErrorInfo(413, "payload_too_large", message, {"body": message}, causations)
+
+
+def _nul_in_request_line(scope: Scope) -> ErrorInfo | None:
+    """A NUL in the path or a query parameter (``?externalCustomerId=%00``): PostgreSQL cannot compare
+    text holding NUL, so it is refused here, before any route can hand it to a query."""
+    reason = "must not contain the NUL character (%00)"
+    problems: list[tuple[str, str]] = []
+    if "\x00" in scope.get("path", ""):
+        problems.append(("path", reason))
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                problems.append((name.replace("\x00", "") or "query", reason))
+    if not problems:
+        return None
+    details = cap_details(problems)
+    causations = [{"field": name, "message": reason} for name, reason in details.items()]
+    return ErrorInfo(400, "validation_error", summary(details), details, causations)
+
+
+class BoundedBody:
+    """Refuse a request body over ``limit`` bytes with 413 ``payload_too_large`` (in the error shape of the
+    API the path belongs to), before any of it is parsed.
+
+    A declared ``Content-Length`` over the limit is refused at once; a body without one (chunked) is
+    counted as it streams and refused as soon as it passes the limit. The body is buffered here (it is
+    bounded) and handed on in one piece, so nothing downstream reads past the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = _nul_in_request_line(scope)
+        if refused is not None:
+            await _refuse(scope, receive, send, refused)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await _refuse(scope, receive, send, _too_large(self.limit))
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _refuse(scope, receive, send, _too_large(self.limit))
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            message: dict[str, Any] = {"type": "http.request", "body": body, "more_body": False}
+            return message
+        return await receive()
+
+    return replay

@@ -230,3 +230,27 @@ def test_billing_interval_as_a_number_of_days() -> None:
     )
     assert by_number.billing_interval == by_unit.billing_interval
     assert parse_price("fixed", {"amount": "30", "billingInterval": 45}).billing_interval.count == 45
+
+
+@pytest.mark.parametrize(
+    ("interval", "day", "expected"),
+    [
+        (BillingInterval(IntervalUnit.MONTH), date(9999, 12, 15), (date(9999, 12, 1), date(9999, 12, 31))),
+        (BillingInterval(IntervalUnit.QUARTER), date(9999, 11, 2), (date(9999, 10, 1), date(9999, 12, 31))),
+        (BillingInterval(IntervalUnit.YEAR), date(9999, 1, 1), (date(9999, 1, 1), date(9999, 12, 31))),
+        (BillingInterval(IntervalUnit.DAY, 1), date.max, (date.max, date.max)),
+        (BillingInterval(IntervalUnit.DAY, 31), date(9999, 12, 1), (date(9999, 12, 1), date.max)),
+        (BillingInterval(IntervalUnit.MONTH), date.min, (date.min, date(1, 1, 31))),
+    ],
+)
+def test_billing_periods_reach_the_last_day_of_the_calendar(
+    interval: BillingInterval, day: date, expected: tuple[date, date]
+) -> None:
+    assert interval.period_containing(day) == expected
+
+
+def test_a_day_period_past_the_calendar_is_a_usage_error_on_the_start_date() -> None:
+    with pytest.raises(UsageError) as caught:
+        BillingInterval(IntervalUnit.DAY, 32).period_containing(date(9999, 12, 1))
+    assert caught.value.field == "startDate"
+    assert "9999-12-31" in str(caught.value)

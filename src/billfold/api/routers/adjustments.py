@@ -14,9 +14,10 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import adjustments, invoices
 from billfold.services.adjustments import NewAdjustment
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, write
 
-router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["adjustments"])
+router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["adjustments"], route_class=JsonRoute)
 
 
 def _new(body: AdjustmentIn) -> NewAdjustment:

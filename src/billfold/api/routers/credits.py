@@ -13,9 +13,10 @@ from billfold.api.schemas import CreditGrantIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import credits
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, read
 
-router = APIRouter(prefix="/v1", tags=["credits"])
+router = APIRouter(prefix="/v1", tags=["credits"], route_class=JsonRoute)
 
 
 @router.post("/customers/{customer_id}/credits", status_code=201)

@@ -14,9 +14,10 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import invoice_edits, invoices, minimums
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
-router = APIRouter(prefix="/v1", tags=["invoices"])
+router = APIRouter(prefix="/v1", tags=["invoices"], route_class=JsonRoute)
 
 Status = Literal["draft", "in_review", "issued", "overdue", "paid", "canceled", "void"]
 

@@ -13,9 +13,10 @@ from billfold.api.schemas import IssueIn, PaymentIn, ReasonIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import invoices, lifecycle, payments
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
 
-router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["lifecycle and payments"])
+router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["lifecycle and payments"], route_class=JsonRoute)
 
 
 async def _invoice_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> Any:

@@ -18,9 +18,10 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.invoices import get_invoice_row, load_invoice
 from billfold.services.prices import UsageInput
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
 
-router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"])
+router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"], route_class=JsonRoute)
 USAGE_FIELDS = {"usage", "transactions", "usage_by_dimension", "intervals"}
 
 

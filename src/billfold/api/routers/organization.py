@@ -1,4 +1,4 @@
-"""The caller's organization and its settings: rounding mode, tax rounding, default tax category."""
+"""The caller's organization and its settings: rounding, tax rounding, default tax category, time zone."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.services import organizations
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, json_response, read, write
 
-router = APIRouter(prefix="/v1", tags=["organization"])
+router = APIRouter(prefix="/v1", tags=["organization"], route_class=JsonRoute)
 
 
 @router.get("/organization")
@@ -26,8 +27,8 @@ async def get_organization(request: Request, actor: Actor = Depends(current_acto
 async def update_organization(
     body: OrganizationPatch, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    """Settings apply to this process's next request; other worker processes pick them up within 30 s
-    (they keep a verified API key and its organization's settings that long)."""
+    """Settings apply from the moment this answers: every line written afterwards, through any worker,
+    follows them (they are read from the database inside each write); issued invoices never change."""
     change = organizations.SettingsChange(
         name=body.name,
         rounding_mode=body.rounding_mode,
@@ -42,5 +43,4 @@ async def update_organization(
         return await organizations.update_settings(uow, actor, change)
 
     row = await write(request, work)
-    request.app.state.key_cache.clear()
     return json_response(200, render.organization(row))

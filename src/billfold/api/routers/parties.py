@@ -24,9 +24,10 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, document_data, parties
 from billfold.services.billing_details import BillingDetails
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
-router = APIRouter(prefix="/v1", tags=["customers and accounts"])
+router = APIRouter(prefix="/v1", tags=["customers and accounts"], route_class=JsonRoute)
 
 
 def billing_details(body: BillingDetailsIn) -> BillingDetails:

@@ -13,9 +13,10 @@ from billfold.api.schemas import PriceIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, prices
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
-router = APIRouter(prefix="/v1", tags=["prices"])
+router = APIRouter(prefix="/v1", tags=["prices"], route_class=JsonRoute)
 
 
 @router.post("/prices", status_code=201)

@@ -13,9 +13,10 @@ from billfold.api.schemas import ProductIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, products
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
-router = APIRouter(prefix="/v1", tags=["products"])
+router = APIRouter(prefix="/v1", tags=["products"], route_class=JsonRoute)
 
 
 @router.post("/products", status_code=201)

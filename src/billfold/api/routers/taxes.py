@@ -13,9 +13,10 @@ from billfold.api.schemas import TaxCategoryIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import catalog_lists, tax_categories
 from billfold.services.context import Actor
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
-router = APIRouter(prefix="/v1", tags=["taxes"])
+router = APIRouter(prefix="/v1", tags=["taxes"], route_class=JsonRoute)
 
 
 @router.post("/tax-categories", status_code=201)

@@ -18,6 +18,7 @@ Worked example (Sequence, "Seat-based pricing"): a 15.00 monthly seat added for 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -28,7 +29,6 @@ from billfold.core.pricing.errors import PriceValidationError, UsageError
 from billfold.core.pricing.results import OrbType, Part, PricedAmount, SubLineType, make_kind
 from billfold.core.pricing.usage import SeatInterval, ServicePeriod, Usage
 
-_ONE_DAY = timedelta(days=1)
 # A share of a period is a fraction (1/31); running totals are kept to 30 decimal places, far below any
 # minor unit, so that the differences between them (the sub lines' exact amounts) add back up exactly.
 _PLACES = Decimal(1).scaleb(-30)
@@ -57,18 +57,20 @@ class BillingInterval:
             raise PriceValidationError("billingIntervalCount", "only a day interval takes a count")
 
     def period_containing(self, day: date) -> tuple[date, date]:
-        """The billing period (first and last day, inclusive) that contains ``day``."""
+        """The billing period (first and last day, inclusive) that contains ``day``. A period of N days
+        that would run past 9999-12-31 is a :class:`UsageError` on ``startDate``; calendar periods always
+        fit (the last one ends on 9999-12-31)."""
         if self.unit is IntervalUnit.DAY:
+            if date.max.toordinal() - day.toordinal() < self.count - 1:
+                raise UsageError(
+                    "startDate", f"a billing period of {self.count} days from {day} would pass 9999-12-31"
+                )
             return day, day + timedelta(days=self.count - 1)
         months = {IntervalUnit.MONTH: 1, IntervalUnit.QUARTER: 3, IntervalUnit.YEAR: 12}[self.unit]
         first_month = (day.month - 1) // months * months + 1
-        start = date(day.year, first_month, 1)
-        return start, _add_months(start, months) - _ONE_DAY
-
-
-def _add_months(first_of_month: date, months: int) -> date:
-    index = first_of_month.month - 1 + months
-    return date(first_of_month.year + index // 12, index % 12 + 1, 1)
+        last_month = first_month + months - 1
+        last_day = calendar.monthrange(day.year, last_month)[1]
+        return date(day.year, first_month, 1), date(day.year, last_month, last_day)
 
 
 def _days(start: date, end: date) -> int:

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from billfold.dialects.common import KEY_PATTERN, Day, DecimalValue, Number, QuantityNumber
+from billfold.web.text import FreeText, NameText
 
 Key = Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[NameText, Field(min_length=1, max_length=200)]
 
 
 class AiraIn(BaseModel):
@@ -27,7 +28,7 @@ class InvoiceIn(AiraIn):
 
     idempotency_key: Key
     invoice_date: Day
-    memo: Annotated[str, Field(max_length=5000)]
+    memo: Annotated[FreeText, Field(max_length=5000)]
     customer_id: uuid.UUID | None = None
     external_customer_id: Key | None = None
     payment_account_id: uuid.UUID | None = None

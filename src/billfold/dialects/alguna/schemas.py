@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from billfold.dialects.common import DecimalText, QuantityText
+from billfold.web.text import NameText
 
 
 class LineIn(BaseModel):
@@ -16,6 +17,6 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True)
 
-    description: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[NameText, Field(min_length=1, max_length=200)]
     quantity: QuantityText | None = None
     unit_price: DecimalText

@@ -10,9 +10,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from billfold.dialects.common import Day, DecimalText, QuantityNumber
+from billfold.web.text import LineText, NameText
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Id = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[NameText, Field(min_length=1, max_length=200)]
+Id = Annotated[LineText, Field(min_length=1, max_length=100)]
 
 
 class LineIn(BaseModel):

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic.alias_generators import to_camel
 
 from billfold.dialects.common import Day, DecimalText, QuantityText
+from billfold.web.text import FreeText, NameText
 
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=5000)]
+Title = Annotated[NameText, Field(min_length=1, max_length=200)]
+Text = Annotated[FreeText, Field(max_length=5000)]
 
 
 def _utc_date(value: object) -> date:
@@ -28,7 +29,10 @@ def _utc_date(value: object) -> date:
         raise ValueError("must be an ISO 8601 timestamp such as 2022-10-20T00:00:00Z") from error
     if moment.tzinfo is None:
         return moment.date()
-    return moment.astimezone(UTC).date()
+    try:
+        return moment.astimezone(UTC).date()
+    except OverflowError as error:  # 0001-01-01T00:00:00+01:00 is a day before the first date there is
+        raise ValueError("must fall between 0001-01-01 and 9999-12-31 in UTC") from error
 
 
 Timestamp = Annotated[

@@ -23,7 +23,7 @@ while tables are rebuilt and checks every foreign key afterwards); on PostgreSQL
 altered in place, foreign keys dropped first and re-created last (they hang on the primary keys).
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-01 15:00:00.000000
 """
 
@@ -124,7 +124,7 @@ def upgrade() -> None:
             if sqlite:
                 for name, column, referred in plan.foreign_keys:
                     batch.drop_constraint(name or f"fk_{table}_{column}_{referred}", type_="foreignkey")
-            if plan.pk_columns != [TENANT, "id"]:
+            if plan.pk_columns[:1] != [TENANT]:  # a table keyed by the organization alone keeps its key
                 batch.drop_constraint(plan.pk_name or f"pk_{table}", type_="primary")
                 batch.create_primary_key(f"{table}_pkey", [TENANT, "id"])
             for name, columns, unique in plan.indexes:
@@ -164,7 +164,10 @@ def downgrade() -> None:
             for name, _, _ in fks:
                 op.drop_constraint(str(name), table, type_="foreignkey")
     for table in tables:
-        pk_name = inspector.get_pk_constraint(table).get("name")
+        pk = inspector.get_pk_constraint(table)
+        pk_name = pk.get("name")
+        if pk["constrained_columns"] != [TENANT, "id"]:
+            continue  # not changed by the upgrade (keyed by the organization alone)
         with op.batch_alter_table(
             table, recreate="always" if sqlite else "auto", naming_convention=NAMING
         ) as batch:

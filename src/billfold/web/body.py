@@ -1,0 +1,275 @@
+"""Request bodies: parsed once per request, strictly, by one parser shared by every API.
+
+Every JSON body, native or vendor, goes through :func:`parse_json`:
+
+- a key given twice in one object is a 400 naming it (``{"amount": "duplicated key"}``): JSON leaves
+  duplicates undefined and Python's parser keeps the last one, so ``{"amount": "1.00", "amount":
+  "1000000.00"}`` would silently bill the second;
+- a string (value or key) holding NUL (``\\u0000``) or a lone surrogate (``\\ud800``) is a 400 naming its
+  path: PostgreSQL cannot store NUL in text and no database can encode a lone surrogate, so such a string
+  must never get past the edge, whatever field it is in;
+- invalid JSON is a 400 on ``body`` (so are ``NaN`` and ``Infinity`` where numbers are parsed exactly).
+
+The parse is cached in the ASGI scope, so the framework's body validation, the idempotency fingerprint
+and a dialect's own reading share one parse. A dialect parses numbers exactly (``parse_float=Decimal``);
+the native API keeps the default (a JSON number there is refused by its schemas anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from billfold.services.errors import ValidationFailed
+from billfold.web.errors import MAX_DETAILS, MORE, cap_details, summary
+
+_CACHE = "billfold.json"
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _invalid(details: dict[str, Any]) -> ValidationFailed:
+    causations = [{"field": name, "message": reason} for name, reason in details.items()]
+    return ValidationFailed(summary(details), details=details, causations=causations)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _unsafe_strings(data: Any, found: list[tuple[str, str]]) -> None:
+    """Collect (path, reason) for every string in ``data`` that no database can store (iteratively: a
+    body may nest as deep as the JSON parser allows)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            match = _UNSAFE.search(value)
+            if match is not None:
+                reason = (
+                    "must not contain the NUL character (\\u0000)"
+                    if match.group() == "\x00"
+                    else "must be valid Unicode (no unpaired surrogate)"
+                )
+                found.append((at or "body", reason))
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if _UNSAFE.search(key) is not None:
+                    found.append((at or "body", "a field name must not contain NUL or an unpaired surrogate"))
+                stack.append((item, _path(at, key)))
+        elif isinstance(value, list):
+            stack.extend((item, _path(at, index)) for index, item in reversed(list(enumerate(value))))
+
+
+def _duplicate_path(raw: str) -> str | None:
+    """The path of the first duplicated key (parsed again keeping every pair; only on the error path)."""
+
+    class Pairs(list[tuple[str, Any]]):
+        pass
+
+    def walk(value: Any, at: str) -> str | None:
+        if isinstance(value, Pairs):
+            seen: set[str] = set()
+            for key, item in value:
+                if key in seen:
+                    return _path(at, key)
+                seen.add(key)
+                inner = walk(item, _path(at, key))
+                if inner is not None:
+                    return inner
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                inner = walk(item, _path(at, index))
+                if inner is not None:
+                    return inner
+        return None
+
+    try:
+        return walk(json.loads(raw, object_pairs_hook=Pairs), "")
+    except (ValueError, RecursionError):
+        return None
+
+
+def parse_json(raw: bytes, *, exact: bool = False) -> Any:
+    """``raw`` as JSON, refusing what the module docstring lists with a :class:`ValidationFailed`
+    naming the field. ``exact``: fractional numbers as :class:`~decimal.Decimal`, never floats, and
+    ``NaN``/``Infinity`` refused as invalid JSON (else they parse as floats, which every native field
+    refuses by name)."""
+    try:
+        text = raw.decode()  # JSON on the wire is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32
+        if exact:
+            data = json.loads(
+                text, object_pairs_hook=_unique_pairs, parse_float=Decimal, parse_constant=_no_constants
+            )
+        else:
+            data = json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as error:
+        where = _duplicate_path(text) or error.key
+        raise _invalid({where: "duplicated key"}) from None
+    except (ValueError, RecursionError):
+        raise _invalid({"body": "the body is not valid JSON"}) from None
+    # NUL and surrogates can only arrive escaped: strict JSON refuses raw control characters in strings
+    if "\\u" in text:
+        found: list[tuple[str, str]] = []
+        _unsafe_strings(data, found)
+        if found:
+            raise _invalid(cap_details(found))
+    return data
+
+
+async def parsed_body(request: Request, *, exact: bool = False) -> Any:
+    """The request's body parsed by :func:`parse_json`, once per request (cached in the scope);
+    ``None`` when the body is empty."""
+    cache: dict[bool, Any] = request.scope.setdefault(_CACHE, {})
+    if exact not in cache:
+        raw = await request.body()
+        cache[exact] = parse_json(raw, exact=exact) if raw else None
+    return cache[exact]
+
+
+# -- unknown fields, counted before validation -------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` and ``X | None``; anything else as it is."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            options = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def _model(annotation: Any) -> type[BaseModel] | None:
+    found = _unwrap(annotation)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+_Children = tuple[frozenset[str] | None, list[tuple[str, type[BaseModel] | None, type[BaseModel] | None]]]
+_SHAPES: dict[type[BaseModel], _Children] = {}
+
+
+def _shape(model: type[BaseModel]) -> _Children:
+    """The field names ``model`` accepts (``None`` when it allows any) and its fields holding a model or a
+    list of models, by wire name."""
+    shape = _SHAPES.get(model)
+    if shape is None:
+        names = frozenset(field.alias or name for name, field in model.model_fields.items())
+        children = []
+        for name, field in model.model_fields.items():
+            inner = _unwrap(field.annotation)
+            items = _model(get_args(inner)[0]) if get_origin(inner) is list and get_args(inner) else None
+            if _model(inner) is not None or items is not None:
+                children.append((field.alias or name, _model(inner), items))
+        shape = (names if model.model_config.get("extra") == "forbid" else None, children)
+        _SHAPES[model] = shape
+    return shape
+
+
+def _count_unknown(
+    model: type[BaseModel], data: dict[str, Any], at: str, found: list[tuple[str, str]]
+) -> int:
+    allowed, children = _shape(model)
+    total = 0
+    if allowed is not None:
+        for key in data:
+            if key not in allowed:
+                total += 1
+                if len(found) < MAX_DETAILS:
+                    found.append((_path(at, key), "unknown field"))
+    for name, nested, items in children:
+        value = data.get(name)
+        if nested is not None and isinstance(value, dict):
+            total += _count_unknown(nested, value, _path(at, name), found)
+        elif items is not None and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    total += _count_unknown(items, item, _path(_path(at, name), index), found)
+    return total
+
+
+def refuse_many_unknown_fields(model: type[BaseModel], data: Any) -> None:
+    """A 400 listing the first unknown fields when a body holds more than the details can name.
+
+    Validation would build one error per unknown field (100,000 keys: 100,000 errors, seconds of CPU) only
+    for all but :data:`~billfold.web.errors.MAX_DETAILS` of them to be dropped; counting them is cheap.
+    Fewer are left to validation, which reports them along with any other error."""
+    if not isinstance(data, dict):
+        return
+    found: list[tuple[str, str]] = []
+    total = _count_unknown(model, data, "", found)
+    if total > MAX_DETAILS:
+        details: dict[str, Any] = dict(found)
+        details[MORE] = f"{total - len(found)} more"
+        raise _invalid(details)
+
+
+class JsonRequest(Request):
+    """A request whose ``json()`` is :func:`parsed_body` (so the framework's own parse is the strict one)."""
+
+    async def json(self) -> Any:
+        return await parsed_body(self)
+
+
+def _is_json(request: Request) -> bool:
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return True
+    kind = declared.split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+class JsonRoute(APIRoute):
+    """The route class of every native router: the body is parsed strictly before the framework sees it,
+    so a duplicated key or a NUL is a 400 naming the field (the framework would only say "invalid body")."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        model = None if self.body_field is None else _model(self.body_field.field_info.annotation)
+
+        async def strict(request: Request) -> Response:
+            request = JsonRequest(request.scope, request.receive)
+            if request.method in _BODY_METHODS and _is_json(request):
+                data = await parsed_body(request)
+                if model is not None:
+                    refuse_many_unknown_fields(model, data)
+            return await handler(request)
+
+        return strict

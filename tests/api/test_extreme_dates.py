@@ -1,0 +1,121 @@
+"""Dates at the ends of the calendar (0001-01-01, 9999-12-31) on every date the API computes with.
+
+A computed date that would fall outside the calendar (a due date, a billing period) is a 400 naming the
+field, never a 500; everything that stays inside works, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from conftest import ApiClient, make_invoice
+
+
+def refused(response: httpx.Response, field: str) -> dict[str, Any]:
+    assert response.status_code == 400, response.text
+    body: dict[str, Any] = response.json()
+    assert field in body["details"], body
+    assert "9999-12-31" in body["details"][field], body
+    return body
+
+
+async def _issue(api: ApiClient, invoice_id: object, day: str) -> httpx.Response:
+    await api.create(f"/v1/invoices/{invoice_id}/line-items", {"name": "Fee", "amount": "10.00"})
+    return await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": day})
+
+
+async def test_a_due_date_past_the_calendar_is_a_400_on_issue_date(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    response = await _issue(api, invoice["id"], "9999-12-31")
+    body = refused(response, "issueDate")
+    assert "30 days" in body["details"]["issueDate"]
+    after = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
+    assert after["status"] == "draft"
+    assert after["invoiceNumber"] is None
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": "2026-03-15"})
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["invoiceNumber"].endswith("000001")  # the refused issue used no number
+
+
+async def test_long_payment_terms_near_the_end_of_the_calendar(api: ApiClient) -> None:
+    invoice = await make_invoice(api, paymentTermsDays=3650)
+    refused(await _issue(api, invoice["id"], "9991-01-01"), "issueDate")  # + 3650 days: 10000-12-29
+    last = await make_invoice(api, paymentTermsDays=0)
+    issued = await _issue(api, last["id"], "9999-12-31")
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["dueDate"] == "9999-12-31"
+    overdue = await api.get("/v1/invoices?status=overdue")
+    assert overdue.status_code == 200, overdue.text
+
+
+async def test_invoices_at_both_ends_of_the_calendar(api: ApiClient) -> None:
+    first = await make_invoice(api, invoiceDate="0001-01-01")
+    assert (first["periodStart"], first["periodEnd"]) == ("0001-01-01", "0001-01-31")
+    last = await make_invoice(api, invoiceDate="9999-12-31")
+    assert (last["periodStart"], last["periodEnd"]) == ("9999-12-01", "9999-12-31")
+    base = f"/v1/invoices/{last['id']}"
+    group = await api.create(f"{base}/line-item-groups", {"name": "All time"})
+    line = await api.create(
+        f"{base}/line-items",
+        {
+            "name": "Span",
+            "amount": "1.00",
+            "lineItemGroupId": group["id"],
+            "startDate": "0001-01-01",
+            "endDate": "9999-12-31",
+        },
+    )
+    assert (line["startDate"], line["endDate"]) == ("0001-01-01", "9999-12-31")
+    issued = await _issue(api, first["id"], "0001-01-01")
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["dueDate"] == "0001-01-31"
+    for url in (f"/v1/invoices/{first['id']}", base, "/v1/invoices", "/v1/invoices?status=overdue"):
+        response = await api.get(url)
+        assert response.status_code == 200, (url, response.text)
+
+
+async def test_prorated_billing_periods_at_the_end_of_the_calendar(api: ApiClient) -> None:
+    invoice = await make_invoice(api, invoiceDate="9999-12-31")
+    base = f"/v1/invoices/{invoice['id']}"
+    product = await api.create("/v1/products", {"name": "Seats"})
+    common = {"productId": product["id"], "currency": "USD", "model": "unit", "billingModel": "proration"}
+    monthly = await api.create("/v1/prices", {**common, "unitPrice": "31.00"})
+    yearly = await api.create("/v1/prices", {**common, "unitPrice": "365.00", "billingInterval": "year"})
+    daily = await api.create("/v1/prices", {**common, "unitPrice": "30.00", "billingInterval": "30"})
+    december = {"usage": "1", "startDate": "9999-12-01", "endDate": "9999-12-31"}
+    line = await api.create(f"{base}/line-items", {"priceId": monthly["id"], **december})
+    assert line["totalAmount"] == "31.00"
+    line = await api.create(f"{base}/line-items", {"priceId": yearly["id"], **december})
+    assert line["totalAmount"] == "31.00"
+    late = {"priceId": daily["id"], "usage": "1", "startDate": "9999-12-20", "endDate": "9999-12-31"}
+    refused(await api.post(f"{base}/line-items", json=late), "startDate")
+    early = await make_invoice(api, invoiceDate="0001-01-01")
+    line = await api.create(
+        f"/v1/invoices/{early['id']}/line-items",
+        {"priceId": daily["id"], "usage": "1", "startDate": "0001-01-01", "endDate": "0001-01-30"},
+    )
+    assert line["totalAmount"] == "30.00"
+    lines = (await api.get(f"{base}/line-items")).json()["data"]
+    assert len(lines) == 2
+
+
+async def test_credits_and_payments_at_the_end_of_the_calendar(api: ApiClient) -> None:
+    invoice = await make_invoice(api, paymentTermsDays=0)
+    customer = invoice["customerId"]
+    grant = await api.create(
+        f"/v1/customers/{customer}/credits", {"amount": "5.00", "expiresOn": "9999-12-31"}
+    )
+    assert grant["expiresOn"] == "9999-12-31"
+    issued = await _issue(api, invoice["id"], "9999-12-31")
+    assert issued.status_code == 200, issued.text
+    payment = await api.post(
+        f"/v1/invoices/{invoice['id']}/payments", json={"amount": "5.00", "date": "9999-12-31"}
+    )
+    assert payment.status_code == 201, payment.text
+    early = await api.post(
+        f"/v1/invoices/{invoice['id']}/payments", json={"amount": "0.01", "date": "0001-01-01"}
+    )
+    assert early.status_code == 201, early.text
+    assert (await api.get(f"/v1/customers/{customer}/credits")).status_code == 200

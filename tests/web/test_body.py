@@ -1,0 +1,115 @@
+"""The strict body parser, the shared string rules and the error caps, without a server."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from billfold.services.errors import ValidationFailed
+from billfold.web.body import parse_json, refuse_many_unknown_fields
+from billfold.web.errors import ErrorInfo, bounded, cap_details
+from billfold.web.text import FreeText, LineText, NameText
+
+
+def refused(raw: bytes, *, exact: bool = False) -> dict[str, object]:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_json(raw, exact=exact)
+    return caught.value.details
+
+
+def test_duplicated_keys_are_named_by_their_path() -> None:
+    assert refused(b'{"a": 1, "a": 2}') == {"a": "duplicated key"}
+    assert refused(b'{"a": {"b": [1, {"c": 1, "d": 2, "c": 3}]}}') == {"a.b[1].c": "duplicated key"}
+    assert refused(b'[{"x": 1}, {"x": 1, "x": 1}]') == {"[1].x": "duplicated key"}
+    assert parse_json(b'{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}') == {
+        "a": {"a": 1},
+        "b": [{"a": 1}, {"a": 2}],
+    }
+
+
+def test_nul_and_lone_surrogates_are_named_wherever_they_are() -> None:
+    details = refused(b'{"a": ["ok", "x\\u0000"], "b": {"c": "\\udc00"}}')
+    assert set(details) == {"a[1]", "b.c"}
+    assert "NUL" in str(details["a[1]"])
+    assert "surrogate" in str(details["b.c"])
+    assert refused(b'"\\u0000"') == {"body": "must not contain the NUL character (\\u0000)"}
+    assert parse_json(b'{"a": "\\\\u0000"}') == {"a": "\\u0000"}  # an escaped backslash, no NUL
+    utf16 = '{"a": "x\\u0000"}'.encode("utf-16")  # only UTF-8 is JSON on the wire: no way around the scan
+    assert refused(utf16) == {"body": "the body is not valid JSON"}
+
+
+def test_numbers_are_exact_where_asked_and_constants_refused_there() -> None:
+    assert parse_json(b'{"q": 1.10}', exact=True) == {"q": Decimal("1.10")}
+    assert isinstance(parse_json(b'{"q": 1.10}')["q"], float)
+    assert refused(b'{"q": NaN}', exact=True) == {"body": "the body is not valid JSON"}
+    assert refused(b'{"q": ') == {"body": "the body is not valid JSON"}
+    assert refused(b"[" * 100_000) == {"body": "the body is not valid JSON"}
+
+
+class Inner(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    city: str = ""
+
+
+class Outer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    inner: Inner | None = None
+    items: Annotated[list[Inner], Field(max_length=5)] = []
+
+
+def test_many_unknown_fields_are_counted_across_nested_models() -> None:
+    refuse_many_unknown_fields(
+        Outer, {"name": "a", **{f"k{i}": 1 for i in range(20)}}
+    )  # 20: left to pydantic
+    data = {"name": "a", "k": 1, "inner": {f"i{i}": 1 for i in range(10)}, "items": [{"x": 1}] * 15}
+    with pytest.raises(ValidationFailed) as caught:
+        refuse_many_unknown_fields(Outer, data)
+    details = caught.value.details
+    assert list(details)[:3] == ["k", "inner.i0", "inner.i1"]
+    assert details["items[0].x"] == "unknown field"
+    assert details["_more"] == "6 more"  # 1 + 10 + 15 = 26 unknown, 20 named
+
+
+def test_errors_are_capped_at_20_fields() -> None:
+    assert cap_details((f"f{i}", "bad") for i in range(25))["_more"] == "5 more"
+    assert "_more" not in cap_details((f"f{i}", "bad") for i in range(20))
+    error = ErrorInfo(400, "validation_error", "x" * 10_000, {f"f{i}": "bad" for i in range(100)}, [{}] * 100)
+    small = bounded(error)
+    assert len(small.details) == 21
+    assert small.details["_more"] == "80 more"
+    assert len(small.causations) == 20
+    assert len(small.message) <= 2000
+
+
+class Texts(BaseModel):
+    name: NameText | None = None
+    memo: FreeText | None = None
+    line: LineText | None = None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("name", "Café Ünïcode 東京", True),
+        ("name", "a\tb", False),
+        ("name", "\u00a0", False),
+        ("name", "x\u0085", False),
+        ("memo", "a\n\tb", True),
+        ("memo", "a\r\nb", False),
+        ("memo", "\u009f", False),
+        ("memo", "   ", True),
+        ("line", "Rue de la Paix 1", True),
+        ("line", "a\nb", False),
+        ("line", "", True),
+    ],
+)
+def test_string_rules(field: str, value: str, ok: bool) -> None:
+    if ok:
+        assert getattr(Texts.model_validate({field: value}), field) == value
+    else:
+        with pytest.raises(ValidationError):
+            Texts.model_validate({field: value})
