@@ -17,9 +17,21 @@ SELLER = {
     "iban": "DE89 3704 0044 0532 0130 00",
     "bic": "COBADEFFXXX",
     "electronicAddress": {"value": SELLER_VAT, "scheme": "9930"},
-    "address": {"street": "Hauptstraße", "number": "1", "city": "Berlin", "zipCode": "10115", "country": "DE"},
+    "address": {
+        "street": "Hauptstraße",
+        "number": "1",
+        "city": "Berlin",
+        "zipCode": "10115",
+        "country": "DE",
+    },
 }
-BUYER_ADDRESS = {"street": "Rue de la Paix", "number": "12", "city": "Paris", "zipCode": "75002", "country": "FR"}
+BUYER_ADDRESS = {
+    "street": "Rue de la Paix",
+    "number": "12",
+    "city": "Paris",
+    "zipCode": "75002",
+    "country": "FR",
+}
 
 
 async def tax_category(api: ApiClient, name: str, rate: str, **fields: object) -> str:
@@ -55,7 +67,7 @@ async def invoice(api: ApiClient, customer_id: str, **fields: object) -> str:
 
 
 async def issue(api: ApiClient, invoice_id: str) -> dict[str, Any]:
-    response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2026-11-30"})
+    response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={})
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -85,7 +97,13 @@ async def full_invoice(api: ApiClient) -> tuple[str, dict[str, Any]]:
     group = await api.create(f"{base}/line-item-groups", {"name": "Seats"})
     seat = await api.create(
         f"{base}/line-items",
-        {"name": "Seat", "lineItemGroupId": group["id"], "quantity": "3", "unitPrice": "0.335", "unitCode": "C62"},
+        {
+            "name": "Seat",
+            "lineItemGroupId": group["id"],
+            "quantity": "3",
+            "unitPrice": "0.335",
+            "unitCode": "C62",
+        },
     )
     discounted = await api.post(
         f"{base}/line-items/{seat['id']}/adjustments", json={"type": "amount_discount", "amount": "0.10"}
@@ -97,10 +115,12 @@ async def full_invoice(api: ApiClient) -> tuple[str, dict[str, Any]]:
     )
     await api.create(f"{base}/line-items", {"name": "Training", "amount": "100.00", "taxCategoryId": exempt})
     await api.create(
-        f"{base}/line-items", {"name": "Consulting", "quantity": "4", "unitPrice": "150", "taxCategoryId": reverse}
+        f"{base}/line-items",
+        {"name": "Consulting", "quantity": "4", "unitPrice": "150", "taxCategoryId": reverse},
     )
     await api.create(
-        f"{base}/line-items", {"name": "Shop item", "quantity": "1", "unitPrice": "11.90", "taxCategoryId": gross}
+        f"{base}/line-items",
+        {"name": "Shop item", "quantity": "1", "unitPrice": "11.90", "taxCategoryId": gross},
     )
     graduated = {
         "model": "graduated",
@@ -111,7 +131,9 @@ async def full_invoice(api: ApiClient) -> tuple[str, dict[str, Any]]:
     }
     await api.create(f"{base}/line-items", {"name": "API calls", "price": graduated, "usage": "1234"})
     await api.create(f"{base}/line-items", {"name": "Goodwill credit", "quantity": "1", "unitPrice": "-5.00"})
-    invoice_discount = await api.post(f"{base}/adjustments", json={"type": "percentage_discount", "percentage": "5"})
+    invoice_discount = await api.post(
+        f"{base}/adjustments", json={"type": "percentage_discount", "percentage": "5"}
+    )
     assert invoice_discount.status_code == 201, invoice_discount.text
     issued = await issue(api, invoice_id)
     paid = await api.post(f"{base}/payments", json={"amount": "50.00", "date": "2026-12-01"})

@@ -220,6 +220,7 @@ async def _allocations(
 
 
 async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> InvoiceView:
+    delivery_country = delivery_country_of(new.delivery_country)
     customer = await _customer_for(uow, actor, new)
     invoice_currency = currency(new.currency or customer.currency)
     invoice_date = new.invoice_date or actor.today()
@@ -235,7 +236,6 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         for w in new.withholding_rates or []
     ] or None
     withholding_rates_of(withholding, invoice_currency.exponent)
-    delivery_country = delivery_country_of(new.delivery_country)
     now = utcnow()
     invoice = m.Invoice(
         id=new_id(),
