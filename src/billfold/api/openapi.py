@@ -160,13 +160,13 @@ def build(app: FastAPI) -> dict[str, Any]:
             media = _file(path)
             if media is not None:
                 content = {media: {"schema": {"type": "string", "format": "binary"}}}
-                answers = {"200": {"description": "The document", "content": content}}
+                files: dict[str, Any] = {"200": {"description": "The document", "content": content}}
                 for code, text in ERRORS.items():
-                    answers[code] = {
+                    files[code] = {
                         "description": text,
                         "content": {"application/json": {"schema": error_ref}},
                     }
-                operation["responses"] = answers
+                operation["responses"] = files
                 continue
             found = _success(method.upper(), path)
             if found is None:
