@@ -26,6 +26,7 @@ UNSCOPED = {
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",
+    "organizations_by_id_or_name": "organizations",
     "key_holder": "authentication",
     # the hosted invoice page: its unguessable token is what tells Billfold the organization
     "invoice_by_hosted_token": "hosted page",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, false, func, or_, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -111,6 +111,18 @@ class Repository:
 
     async def count_organizations(self) -> int:
         return int((await self.session.execute(select(func.count(m.Organization.id)))).scalar_one())
+
+    async def organizations_by_id_or_name(self, text: str, limit: int = 2) -> list[m.Organization]:
+        """Organizations whose id or name is ``text``, or (``text`` empty) any, at most ``limit``: how
+        the CLI finds the one it works for."""
+        statement = select(m.Organization).order_by(m.Organization.id).limit(limit)
+        if text:
+            try:
+                by_id = m.Organization.id == uuid.UUID(text)
+            except ValueError:
+                by_id = false()
+            statement = statement.where(or_(by_id, m.Organization.name == text))
+        return list((await self.session.execute(statement)).scalars())
 
     async def organization_by_name(self, name: str) -> m.Organization | None:
         statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)

@@ -20,6 +20,7 @@ storage with the figures the engine computed, for every renderer (PDF, hosted pa
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,7 @@ from billfold.documents.model import (
     AllowanceCharge,
     Contact,
     Delivery,
+    Document,
     ElectronicAddress,
     Group,
     InvoiceDocument,
@@ -56,6 +58,7 @@ from billfold.services.document_data import vat_category_for
 from billfold.services.errors import Conflict, NotFound
 from billfold.services.invoices import InvoiceView, LineData, load_invoice
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 UNISSUED = frozenset({"draft", "in_review", "canceled"})
 TOKEN_BYTES = 24  # 192 random bits
 
@@ -405,16 +408,33 @@ async def invoice_by_token(uow: UnitOfWork, token: str) -> tuple[m.Invoice, Acto
     if found is None or found[0].status in UNISSUED:
         raise NotFound("not found", details={})
     invoice, organization = found
-    return invoice, Actor(
+    return invoice, actor_for(organization)
+
+
+def actor_for(organization: m.Organization) -> Actor:
+    """The organization acting without an API key (the hosted page, the CLI)."""
+    mode = RoundingMode.HALF_EVEN if organization.rounding_mode == "half_even" else RoundingMode.HALF_UP
+    return Actor(
         organization_id=organization.id,
         api_key_id=None,
-        rounding_mode=RoundingMode.HALF_EVEN
-        if organization.rounding_mode == "half_even"
-        else RoundingMode.HALF_UP,
+        rounding_mode=mode,
         tax_rounding=organization.tax_rounding,
         default_tax_category_id=organization.default_tax_category_id,
         time_zone=organization.time_zone or "UTC",
     )
+
+
+def file_stem(doc: Document) -> str:
+    """The invoice number, safe as a file name (``INV-2026-000001``); ``draft-<id>`` for a draft."""
+    if doc.number is None:
+        return f"draft-{doc.id}"
+    return safe_name(doc.number) or doc.id
+
+
+def safe_name(number: str) -> str:
+    """An invoice number as a file name: anything but letters, digits, ``.``, ``_`` and ``-`` becomes
+    ``_`` (no path separators, no leading dot)."""
+    return _UNSAFE.sub("_", number).strip("._")
 
 
 async def revoke_hosted_link(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:

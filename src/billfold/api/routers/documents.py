@@ -8,7 +8,6 @@ what any unknown path answers.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 
@@ -40,14 +39,6 @@ HOSTED_HEADERS = {
     "X-Robots-Tag": "noindex",
     "Referrer-Policy": "no-referrer",
 }
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def file_stem(doc: Document) -> str:
-    """The invoice number, safe as a file name (``INV-2026-000001``); a draft's id."""
-    if doc.number is None:
-        return f"draft-{doc.id}"
-    return _UNSAFE.sub("_", doc.number).strip("._") or doc.id
 
 
 def _attachment(
@@ -95,7 +86,7 @@ async def invoice_pdf(
     """The invoice as PDF/A-3b (Factur-X with its CII embedded when EN 16931 can express it); a draft is
     a preview marked DRAFT, without a number."""
     doc = await read(request, lambda uow: documents.load_document(uow, actor, invoice_id))
-    return _attachment(await pdf_bytes(doc), "application/pdf", f"{file_stem(doc)}.pdf")
+    return _attachment(await pdf_bytes(doc), "application/pdf", f"{documents.file_stem(doc)}.pdf")
 
 
 @router.get("/v1/invoices/{invoice_id}/e-invoice", response_class=Response)
@@ -106,7 +97,7 @@ async def invoice_einvoice(
     chosen = _syntax(syntax)
     doc = await read(request, lambda uow: documents.load_document(uow, actor, invoice_id))
     content = await einvoice_bytes(doc, chosen)
-    return _attachment(content, "application/xml", f"{file_stem(doc)}.{chosen}.xml")
+    return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{chosen}.xml")
 
 
 @router.post("/v1/invoices/{invoice_id}/hosted-link/revoke")
@@ -155,7 +146,7 @@ async def hosted_page(token: str, request: Request) -> Response:
 async def hosted_pdf(token: str, request: Request) -> Response:
     doc = await _hosted(request, token)
     content = await pdf_bytes(doc, _locale(request))
-    return _attachment(content, "application/pdf", f"{file_stem(doc)}.pdf", HOSTED_HEADERS)
+    return _attachment(content, "application/pdf", f"{documents.file_stem(doc)}.pdf", HOSTED_HEADERS)
 
 
 @router.get("/i/{token}/{syntax}", response_class=Response, include_in_schema=False)
@@ -164,4 +155,4 @@ async def hosted_einvoice(token: str, syntax: str, request: Request) -> Response
         raise HTTPException(status_code=404)
     doc = await _hosted(request, token)
     content = await einvoice_bytes(doc, syntax)
-    return _attachment(content, "application/xml", f"{file_stem(doc)}.{syntax}.xml", HOSTED_HEADERS)
+    return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{syntax}.xml", HOSTED_HEADERS)
