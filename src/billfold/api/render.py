@@ -17,7 +17,7 @@ from billfold.services.credits import CreditLedger, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
 from billfold.services.invoices import InvoiceView, LineData
-from billfold.web.public_url import PUBLIC_BASE
+from billfold.web.public_url import document_links as links_of
 
 _SPECS = [f".{places}f" for places in range(10)]
 
@@ -256,12 +256,9 @@ def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = Non
 
 
 def document_links(row: m.Invoice) -> dict[str, str | None]:
-    """``hostedInvoiceUrl`` and ``pdfUrl`` (absolute, on :data:`PUBLIC_BASE`) once the invoice has a
-    hosted token (issued); ``None`` before."""
-    if row.hosted_token is None:
-        return {"hostedInvoiceUrl": None, "pdfUrl": None}
-    base = f"{PUBLIC_BASE.get().rstrip('/')}/i/{row.hosted_token}"
-    return {"hostedInvoiceUrl": base, "pdfUrl": f"{base}/pdf"}
+    """``hostedInvoiceUrl`` and ``pdfUrl`` (absolute) once the invoice is issued; ``None`` before."""
+    page, pdf = links_of(row.hosted_token)
+    return {"hostedInvoiceUrl": page, "pdfUrl": pdf}
 
 
 def invoice(view: InvoiceView) -> dict[str, Any]:

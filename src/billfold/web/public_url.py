@@ -27,3 +27,11 @@ class PublicUrl:
             )
             PUBLIC_BASE.set(base)
         await self.app(scope, receive, send)
+
+
+def document_links(hosted_token: str | None) -> tuple[str | None, str | None]:
+    """(hosted page URL, PDF URL) for an invoice's hosted token, absolute; ``(None, None)`` before issue."""
+    if hosted_token is None:
+        return None, None
+    page = f"{PUBLIC_BASE.get().rstrip('/')}/i/{hosted_token}"
+    return page, f"{page}/pdf"
