@@ -159,6 +159,8 @@ async def test_hosted_page_without_key_wrong_token_and_revocation(api: ApiClient
     assert "1\u202f234,50\xa0€" in page.text or "1 234,50 €" in page.text.replace("\u202f", " ").replace(
         "\xa0", " "
     )
+    assert "Facture" in page.text  # the customer's French
+    assert "Rechnung" in (await client.get(url, params={"locale": "de"})).text
     assert (await client.get(f"{url}/pdf")).content.startswith(b"%PDF")
     assert (
         await client.get(f"{url}/ubl")
