@@ -89,7 +89,7 @@ async def full_invoice(api: ApiClient) -> tuple[str, dict[str, Any]]:
     gross = await tax_category(api, "VAT 19 incl.", "19", inclusive=True)
     patched = await api.patch("/v1/organization", json={"defaultTaxCategoryId": std})
     assert patched.status_code == 200, patched.text
-    buyer = await customer(api, locale="de")
+    buyer = await customer(api, locale="de", electronicAddress={"value": "ap@acme.example", "scheme": "EM"})
     granted = await api.post(f"/v1/customers/{buyer}/credits", json={"amount": "10.00", "currency": "EUR"})
     assert granted.status_code == 201, granted.text
     invoice_id = await invoice(api, buyer, buyerReference="PO-REF-7", purchaseOrder="PO-2026-11")

@@ -13,11 +13,11 @@ from decimal import Decimal
 import anyio
 import httpx
 import pikepdf
-from document_helpers import customer, full_invoice, invoice, issue, seller, tax_category
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conftest import ApiClient, new_api_key
+from document_helpers import customer, full_invoice, invoice, issue, seller, tax_category
 
 
 def embedded_xml(pdf: bytes) -> bytes | None:
@@ -276,5 +276,24 @@ async def test_bad_document_data_is_a_400_naming_the_field(api: ApiClient) -> No
     )
     assert patched.status_code == 200, patched.text
     assert (patched.json()["buyerReference"], patched.json()["deliveryCountry"]) == ("REF-1", "DE")
+    made = await api.create(
+        "/v1/issuing-accounts",
+        {
+            "businessName": "Second GmbH",
+            "vatId": "de 123 456 788",
+            "iban": "DE89 3704 0044 0532 0130 00",
+            "bic": "COBADEFFXXX",
+            "contact": {"name": "Ops", "email": "ops@second.example"},
+            "electronicAddress": {"value": "4000001123452", "scheme": "0088"},
+        },
+    )
+    assert (made["vatId"], made["iban"], made["contact"]["email"]) == (  # type: ignore[index]
+        "DE123456788",
+        "DE89370400440532013000",
+        "ops@second.example",
+    )
+    assert made["electronicAddress"] == {"value": "4000001123452", "scheme": "0088"}
+    buyer = await api.create("/v1/customers", {"name": "B", "locale": "pt_br"})
+    assert buyer["locale"] == "pt-BR"
     category = await api.create("/v1/tax-categories", {"name": "Zero", "rates": [{"rate": "0"}]})
     assert category["rates"][0]["vatCategory"] == "Z"  # type: ignore[index]

@@ -6,7 +6,8 @@ storage with the figures the engine computed, for every renderer (PDF, hosted pa
   recomputed here; the taxes per rate are the invoice's tax summary.
 * Parties: an issued invoice's seller and buyer are the details copied into it at issue
   (:func:`freeze_parties`, the ``parties`` column, snake_case JSON), so editing the customer or the
-  issuing account later changes no issued document; a draft shows them as they are now. The seller is
+  issuing account later changes no issued document; a draft (and an invoice issued before migration
+  0011, which has no copy) shows them as they are now. The seller is
   the invoice's issuing account; the buyer its payment account (the billed name, address and tax id)
   with the customer's electronic address and language.
 * Discounts become EN 16931 allowances on the line they reduce: a line's own adjustments and its share
