@@ -94,8 +94,8 @@ async def invoice_einvoice(
     invoice_id: uuid.UUID, request: Request, syntax: str | None = None, actor: Actor = Depends(current_actor)
 ) -> Response:
     """The EN 16931 e-invoice: ``syntax=ubl`` (UBL 2.1) or ``syntax=cii`` (UN/CEFACT CII D16B)."""
+    doc = await read(request, lambda uow: documents.load_document(uow, actor, invoice_id))  # 404 first
     chosen = _syntax(syntax)
-    doc = await read(request, lambda uow: documents.load_document(uow, actor, invoice_id))
     content = await einvoice_bytes(doc, chosen)
     return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{chosen}.xml")
 
