@@ -113,7 +113,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=_whole_number(env, "BILLFOLD_PORT", DEFAULT_PORT, 0, 65535),
         workers=_whole_number(env, "BILLFOLD_WORKERS", 2, 1, 1024),
         db_pool_size=_whole_number(env, "BILLFOLD_DB_POOL_SIZE", 10, 1, 10_000),
-        max_body_bytes=_whole_number(env, "BILLFOLD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 1 << 40),
+        max_body_bytes=_whole_number(env, "BILLFOLD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 1 << 40),
     )
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.db.models import Invoice
 from conftest import ApiClient, make_invoice
 
 D = Decimal
@@ -351,3 +356,29 @@ async def test_adjustment_amounts_are_answered_with_the_currencys_places(api: Ap
         assert full["adjustments"][0]["amount"] == thousand
         assert full["lineItemGroups"][0]["adjustmentDefinitions"][0]["amount"] == places
         assert full["lineItemGroups"][0]["lineItems"][0]["adjustmentDefinitions"][0]["amount"] == places
+
+
+async def test_adjustment_definitions_are_stored_neutral_and_answered_in_the_api_shape(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """Stored as snake_case data (no API names); answered in camelCase with money in the currency's
+    places (``"3.00"``, not the ``"3"`` given)."""
+    product = await api.create("/v1/products", {"name": "Seat"})
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await _line(api, base, amount="10.00", productId=product["id"])
+    body = {"type": "amount_discount", "amount": "3", "appliesTo": {"productIds": [product["id"]]}}
+    response = await api.post(f"{base}/adjustments", json=body)
+    assert response.status_code == 201, response.text
+    (shown,) = response.json()["adjustments"]
+    assert shown["amount"] == "3.00"
+    assert shown["appliesTo"] == {"productIds": [product["id"]], "priceIds": []}
+    assert shown["appliedAmount"] == "-3.00"
+    async with engine.connect() as connection:
+        stored = (
+            await connection.execute(
+                select(Invoice.adjustments).where(Invoice.id == uuid.UUID(str(invoice["id"])))
+            )
+        ).scalar_one()
+    assert stored[0]["applies_to"] == {"product_ids": [product["id"]], "price_ids": []}
+    assert "appliesTo" not in stored[0]

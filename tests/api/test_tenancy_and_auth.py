@@ -57,6 +57,8 @@ class Tenant:
     credit: str
     adjustment: str
     api_key: str
+    credit_note: str
+    credited_invoice: str
 
     @property
     def path_ids(self) -> dict[str, str]:
@@ -71,6 +73,7 @@ class Tenant:
             "tax_category_id": self.tax_category,
             "adjustment_id": self.adjustment,
             "key_id": self.api_key,
+            "credit_note_id": self.credit_note,
         }
 
 
@@ -114,7 +117,16 @@ async def populate(api: ApiClient, name: str) -> Tenant:
         f"/v1/customers/{customer['id']}/credits", {"amount": "12.34", "reason": f"{name} credit"}
     )
     keys = (await api.get("/v1/api-keys")).json()["data"]
+    issued = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2026-03-15"})
+    await api.create(f"/v1/invoices/{issued['id']}/line-items", {"name": f"{name} fee", "amount": "5.00"})
+    await api.create(f"/v1/invoices/{issued['id']}/issue", {"issueDate": "2026-03-15"}, status=200)
+    note = await api.create(
+        f"/v1/invoices/{issued['id']}/credit-notes",
+        {"reason": "other", "amount": "1.00", "memo": f"{name} note"},
+    )
     return Tenant(
+        credit_note=str(note["id"]),
+        credited_invoice=str(issued["id"]),
         api_key=str(keys[0]["id"]),
         tax_category=str(tax_category["id"]),
         adjustment=str(adjusted["adjustmentDefinitions"][0]["id"]),
@@ -182,6 +194,8 @@ def body_for(method: str, path: str = "") -> dict[str, object] | None:
     """A body that passes validation where one is required, so only the id decides the answer."""
     if method == "PUT" or path.endswith(("/payments", "/credits")):  # a minimum, a payment, a credit grant
         return {"amount": "1.00"}
+    if method == "POST" and path.endswith("/credit-notes"):
+        return {"reason": "other", "amount": "1.00"}
     if method == "POST" and path.endswith("/adjustments"):
         return {"type": "amount_discount", "amount": "1.00"}
     return {} if method in ("POST", "PATCH") else None
@@ -401,7 +415,7 @@ async def test_invoice_list_filtered_by_customer(api: ApiClient, other: ApiClien
     assert foreign.status_code == 200, foreign.text
     assert foreign.json()["data"] == []
     own = (await other.get("/v1/invoices", params={"customerId": mine.customer})).json()["data"]
-    assert [row["id"] for row in own] == [mine.invoice]
+    assert sorted(row["id"] for row in own) == sorted([mine.invoice, mine.credited_invoice])
 
 
 async def test_idempotency_keys_belong_to_one_organization(api: ApiClient, other: ApiClient) -> None:

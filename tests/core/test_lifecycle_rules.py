@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from billfold.core.lifecycle import STATUSES, TRANSITIONS, can_transition, effective_status
+from billfold.core.lifecycle import (
+    STATUSES,
+    TRANSITIONS,
+    amount_due,
+    amount_remaining,
+    can_transition,
+    effective_status,
+)
 
 
 def test_table_matches_the_design() -> None:
@@ -27,3 +35,11 @@ def test_overdue_is_derived_from_the_due_date() -> None:
     assert effective_status("issued", date(2026, 5, 10), today) == "issued"
     assert effective_status("paid", date(2026, 1, 1), today) == "paid"
     assert effective_status("draft", None, today) == "draft"
+
+
+def test_amount_due_is_never_negative_and_remaining_takes_off_reductions() -> None:
+    d = Decimal
+    assert amount_due(d("100.00"), d("30.00")) == d("70.00")
+    assert amount_due(d("-50.00"), d("0")) == 0  # owed to the customer: on their balance, not due
+    assert amount_remaining(d("100.00"), d("30.00"), d("40.00"), d("25.00")) == d("5.00")
+    assert amount_remaining(d("-50.00"), d("0"), d("0"), d("0")) == 0

@@ -20,16 +20,16 @@ UNSCOPED = {
     # the row itself carries its organization_id (write_values filters by it)
     "add": "row",
     "insert": "row",
-    "add_events": "rows",
     "write_values": "row",
+    "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",
     "organizations_by_id_or_name": "organizations",
-    "key_holder": "authentication",
     # the hosted invoice page: its unguessable token is what tells Billfold the organization
     "invoice_by_hosted_token": "hosted page",
+    "key_holder": "authentication (the key finds its organization)",
     "organization": "organizations",
 }
 

@@ -15,11 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billfold.api.app import create_app
 from billfold.db import models as m
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
@@ -156,78 +158,48 @@ def _previous_revision() -> str:
     return down
 
 
-POPULATED = [
-    "organizations",
-    "api_keys",
-    "customers",
-    "issuing_accounts",
-    "payment_accounts",
-    "products",
-    "invoices",
-    "line_item_groups",
-    "line_items",
-]
-
-
-def _filler(column: sa.Column[Any], ids: dict[str, uuid.UUID]) -> Any:
-    """A value for a required column of the old schema: the id of the row it refers to, else a plain
-    value of its type."""
-    name = column.name
-    if name.endswith("_id") and name[:-3] + "s" in ids:
-        return ids[name[:-3] + "s"]
-    if name == "organization_id":
-        return ids["organizations"]
-    if name == "group_id":
-        return ids["line_item_groups"]
-    kind = column.type
-    if isinstance(kind, sa.Uuid):
-        return uuid.uuid4()
-    if isinstance(kind, sa.Boolean):
-        return False
-    if isinstance(kind, sa.Integer):
-        return 0
-    if isinstance(kind, sa.DateTime):
-        return sa.func.current_timestamp()
-    if isinstance(kind, sa.Date):
-        return sa.func.current_date()
-    if isinstance(kind, sa.JSON):
-        return []
-    if isinstance(kind, sa.String | sa.Text):
-        return f"{name[:3]}{uuid.uuid4().hex[:6]}"[: getattr(kind, "length", None) or 9]
-    return Decimal("1.50")
-
-
 async def _populate(url: str) -> dict[str, int]:
-    """An organization with a customer, its payment account, a product, an invoice, a group and a
-    grouped line, written with plain SQL into the schema before migration 0010 (the current models
-    have columns later migrations add); the number of rows of each table."""
+    """An organization with a customer, an invoice, a group and a grouped line, made through the API
+    on the schema before migration 0010; the number of rows of each table."""
     engine = make_engine(url)
     try:
-        async with engine.begin() as connection:
-            present = await connection.run_sync(
-                lambda sync: {
-                    name: {c["name"] for c in sa.inspect(sync).get_columns(name)} for name in POPULATED
-                }
-            )
-            ids: dict[str, uuid.UUID] = {}
-            for name in POPULATED:
-                table = m.Base.metadata.tables[name]
-                old = [c for c in table.columns if c.name in present[name]]
-                ids[name] = uuid.uuid4()
-                values = {"id": ids[name]}
-                for column in old:
-                    if column.name != "id" and not column.nullable and column.server_default is None:
-                        values[column.name] = _filler(column, ids)
-                await connection.execute(
-                    sa.insert(sa.Table(name, sa.MetaData(), *(c._copy() for c in old))).values(values)
+        async with UnitOfWork(engine) as uow:
+            _, key = await create_organization(uow, "Before the migration")
+            await uow.commit()
+        transport = httpx.ASGITransport(app=create_app(engine))
+        async with httpx.AsyncClient(transport=transport, base_url="http://billfold.test") as client:
+            headers = {"X-API-KEY": key}
+            customer = (
+                await client.post("/v1/customers", json={"name": "A", "currency": "USD"}, headers=headers)
+            ).json()
+            invoice = (
+                await client.post(
+                    "/v1/invoices",
+                    json={"customerId": customer["id"], "invoiceDate": "2026-03-15"},
+                    headers=headers,
                 )
+            ).json()
+            base = f"/v1/invoices/{invoice['id']}"
+            group = (
+                await client.post(f"{base}/line-item-groups", json={"name": "G"}, headers=headers)
+            ).json()
+            line = {"name": "W", "quantity": "2", "unitPrice": "1.50", "lineItemGroupId": group["id"]}
+            assert (await client.post(f"{base}/line-items", json=line, headers=headers)).status_code == 201
         return await _counts(engine)
     finally:
         await engine.dispose()
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:
-    tables = POPULATED
+    tables = [
+        "organizations",
+        "api_keys",
+        "customers",
+        "payment_accounts",
+        "invoices",
+        "line_item_groups",
+        "line_items",
+    ]
     async with engine.connect() as connection:
         return {
             t: (await connection.execute(sa.text(f"SELECT count(*) FROM {t}"))).scalar_one() for t in tables
@@ -242,9 +214,43 @@ async def _after(url: str) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
         await engine.dispose()
 
 
+async def _later_columns(url: str, *, add: bool) -> None:
+    """Columns of the populated tables that migrations after 0010 add: added (nullable) so the current
+    code can write its rows on the old schema, and dropped again before the migrations run."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+
+            def alter(sync: sa.Connection) -> None:
+                inspector = sa.inspect(sync)
+                for table in m.Base.metadata.sorted_tables:
+                    if table.name not in POPULATED:
+                        continue
+                    present = {c["name"] for c in inspector.get_columns(table.name)}
+                    for column in table.columns:
+                        if add and column.name not in present:
+                            LATER.setdefault(table.name, set()).add(column.name)
+                            kind = column.type.compile(dialect=sync.dialect)
+                            sync.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                        elif not add and column.name in LATER.get(table.name, set()):
+                            sync.execute(sa.text(f"ALTER TABLE {table.name} DROP COLUMN {column.name}"))
+
+            await connection.run_sync(alter)
+    finally:
+        await engine.dispose()
+
+
+POPULATED = {"organizations", "api_keys", "customers", "payment_accounts", "issuing_accounts", "invoices"}
+POPULATED |= {"line_item_groups", "line_items", "invoice_events", "products"}
+LATER: dict[str, set[str]] = {}
+
+
 def _migrate_with_rows(url: str) -> None:
     upgrade(url, _previous_revision())
+    LATER.clear()
+    asyncio.run(_later_columns(url, add=True))
     before = asyncio.run(_populate(url))
+    asyncio.run(_later_columns(url, add=False))
     upgrade(url)
     after, schema = asyncio.run(_after(url))
     assert after == before

@@ -238,3 +238,21 @@ async def test_aira_errors_name_airas_fields(api: ApiClient) -> None:
         f"{base}/line-items", {"idempotencyKey": "l3", "name": "X", "amount": 1, "unitPrice": "1"}
     )
     assert set(both["details"]) == {"amount", "unitPrice"}
+
+
+async def test_orb_names_a_missing_item_an_item(api: ApiClient) -> None:
+    response = await api.raw.post(
+        "/orb/v1/invoice_line_items",
+        headers={"Authorization": f"Bearer {api.key}"},
+        json={
+            "invoice_id": await _invoice(api),
+            "item_id": "00000000-0000-0000-0000-000000000000",
+            "quantity": 1,
+            "amount": "1.00",
+            "start_date": "2026-03-01",
+            "end_date": "2026-03-31",
+        },
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"].startswith("item 00000000-0000-0000-0000-000000000000")
+    assert "product" not in response.text

@@ -146,7 +146,7 @@ async def test_many_errors_of_other_kinds_are_capped_too(api: ApiClient) -> None
 async def test_a_long_usage_list_stops_at_its_first_bad_value(api: ApiClient) -> None:
     invoice = await make_invoice(api)
     url = f"/v1/invoices/{invoice['id']}/line-items"
-    transactions = ["1.00"] * 10 + ["bad"] * 100_000
+    transactions = ["1.00"] * 10 + ["bad"] * 99_990  # within the 100,000 cap
     started = time.process_time()
     response = await api.post(url, json={"name": "Usage", "transactions": transactions})
     spent = time.process_time() - started

@@ -19,6 +19,7 @@ from billfold.api import errors, openapi
 from billfold.api.routers import (
     adjustments,
     api_keys,
+    credit_notes,
     credits,
     documents,
     invoices,
@@ -85,6 +86,7 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
         adjustments,
         lifecycle,
         documents,
+        credit_notes,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):

@@ -27,6 +27,8 @@ REF = "#/components/schemas/{model}"
 
 # (method, path pattern) -> (status, model); patterns match native paths only.
 SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
+    # before the invoice transitions' "/void$", which would match it too
+    ("POST", r"^/v1/credit-notes/\{credit_note_id\}/void$", "200", r.CreditNoteOut),
     ("POST", r"^/v1/customers$", "201", r.CustomerOut),
     ("GET", r"^/v1/customers$", "200", r.page_of(r.CustomerOut)),
     ("GET", r"^/v1/customers/\{[^}]+\}$", "200", r.CustomerOut),
@@ -80,7 +82,11 @@ SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
     ("DELETE", r"/line-items/\{line_id\}/adjustments/\{adjustment_id\}$", "200", r.LineItemOut),
     ("GET", r"/events$", "200", r.page_of(r.EventOut)),
     ("POST", r"/payments$", "201", r.PaymentOut),
-    ("GET", r"/payments$", "200", r.page_of(r.PaymentOut)),
+    ("GET", r"/payments$", "200", r.PaymentHistoryPage),
+    ("POST", r"^/v1/invoices/\{invoice_id\}/credit-notes$", "201", r.CreditNoteOut),
+    ("GET", r"^/v1/credit-notes$", "200", r.page_of(r.CreditNoteOut)),
+    ("GET", r"^/v1/credit-notes/\{credit_note_id\}$", "200", r.CreditNoteOut),
+    ("GET", r"^/v1/invoices/\{invoice_id\}/refunds$", "200", r.page_of(r.RefundOut)),
 ]
 
 ERRORS = {

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from billfold.core.lifecycle import effective_status
+from billfold.core.lifecycle import amount_due as due_of
+from billfold.core.lifecycle import amount_remaining, effective_status
 from billfold.core.money import ZERO, Currency, to_plain_normalized
 from billfold.db import models as m
 from billfold.services.credits import CreditLedger, referenced_grant
@@ -18,6 +19,7 @@ from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
 from billfold.services.invoices import InvoiceView, LineData
 from billfold.web.public_url import document_links as links_of
+from billfold.web.shape import camel_keys
 
 _SPECS = [f".{places}f" for places in range(10)]
 
@@ -117,6 +119,8 @@ def issuing_account(row: m.IssuingAccount) -> dict[str, Any]:
         "isDefault": row.is_default,
         "numberPrefix": row.number_prefix,
         "numberFormat": row.number_format,
+        "creditNoteNumberPrefix": row.credit_note_number_prefix,
+        "creditNoteNumberFormat": row.credit_note_number_format,
         "idempotencyKey": row.idempotency_key,
         **details(row),
         "vatId": row.vat_id,
@@ -169,12 +173,12 @@ def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, An
         "currency": currency.code,
         "priceId": uid(row.price_id),
         "price": None if row.price_model is None else {"model": row.price_model, **(row.price_config or {})},
-        "usage": row.usage_input,
+        "usage": camel_keys(row.usage_input),
         "totalUsage": None if row.total_usage is None else to_plain_normalized(row.total_usage),
         "usageFormat": row.usage_format,
-        "subLineItems": row.sub_lines or [],
+        "subLineItems": camel_keys(row.sub_lines or []),
         **amounts(row, currency),
-        "taxCategoryId": _category(row.tax_key),
+        "taxCategoryId": uid(row.tax_key_category_id),
         "taxAmounts": _line_taxes(row, currency),
         "adjustments": _shares(row.adjustment_shares, currency),
         "adjustmentDefinitions": _definitions(row.adjustments, currency),
@@ -210,7 +214,7 @@ def group(
 
 def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = None) -> dict[str, Any]:
     """``today`` is the organization's date (for the derived ``overdue``); UTC's when not given."""
-    amount_due = row.total_amount - row.credits_applied_amount
+    amount_due = due_of(row.total_amount, row.credits_applied_amount)
     status = effective_status(row.status, row.due_date, today or datetime.now(UTC).date())
     return {
         "id": str(row.id),
@@ -248,7 +252,9 @@ def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = Non
         "creditsAppliedAmount": money(row.credits_applied_amount, currency),
         "amountDue": money(amount_due, currency),
         "amountPaid": money(row.amount_paid, currency),
-        "amountRemaining": money(amount_due - row.amount_paid, currency),
+        "amountRemaining": money(amount_due - row.amount_paid - row.reduced_amount, currency),
+        "creditedAmount": money(row.credited_amount, currency),
+        "refundedAmount": money(row.refunded_amount, currency),
         "lastCalculatedAt": timestamp(row.last_calculated_at),
         "createdAt": timestamp(row.created_at),
         "updatedAt": timestamp(row.updated_at),
@@ -273,6 +279,17 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
             group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
         ],
         "standaloneLineItems": [line(item, view.currency, customer_id) for item in by_group.get(None, [])],
+        "creditNotes": [
+            {
+                "id": str(note.id),
+                "number": note.number,
+                "status": note.status,
+                "issueDate": day(note.issue_date),
+                "totalAmount": money(note.total_amount, view.currency),
+                "reductionAmount": money(note.reduction_amount, view.currency),
+            }
+            for note in view.credit_notes
+        ],
     }
 
 
@@ -315,6 +332,7 @@ def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -
     return {
         "id": str(row.id),
         "object": "payment",
+        "type": "payment",
         "invoiceId": str(row.invoice_id),
         "amount": money(row.amount, currency),
         "appliedAmount": money(row.applied_amount, currency),
@@ -329,7 +347,13 @@ def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -
         ),
         "invoiceAmountPaid": money(invoice_row.amount_paid, currency),
         "invoiceAmountRemaining": money(
-            invoice_row.total_amount - invoice_row.credits_applied_amount - invoice_row.amount_paid, currency
+            amount_remaining(
+                invoice_row.total_amount,
+                invoice_row.credits_applied_amount,
+                invoice_row.amount_paid,
+                invoice_row.reduced_amount,
+            ),
+            currency,
         ),
         "createdAt": timestamp(row.created_at),
     }
@@ -412,20 +436,15 @@ def credit_ledger(view: CreditLedger) -> dict[str, Any]:
     }
 
 
-def _category(tax_key: str | None) -> str | None:
-    return None if not tax_key else tax_key.split("|", 1)[0]
-
-
 def _line_taxes(row: LineData, currency: Currency) -> list[dict[str, Any]]:
     """A line's tax per rate (a line has one rate, or none when untaxed)."""
-    if not row.tax_key:
+    if row.tax_key_category_id is None:
         return []
-    category, rate, inclusive = row.tax_key.split("|")
     return [
         {
-            "taxCategoryId": category,
-            "rate": rate,
-            "inclusive": inclusive == "1",
+            "taxCategoryId": str(row.tax_key_category_id),
+            "rate": str(row.tax_key_rate),
+            "inclusive": bool(row.tax_key_inclusive),
             "amount": money(row.tax_amount, currency),
         }
     ]
@@ -433,38 +452,44 @@ def _line_taxes(row: LineData, currency: Currency) -> list[dict[str, Any]]:
 
 def _sum_taxes(lines: list[LineData], currency: Currency) -> list[dict[str, Any]]:
     """A group's tax per rate: the sums of its lines' (in order of first use)."""
-    totals: dict[str, Decimal] = {}
+    totals: dict[tuple[str, str, bool], Decimal] = {}
     for item in lines:
-        if item.tax_key:
-            totals[item.tax_key] = totals.get(item.tax_key, ZERO) + item.tax_amount
-    rows = []
-    for key, tax in totals.items():
-        category, rate, inclusive = key.split("|")
-        rows.append(
-            {
-                "taxCategoryId": category,
-                "rate": rate,
-                "inclusive": inclusive == "1",
-                "amount": money(tax, currency),
-            }
-        )
-    return rows
+        if item.tax_key_category_id is not None:
+            key = (str(item.tax_key_category_id), str(item.tax_key_rate), bool(item.tax_key_inclusive))
+            totals[key] = totals.get(key, ZERO) + item.tax_amount
+    return [
+        {"taxCategoryId": category, "rate": rate, "inclusive": inclusive, "amount": money(tax, currency)}
+        for (category, rate, inclusive), tax in totals.items()
+    ]
 
 
 def _shares(shares: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
     return [{**share, "amount": money(Decimal(share["amount"]), currency)} for share in shares or []]
 
 
-def _definition(raw: dict[str, Any], currency: Currency) -> dict[str, Any]:
-    """An adjustment as defined. Its ``amount`` (stored as the decimal given) is money: answered with
-    exactly the currency's places, like every amount (``"3.00"`` for ``"3"``)."""
-    if raw.get("amount") is None:
-        return raw
-    return {**raw, "amount": money(Decimal(raw["amount"]), currency)}
-
-
 def _definitions(items: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
+    """Adjustment definitions (stored neutral, snake_case) in the API's shape; money with the
+    currency's places."""
     return [_definition(item, currency) for item in items or []]
+
+
+def _definition(item: dict[str, Any], currency: Currency) -> dict[str, Any]:
+    applies = item.get("applies_to")
+    amount = item.get("amount")
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "amount": None if amount is None else money(Decimal(amount), currency),
+        "percentage": item.get("percentage"),
+        "quantity": item.get("quantity"),
+        "appliesTo": None
+        if applies is None
+        else {
+            "productIds": list(applies.get("product_ids") or []),
+            "priceIds": list(applies.get("price_ids") or []),
+        },
+        "reason": item.get("reason"),
+    }
 
 
 def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> dict[str, Any]:
@@ -477,28 +502,36 @@ def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> d
     applied = {item["id"]: item for item in result.get("adjustments", [])}
     return {
         "taxSummary": [
-            {**item, "taxableAmount": cash(item["taxableAmount"]), "taxAmount": cash(item["taxAmount"])}
-            for item in result.get("taxSummary", [])
+            {
+                "taxCategoryId": item["tax_category_id"],
+                "rate": item["rate"],
+                "inclusive": item["inclusive"],
+                "taxableAmount": cash(item["taxable_amount"]),
+                "taxAmount": cash(item["tax_amount"]),
+            }
+            for item in result.get("tax_summary", [])
         ],
         "adjustments": [
             {
                 **_definition(definition, currency),
                 "appliedAmount": cash(applied.get(definition["id"], {}).get("amount")),
-                "unappliedAmount": cash(applied.get(definition["id"], {}).get("unappliedAmount")),
+                "unappliedAmount": cash(applied.get(definition["id"], {}).get("unapplied_amount")),
             }
             for definition in row.adjustments or []
         ],
         "allocations": [
             {
-                **share,
-                **{
-                    name: cash(share[name])
-                    for name in ("netAmount", "taxAmount", "totalAmount", "creditsAppliedAmount", "amountDue")
-                },
+                "paymentAccountId": share["payment_account_id"],
+                "percentage": share["percentage"],
+                "netAmount": cash(share["net_amount"]),
+                "taxAmount": cash(share["tax_amount"]),
+                "totalAmount": cash(share["total_amount"]),
+                "creditsAppliedAmount": cash(share["credits_applied_amount"]),
+                "amountDue": cash(share["amount_due"]),
             }
             for share in result.get("shares", [])
         ],
         "withholdingRates": row.withholding_rates or [],
         "withholdings": [{**item, "amount": cash(item["amount"])} for item in result.get("withholdings", [])],
-        "withholdingAmount": cash(result.get("withholdingAmount")),
+        "withholdingAmount": cash(result.get("withholding_amount")),
     }

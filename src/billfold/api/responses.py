@@ -91,6 +91,8 @@ class IssuingAccountOut(_Details):
     isDefault: bool  # noqa: N815
     numberPrefix: str  # noqa: N815
     numberFormat: str  # noqa: N815
+    creditNoteNumberPrefix: str  # noqa: N815
+    creditNoteNumberFormat: str  # noqa: N815
     idempotencyKey: str  # noqa: N815
     vatId: Text  # noqa: N815
     legalRegistrationId: Text  # noqa: N815
@@ -326,6 +328,17 @@ class MinimumOut(Out):
     scope: str | None
 
 
+class CreditNoteRefOut(Out):
+    """A credit note as the invoice lists it."""
+
+    id: str
+    number: str
+    status: Literal["issued", "void"]
+    issueDate: str  # noqa: N815
+    totalAmount: Money  # noqa: N815
+    reductionAmount: Money  # noqa: N815
+
+
 class InvoiceSummaryOut(_Amounts):
     id: str
     object: Literal["invoice"]
@@ -361,6 +374,8 @@ class InvoiceSummaryOut(_Amounts):
     amountDue: Money  # noqa: N815
     amountPaid: Money  # noqa: N815
     amountRemaining: Money  # noqa: N815
+    creditedAmount: Money  # noqa: N815
+    refundedAmount: Money  # noqa: N815
     lastCalculatedAt: Text  # noqa: N815
     createdAt: str  # noqa: N815
     updatedAt: str  # noqa: N815
@@ -375,6 +390,7 @@ class InvoiceOut(InvoiceSummaryOut):
     withholdingAmount: Money  # noqa: N815
     lineItemGroups: list[GroupOut]  # noqa: N815
     standaloneLineItems: list[LineItemOut]  # noqa: N815
+    creditNotes: list[CreditNoteRefOut]  # noqa: N815
 
 
 class EventOut(Out):
@@ -393,6 +409,7 @@ class EventOut(Out):
 class PaymentOut(Out):
     id: str
     object: Literal["payment"]
+    type: Literal["payment"]
     invoiceId: str  # noqa: N815
     amount: Money
     appliedAmount: Money  # noqa: N815
@@ -406,6 +423,68 @@ class PaymentOut(Out):
     invoiceAmountPaid: Money  # noqa: N815
     invoiceAmountRemaining: Money  # noqa: N815
     createdAt: str  # noqa: N815
+
+
+class CreditNoteLineOut(Out):
+    lineItemId: Text  # noqa: N815
+    description: str
+    quantity: Text
+    subtotalAmount: Money  # noqa: N815
+    discountAmount: Money  # noqa: N815
+    adjustmentAmount: Money  # noqa: N815
+    netAmount: Money  # noqa: N815
+    taxAmount: Money  # noqa: N815
+    totalAmount: Money  # noqa: N815
+    taxCategoryId: Text  # noqa: N815
+    taxRate: Text  # noqa: N815
+    taxInclusive: bool | None  # noqa: N815
+
+
+class CreditNoteOut(_Amounts):
+    id: str
+    object: Literal["credit_note"]
+    number: str
+    invoiceId: str  # noqa: N815
+    customerId: str  # noqa: N815
+    issuingAccountId: str  # noqa: N815
+    status: Literal["issued", "void"]
+    issueDate: str  # noqa: N815
+    reason: Literal["duplicate", "fraudulent", "order_change", "product_unsatisfactory", "other"]
+    memo: Text
+    currency: str
+    lines: list[CreditNoteLineOut]
+    taxSummary: list[TaxSummaryOut]  # noqa: N815
+    refundAmount: Money  # noqa: N815
+    creditAmount: Money  # noqa: N815
+    outOfBandAmount: Money  # noqa: N815
+    reductionAmount: Money  # noqa: N815
+    pdfUrl: str  # noqa: N815
+    idempotencyKey: str  # noqa: N815
+    voidReason: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+    voidedAt: Text  # noqa: N815
+
+
+class RefundOut(Out):
+    id: str
+    object: Literal["refund"]
+    type: Literal["refund"]
+    invoiceId: str  # noqa: N815
+    creditNoteId: Text  # noqa: N815
+    amount: Money
+    currency: str
+    date: str
+    reason: Text
+    idempotencyKey: str  # noqa: N815
+    createdAt: str  # noqa: N815
+
+
+class PaymentHistoryPage(Out):
+    """An invoice's payments and refunds, oldest first: each entry says its ``type``."""
+
+    data: list[PaymentOut | RefundOut]
+    hasMore: bool  # noqa: N815
+    nextCursor: str | None  # noqa: N815
 
 
 def page_of(item: type[BaseModel]) -> type[BaseModel]:

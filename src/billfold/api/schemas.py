@@ -193,6 +193,10 @@ class IssuingAccountIn(BillingDetailsIn, SellerFieldsIn):
     idempotency_key: IdempotencyKey | None = None
     number_prefix: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] = "INV"
     number_format: Annotated[LineText, Field(min_length=5, max_length=100)] = "{prefix}-{yyyy}-{seq:06}"
+    credit_note_number_prefix: Annotated[LineText, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] = "CN"
+    credit_note_number_format: Annotated[LineText, Field(min_length=5, max_length=100)] = (
+        "{prefix}-{yyyy}-{seq:06}"
+    )
 
 
 class ProductIn(Schema):
@@ -530,6 +534,12 @@ class IssuingAccountPatch(Schema):
         Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] | None, NotNull
     ] = None
     number_format: Annotated[Annotated[str, Field(min_length=5, max_length=100)] | None, NotNull] = None
+    credit_note_number_prefix: Annotated[
+        Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] | None, NotNull
+    ] = None
+    credit_note_number_format: Annotated[
+        Annotated[str, Field(min_length=5, max_length=100)] | None, NotNull
+    ] = None
     is_default: Annotated[StrictBool | None, NotNull] = None
     vat_id: VatIdText | None = None
     legal_registration_id: Annotated[str, Field(max_length=100)] | None = None

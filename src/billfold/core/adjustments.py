@@ -40,6 +40,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from billfold.core.cells import allocate_in_cells
 from billfold.core.money import CONTEXT, ZERO, RoundingMode, add, allocate_units, multiply, quantize
 from billfold.core.split import HUNDRED, CalculationError, from_units, to_units
 
@@ -187,7 +188,8 @@ class AdjustableLines:
     ``amounts`` are the current amounts (the rounded base to start with), ``discounts`` the positive sum
     of discount shares, ``adjustments`` the signed sum of every share; ``usages`` the remaining usage
     (``None`` for a line without usage); ``shown`` the shares each line shows, by line index;
-    ``results`` what each adjustment did, in the order applied.
+    ``results`` what each adjustment did, in the order applied. ``cells`` (each line's cell rank,
+    :mod:`billfold.core.cells`) makes covering adjustments split in two steps, over cells then lines.
     """
 
     amounts: list[int]
@@ -198,6 +200,13 @@ class AdjustableLines:
     adjustments: list[int] = field(default_factory=list)
     shown: dict[int, list[tuple[Adjustment, int]]] = field(default_factory=dict)
     results: list[AdjustmentResult] = field(default_factory=list)
+    cells: list[int] | None = None
+
+    def split(self, total: int, weights: list[int], covered: list[int]) -> list[int]:
+        """``total`` over the ``covered`` lines by ``weights``: in two steps when cells are given."""
+        if self.cells is None or len(covered) < 2:
+            return allocate_units(total, weights)
+        return allocate_in_cells(total, weights, [self.cells[i] for i in covered])
 
     def __post_init__(self) -> None:
         if not self.discounts:
@@ -293,7 +302,7 @@ def _apply(
         assert adjustment.percentage is not None
         exact = CONTEXT.divide(CONTEXT.multiply(Decimal(sum(positives)), adjustment.percentage), HUNDRED)
         discount = int(quantize(exact, 0, mode))  # minor units: exponent 0 here is the currency's
-        return [-share for share in allocate_units(discount, positives)], 0, ZERO
+        return [-share for share in lines.split(discount, positives, covered)], 0, ZERO
     assert adjustment.amount is not None
     value = to_units(adjustment.amount, exponent, "amount")
     if not covered:
@@ -302,11 +311,11 @@ def _apply(
     if kind is AdjustmentKind.ALLOCATION_OFFSET:
         return allocate_units(value, current), 0, ZERO
     if kind is AdjustmentKind.MINIMUM:
-        return allocate_units(max(value - sum(current), 0), positives), 0, ZERO
+        return lines.split(max(value - sum(current), 0), positives, covered), 0, ZERO
     if kind is AdjustmentKind.MAXIMUM:
-        return [-share for share in allocate_units(max(sum(current) - value, 0), positives)], 0, ZERO
+        return [-share for share in lines.split(max(sum(current) - value, 0), positives, covered)], 0, ZERO
     applied = min(value, sum(positives))
-    return [-share for share in allocate_units(applied, positives)], value - applied, ZERO
+    return [-share for share in lines.split(applied, positives, covered)], value - applied, ZERO
 
 
 def _usage_discount(

@@ -42,6 +42,7 @@ from billfold.core.adjustments import (
     line_usage,
 )
 from billfold.core.amounts import Amounts
+from billfold.core.cells import cell_order
 from billfold.core.credits import CreditGrant, CreditUse, credits_to_apply, split_credits_units
 from billfold.core.money import RoundingMode
 from billfold.core.split import (
@@ -205,9 +206,9 @@ def calculate_invoice(invoice: InvoiceInput) -> InvoiceResult:
     ]
     if gross_up_at is not None:
         subtotals[gross_up_at] = 0
-    state = _adjust(invoice, subtotals, members, gross_up_at)
-    amounts = state.amounts if state else list(subtotals)
     keys = _tax_keys(invoice, group_of, gross_up_at)
+    state = _adjust(invoice, subtotals, members, gross_up_at, keys)
+    amounts = state.amounts if state else list(subtotals)
     taxes, summary = tax_units(amounts, keys, mode=invoice.rounding.mode, rounding=invoice.rounding.tax)
     inclusive = [
         tax if key is not None and key.inclusive else 0 for key, tax in zip(keys, taxes, strict=True)
@@ -300,9 +301,14 @@ def _structure(invoice: InvoiceInput) -> tuple[list[int | None], list[list[int]]
 
 
 def _adjust(
-    invoice: InvoiceInput, subtotals: list[int], members: list[list[int]], gross_up_at: int | None
+    invoice: InvoiceInput,
+    subtotals: list[int],
+    members: list[list[int]],
+    gross_up_at: int | None,
+    keys: list[TaxKey | None],
 ) -> AdjustableLines | None:
-    """Apply line, group and invoice adjustments; ``None`` when the invoice has none (the fast path)."""
+    """Apply line, group and invoice adjustments; ``None`` when the invoice has none (the fast path).
+    Covering adjustments split in two steps, over cells then lines (:mod:`billfold.core.cells`)."""
     lines, groups = invoice.lines, invoice.groups
     if not (invoice.adjustments or any(g.adjustments for g in groups) or any(x.adjustments for x in lines)):
         return None
@@ -335,8 +341,46 @@ def _adjust(
     if invoice.adjustments:
         covered = [i for i in range(len(lines)) if i != gross_up_at]
         scopes.append(Scope(INVOICE, None, invoice.adjustments, covered, "adjustments"))
+    if len(scopes) > sum(1 for x in lines if x.adjustments):
+        state.cells = _cells(invoice, members, gross_up_at, keys)
     apply_scopes(state, scopes, exponent=exponent, mode=mode)
     return state
+
+
+def _cells(
+    invoice: InvoiceInput, members: list[list[int]], gross_up_at: int | None, keys: list[TaxKey | None]
+) -> list[int]:
+    """Each line's cell rank: lines covered by the same covering adjustments at the same rate share a
+    cell; ranks in the canonical order of :func:`~billfold.core.cells.cell_order`. Keys are told apart
+    by identity first (hashing a key per line is the slow part, see ``group_by_key``)."""
+    lines = invoice.lines
+    group_of: list[int | None] = [None] * len(lines)
+    for position, indices in enumerate(members):
+        for i in indices:
+            group_of[i] = position
+    covering = {None: invoice.adjustments} | {
+        k: (*group.adjustments, *invoice.adjustments) for k, group in enumerate(invoice.groups)
+    }
+    narrowed = {k: [a for a in scope if a.applies_to is not None] for k, scope in covering.items()}
+    signatures: dict[tuple[int | None, tuple[str, ...]], tuple[str, ...]] = {}
+    by_identity: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], TaxKey | None]] = {}
+    line_names: list[tuple[tuple[str, ...], int]] = []
+    for i, line in enumerate(lines):
+        k = group_of[i] if i != gross_up_at else -1
+        filtered: tuple[str, ...] = ()
+        if narrowed.get(k):
+            filtered = tuple(a.id for a in narrowed[k] if a.covers(line.product_id, line.price_id))
+        signature = signatures.get((k, filtered))
+        if signature is None:
+            unfiltered = (a.id for a in covering.get(k, ()) if a.applies_to is None)
+            signature = signatures[(k, filtered)] = tuple(sorted([*unfiltered, *filtered]))
+        name = (signature, id(keys[i]))
+        if name not in by_identity:
+            by_identity[name] = (signature, keys[i])
+        line_names.append(name)
+    ranks = cell_order(by_identity.values())
+    rank_of = {name: ranks[value] for name, value in by_identity.items()}
+    return [rank_of[name] for name in line_names]
 
 
 def _usage(line: LineInput, i: int, exponent: int, mode: RoundingMode) -> Usage | None:

@@ -164,7 +164,9 @@ def parse_decimal(
     message says what is wrong (the caller names the field).
     """
     if isinstance(raw, str) and text:
-        if len(raw) > MAX_TEXT_LENGTH or not _DECIMAL_TEXT.fullmatch(raw):
+        if len(raw) > MAX_TEXT_LENGTH:
+            raise ValueError(f"must be a decimal string of at most {MAX_TEXT_LENGTH} characters")
+        if not _DECIMAL_TEXT.fullmatch(raw):
             raise ValueError('must be a plain decimal string such as "12.50" (no exponent, NaN or Infinity)')
         number = Decimal(raw)
     elif numbers and isinstance(raw, int | Decimal) and not isinstance(raw, bool):

@@ -134,6 +134,11 @@ class IssuingAccount(_BillingDetails, Base):
     bic: Mapped[str | None] = mapped_column(String(11), default=None)
     electronic_address: Mapped[str | None] = mapped_column(String(200), default=None)
     electronic_address_scheme: Mapped[str | None] = mapped_column(String(4), default=None)
+    # credit notes are numbered in their own series: CN-2026-000001 by default
+    credit_note_number_prefix: Mapped[str] = mapped_column(String(40), default="CN", server_default="CN")
+    credit_note_number_format: Mapped[str] = mapped_column(
+        String(100), default="{prefix}-{yyyy}-{seq:06}", server_default="{prefix}-{yyyy}-{seq:06}"
+    )
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -290,13 +295,18 @@ class Invoice(_Amounts, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     credits_applied_amount: Mapped[Decimal]
     amount_paid: Mapped[Decimal]
+    # running sums of the live credit notes (their totals, and the parts that reduced the amount
+    # remaining) and of the refunds; amountRemaining = amountDue - amountPaid - reduced_amount
+    credited_amount: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    refunded_amount: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    reduced_amount: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # per tax rate (and sign), the running sum of the lines' amounts after their own adjustments
-    tax_bases: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    # running sums per cell (lines alike for covering adjustments and taxes): core.running, neutral JSON
+    running_sums: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # set while a group- or invoice-level adjustment or a tax_gross_up line makes every write recalculate
+    # set while a tax_gross_up line (or what the running sums cannot carry) makes every write recalculate
     recalculate_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # at issue: the calculation's invoice-level results (tax summary, adjustments, shares, withholdings)
     calculation: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
@@ -382,8 +392,11 @@ class LineItem(_Amounts, Base):
     sub_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     tax_category_id: Mapped[uuid.UUID | None]
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
-    # the line's tax rate key as resolved at its last write, and its credit share (frozen at issue)
-    tax_key: Mapped[str | None] = mapped_column(String(120))
+    # the line's rate as resolved at its last write (category, percent, inclusive; all None: untaxed)
+    tax_key_category_id: Mapped[uuid.UUID | None]
+    tax_key_rate: Mapped[Decimal | None]
+    tax_key_inclusive: Mapped[bool | None] = mapped_column(Boolean)
+    # the line's credit share (frozen at issue)
     credits_applied_amount: Mapped[Decimal | None]
     adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
     # UN/ECE Recommendation 20 unit of the quantity (BT-130)
@@ -506,4 +519,95 @@ class CreditEntry(Base):
     expires_at: Mapped[date | None]
     invoice_id: Mapped[uuid.UUID | None]
     payment_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]
+
+
+class CreditNote(_Amounts, Base):
+    """A numbered correction of an issued invoice (its own gapless series per issuing account).
+
+    Its total is settled as ``refund_amount`` (a :class:`Refund`), ``credit_amount`` (a grant in the
+    customer's ledger, ``credit_entry_id``), ``out_of_band_amount`` and ``reduction_amount`` (taken off
+    the invoice's amount remaining); the four add up to ``total_amount``.
+    """
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_credit_notes_idem"),
+        Index("uq_credit_notes_number", "organization_id", "issuing_account_id", "number", unique=True),
+        Index("ix_credit_notes_invoice", "organization_id", "invoice_id", "id"),
+        Index("ix_credit_notes_customer", "organization_id", "customer_id", "id"),
+        _tenant_fk("credit_notes", "invoice_id", "invoices"),
+        _tenant_fk("credit_notes", "customer_id", "customers"),
+        _tenant_fk("credit_notes", "issuing_account_id", "issuing_accounts"),
+        _tenant_fk("credit_notes", "credit_entry_id", "credit_entries"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID]
+    customer_id: Mapped[uuid.UUID]
+    issuing_account_id: Mapped[uuid.UUID]
+    credit_entry_id: Mapped[uuid.UUID | None]
+    number: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(32))
+    memo: Mapped[str | None] = mapped_column(Text)
+    issue_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3))
+    refund_amount: Mapped[Decimal]
+    credit_amount: Mapped[Decimal]
+    out_of_band_amount: Mapped[Decimal]
+    reduction_amount: Mapped[Decimal]
+    # per rate: {taxCategoryId, rate, inclusive, taxableAmount, taxAmount} (decimal strings)
+    tax_summary: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class CreditNoteLine(_Amounts, Base):
+    """What a credit note credits: part of an invoice line (``line_item_id``) or a plain amount at one
+    of the invoice's rates. ``base_amount`` is what its tax was worked out on (net, or gross when the
+    rate is inclusive)."""
+
+    __tablename__ = "credit_note_lines"
+    __table_args__ = (
+        Index("ix_credit_note_lines_note", "organization_id", "credit_note_id", "position"),
+        _tenant_fk("credit_note_lines", "credit_note_id", "credit_notes"),
+        _tenant_fk("credit_note_lines", "line_item_id", "line_items"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    credit_note_id: Mapped[uuid.UUID]
+    line_item_id: Mapped[uuid.UUID | None]
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal | None]
+    base_amount: Mapped[Decimal]
+    tax_category_id: Mapped[str | None] = mapped_column(String(64))
+    tax_rate: Mapped[Decimal | None]
+    tax_inclusive: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Refund(Base):
+    """Money paid back on an invoice's payments, recorded by a credit note's ``refundAmount``."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "invoice_id", "idempotency_key", name="uq_refunds_idem"),
+        Index("ix_refunds_invoice", "organization_id", "invoice_id", "id"),
+        _tenant_fk("refunds", "invoice_id", "invoices"),
+        _tenant_fk("refunds", "credit_note_id", "credit_notes"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    invoice_id: Mapped[uuid.UUID]
+    credit_note_id: Mapped[uuid.UUID | None]
+    amount: Mapped[Decimal]
+    refund_date: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]

@@ -28,7 +28,7 @@ from billfold.core.money import CONTEXT, Currency, parse_decimal, to_plain, to_p
 from billfold.core.taxes import TaxKey
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
-from billfold.services.calculation import parse_tax_key
+from billfold.services.calculation import line_tax_key
 from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.invoices import LineData
@@ -202,16 +202,15 @@ def fraction(percent: Decimal) -> Decimal:
 
 
 def tax_key(row: LineData) -> TaxKey | None:
-    """A line's resolved rate (category, percent, inclusive) from its stored ``tax_key``; ``None`` when
-    the line is untaxed."""
-    return parse_tax_key(row.tax_key)
+    """A line's resolved rate (category, percent, inclusive); ``None`` when the line is untaxed."""
+    return line_tax_key(row)
 
 
 async def tax_category_names(uow: UnitOfWork, actor: Actor, ids: Iterable[object]) -> dict[str, str]:
-    """The names of the tax categories ``ids`` may name (category ids, or lines' ``tax_key`` texts),
+    """The names of the tax categories ``ids`` name (``None`` for none),
     by id (``str(id)``): nothing is read when none is set, one row when one category is named. A
     category that cannot be found has no name here (a read never fails for a name)."""
-    wanted = {str(item).split("|", 1)[0] for item in ids if item is not None}
+    wanted = {str(item) for item in ids if item is not None}
     if not wanted:
         return {}
     if len(wanted) == 1:

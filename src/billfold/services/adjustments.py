@@ -1,9 +1,10 @@
 """Adjustments on a line, a group or the invoice (Orb's kinds plus Aira's monetary discount and
 allocation offset), stored as given and applied by the invoice calculation.
 
-A line's own adjustments change only that line, so adding one is a fast-path write. A group's or the
-invoice's cover several lines (computed once on the covered total, split by largest remainder), so
-they switch the invoice to full recalculation on every write while they exist.
+A line's own adjustments change only that line. A group's or the invoice's cover several lines
+(computed once on the covered total, split by largest remainder over cells, then lines): adding or
+removing one recalculates the invoice once and rebuilds its running sums per cell, after which line
+writes move those sums (:mod:`billfold.services.calculation`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class NewAdjustment:
 
 
 def _stored(new: NewAdjustment, money: Currency, *, line_level: bool) -> dict[str, Any]:
-    """The adjustment as stored (and answered): validated by the core, decimal strings."""
+    """The adjustment as stored: validated by the core, neutral (snake_case, decimal strings)."""
     if new.type == AdjustmentKind.ALLOCATION_OFFSET and not line_level:
         raise ValidationFailed.field(
             "type", "an allocation_offset belongs to a line (or a group, as a line's)"
@@ -53,8 +54,8 @@ def _stored(new: NewAdjustment, money: Currency, *, line_level: bool) -> dict[st
     applies = None
     if new.product_ids or new.price_ids:
         applies = {
-            "productIds": [str(i) for i in new.product_ids],
-            "priceIds": [str(i) for i in new.price_ids],
+            "product_ids": [str(i) for i in new.product_ids],
+            "price_ids": [str(i) for i in new.price_ids],
         }
     raw: dict[str, Any] = {
         "id": str(new_id()),
@@ -62,7 +63,7 @@ def _stored(new: NewAdjustment, money: Currency, *, line_level: bool) -> dict[st
         "amount": None if new.amount is None else to_plain_normalized(new.amount),
         "percentage": None if new.percentage is None else to_plain_normalized(new.percentage),
         "quantity": None if new.quantity is None else to_plain_normalized(new.quantity),
-        "appliesTo": applies,
+        "applies_to": applies,
         "reason": new.reason,
     }
     try:

@@ -8,18 +8,27 @@ and never change.
 Writes keep the invoice's stored totals (shown in lists, used by payments) equal to what a read
 computes, without re-reading every line when they can:
 
-* Fast path — no group- or invoice-level adjustment and no ``tax_gross_up`` line: a line's figures
-  depend only on the line (its base and its own adjustments), so a write computes that line alone and
-  moves the invoice's running sums by the difference. Taxes rounded per rate (EN 16931) depend only on
-  the sum of the lines at each rate, so the invoice keeps those sums (``tax_bases``, per rate and sign)
-  and recomputes its tax from them; taxes rounded per line are running sums like the rest. A write
-  costs the same on an invoice of ten lines and of ten thousand.
-* Full path — an invoice with covering adjustments or a gross-up line: a covering adjustment is
-  computed once on the total it covers and split over its lines, so a new line changes other lines'
-  shares; such a write recalculates the invoice from all its lines.
+* Running sums — the usual case: the invoice keeps sums per *cell* (``running_sums``; the lines
+  that the same group- and invoice-level adjustments cover at the same rate, see
+  :mod:`billfold.core.running`), each line counted with its figures computed alone (its base and its
+  own adjustments). A write computes the changed line alone, moves its cell's sums, and works out the
+  invoice's totals from the cells: covering adjustments (discounts, minimums, maximums) on the sums
+  they cover, tax per rate on the net at each rate (EN 16931), or the lines' own taxes when tax is
+  rounded per line. The core splits covering adjustments over cells first, then within each cell, so
+  these totals equal a full calculation's exactly. A write costs the same on an invoice of ten lines
+  and of ten thousand.
+* Full path — what the sums cannot carry (a ``tax_gross_up`` line, a covering usage discount or
+  allocation offset, per-line tax rounding with a covering adjustment, a minimum topping up lines none
+  of which is positive: :class:`~billfold.core.running.NotSummable`): the write recalculates the
+  invoice from all its lines (``recalculate_all``), and rebuilds the sums so a later write may take
+  the running path again.
+
+A group keeps the running sums of its lines' own figures. Its shares of covering adjustments and of
+per-rate taxes depend on how those split over every line of the invoice, so they are not stored on a
+draft: every read that shows a group calculates it (and so does the issue, which stores them for good).
 
 A line's tax category is resolved when it is written (line, else group, else product, else the
-organization's default) and kept on the line (``tax_key``), so later changes to defaults do not
+organization's default) and kept on the line (``tax_key_*`` columns), so later changes to defaults do not
 silently move a draft's taxes between writes and reads.
 """
 
@@ -49,23 +58,28 @@ from billfold.services.errors import ValidationFailed
 GROSS_UP_SCOPE = "tax_gross_up"
 
 
-def tax_key_text(key: TaxKey | None) -> str | None:
-    """A resolved rate as stored on a line: ``category|rate|inclusive``."""
+def tax_key_columns(key: TaxKey | None) -> dict[str, Any]:
+    """A resolved rate as stored on a line: three typed columns (all ``None``: untaxed)."""
     if key is None:
-        return None
-    return f"{key.tax_category_id}|{key.rate}|{int(key.inclusive)}"
+        return {"tax_key_category_id": None, "tax_key_rate": None, "tax_key_inclusive": None}
+    return {
+        "tax_key_category_id": uuid.UUID(key.tax_category_id),
+        "tax_key_rate": key.rate,
+        "tax_key_inclusive": key.inclusive,
+    }
 
 
-def parse_tax_key(text: str | None) -> TaxKey | None:
-    if not text:
+def line_tax_key(row: Any) -> TaxKey | None:
+    """A stored line's resolved rate (ORM object or plain row); ``None`` when untaxed."""
+    category = row.tax_key_category_id
+    if category is None:
         return None
-    category, rate, inclusive = text.split("|")
-    return TaxKey(category, Decimal(rate), inclusive == "1")
+    return TaxKey(str(category), row.tax_key_rate, bool(row.tax_key_inclusive))
 
 
 def adjustment_of(raw: Mapping[str, Any]) -> Adjustment:
-    """An adjustment stored as JSON (the API's shape, decimal strings) as the core's object."""
-    applies = raw.get("appliesTo") or None
+    """An adjustment stored as JSON (neutral: snake_case, decimal strings) as the core's object."""
+    applies = raw.get("applies_to") or None
     return Adjustment(
         id=str(raw["id"]),
         kind=raw["type"],
@@ -74,7 +88,9 @@ def adjustment_of(raw: Mapping[str, Any]) -> Adjustment:
         usage=_decimal(raw.get("quantity")),
         applies_to=None
         if applies is None
-        else AppliesTo(frozenset(applies.get("productIds") or ()), frozenset(applies.get("priceIds") or ())),
+        else AppliesTo(
+            frozenset(applies.get("product_ids") or ()), frozenset(applies.get("price_ids") or ())
+        ),
         name=str(raw.get("reason") or raw.get("name") or ""),
     )
 
@@ -149,16 +165,13 @@ def resolve_key(setting: Setting, *candidates: str | None) -> TaxKey | None:
 
 @dataclass(frozen=True, slots=True)
 class LineState:
-    """A line's figures as its last write computed them, and its resolved rate."""
+    """A line's figures as its last write computed them (the line alone), its resolved rate, and the
+    product and price that decide which covering adjustments cover it."""
 
     amounts: Amounts
     tax_key: TaxKey | None
-
-
-def needs_full_recalculation(
-    invoice_adjustments: Sequence[Any] | None, group_adjustments: Sequence[Any], has_gross_up: bool
-) -> bool:
-    return bool(invoice_adjustments) or any(group_adjustments) or has_gross_up
+    product_id: str | None = None
+    price_id: str | None = None
 
 
 def line_alone(setting: Setting, line: LineInput, key: TaxKey | None) -> Amounts:
@@ -170,8 +183,8 @@ def line_alone_with_shares(
 ) -> tuple[Amounts, list[dict[str, Any]] | None]:
     """:func:`line_alone` and the line's shares of its own adjustments (as stored on the line)."""
     """A line's figures that depend on it alone: its base, its own adjustments, and (per-line rounding)
-    its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice
-    sums (``tax_bases``) decide the invoice's tax."""
+    its tax. With per-rate rounding the tax shown here is the line's own rounding and only the invoice's
+    running sums decide the invoice's tax."""
     if key is None and not line.adjustments:
         return base_amounts(line.subtotal), None
     alone = LineInput(
@@ -221,71 +234,6 @@ def shares_json(shares: Sequence[Any]) -> list[dict[str, Any]] | None:
     ]
 
 
-def bucket_name(key: TaxKey | None, adjusted: Decimal) -> str | None:
-    text = tax_key_text(key)
-    if text is None:
-        return None
-    return f"{text}|{'-' if adjusted < 0 else '+'}"
-
-
-def move_tax_bases(
-    bases: dict[str, str] | None, old: LineState | None, new: LineState | None
-) -> dict[str, str]:
-    """The invoice's per-rate sums after one line went from ``old`` to ``new`` (either may be absent)."""
-    result = dict(bases or {})
-    for state, sign in ((old, -1), (new, 1)):
-        if state is None:
-            continue
-        adjusted = state.amounts.subtotal + state.amounts.adjustment
-        name = bucket_name(state.tax_key, adjusted)
-        if name is None or not adjusted:
-            continue
-        value = Decimal(result.get(name, "0")) + sign * adjusted
-        if value:
-            result[name] = str(value)
-        else:
-            result.pop(name, None)
-    return result
-
-
-def totals_from_bases(setting: Setting, running: Amounts, bases: Mapping[str, str]) -> Amounts:
-    """The invoice's amounts on the fast path: subtotal, discount and adjustment are running sums;
-    net, tax and total come from the per-rate sums (per-rate rounding) or are running sums too
-    (per-line rounding)."""
-    if setting.tax_rounding is TaxRounding.PER_LINE:
-        return running
-    lines = []
-    categories: dict[str, TaxCategory] = {}
-    untaxed = running.subtotal + running.adjustment
-    for index, (name, value) in enumerate(sorted(bases.items())):
-        category, rate, inclusive, _ = name.split("|")
-        key = TaxKey(category, Decimal(rate), inclusive == "1")
-        pseudo = f"{category}|{rate}|{inclusive}"
-        categories[pseudo] = _single_rate(TaxKey(pseudo, key.rate, key.inclusive))
-        lines.append(LineInput(f"b{index}", Decimal(value), tax_category_id=pseudo))
-        untaxed -= Decimal(value)
-    if untaxed:
-        lines.append(LineInput("untaxed", untaxed))
-    if not lines:
-        return running
-    result = calculate_invoice(
-        InvoiceInput(
-            exponent=setting.currency.exponent,
-            lines=lines,
-            rounding=setting.policy,
-            tax_categories=categories,
-        )
-    ).amounts
-    return Amounts(
-        subtotal=running.subtotal,
-        discount=running.discount,
-        adjustment=running.adjustment,
-        net=result.net,
-        tax=result.tax,
-        total=result.total,
-    )
-
-
 def calculate(
     setting: Setting,
     lines: Sequence[LineInput],
@@ -321,10 +269,57 @@ def calculate(
                 if allocations
                 else AllocationStrategy.SINGLE,
                 allocations=tuple(
-                    PaymentAllocation(str(item["paymentAccountId"]), Decimal(str(item["percentage"])))
+                    PaymentAllocation(str(item["payment_account_id"]), Decimal(str(item["percentage"])))
                     for item in allocations or ()
                 ),
             )
         )
     except CalculationError as error:
         raise ValidationFailed.field(error.field, error.message) from error
+
+
+def calculation_json(result: InvoiceResult) -> dict[str, Any]:
+    """The invoice-level results of a calculation, as stored at issue (neutral: snake_case, decimal
+    strings); the API and the dialects shape them."""
+    return {
+        "tax_summary": [
+            {
+                "tax_category_id": row.tax_category_id,
+                "rate": str(row.rate),
+                "inclusive": row.inclusive,
+                "taxable_amount": str(row.taxable_amount),
+                "tax_amount": str(row.tax_amount),
+            }
+            for row in result.tax_summary
+        ],
+        "adjustments": [
+            {
+                "id": a.adjustment_id,
+                "type": str(a.kind),
+                "name": a.name,
+                "scope": str(a.scope),
+                "scope_id": a.scope_id,
+                "amount": str(a.amount),
+                "unapplied_amount": str(a.unapplied_amount),
+                "unapplied_quantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
+            }
+            for a in result.adjustments
+        ],
+        "shares": [
+            {
+                "payment_account_id": share.payment_account_id,
+                "percentage": str(share.percentage),
+                "net_amount": str(share.net),
+                "tax_amount": str(share.tax),
+                "total_amount": str(share.total),
+                "credits_applied_amount": str(share.credits_applied),
+                "amount_due": str(share.amount_due),
+            }
+            for share in result.shares
+        ],
+        "withholdings": [
+            {"name": w.id, "rate": str(w.rate), "amount": str(w.amount)} for w in result.withholdings
+        ],
+        "withholding_amount": str(result.withholding_amount),
+        "gross_up_amount": str(result.gross_up_amount),
+    }

@@ -265,3 +265,34 @@ async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoi
             continue
         reason = f"credit purchase on invoice {invoice.invoice_number or invoice.id}"
         uow.session.add(invoice_grant(actor, invoice, line.net_amount, reason))
+
+
+RETURN = "return"
+
+
+async def return_invoice_credits(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+    """A voided invoice gives back the credit it applied: for each grant it used, a positive entry of
+    kind ``return`` naming the invoice and the grant, so each grant holds again what the invoice took
+    (the customer's row is locked first, as every writer of the balance does)."""
+    customer = await _customer(uow, actor, invoice.customer_id, lock=True)
+    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id, invoice.currency)
+    _, uses = grants_and_uses(entries)
+    now = utcnow()
+    for use in uses:
+        if use.invoice_id != str(invoice.id) or use.amount <= ZERO:
+            continue
+        await uow.repo.insert(
+            m.CreditEntry(
+                id=new_id(),
+                organization_id=actor.organization_id,
+                customer_id=customer.id,
+                currency=invoice.currency,
+                amount=use.amount,
+                kind=RETURN,
+                reason=f"{GRANT_REFERENCE}{use.grant_id}",
+                expires_at=None,
+                invoice_id=invoice.id,
+                payment_id=None,
+                created_at=now,
+            )
+        )

@@ -30,6 +30,7 @@ from typing import Any
 
 from billfold.core.lifecycle import effective_status
 from billfold.core.money import RoundingMode, add
+from billfold.core.taxes import TaxKey
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.documents.model import (
@@ -54,6 +55,7 @@ from billfold.documents.model import (
     Withholding,
     vat_breakdown,
 )
+from billfold.services.calculation import line_tax_key
 from billfold.services.context import Actor
 from billfold.services.document_data import vat_category_for
 from billfold.services.errors import Conflict, NotFound
@@ -219,32 +221,31 @@ def _rate_fields(
 
 
 class TaxLookup:
-    """A line's :class:`LineTax` from its stored key ``category|rate|inclusive``."""
+    """A line's :class:`LineTax` from its resolved rate (category, percent, inclusive)."""
 
     def __init__(self, categories: Iterable[Any], country: str | None) -> None:
         self._rates = {str(row.id): (row.name, list(row.rates or [])) for row in categories}
         self._country = country
-        self._cache: dict[str, tuple[LineTax, bool, str | None]] = {}
+        self._cache: dict[tuple[str, Decimal, bool], tuple[LineTax, str | None]] = {}
 
-    def __call__(self, key: str | None) -> tuple[LineTax | None, bool, str | None]:
-        """(tax, inclusive, category name)."""
-        if not key:
-            return None, False, None
-        hit = self._cache.get(key)
+    def __call__(self, key: TaxKey | None) -> tuple[LineTax | None, str | None]:
+        """(tax, category name); ``(None, None)`` for an untaxed line."""
+        if key is None:
+            return None, None
+        cache_key = (key.tax_category_id, key.rate, key.inclusive)
+        hit = self._cache.get(cache_key)
         if hit is None:
-            category_id, rate_text, inclusive_text = key.split("|")
-            rate, inclusive = Decimal(rate_text), inclusive_text == "1"
-            name, rates = self._rates.get(category_id, (None, []))
-            fields = _rate_fields(rates, rate, inclusive, self._country)
+            name, rates = self._rates.get(key.tax_category_id, (None, []))
+            fields = _rate_fields(rates, key.rate, key.inclusive, self._country)
             tax = LineTax(
-                tax_category_id=category_id,
-                vat_category=VatCategory(vat_category_for(rate, fields.get("vatCategory"))),
-                rate=rate,
+                tax_category_id=key.tax_category_id,
+                vat_category=VatCategory(vat_category_for(key.rate, fields.get("vatCategory"))),
+                rate=key.rate,
                 exemption_reason=fields.get("exemptionReason"),
                 exemption_reason_code=fields.get("exemptionReasonCode"),
             )
-            hit = (tax, inclusive, name)
-            self._cache[key] = hit
+            hit = (tax, name)
+            self._cache[cache_key] = hit
         return hit
 
 
@@ -272,7 +273,9 @@ def _adjustments(shares: list[dict[str, Any]] | None) -> tuple[tuple[AllowanceCh
 
 
 def line_of(row: LineData, taxes: TaxLookup) -> Line:
-    tax, inclusive, _ = taxes(row.tax_key)
+    key = line_tax_key(row)
+    tax, _ = taxes(key)
+    inclusive = key is not None and key.inclusive
     allowances, charges = _adjustments(row.adjustment_shares)
     usage = row.pricing == "price"
     quantity = (row.total_usage if row.total_usage is not None else Decimal(1)) if usage else row.quantity
@@ -321,16 +324,16 @@ def _groups(view: InvoiceView, taxes: TaxLookup) -> tuple[Group, ...]:
 
 def _tax_summary(calculation: Mapping[str, Any], taxes: TaxLookup) -> tuple[TaxSummaryRow, ...]:
     rows = []
-    for item in calculation.get("taxSummary", []):
-        key = f"{item['taxCategoryId']}|{item['rate']}|{int(bool(item['inclusive']))}"
-        tax, _, name = taxes(key)
+    for item in calculation.get("tax_summary", []):
+        key = TaxKey(str(item["tax_category_id"]), Decimal(item["rate"]), bool(item["inclusive"]))
+        tax, name = taxes(key)
         assert tax is not None
         rows.append(
             TaxSummaryRow(
                 vat_category=tax.vat_category,
                 rate=tax.rate,
-                taxable_amount=Decimal(item["taxableAmount"]),
-                tax_amount=Decimal(item["taxAmount"]),
+                taxable_amount=Decimal(item["taxable_amount"]),
+                tax_amount=Decimal(item["tax_amount"]),
                 exemption_reason=tax.exemption_reason,
                 exemption_reason_code=tax.exemption_reason_code,
                 tax_category_id=tax.tax_category_id,
@@ -390,7 +393,9 @@ async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
             tax_inclusive=invoice.total_amount,
             prepaid=invoice.credits_applied_amount,
             amount_due=amount_due,
-            paid=invoice.amount_paid,
+            # what no longer needs paying: payments, and credit notes that reduced what remains (the
+            # hosted page's amount remaining is then the API's amountRemaining)
+            paid=add(invoice.amount_paid, invoice.reduced_amount),
             discount_total=invoice.discount_amount,
         ),
         payments=tuple(

@@ -19,11 +19,12 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.billing_details import normalize_country
-from billfold.services.calculation import withholding_rates_of
+from billfold.services.calculation import calculation_json, withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import record_event
+from billfold.services.running_sums import sums_need_calculation
 from billfold.services.totals import amount_columns, amounts_of
 
 EDITABLE_STATUSES = frozenset({"draft"})
@@ -114,7 +115,11 @@ class LineData(Protocol):
     @property
     def sub_lines(self) -> list[dict[str, Any]] | None: ...
     @property
-    def tax_key(self) -> str | None: ...
+    def tax_key_category_id(self) -> uuid.UUID | None: ...
+    @property
+    def tax_key_rate(self) -> Decimal | None: ...
+    @property
+    def tax_key_inclusive(self) -> bool | None: ...
     @property
     def adjustments(self) -> list[dict[str, Any]] | None: ...
     @property
@@ -133,6 +138,7 @@ class InvoiceView:
     lines: Sequence[LineData]
     calculation: dict[str, Any] | None = None
     today: date | None = None  # the organization's today, for the derived overdue status
+    credit_notes: Sequence[m.CreditNote] = ()  # an issued invoice's credit notes (void ones too)
 
     def lines_of(self, group_id: uuid.UUID | None) -> list[LineData]:
         return [line for line in self.lines if line.group_id == group_id]
@@ -214,7 +220,7 @@ async def _allocations(
     if sum(item["percentage"] for item in new.allocations) != 100:
         raise ValidationFailed.field("allocations", "the percentages must sum to 100")
     return [
-        {"paymentAccountId": str(item["payment_account_id"]), "percentage": str(item["percentage"])}
+        {"payment_account_id": str(item["payment_account_id"]), "percentage": str(item["percentage"])}
         for item in new.allocations
     ]
 
@@ -252,7 +258,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         allocations=allocations,
         withholding_rates=withholding,
         adjustments=None,
-        tax_bases=None,
+        running_sums=None,
         frozen=False,
         recalculate_all=False,
         currency=invoice_currency.code,
@@ -305,14 +311,15 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     money = currency(invoice.currency)
     if invoice.frozen:
-        return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today())
-    if not (invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
+        notes = await uow.repo.credit_notes_of(invoice.organization_id, invoice.id)
+        return InvoiceView(invoice, money, groups, rows, invoice.calculation, actor.today(), notes)
+    if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
         # No taxed line, no covering adjustment, no split: every stored figure is already final (a
         # line's own figures are all there is), so the calculation would only repeat them.
         return InvoiceView(invoice, money, groups, rows, {}, actor.today())
     setting = await totals.setting_for(uow, actor, invoice)
     result, lines = totals.calculated(setting, invoice, groups, rows)
-    return InvoiceView(invoice, money, groups, lines, totals.calculation_json(result), actor.today())
+    return InvoiceView(invoice, money, groups, lines, calculation_json(result), actor.today())
 
 
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:

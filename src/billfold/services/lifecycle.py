@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from billfold.core.lifecycle import can_transition
+from billfold.core.lifecycle import amount_remaining, can_transition
 from billfold.core.money import ZERO
 from billfold.core.numbering import render_number, sequence_key
 from billfold.db import models as m
@@ -20,7 +21,7 @@ from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
-from billfold.services.credits import grant_purchased_credit
+from billfold.services.credits import grant_purchased_credit, invoice_grant, return_invoice_credits
 from billfold.services.documents import freeze_parties
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import record_event
@@ -64,6 +65,7 @@ async def transition(
         if not reason:
             raise ValidationFailed.field("reason", "voiding an invoice needs a reason")
         invoice.void_reason = reason
+        await _reverse_for_void(uow, actor, invoice)
     await move(uow, actor, invoice, target, {"reason": reason} if reason else None)
     await uow.session.flush()
     return invoice
@@ -114,11 +116,45 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     invoice.issued_at = utcnow()
     invoice.due_date = due
     await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
-    if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
+    owed_to_customer = invoice.credits_applied_amount - invoice.total_amount
+    if owed_to_customer > ZERO:
+        # A negative total is owed to the customer: it goes to their prepaid balance (the customer row
+        # was locked by the freeze), and nothing is due.
+        reason = f"negative total of invoice {invoice.invoice_number}"
+        uow.session.add(invoice_grant(actor, invoice, owed_to_customer, reason))
+    if remaining(invoice) <= ZERO:
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
         await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()
     return invoice
+
+
+def remaining(invoice: m.Invoice) -> Decimal:
+    """The invoice's amount remaining (:func:`billfold.core.lifecycle.amount_remaining`)."""
+    return amount_remaining(
+        invoice.total_amount, invoice.credits_applied_amount, invoice.amount_paid, invoice.reduced_amount
+    )
+
+
+async def _reverse_for_void(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+    """Voiding reverses what the invoice consumed: the credit it applied returns to the customer's
+    balance. Payments (net of refunds) or live credit notes forbid the void: refund them with a credit
+    note, or correct the invoice with one instead."""
+    paid = invoice.amount_paid - invoice.refunded_amount
+    if paid > ZERO:
+        raise Conflict(
+            f"the invoice has {paid} of payments recorded: refund them or use a credit note",
+            code="invoice_has_payments",
+            details={"amountPaid": str(paid)},
+        )
+    if await uow.repo.has_live_credit_notes(actor.organization_id, invoice.id):
+        raise Conflict(
+            "the invoice has credit notes: void them first, or correct it with another credit note",
+            code="invoice_has_credit_notes",
+            details={"creditedAmount": str(invoice.credited_amount)},
+        )
+    if invoice.credits_applied_amount > ZERO:
+        await return_invoice_credits(uow, actor, invoice)
 
 
 async def events(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:

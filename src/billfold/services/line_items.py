@@ -23,7 +23,7 @@ from billfold.services.calculation import (
     line_alone,
     line_alone_with_shares,
     resolve_key,
-    tax_key_text,
+    tax_key_columns,
 )
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
@@ -133,7 +133,7 @@ async def create_line(
         sub_lines=priced.usage.sub_lines if priced.usage else None,
         tax_category_id=new.tax_category_id,
         unit_code=check_unit_code(new.unit_code),
-        tax_key=tax_key_text(key),
+        **tax_key_columns(key),
         adjustments=None,
         credits_applied_amount=None,
         idempotency_key=new.idempotency_key,
@@ -145,9 +145,8 @@ async def create_line(
     if gross_up:
         extra["recalculate_all"] = True
         set_committed_value(invoice, "recalculate_all", True)
-    await totals.apply_change(
-        uow, actor, invoice, group, None, LineState(alone, key), setting=setting, **extra
-    )
+    state = LineState(alone, key, str(product.id), None if catalog_price is None else str(catalog_price.id))
+    await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
     return line, invoice
 
 
@@ -187,6 +186,7 @@ async def update_line(
     of its group and invoice move by the difference."""
     invoice, group, line = await _lock_line(uow, actor, invoice_id, line_id)
     _refuse_managed(line)
+    old = totals.state_of(line)  # before any change: the product decides which adjustments cover it
     for name in ("name", "start_date", "end_date", "quantity", "product_id"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.field(camel(name), "cannot be null")
@@ -203,11 +203,10 @@ async def update_line(
         if changes["tax_category_id"] is not None:
             await known_tax_category(uow, actor, changes["tax_category_id"])
         line.tax_category_id = changes["tax_category_id"]
-    elif priced is None:
+    elif priced is None and old.product_id == str(line.product_id):
         invoice.updated_at = utcnow()
         await uow.session.flush()
         return line
-    old = totals.state_of(line)
     if priced is not None:
         line.pricing, line.quantity, line.unit_price = priced.pricing, priced.quantity, priced.unit_price
         line.subtotal_amount = priced.amounts.subtotal
@@ -244,8 +243,10 @@ async def refigure(
     for name, value in amount_columns(alone).items():
         setattr(line, name, value)
     line.adjustment_shares = shares
-    line.tax_key = tax_key_text(key)
-    await totals.apply_change(uow, actor, invoice, group, old, LineState(alone, key), setting=setting)
+    for name, value in tax_key_columns(key).items():
+        setattr(line, name, value)
+    new = LineState(alone, key, str(line.product_id), None if line.price_id is None else str(line.price_id))
+    await totals.apply_change(uow, actor, invoice, group, old, new, setting=setting)
 
 
 def _refuse_managed(line: m.LineItem) -> None:

@@ -230,10 +230,10 @@ def stored_usage(raw: dict[str, Any] | None) -> UsageInput:
         quantity=None if quantity is None else Decimal(quantity),
         transactions=tuple(Decimal(t) for t in raw.get("transactions", [])),
         by_dimension=tuple(
-            (tuple(entry["values"]), Decimal(entry["usage"])) for entry in raw.get("usageByDimension", [])
+            (tuple(entry["values"]), Decimal(entry["usage"])) for entry in raw.get("usage_by_dimension", [])
         ),
         intervals=tuple(
-            (date.fromisoformat(i["startDate"]), date.fromisoformat(i["endDate"]), Decimal(i["quantity"]))
+            (date.fromisoformat(i["start_date"]), date.fromisoformat(i["end_date"]), Decimal(i["quantity"]))
             for i in raw.get("intervals", [])
         ),
     )

@@ -15,7 +15,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
-from billfold.services.calculation import resolve_key, tax_key_text
+from billfold.services.calculation import resolve_key, tax_key_columns
 from billfold.services.context import Actor
 from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import ValidationFailed
@@ -37,6 +37,7 @@ async def set_minimum(
     check_fits(amount, money)
     label = name or ("Plan minimum" if scope == "plan_minimum_amount" else "Contract minimum")
     setting = await totals.setting_for(uow, actor, invoice)
+    added = None  # a new minimum line joins the invoice's running sums (at zero, then its shortfall)
     if invoice.minimum_line_id is None:
         product = await resolve_product(uow, actor, None, label, allow_archived=True)
         product_category = None if product.tax_category_id is None else str(product.tax_category_id)
@@ -57,12 +58,13 @@ async def set_minimum(
             quantity=ONE,
             unit_price=ZERO,
             sub_lines=[],
-            tax_key=tax_key_text(resolve_key(setting, product_category)),
+            **tax_key_columns(resolve_key(setting, product_category)),
             idempotency_key=f"minimum-{invoice.id.hex}",
             created_at=utcnow(),
             **amount_columns(Amounts()),
         )
         uow.session.add(line)
+        added = totals.state_of(line)
         invoice.minimum_line_id = line.id
         invoice.next_line_index += 1
     else:
@@ -71,7 +73,7 @@ async def set_minimum(
             existing.scope, existing.name = scope, label
     invoice.minimum_amount, invoice.minimum_scope = amount, scope
     await uow.session.flush()
-    await totals.apply_change(uow, actor, invoice, None, None, None, setting=setting)
+    await totals.apply_change(uow, actor, invoice, None, None, added, setting=setting)
     return invoice
 
 

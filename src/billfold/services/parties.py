@@ -181,21 +181,28 @@ async def create_issuing_account(
     number_prefix: str = "INV",
     number_format: str = "{prefix}-{yyyy}-{seq:06}",
     seller_fields: dict[str, Any] | None = None,
+    credit_note_numbering: tuple[str, str] = ("CN", "{prefix}-{yyyy}-{seq:06}"),
 ) -> m.IssuingAccount:
     """``seller_fields``: what EN 16931 needs of the seller (see
     :func:`billfold.services.document_data.seller_columns`)."""
     checked = validate_details(details)
     seller = seller_columns(seller_fields or {})
-    try:
-        validate_format(number_format)
-    except NumberFormatError as error:
-        raise ValidationFailed.field("numberFormat", str(error)) from error
+    for name, template in (
+        ("numberFormat", number_format),
+        ("creditNoteNumberFormat", credit_note_numbering[1]),
+    ):
+        try:
+            validate_format(template)
+        except NumberFormatError as error:
+            raise ValidationFailed.field(name, str(error)) from error
     account = m.IssuingAccount(
         id=new_id(),
         organization_id=actor.organization_id,
         is_default=False,
         number_prefix=number_prefix,
         number_format=number_format,
+        credit_note_number_prefix=credit_note_numbering[0],
+        credit_note_number_format=credit_note_numbering[1],
         idempotency_key=idempotency_key,
         created_at=utcnow(),
         **checked.columns(),
@@ -310,6 +317,7 @@ async def update_issuing_account(
         raise ValidationFailed.field(
             "isDefault", "the organization needs a default issuing account: make another one the default"
         )
+    note_numbering = await _credit_note_numbering(uow, actor, account, changes)
     if numbering and await uow.repo.issuing_account_has_numbered_invoices(actor.organization_id, account.id):
         fields = {"numberPrefix" if name == "number_prefix" else "numberFormat" for name in numbering}
         raise Conflict(
@@ -318,6 +326,7 @@ async def update_issuing_account(
             details=dict.fromkeys(sorted(fields), "invoices have been numbered with it"),
         )
     values.update(numbering)
+    values.update(note_numbering)
     if values:
         await uow.repo.write_values(account, values)
     if make_default:
@@ -328,3 +337,29 @@ async def update_issuing_account(
 
 def _changed(row: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value != getattr(row, name)}
+
+
+async def _credit_note_numbering(
+    uow: UnitOfWork, actor: Actor, account: m.IssuingAccount, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The credit note numbering changes of a PATCH: checked like the invoices', and refused (409
+    ``account_has_numbers``) once a credit note has been numbered in the account."""
+    names = ("credit_note_number_prefix", "credit_note_number_format")
+    numbering = {
+        name: changes[name] for name in names if name in changes and changes[name] != getattr(account, name)
+    }
+    if "credit_note_number_format" in numbering:
+        try:
+            validate_format(numbering["credit_note_number_format"])
+        except NumberFormatError as error:
+            raise ValidationFailed.field("creditNoteNumberFormat", str(error)) from error
+    if numbering and await uow.repo.issuing_account_has_credit_notes(actor.organization_id, account.id):
+        fields = sorted(
+            "creditNoteNumberPrefix" if n.endswith("prefix") else "creditNoteNumberFormat" for n in numbering
+        )
+        raise Conflict(
+            "credit notes have been numbered in this account, so their numbering can no longer change",
+            code="account_has_numbers",
+            details=dict.fromkeys(fields, "credit notes have been numbered with it"),
+        )
+    return numbering

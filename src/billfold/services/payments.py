@@ -21,7 +21,7 @@ from billfold.services.credits import grant_purchased_credit, invoice_grant
 from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import record_event
-from billfold.services.lifecycle import lock_invoice, move
+from billfold.services.lifecycle import lock_invoice, move, remaining
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +48,14 @@ async def record_payment(
     if new.amount <= ZERO:
         raise ValidationFailed.field("amount", "must be greater than zero")
     check_fits(new.amount, money)
-    remaining = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid
-    applied = min(new.amount, remaining)
+    left = remaining(invoice)
+    applied = min(new.amount, left)
     excess = new.amount - applied
     if excess > ZERO and not new.keep_excess_as_credit:
         raise Conflict(
-            f"the payment exceeds the {remaining} remaining; send keepExcessAsCredit to keep the excess",
+            f"the payment exceeds the {left} remaining; send keepExcessAsCredit to keep the excess",
             code="overpayment",
-            details={"amount": f"at most {remaining} remains to be paid"},
+            details={"amount": f"at most {left} remains to be paid"},
         )
     payment = m.Payment(
         id=new_id(),
@@ -84,7 +84,7 @@ async def record_payment(
         None,
         {"paymentId": str(payment.id), "amount": str(applied)},
     )
-    if invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid <= ZERO:
+    if remaining(invoice) <= ZERO:
         await move(uow, actor, invoice, "paid")
         await grant_purchased_credit(uow, actor, invoice)
     await uow.session.flush()

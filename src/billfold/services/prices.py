@@ -11,6 +11,7 @@ keep their snapshot. A new price for an archived product is refused too (409 nam
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.products import ensure_active, get_product, usable_product
+
+_CAPITAL = re.compile(r"[A-Z]")
 
 
 def parse_config(model: str, config: Mapping[str, Any], prefix: str = "") -> Price:
@@ -161,12 +164,12 @@ class UsageInput:
         return {
             "usage": None if self.quantity is None else to_plain_normalized(self.quantity),
             "transactions": [to_plain_normalized(t) for t in self.transactions],
-            "usageByDimension": [
+            "usage_by_dimension": [
                 {"values": list(values), "usage": to_plain_normalized(usage)}
                 for values, usage in self.by_dimension
             ],
             "intervals": [
-                {"startDate": s.isoformat(), "endDate": e.isoformat(), "quantity": to_plain_normalized(q)}
+                {"start_date": s.isoformat(), "end_date": e.isoformat(), "quantity": to_plain_normalized(q)}
                 for s, e, q in self.intervals
             ],
         }
@@ -221,16 +224,22 @@ def price_usage(
 
 
 def sub_line_json(sub: SubLine, money: Currency) -> dict[str, Any]:
-    """A sub line item as stored on its line (and rendered): decimal strings, fixed-point."""
+    """A sub line item as stored on its line: neutral (snake_case keys, also in its metadata), decimal
+    strings, fixed-point; the API and the dialects shape it."""
     return {
         "id": str(new_id()),
         "type": sub.type.value,
-        "orbType": sub.orb_type.value,
+        "orb_type": sub.orb_type.value,
         "name": sub.name,
         "usage": None if sub.usage is None else to_plain_normalized(sub.usage),
         "amount": format(sub.amount, f".{money.exponent}f"),
-        "metadata": {key: _meta(value) for key, value in sub.metadata.items()},
+        "metadata": {snake(key): _meta(value) for key, value in sub.metadata.items()},
     }
+
+
+def snake(name: str) -> str:
+    """``minimumAmountApplied`` (the pricing core's metadata names) -> ``minimum_amount_applied``."""
+    return _CAPITAL.sub(lambda match: "_" + match.group(0).lower(), name)
 
 
 def _meta(value: object) -> Any:

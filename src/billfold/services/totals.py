@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 
+from billfold.core.adjustments import Adjustment
 from billfold.core.amounts import Amounts, base_amounts
 from billfold.core.calculate import GroupInput, InvoiceResult, LineInput
 from billfold.core.money import ZERO
+from billfold.core.running import Cell, NotSummable, added_up, covering_order, line_cell
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -24,18 +26,25 @@ from billfold.services.calculation import (
     Setting,
     adjustments_of,
     calculate,
+    calculation_json,
     line_alone,
-    move_tax_bases,
-    parse_tax_key,
+    line_tax_key,
     rounding_of,
     shares_json,
-    totals_from_bases,
     withholding_rates_of,
 )
 from billfold.services.context import Actor
 from billfold.services.credits import credit_grants_and_uses, record_credit_uses
 from billfold.services.currencies import currency
 from billfold.services.errors import ValidationFailed
+from billfold.services.running_sums import (
+    cells_of,
+    coverage,
+    move_cells,
+    sums_json,
+    sums_need_calculation,
+    totals_from_cells,
+)
 from billfold.services.tax_categories import load_tax_categories
 
 MAX_TOTAL = 10**21  # any invoice amount beyond this is a mistake, not a bill
@@ -64,8 +73,13 @@ def amount_columns(amounts: Amounts) -> dict[str, object]:
 
 
 def state_of(row: Any) -> LineState:
-    """A stored line's figures (as its last write computed them) and resolved rate."""
-    return LineState(amounts_of(row), parse_tax_key(row.tax_key))
+    """A stored line's figures (as its last write computed them), resolved rate, product and price."""
+    return LineState(
+        amounts_of(row),
+        line_tax_key(row),
+        str(row.product_id),
+        None if row.price_id is None else str(row.price_id),
+    )
 
 
 async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
@@ -94,7 +108,7 @@ async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Sett
 
 def line_input(row: Any) -> LineInput:
     """A stored line (ORM object or plain row) as the core's input."""
-    key = parse_tax_key(row.tax_key)
+    key = line_tax_key(row)
     plain = row.pricing == "unit_price"
     return LineInput(
         id=str(row.id),
@@ -133,20 +147,48 @@ async def apply_change(
     delta = after - before
     if group is not None:
         await uow.repo.write_values(group, amount_columns(amounts_of(group) + delta))
-    if invoice.recalculate_all:
+    if not invoice.recalculate_all:
+        invoice_adjustments = adjustments_of(invoice.adjustments)
+        group_adjustments = adjustments_of(group.adjustments) if group is not None else ()
+        cells = cells_of(invoice.running_sums)
+        try:
+            if old is not None:
+                cells = move_cells(cells, old, -1, group_adjustments, invoice_adjustments)
+            if new is not None:
+                cells = move_cells(cells, new, 1, group_adjustments, invoice_adjustments)
+            ordered = await _covering(uow, invoice, invoice_adjustments, cells)
+            totals = totals_from_cells(setting, cells, ordered)
+        except NotSummable:
+            extra = {**extra, "recalculate_all": True}
+        else:
+            _check_range(totals)
+            now = utcnow()
+            values = {
+                **amount_columns(totals),
+                "running_sums": sums_json(cells),
+                "last_calculated_at": now,
+                "updated_at": now,
+            }
+            await uow.repo.write_values(invoice, {**values, **extra})
+            extra = {}
+    if invoice.recalculate_all or extra.get("recalculate_all"):
         await uow.repo.write_values(invoice, {"updated_at": utcnow(), **extra})
         await recalculate(uow, actor, invoice, setting)
-    else:
-        running = amounts_of(invoice) + delta
-        bases = move_tax_bases(invoice.tax_bases, old, new)
-        totals = totals_from_bases(setting, running, bases)
-        _check_range(totals)
-        now = utcnow()
-        values = {**amount_columns(totals), "tax_bases": bases, "last_calculated_at": now, "updated_at": now}
-        await uow.repo.write_values(invoice, {**values, **extra})
     if invoice.minimum_line_id is not None:
         await refresh_minimum(uow, actor, invoice, setting)
     await uow.session.flush()
+
+
+async def _covering(
+    uow: UnitOfWork, invoice: m.Invoice, invoice_adjustments: tuple[Adjustment, ...], cells: list[Cell]
+) -> list[Adjustment]:
+    """The covering adjustments in the order they apply; groups are loaded only when a line is covered
+    by a group's adjustment (an adjustment that covers no line has no effect)."""
+    own = {adjustment.id for adjustment in invoice_adjustments}
+    if not any(set(cell.coverage) - own for cell in cells):
+        return covering_order((), invoice_adjustments)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 
 def _check_range(totals: Amounts) -> None:
@@ -158,12 +200,13 @@ async def recalculate(
     uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting | None = None
 ) -> None:
     """Recalculate the invoice from all its lines (the full path) and store its totals; also decide
-    whether later writes may take the fast path again."""
+    whether later writes may use the running sums again."""
     setting = setting or await setting_for(uow, actor, invoice)
+    await uow.session.flush()  # a changed line (an ORM object) must be read back as changed
     groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
-    full = bool(invoice.adjustments) or any(g.adjustments for g in groups) or has_gross_up
+    full = has_gross_up
     result = calculate(
         setting,
         [line_input(row) for row in rows],
@@ -171,9 +214,6 @@ async def recalculate(
         adjustments_of(invoice.adjustments),
         invoice_id=invoice.id,
     )
-    bases: dict[str, str] = {}
-    for row in rows:
-        bases = move_tax_bases(bases, None, state_of(row))
     if has_gross_up:
         gross_up = next(row for row in rows if row.scope == GROSS_UP_SCOPE)
         amount = result.gross_up_amount
@@ -182,19 +222,43 @@ async def recalculate(
             gross_up.id,
             {**amount_columns(base_amounts(amount)), "unit_price": amount},
         )
-        bases = move_tax_bases(bases, state_of(gross_up), LineState(base_amounts(amount), None))
+    cells = _cells_of_lines(rows, groups, adjustments_of(invoice.adjustments))
+    if not full:
+        ordered = covering_order(
+            [adjustments_of(g.adjustments) for g in groups], adjustments_of(invoice.adjustments)
+        )
+        try:
+            totals_from_cells(setting, cells, ordered)
+        except NotSummable:
+            full = True
     _check_range(result.amounts)
     now = utcnow()
     await uow.repo.write_values(
         invoice,
         {
             **amount_columns(result.amounts),
-            "tax_bases": bases,
+            "running_sums": sums_json(cells),
             "recalculate_all": full,
             "last_calculated_at": now,
             "updated_at": now,
         },
     )
+
+
+def _cells_of_lines(
+    rows: Sequence[Any], groups: Sequence[m.LineItemGroup], invoice_adjustments: tuple[Adjustment, ...]
+) -> list[Cell]:
+    """The running sums of every line but the gross-up line, from their stored (line alone) figures."""
+    by_group = {g.id: adjustments_of(g.adjustments) for g in groups}
+    lines = []
+    for row in rows:
+        if row.scope == GROSS_UP_SCOPE:
+            continue
+        state = state_of(row)
+        group_adjustments = by_group.get(row.group_id, ()) if row.group_id is not None else ()
+        covered = coverage(state.product_id, state.price_id, group_adjustments, invoice_adjustments)
+        lines.append(line_cell(covered, state.tax_key, state.amounts))
+    return added_up(lines)
 
 
 async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting) -> None:
@@ -209,13 +273,13 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
         {
             "id": (line.sub_lines or [{}])[0].get("id") or str(new_id()),
             "type": "minimum_amount",
-            "orbType": "other",
+            "orb_type": "other",
             "name": "Minimum amount",
             "usage": None,
             "amount": format(shortfall, places),
             "metadata": {
-                "minimumAmount": format(invoice.minimum_amount, places),
-                "minimumAmountApplied": format(shortfall, places),
+                "minimum_amount": format(invoice.minimum_amount, places),
+                "minimum_amount_applied": format(shortfall, places),
             },
         }
     ]
@@ -225,58 +289,12 @@ async def refresh_minimum(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, set
     alone = line_alone(
         setting, LineInput(str(line.id), shortfall, product_id=str(line.product_id)), old.tax_key
     )
-    new = LineState(alone, old.tax_key)
+    new = LineState(alone, old.tax_key, old.product_id, old.price_id)
     await uow.repo.write_values(
         line, {**amount_columns(new.amounts), "unit_price": shortfall, "sub_lines": sub_lines}
     )
     if new.amounts != old.amounts:
         await apply_change(uow, actor, invoice, None, old, new, setting=setting)
-
-
-def calculation_json(result: InvoiceResult) -> dict[str, Any]:
-    """The invoice-level results of a calculation, as stored at issue and answered on reads."""
-    return {
-        "taxSummary": [
-            {
-                "taxCategoryId": row.tax_category_id,
-                "rate": str(row.rate),
-                "inclusive": row.inclusive,
-                "taxableAmount": str(row.taxable_amount),
-                "taxAmount": str(row.tax_amount),
-            }
-            for row in result.tax_summary
-        ],
-        "adjustments": [
-            {
-                "id": a.adjustment_id,
-                "type": str(a.kind),
-                "name": a.name,
-                "scope": str(a.scope),
-                "scopeId": a.scope_id,
-                "amount": str(a.amount),
-                "unappliedAmount": str(a.unapplied_amount),
-                "unappliedQuantity": None if a.unapplied_usage is None else str(a.unapplied_usage),
-            }
-            for a in result.adjustments
-        ],
-        "shares": [
-            {
-                "paymentAccountId": share.payment_account_id,
-                "percentage": str(share.percentage),
-                "netAmount": str(share.net),
-                "taxAmount": str(share.tax),
-                "totalAmount": str(share.total),
-                "creditsAppliedAmount": str(share.credits_applied),
-                "amountDue": str(share.amount_due),
-            }
-            for share in result.shares
-        ],
-        "withholdings": [
-            {"name": w.id, "rate": str(w.rate), "amount": str(w.amount)} for w in result.withholdings
-        ],
-        "withholdingAmount": str(result.withholding_amount),
-        "grossUpAmount": str(result.gross_up_amount),
-    }
 
 
 def line_view(
@@ -325,7 +343,12 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
     The customer row is locked first, so two invoices of one customer issued at once spend its credit
     one after the other and no grant is used twice."""
     grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency, lock=True)
-    if not (grants or invoice.tax_bases or invoice.recalculate_all or invoice.allocations):
+    if not (
+        grants
+        or sums_need_calculation(invoice.running_sums)
+        or invoice.recalculate_all
+        or invoice.allocations
+    ):
         # Nothing to spend and nothing the calculation would change: the stored figures are final.
         await uow.repo.write_values(
             invoice, {"frozen": True, "calculation": {}, "last_calculated_at": utcnow()}

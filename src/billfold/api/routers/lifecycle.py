@@ -93,11 +93,4 @@ async def record_payment(
     return await idempotent_create(request, actor, f"payment:{invoice_id}", body.idempotency_key, work)
 
 
-@router.get("/payments")
-async def list_payments(
-    invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
-    invoice, rows = await read(request, lambda uow: payments.payments_of(uow, actor, invoice_id))
-    return json_response(
-        200, render.page([render.payment(row, invoice, actor.today()) for row in rows], False)
-    )
+# GET /payments (the payment history, with refunds) is served by routers/credit_notes.py

@@ -132,6 +132,7 @@ async def create_issuing_account(
             body.number_prefix,
             body.number_format,
             document_fields(_given(body, document_data.SELLER_FIELDS)),
+            credit_note_numbering=(body.credit_note_number_prefix, body.credit_note_number_format),
         )
         return 201, render.issuing_account(account)
 

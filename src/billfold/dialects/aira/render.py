@@ -24,10 +24,12 @@ from typing import Any
 
 import pycountry
 
+from billfold.core.lifecycle import amount_due, amount_remaining
 from billfold.core.money import Currency
 from billfold.db import models as m
 from billfold.dialects.common import adjustment_shares, count, number, plain, stamp
 from billfold.services.invoices import InvoiceView, LineData
+from billfold.web.shape import camel_keys
 
 STATUS = {
     "draft": "open",
@@ -73,7 +75,12 @@ def _day(value: date | None) -> str | None:
 
 def status(invoice: m.Invoice, today: date) -> str:
     """Aira's status; ``overdue`` is derived: issued, unpaid and past its due date."""
-    unpaid = invoice.total_amount - invoice.credits_applied_amount - invoice.amount_paid > 0
+    unpaid = (
+        amount_remaining(
+            invoice.total_amount, invoice.credits_applied_amount, invoice.amount_paid, invoice.reduced_amount
+        )
+        > 0
+    )
     if invoice.status == "issued" and invoice.due_date is not None and invoice.due_date < today and unpaid:
         return "overdue"
     return STATUS.get(invoice.status, invoice.status)
@@ -190,7 +197,7 @@ def _stored_sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, An
         "description": None,
         "usage": _num(sub, "usage"),
         "amount": amount,
-        "metadata": sub_metadata(kind, sub.get("metadata") or {}, amount),
+        "metadata": sub_metadata(kind, camel_keys(sub.get("metadata") or {}), amount),
     }
 
 
@@ -327,7 +334,7 @@ def invoice(
         "failureReason": None,
         "source": row.source,
         "autoIssue": row.auto_issue,
-        "amountDue": number(row.total_amount - row.credits_applied_amount, currency),
+        "amountDue": number(amount_due(row.total_amount, row.credits_applied_amount), currency),
         "dueDate": _day(row.due_date),
         "lineItemGroups": [
             group(g, currency, row.customer_id, view.lines_of(g.id), minimum) for g in view.groups

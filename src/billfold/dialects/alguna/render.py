@@ -2,8 +2,9 @@
 precision, billing periods as timestamps (the last day ends at 23:59:59 UTC) and as text.
 
 ``totalPrice`` is the line's netAmount (after its share of every adjustment, before tax), ``subtotal``
-the sum of net amounts, ``tax`` the taxAmount, ``total`` the totalAmount; ``amountRemaining`` = total −
-credits applied (at issue) − amount paid. The figures are the invoice's calculation, read whole.
+the sum of net amounts, ``tax`` the taxAmount, ``total`` the totalAmount; ``amountRemaining`` = the amount due
+(total − credits applied at issue, never negative) − amount paid − what credit notes took off it. The
+figures are the invoice's calculation, read whole.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from billfold.core.lifecycle import amount_due as due_of
 from billfold.db.ids import utcnow
 from billfold.dialects.common import midnight, money, plain, stamp
 from billfold.services.invoices import InvoiceView, LineData
@@ -53,8 +55,8 @@ def line(row: LineData, view: InvoiceView) -> dict[str, Any]:
 
 def invoice(view: InvoiceView) -> dict[str, Any]:
     row, currency = view.invoice, view.currency
-    amount_due = row.total_amount - row.credits_applied_amount
-    unpaid = amount_due - row.amount_paid
+    amount_due = due_of(row.total_amount, row.credits_applied_amount)
+    unpaid = amount_due - row.amount_paid - row.reduced_amount
     status = STATUS.get(row.status, row.status)
     if (
         row.status == "issued"

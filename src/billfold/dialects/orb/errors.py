@@ -33,11 +33,15 @@ FIELD_NAMES: FieldNames = {
 def shape(error: ErrorInfo) -> Response:
     error = vendor_error(error, FIELD_NAMES)
     anchor, title = KINDS.get(error.status, (f"{error.status}-error", "Error"))
+    # Orb calls products items: "item <id> not found", as its own API says
+    detail = error.message
+    if detail.startswith("product "):
+        detail = "item " + detail.removeprefix("product ")
     body: dict[str, object] = {
         "type": f"{DOCS}#{anchor}",
         "status": error.status,
         "title": title,
-        "detail": error.message,
+        "detail": detail,
     }
     if error.status == 400:
         body["validation_errors"] = [f"{field}: {reason}" for field, reason in error.details.items()]

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from billfold.core.lifecycle import amount_due as due_of
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
 from billfold.dialects.common import (
@@ -39,6 +40,7 @@ from billfold.dialects.common import (
 )
 from billfold.services.invoices import InvoiceView, LineData
 from billfold.web.public_url import document_links as links_of
+from billfold.web.shape import camel_keys
 
 STATUS = {
     "draft": "draft",
@@ -85,14 +87,14 @@ def _decimal(value: object, default: Decimal | None = None) -> Decimal | None:
 
 
 def sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, Any]:
-    meta: Mapping[str, Any] = sub.get("metadata") or {}
+    meta: Mapping[str, Any] = camel_keys(sub.get("metadata") or {})
     base = {
         "amount": money(Decimal(str(sub["amount"])), currency),
         "grouping": None,
         "name": str(sub.get("name", "")),
         "quantity": _decimal(sub.get("usage"), ZERO),
     }
-    kind = sub.get("orbType")
+    kind = sub.get("orb_type")
     if kind == "tier":
         price = meta.get("unitPrice") or meta.get("packagePrice") or meta.get("flatFee") or "0"
         tier = {
@@ -190,8 +192,8 @@ def adjustment(
     if kind is None:
         return None
     raw: Mapping[str, Any] = definition.raw if definition else {}
-    applies: Mapping[str, Any] = raw.get("appliesTo") or {}
-    price_ids, item_ids = _ids(applies, "priceIds"), _ids(applies, "productIds")
+    applies: Mapping[str, Any] = raw.get("applies_to") or {}
+    price_ids, item_ids = _ids(applies, "price_ids"), _ids(applies, "product_ids")
     filters = [
         {"field": field, "operator": "includes", "values": values}
         for field, values in (("price_id", price_ids), ("item_id", item_ids))
@@ -280,7 +282,7 @@ def invoice(
     """The invoice with its line items (the fields a line item client reads; not every field Orb has)."""
     row, currency = view.invoice, view.currency
     defined = definitions(view)
-    amount_due = row.total_amount - row.credits_applied_amount
+    amount_due = due_of(row.total_amount, row.credits_applied_amount)
     return {
         "id": str(row.id),
         "status": STATUS.get(row.status, row.status),

@@ -67,7 +67,7 @@ async def create_line(request: Request, actor: Actor = Depends(current_actor)) -
         except Conflict as error:
             raise _in_orb_terms(error) from error
         item = await products.get_product(uow, actor, line.product_id)
-        tax_names = await tax_category_names(uow, actor, [line.tax_key])
+        tax_names = await tax_category_names(uow, actor, [line.tax_key_category_id])
         return 201, render.line(line, currency(invoice.currency), item.name, tax_names)
 
     scope = f"line_item:{invoice_id}"
@@ -84,7 +84,7 @@ async def get_invoice(invoice_id: str, request: Request, actor: Actor = Depends(
         names = {}
         for product_id in {line.product_id for line in view.lines}:
             names[product_id] = (await products.get_product(uow, actor, product_id)).name
-        tax_names = await tax_category_names(uow, actor, (line.tax_key for line in view.lines))
+        tax_names = await tax_category_names(uow, actor, (line.tax_key_category_id for line in view.lines))
         return render.invoice(view, customer, names, tax_names)
 
     return respond(200, await read(request, work))

@@ -23,7 +23,7 @@ while tables are rebuilt and checks every foreign key afterwards); on PostgreSQL
 altered in place, foreign keys dropped first and re-created last (they hang on the primary keys).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 15:00:00.000000
 """
 
@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -176,8 +176,9 @@ def downgrade() -> None:
                     batch.drop_constraint(name or f"fk_{table}_{TENANT}_{referred}", type_="foreignkey")
             batch.drop_constraint(pk_name or f"pk_{table}", type_="primary")
             batch.create_primary_key(f"{table}_pkey", ["id"])
+            present = {index["name"] for index in inspector.get_indexes(table)}
             for name, (owner, columns) in OLD_INDEXES.items():
-                if owner == table:
+                if owner == table and name in present:  # a later migration may have replaced it
                     batch.drop_index(name)
                     batch.create_index(name, columns, unique=False)
             if sqlite:
