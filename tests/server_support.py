@@ -52,13 +52,16 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict[str, str], tmp_path: Path, port: int | None = None) -> Iterator[Server]:
-    """Run ``billfold serve`` (two workers) until the block ends; the server's process group is its own."""
+def serving(
+    env: dict[str, str], tmp_path: Path, port: int | None = None, workers: int = 2
+) -> Iterator[Server]:
+    """Run ``billfold serve`` (two workers unless told) until the block ends; the server's process group
+    is its own."""
     port = port or free_port()
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = (tmp_path / f"serve-{port}-{time.monotonic_ns()}.log").open("w+")
     process = subprocess.Popen(
-        [*BILLFOLD, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
+        [*BILLFOLD, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

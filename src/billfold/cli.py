@@ -1,4 +1,4 @@
-"""The ``billfold`` command: serve, migrate, and API keys (create, list, revoke).
+"""The ``billfold`` command: serve, migrate, API keys (create, list, revoke), documents export.
 
 One-time set-up (the database itself when it is missing, migrations, the first organization and its key)
 happens here, before any server worker starts, so workers never race to do it. Every command says which
@@ -12,6 +12,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -197,6 +198,38 @@ def _key_id(text: str) -> uuid.UUID:
         raise argparse.ArgumentTypeError(reason) from None
 
 
+def _documents_export(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from billfold import cli_export
+
+    settings = _ready_database()
+    try:
+        summary = asyncio.run(
+            cli_export.export(
+                settings.database_url,
+                args.since,
+                args.format,
+                Path(args.out),
+                args.organization,
+                Console(stderr=True),
+            )
+        )
+    except cli_export.ExportError as error:
+        raise CommandFailed(str(error)) from None
+    for failure in summary.failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    _say(summary.line)
+    return 1 if summary.failed else 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text[:40]!r}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="billfold", description="Billfold invoicing engine")
     commands = root.add_subparsers(dest="command", required=True)
@@ -228,6 +261,17 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("--organization", required=True)
     revoke.add_argument("key_id", type=_key_id, help="the key's id, as shown by list")
     revoke.set_defaults(run=_api_keys_revoke)
+
+    docs = commands.add_parser("documents", help="invoice documents")
+    doc_commands = docs.add_subparsers(dest="documents_command", required=True)
+    export = doc_commands.add_parser(
+        "export", help="write every issued invoice's PDF, UBL or CII into a folder (resumable)"
+    )
+    export.add_argument("--since", type=_day, required=True, help="issued on or after this date (YYYY-MM-DD)")
+    export.add_argument("--format", choices=("pdf", "ubl", "cii"), required=True)
+    export.add_argument("--out", required=True, help="the folder (created if missing)")
+    export.add_argument("--organization", default=None, help="name or id (needed when there are several)")
+    export.set_defaults(run=_documents_export)
     return root
 
 

@@ -117,6 +117,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def public_url() -> str | None:
+    """``BILLFOLD_PUBLIC_URL``: the address customers open hosted invoice links at (default: the address
+    each request was made to)."""
+    return os.environ.get("BILLFOLD_PUBLIC_URL") or None
+
+
 def shown_url(url: str) -> str:
     """The database URL as printed: plain (as it can be given in BILLFOLD_DATABASE_URL), any password
     hidden."""

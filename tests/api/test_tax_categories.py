@@ -29,10 +29,11 @@ async def test_create_read_and_list(api: ApiClient) -> None:
     TaxCategoryOut.model_validate(made)
     assert made["object"] == "tax_category"
     assert made["name"] == "VAT standard"
+    no_reason = {"vatCategory": "S", "exemptionReason": None, "exemptionReasonCode": None}
     assert made["rates"] == [
-        {"rate": "19", "inclusive": False, "country": "DE"},
-        {"rate": "20", "inclusive": True, "country": "FR"},
-        {"rate": "7.5", "inclusive": False, "country": None},
+        {"rate": "19", "inclusive": False, "country": "DE", **no_reason},
+        {"rate": "20", "inclusive": True, "country": "FR", **no_reason},
+        {"rate": "7.5", "inclusive": False, "country": None, **no_reason},
     ]
     assert made["idempotencyKey"] == "vat-1"
     assert str(made["createdAt"]).endswith("Z")
@@ -40,7 +41,9 @@ async def test_create_read_and_list(api: ApiClient) -> None:
     assert one.status_code == 200
     assert one.json() == made
     exempt = await api.create("/v1/tax-categories", {"name": "Exempt", "rates": [{"rate": "0"}]})
-    assert exempt["rates"] == [{"rate": "0", "inclusive": False, "country": None}]
+    assert exempt["rates"] == [
+        {"rate": "0", "inclusive": False, "country": None, **no_reason, "vatCategory": "Z"}
+    ]
     first = (await api.get("/v1/tax-categories", params={"limit": 1})).json()
     assert [row["id"] for row in first["data"]] == [exempt["id"]]
     assert first["hasMore"] is True

@@ -26,6 +26,9 @@ UNSCOPED = {
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",
+    "organizations_by_id_or_name": "organizations",
+    # the hosted invoice page: its unguessable token is what tells Billfold the organization
+    "invoice_by_hosted_token": "hosted page",
     "key_holder": "authentication (the key finds its organization)",
     "organization": "organizations",
 }

@@ -226,3 +226,17 @@ async def test_a_bulk_price_with_a_bounded_last_tier_reads_as_orb_tiers(api: Api
     assert sub["type"] == "tier"
     assert sub["amount"] == "600.00"
     assert sub["tier_config"] == {"first_unit": Decimal(100), "last_unit": None, "unit_amount": "0.5"}
+
+
+async def test_invoice_links_to_its_pdf_and_hosted_page_once_issued(api: ApiClient) -> None:
+    invoice = await _invoice(api)
+    await api.create(f"/v1/invoices/{invoice}/line-items", {"name": "Plan", "amount": "10.00"})
+    draft = (await api.raw.get(f"/orb/v1/invoices/{invoice}", headers=bearer(api))).json()
+    assert (draft["invoice_pdf"], draft["hosted_invoice_url"]) == (None, None)
+    issued = await api.post(f"/v1/invoices/{invoice}/issue", json={})
+    assert issued.status_code == 200, issued.text
+    fetched = (await api.raw.get(f"/orb/v1/invoices/{invoice}", headers=bearer(api))).json()
+    native = issued.json()
+    assert fetched["hosted_invoice_url"] == native["hostedInvoiceUrl"]
+    assert fetched["invoice_pdf"] == native["pdfUrl"]
+    assert (await api.raw.get(fetched["invoice_pdf"])).content.startswith(b"%PDF")

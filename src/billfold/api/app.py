@@ -21,6 +21,7 @@ from billfold.api.routers import (
     api_keys,
     credit_notes,
     credits,
+    documents,
     invoices,
     lifecycle,
     lines,
@@ -30,11 +31,12 @@ from billfold.api.routers import (
     products,
     taxes,
 )
-from billfold.config import load_settings
+from billfold.config import load_settings, public_url
 from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.body import JsonRoute
 from billfold.web.middleware import BoundedBody, JsonByDefault
+from billfold.web.public_url import PublicUrl
 
 DOCS_ASSETS = "/docs/assets"
 
@@ -70,6 +72,7 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
     app.add_middleware(JsonByDefault)
     limit = settings.max_body_bytes if max_body_bytes is None else max_body_bytes
     app.add_middleware(BoundedBody, limit=limit)
+    app.add_middleware(PublicUrl, public_url=public_url())
     for module in (
         organization,
         api_keys,
@@ -82,6 +85,7 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
         lines,
         adjustments,
         lifecycle,
+        documents,
         credit_notes,
     ):
         app.include_router(module.router)

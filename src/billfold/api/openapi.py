@@ -58,6 +58,7 @@ SUCCESS: list[tuple[str, str, str, type[BaseModel] | None]] = [
     ("GET", r"^/v1/prices$", "200", r.page_of(r.PriceOut)),
     ("GET", r"^/v1/prices/\{[^}]+\}$", "200", r.PriceOut),
     ("POST", r"^/v1/invoices$", "201", r.InvoiceOut),
+    ("POST", r"^/v1/invoices/\{invoice_id\}/hosted-link/revoke$", "200", r.InvoiceSummaryOut),
     ("GET", r"^/v1/invoices$", "200", r.page_of(r.InvoiceSummaryOut)),
     ("GET", r"^/v1/invoices/\{invoice_id\}$", "200", r.InvoiceOut),
     ("PUT", r"/minimum$", "200", r.InvoiceOut),
@@ -102,6 +103,14 @@ def _success(method: str, path: str) -> tuple[str, type[BaseModel] | None] | Non
         if verb == method and path.startswith("/v1/") and re.search(pattern, path):
             return status, model
     return None
+
+
+# Documents answer files, not JSON: (path pattern, media type).
+FILES = [(r"^/v1/invoices/\{invoice_id\}/pdf$", "application/pdf"), (r"/e-invoice$", "application/xml")]
+
+
+def _file(path: str) -> str | None:
+    return next((media for pattern, media in FILES if re.search(pattern, path)), None)
 
 
 NATIVE_SECURITY = {"ApiKey": API_KEY_HEADER, "Bearer": BEARER}
@@ -154,6 +163,17 @@ def build(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             if path not in OPEN_PATHS:
                 operation["security"] = [{name: []} for name in security]
+            media = _file(path)
+            if media is not None:
+                content = {media: {"schema": {"type": "string", "format": "binary"}}}
+                files: dict[str, Any] = {"200": {"description": "The document", "content": content}}
+                for code, text in ERRORS.items():
+                    files[code] = {
+                        "description": text,
+                        "content": {"application/json": {"schema": error_ref}},
+                    }
+                operation["responses"] = files
+                continue
             found = _success(method.upper(), path)
             if found is None:
                 continue

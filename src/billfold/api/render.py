@@ -16,7 +16,9 @@ from billfold.core.money import ZERO, Currency, to_plain_normalized
 from billfold.db import models as m
 from billfold.services.credits import CreditLedger, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
+from billfold.services.document_data import vat_category_for
 from billfold.services.invoices import InvoiceView, LineData
+from billfold.web.public_url import document_links as links_of
 from billfold.web.shape import camel_keys
 
 _SPECS = [f".{places}f" for places in range(10)]
@@ -86,8 +88,16 @@ def customer(row: m.Customer) -> dict[str, Any]:
         ],
         "idempotencyKey": row.idempotency_key,
         **details(row),
+        "electronicAddress": _electronic_address(row),
+        "locale": row.locale,
         "createdAt": timestamp(row.created_at),
     }
+
+
+def _electronic_address(row: m.IssuingAccount | m.Customer) -> dict[str, str] | None:
+    if row.electronic_address is None or row.electronic_address_scheme is None:
+        return None
+    return {"value": row.electronic_address, "scheme": row.electronic_address_scheme}
 
 
 def payment_account(row: m.PaymentAccount) -> dict[str, Any]:
@@ -113,6 +123,12 @@ def issuing_account(row: m.IssuingAccount) -> dict[str, Any]:
         "creditNoteNumberFormat": row.credit_note_number_format,
         "idempotencyKey": row.idempotency_key,
         **details(row),
+        "vatId": row.vat_id,
+        "legalRegistrationId": row.legal_registration_id,
+        "contact": {"name": row.contact_name, "phone": row.contact_phone, "email": row.contact_email},
+        "iban": row.iban,
+        "bic": row.bic,
+        "electronicAddress": _electronic_address(row),
         "createdAt": timestamp(row.created_at),
     }
 
@@ -151,6 +167,7 @@ def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, An
         "startDate": day(row.start_date),
         "endDate": day(row.end_date),
         "pricing": row.pricing,
+        "unitCode": getattr(row, "unit_code", None) or "C62",
         "quantity": to_plain_normalized(row.quantity),
         "unitPrice": to_plain_normalized(row.unit_price),
         "currency": currency.code,
@@ -223,6 +240,11 @@ def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = Non
         "paymentTermsDays": row.payment_terms_days,
         "voidReason": row.void_reason,
         "memo": row.memo,
+        "buyerReference": row.buyer_reference,
+        "purchaseOrder": row.purchase_order,
+        "deliveryDate": day(row.delivery_date),
+        "deliveryCountry": row.delivery_country,
+        **document_links(row),
         "minimum": None
         if row.minimum_amount is None
         else {"amount": money(row.minimum_amount, currency), "scope": row.minimum_scope},
@@ -237,6 +259,12 @@ def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = Non
         "createdAt": timestamp(row.created_at),
         "updatedAt": timestamp(row.updated_at),
     }
+
+
+def document_links(row: m.Invoice) -> dict[str, str | None]:
+    """``hostedInvoiceUrl`` and ``pdfUrl`` (absolute) once the invoice is issued; ``None`` before."""
+    page, pdf = links_of(row.hosted_token)
+    return {"hostedInvoiceUrl": page, "pdfUrl": pdf}
 
 
 def invoice(view: InvoiceView) -> dict[str, Any]:
@@ -337,7 +365,14 @@ def tax_category(row: m.TaxCategory) -> dict[str, Any]:
         "object": "tax_category",
         "name": row.name,
         "rates": [
-            {"rate": rate["rate"], "inclusive": rate["inclusive"], "country": rate["country"]}
+            {
+                "rate": rate["rate"],
+                "inclusive": rate["inclusive"],
+                "country": rate["country"],
+                "vatCategory": rate.get("vatCategory") or vat_category_for(Decimal(rate["rate"]), None),
+                "exemptionReason": rate.get("exemptionReason"),
+                "exemptionReasonCode": rate.get("exemptionReasonCode"),
+            }
             for rate in row.rates
         ],
         "idempotencyKey": row.idempotency_key,
@@ -354,6 +389,7 @@ def organization(row: m.Organization) -> dict[str, Any]:
         "taxRounding": row.tax_rounding,
         "defaultTaxCategoryId": uid(row.default_tax_category_id),
         "timeZone": row.time_zone,
+        "locale": row.locale,
         "createdAt": timestamp(row.created_at),
     }
 

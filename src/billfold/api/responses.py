@@ -45,6 +45,17 @@ class _Details(Out):
     address: AddressOut
 
 
+class ElectronicAddressOut(Out):
+    value: str
+    scheme: str
+
+
+class ContactOut(Out):
+    name: Text
+    phone: Text
+    email: Text
+
+
 class WithholdingRateOut(Out):
     name: str
     rate: str
@@ -60,6 +71,8 @@ class CustomerOut(_Details):
     paymentTermsDays: int | None  # noqa: N815
     withholdingRates: list[WithholdingRateOut]  # noqa: N815
     idempotencyKey: str  # noqa: N815
+    electronicAddress: ElectronicAddressOut | None  # noqa: N815
+    locale: Text
     createdAt: str  # noqa: N815
 
 
@@ -81,6 +94,12 @@ class IssuingAccountOut(_Details):
     creditNoteNumberPrefix: str  # noqa: N815
     creditNoteNumberFormat: str  # noqa: N815
     idempotencyKey: str  # noqa: N815
+    vatId: Text  # noqa: N815
+    legalRegistrationId: Text  # noqa: N815
+    contact: ContactOut
+    iban: Text
+    bic: Text
+    electronicAddress: ElectronicAddressOut | None  # noqa: N815
     createdAt: str  # noqa: N815
 
 
@@ -102,6 +121,9 @@ class TaxRateOut(Out):
     rate: str
     inclusive: bool
     country: Text
+    vatCategory: Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]  # noqa: N815
+    exemptionReason: Text  # noqa: N815
+    exemptionReasonCode: Text  # noqa: N815
 
 
 class TaxCategoryOut(Out):
@@ -121,6 +143,7 @@ class OrganizationOut(Out):
     taxRounding: Literal["document", "line"]  # noqa: N815
     defaultTaxCategoryId: Text  # noqa: N815
     timeZone: str  # noqa: N815
+    locale: str
     createdAt: str  # noqa: N815
 
 
@@ -262,6 +285,7 @@ class LineItemOut(_Amounts):
     startDate: str  # noqa: N815
     endDate: str  # noqa: N815
     pricing: Literal["unit_price", "amount", "price", "minimum"]
+    unitCode: str  # noqa: N815
     quantity: str
     unitPrice: str  # noqa: N815
     currency: str
@@ -339,6 +363,12 @@ class InvoiceSummaryOut(_Amounts):
     paymentTermsDays: int | None  # noqa: N815
     voidReason: Text  # noqa: N815
     memo: Text
+    buyerReference: Text  # noqa: N815
+    purchaseOrder: Text  # noqa: N815
+    deliveryDate: Text  # noqa: N815
+    deliveryCountry: Text  # noqa: N815
+    hostedInvoiceUrl: Text  # noqa: N815
+    pdfUrl: Text  # noqa: N815
     minimum: MinimumOut | None
     creditsAppliedAmount: Money  # noqa: N815
     amountDue: Money  # noqa: N815

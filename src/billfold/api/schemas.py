@@ -128,6 +128,44 @@ class BillingDetailsIn(Schema):
     address: Address | None = None
 
 
+class ContactIn(Schema):
+    """A contact (EN 16931 BG-6): name, phone, email."""
+
+    name: Short | None = None
+    phone: Annotated[str, Field(max_length=50)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+
+
+class ElectronicAddressIn(Schema):
+    """Where the party receives e-invoices (BT-34 / BT-49): the identifier and its EAS scheme (``0088``
+    GLN, ``9930`` German VAT id, ``0204`` Leitweg-ID, ``EM`` email)."""
+
+    value: Annotated[str, Field(min_length=1, max_length=200)]
+    scheme: Annotated[str, Field(min_length=2, max_length=4)]
+
+
+LocaleTag = Annotated[
+    str, Field(min_length=2, max_length=35, description="BCP 47 tag: en, de, fr, es, pt-BR")
+]
+VatIdText = Annotated[str, Field(max_length=64, description="VAT id with its country prefix (DE123456788)")]
+UnitCode = Annotated[
+    str, Field(min_length=2, max_length=3, description="UN/ECE Recommendation 20 unit code (C62, HUR, KWH)")
+]
+Reference = Annotated[str, Field(min_length=1, max_length=200)]
+CountryText = Annotated[str, Field(max_length=60, description="ISO 3166 alpha-2/alpha-3 code or name")]
+
+
+class SellerFieldsIn(Schema):
+    """What EN 16931 needs of the seller besides its billing details."""
+
+    vat_id: VatIdText | None = None
+    legal_registration_id: Annotated[str, Field(max_length=100)] | None = None
+    contact: ContactIn | None = None
+    iban: Annotated[str, Field(max_length=50)] | None = None
+    bic: Annotated[str, Field(max_length=20)] | None = None
+    electronic_address: ElectronicAddressIn | None = None
+
+
 class WithholdingRateIn(Schema):
     name: Annotated[NameText, Field(min_length=1, max_length=100)]
     rate: Percent
@@ -136,6 +174,8 @@ class WithholdingRateIn(Schema):
 
 class CustomerIn(BillingDetailsIn):
     name: Name
+    electronic_address: ElectronicAddressIn | None = None
+    locale: LocaleTag | None = None
     withholding_rates: Annotated[list[WithholdingRateIn], Field(max_length=10)] = []
     payment_terms_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
     external_customer_id: Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)] | None = (
@@ -149,7 +189,7 @@ class PaymentAccountIn(BillingDetailsIn):
     idempotency_key: IdempotencyKey | None = None
 
 
-class IssuingAccountIn(BillingDetailsIn):
+class IssuingAccountIn(BillingDetailsIn, SellerFieldsIn):
     idempotency_key: IdempotencyKey | None = None
     number_prefix: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_./-]*$")] = "INV"
     number_format: Annotated[LineText, Field(min_length=5, max_length=100)] = "{prefix}-{yyyy}-{seq:06}"
@@ -218,6 +258,10 @@ class InvoiceIn(Schema):
     invoice_allocation_strategy: Literal["single", "percent_split"] = "single"
     allocations: Annotated[list[AllocationIn], Field(max_length=20)] | None = None
     withholding_rates: Annotated[list[WithholdingRateIn], Field(max_length=10)] | None = None
+    buyer_reference: Reference | None = None
+    purchase_order: Reference | None = None
+    delivery_date: Day | None = None
+    delivery_country: CountryText | None = None
 
 
 class GroupIn(Schema):
@@ -322,6 +366,7 @@ class LineIn(UsageFields):
     unit_price: UnitPrice | None = None
     amount: Amount | None = None
     scope: LineScope | None = None
+    unit_code: UnitCode | None = None
     price_id: uuid.UUID | None = None
     price: dict[str, Any] | None = Field(
         default=None, description="An inline price: {model, ...the model's fields}, as POST /v1/prices takes"
@@ -330,6 +375,7 @@ class LineIn(UsageFields):
 
 class LinePatch(UsageFields):
     tax_category_id: uuid.UUID | None = None
+    unit_code: UnitCode | None = Field(default=None, description="null sets it back to C62")
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
@@ -374,6 +420,11 @@ class TaxRateIn(Schema):
         )
         | None
     ) = None
+    vat_category: Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"] | None = Field(
+        default=None, description="UNCL 5305 VAT category; default S for a rate above 0, Z for 0"
+    )
+    exemption_reason: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    exemption_reason_code: Annotated[str, Field(min_length=1, max_length=50)] | None = None
 
 
 class TaxCategoryIn(Schema):
@@ -411,6 +462,11 @@ class OrganizationPatch(Schema):
         Annotated[str, Field(min_length=1, max_length=64)] | None,
         BeforeValidator(_present),
         WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "description": "IANA name"}),
+    ] = None
+    locale: Annotated[
+        str | None,
+        BeforeValidator(_present),
+        WithJsonSchema({"type": "string", "minLength": 2, "maxLength": 35, "description": "BCP 47 tag"}),
     ] = None
 
 
@@ -460,6 +516,8 @@ class CustomerPatch(Schema):
         None
     )
     currency: Annotated[CurrencyCode | None, NotNull] = None
+    electronic_address: ElectronicAddressIn | None = None
+    locale: LocaleTag | None = None
 
 
 class IssuingAccountPatch(Schema):
@@ -483,6 +541,12 @@ class IssuingAccountPatch(Schema):
         Annotated[str, Field(min_length=5, max_length=100)] | None, NotNull
     ] = None
     is_default: Annotated[StrictBool | None, NotNull] = None
+    vat_id: VatIdText | None = None
+    legal_registration_id: Annotated[str, Field(max_length=100)] | None = None
+    contact: ContactIn | None = None
+    iban: Annotated[str, Field(max_length=50)] | None = None
+    bic: Annotated[str, Field(max_length=20)] | None = None
+    electronic_address: ElectronicAddressIn | None = None
 
 
 class InvoicePatch(Schema):
@@ -499,3 +563,7 @@ class InvoicePatch(Schema):
     payment_account_id: Annotated[uuid.UUID | None, NotNull] = None
     issuing_account_id: Annotated[uuid.UUID | None, NotNull] = None
     auto_issue: Annotated[StrictBool | None, NotNull] = None
+    buyer_reference: Reference | None = None
+    purchase_order: Reference | None = None
+    delivery_date: Day | None = None
+    delivery_country: CountryText | None = None

@@ -74,6 +74,8 @@ class Organization(Base):
     default_tax_category_id: Mapped[uuid.UUID | None]
     # IANA time zone whose date is "today" (default dates, overdue, credit availability)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # BCP 47 tag: the language of its documents (a customer's own locale overrides it)
+    locale: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     created_at: Mapped[datetime]
 
 
@@ -122,6 +124,16 @@ class IssuingAccount(_BillingDetails, Base):
     number_format: Mapped[str] = mapped_column(
         String(100), default="{prefix}-{yyyy}-{seq:06}", server_default="{prefix}-{yyyy}-{seq:06}"
     )
+    # what EN 16931 needs of the seller (migration 0011): BT-31, BT-30, BG-6, BG-17, BT-34
+    vat_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    legal_registration_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(50), default=None)
+    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    bic: Mapped[str | None] = mapped_column(String(11), default=None)
+    electronic_address: Mapped[str | None] = mapped_column(String(200), default=None)
+    electronic_address_scheme: Mapped[str | None] = mapped_column(String(4), default=None)
     # credit notes are numbered in their own series: CN-2026-000001 by default
     credit_note_number_prefix: Mapped[str] = mapped_column(String(40), default="CN", server_default="CN")
     credit_note_number_format: Mapped[str] = mapped_column(
@@ -145,6 +157,10 @@ class Customer(_BillingDetails, Base):
     currency: Mapped[str] = mapped_column(String(3))
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     withholding_rates: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
+    # BT-49 with its EAS scheme; the documents' language (None: the organization's)
+    electronic_address: Mapped[str | None] = mapped_column(String(200), default=None)
+    electronic_address_scheme: Mapped[str | None] = mapped_column(String(4), default=None)
+    locale: Mapped[str | None] = mapped_column(String(35), default=None)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -247,6 +263,8 @@ class Invoice(_Amounts, Base):
             "invoice_number",
             unique=True,
         ),
+        # the hosted page's token finds its invoice without an API key (see migration 0011)
+        Index("uq_invoices_hosted_token", "hosted_token", unique=True),
         _tenant_fk("invoices", "customer_id", "customers"),
         _tenant_fk("invoices", "payment_account_id", "payment_accounts"),
         _tenant_fk("invoices", "issuing_account_id", "issuing_accounts"),
@@ -298,6 +316,15 @@ class Invoice(_Amounts, Base):
     next_group_index: Mapped[int] = mapped_column(Integer)
     next_line_index: Mapped[int] = mapped_column(Integer)
     last_calculated_at: Mapped[datetime | None]
+    # EN 16931: BT-10, BT-13, BT-72, BT-80
+    buyer_reference: Mapped[str | None] = mapped_column(String(200), default=None)
+    purchase_order: Mapped[str | None] = mapped_column(String(200), default=None)
+    delivery_date: Mapped[date | None] = mapped_column(default=None)
+    delivery_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    # at issue: the seller's and buyer's details as they were (services/documents.py freeze_parties)
+    parties: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON, default=None)
+    # the hosted invoice page's token (192 random bits), set at issue, replaced on revocation
+    hosted_token: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -372,6 +399,8 @@ class LineItem(_Amounts, Base):
     # the line's credit share (frozen at issue)
     credits_applied_amount: Mapped[Decimal | None]
     adjustment_shares: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSON)
+    # UN/ECE Recommendation 20 unit of the quantity (BT-130)
+    unit_code: Mapped[str] = mapped_column(String(3), default="C62", server_default="C62")
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 

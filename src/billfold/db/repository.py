@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, false, func, or_, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -111,6 +111,18 @@ class Repository:
 
     async def count_organizations(self) -> int:
         return int((await self.session.execute(select(func.count(m.Organization.id)))).scalar_one())
+
+    async def organizations_by_id_or_name(self, text: str, limit: int = 2) -> list[m.Organization]:
+        """Organizations whose id or name is ``text``, or (``text`` empty) any, at most ``limit``: how
+        the CLI finds the one it works for."""
+        statement = select(m.Organization).order_by(m.Organization.id).limit(limit)
+        if text:
+            try:
+                by_id = m.Organization.id == uuid.UUID(text)
+            except ValueError:
+                by_id = false()
+            statement = statement.where(or_(by_id, m.Organization.name == text))
+        return list((await self.session.execute(statement)).scalars())
 
     async def organization_by_name(self, name: str) -> m.Organization | None:
         statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)
@@ -362,6 +374,32 @@ class Repository:
             .order_by(m.Payment.id)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def invoice_by_hosted_token(self, token: str) -> tuple[m.Invoice, m.Organization] | None:
+        """The invoice a hosted page's token opens, and its organization: the one lookup not scoped by
+        organization, because the token (192 random bits, unique) is what tells Billfold which it is."""
+        statement = (
+            select(m.Invoice, m.Organization)
+            .join(m.Organization, m.Organization.id == m.Invoice.organization_id)
+            .where(m.Invoice.hosted_token == token)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def issued_invoices_since(
+        self, organization_id: uuid.UUID, since: Any
+    ) -> list[tuple[uuid.UUID, str]]:
+        """(id, number) of the organization's numbered invoices issued on or after ``since``."""
+        statement = (
+            select(m.Invoice.id, m.Invoice.invoice_number)
+            .where(
+                m.Invoice.organization_id == organization_id,
+                m.Invoice.invoice_number.is_not(None),
+                m.Invoice.issue_date >= since,
+            )
+            .order_by(m.Invoice.issue_date, m.Invoice.id)
+        )
+        return [(row[0], str(row[1])) for row in (await self.session.execute(statement)).all()]
 
     # -- taxes and credits ---------------------------------------------------------------------
 

@@ -195,7 +195,9 @@ def tax_rows(doc: Document, fmt: Formatter) -> list[dict[str, str]]:
             label = f"{label} ({category})"
         rows.append(
             {
-                "name": row.name or label,
+                # the rate always shows (a legal invoice states it); the category's own name after it
+                # where the rate alone does not say what it is (exempt, reverse charge, ...)
+                "name": f"{label} · {row.name}" if row.name and category not in ("", "S") else label,
                 "taxable": fmt.money(row.taxable_amount),
                 "tax": fmt.money(row.tax_amount),
                 "reason": reason,

@@ -1,4 +1,5 @@
-"""Edits of a draft invoice's own fields: memo, dates, payment terms, accounts, auto-issue.
+"""Edits of a draft invoice's own fields: memo, dates, payment terms, accounts, auto-issue, and the
+EN 16931 references (buyer reference, purchase order, delivery date and country).
 
 Only a draft changes (anything else is a 409 ``invoice_locked``). Every field is checked before anything
 is written, with the create's rules: the period may not end before it starts (400 naming ``periodEnd``),
@@ -27,9 +28,17 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import line_items
 from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
-from billfold.services.invoices import InvoiceView, load_invoice, lock_editable_invoice
+from billfold.services.invoices import InvoiceView, delivery_country_of, load_invoice, lock_editable_invoice
 
-SIMPLE_FIELDS = ("memo", "invoice_date", "payment_terms_days", "auto_issue")
+SIMPLE_FIELDS = (
+    "memo",
+    "invoice_date",
+    "payment_terms_days",
+    "auto_issue",
+    "buyer_reference",
+    "purchase_order",
+    "delivery_date",
+)
 
 
 async def update_invoice(
@@ -46,6 +55,10 @@ async def update_invoice(
         for name in SIMPLE_FIELDS
         if name in changes and changes[name] != getattr(invoice, name)
     }
+    if "delivery_country" in changes:
+        country = delivery_country_of(changes["delivery_country"])
+        if country != invoice.delivery_country:
+            values["delivery_country"] = country
     old_start, old_end = invoice.period_start, invoice.period_end
     start: date = changes.get("period_start") or old_start
     end: date = changes.get("period_end") or old_end

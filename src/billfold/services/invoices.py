@@ -18,6 +18,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
+from billfold.services.billing_details import normalize_country
 from billfold.services.calculation import calculation_json, withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
@@ -48,6 +49,10 @@ class NewInvoice:
     invoice_allocation_strategy: str = "single"
     allocations: list[dict[str, Any]] | None = None
     withholding_rates: list[dict[str, Any]] | None = None
+    buyer_reference: str | None = None
+    purchase_order: str | None = None
+    delivery_date: date | None = None
+    delivery_country: str | None = None
 
 
 class LineData(Protocol):
@@ -221,6 +226,7 @@ async def _allocations(
 
 
 async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> InvoiceView:
+    delivery_country = delivery_country_of(new.delivery_country)
     customer = await _customer_for(uow, actor, new)
     invoice_currency = currency(new.currency or customer.currency)
     invoice_date = new.invoice_date or actor.today()
@@ -263,6 +269,10 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         payment_terms_days=new.payment_terms_days,
         series=new.series,
         memo=new.memo,
+        buyer_reference=new.buyer_reference,
+        purchase_order=new.purchase_order,
+        delivery_date=new.delivery_date,
+        delivery_country=delivery_country,
         invoice_number=None,
         credits_applied_amount=ZERO,
         amount_paid=ZERO,
@@ -276,6 +286,14 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
     await uow.repo.add(invoice)
     await record_event(uow, actor, invoice, "created", None, "draft", at=now)
     return InvoiceView(invoice, invoice_currency, [], [], {}, actor.today())
+
+
+def delivery_country_of(value: str | None) -> str | None:
+    """The deliver-to country (BT-80) as ISO 3166-1 alpha-2, or a 400 naming ``deliveryCountry``."""
+    try:
+        return normalize_country(value)
+    except ValidationFailed as error:
+        raise ValidationFailed.field("deliveryCountry", error.details["country"]) from error
 
 
 async def get_invoice_row(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:

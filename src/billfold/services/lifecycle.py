@@ -22,6 +22,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant, return_invoice_credits
+from billfold.services.documents import freeze_parties
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import record_event
 
@@ -88,6 +89,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
+    await freeze_parties(uow, actor, invoice)  # seller and buyer as they are now; the hosted token
     terms = invoice.payment_terms_days
     if terms is None:
         terms = (

@@ -27,6 +27,7 @@ from billfold.services.calculation import (
 )
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
+from billfold.services.document_data import check_unit_code
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.groups import camel, check_dates, known_tax_category, lock_group
 from billfold.services.invoices import amount_columns, lock_editable_invoice
@@ -131,6 +132,7 @@ async def create_line(
         usage_format=priced.usage.usage_format if priced.usage else None,
         sub_lines=priced.usage.sub_lines if priced.usage else None,
         tax_category_id=new.tax_category_id,
+        unit_code=check_unit_code(new.unit_code),
         **tax_key_columns(key),
         adjustments=None,
         credits_applied_amount=None,
@@ -193,6 +195,8 @@ async def update_line(
     for name in ("name", "description", "start_date", "end_date"):
         if name in changes:
             setattr(line, name, changes[name])
+    if "unit_code" in changes:
+        line.unit_code = check_unit_code(changes["unit_code"])
     check_dates(line.start_date, line.end_date)
     priced = repriced(line, changes, currency(invoice.currency), actor.rounding_mode)
     if "tax_category_id" in changes:

@@ -48,6 +48,7 @@ class NewLine:
     price: dict[str, Any] | None = None
     usage: UsageInput | None = None
     tax_category_id: uuid.UUID | None = None
+    unit_code: str | None = None
     inline: InlinePrice | None = None
     """``price`` parsed by :func:`prepare`; parsed when the line is priced if not."""
     evaluated: Evaluated | None = None

@@ -50,6 +50,7 @@ async def set_minimum(
             position=invoice.next_line_index,
             name=label,
             description=None,
+            unit_code="C62",
             scope=scope,
             start_date=invoice.period_start,
             end_date=invoice.period_end,

@@ -22,6 +22,7 @@ from billfold.db.repository import KeyHolder
 from billfold.db.uow import UnitOfWork
 from billfold.services.api_keys import create_api_key, hash_key
 from billfold.services.context import Actor
+from billfold.services.document_data import check_locale
 from billfold.services.errors import Unauthorized, ValidationFailed
 from billfold.services.tax_categories import get_tax_category
 
@@ -87,6 +88,7 @@ class SettingsChange:
     set_default_tax_category: bool = False
     default_tax_category_id: uuid.UUID | None = None
     time_zone: str | None = None
+    locale: str | None = None  # BCP 47: the documents' language when the customer has none
 
 
 MAX_TIME_ZONE_LENGTH = 64
@@ -133,6 +135,8 @@ async def update_settings(uow: UnitOfWork, actor: Actor, change: SettingsChange)
         values["tax_rounding"] = change.tax_rounding
     if change.time_zone is not None:
         values["time_zone"] = valid_time_zone(change.time_zone)
+    if change.locale is not None:
+        values["locale"] = check_locale(change.locale)
     if change.set_default_tax_category:
         category_id = change.default_tax_category_id
         if category_id is not None:

@@ -29,6 +29,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services.billing_details import BillingDetails, changed_details, details_of, validate_details
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
+from billfold.services.document_data import customer_columns, seller_columns
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.tax_categories import check_rate_percent
 
@@ -81,6 +82,8 @@ class NewCustomer:
     details: BillingDetails = field(default_factory=BillingDetails)
     payment_terms_days: int | None = None
     withholding_rates: tuple[NewWithholdingRate, ...] = ()
+    # EN 16931 data: {"electronic_address": ElectronicAddressIn | None, "locale": str | None}
+    document_fields: dict[str, Any] = field(default_factory=dict)
 
 
 async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.Customer:
@@ -88,6 +91,7 @@ async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.
     currency(new.currency)
     details = validate_details(new.details)
     withholding = withholding_columns(new.withholding_rates)
+    document_columns = customer_columns(new.document_fields)
     if new.external_customer_id is not None:
         existing = await uow.repo.customer_by_external_id(actor.organization_id, new.external_customer_id)
         if existing is not None:
@@ -108,6 +112,7 @@ async def create_customer(uow: UnitOfWork, actor: Actor, new: NewCustomer) -> m.
         idempotency_key=new.idempotency_key,
         created_at=now,
         **details.columns(),
+        **document_columns,
     )
     await uow.repo.add(customer)
     account_details = replace(
@@ -175,9 +180,13 @@ async def create_issuing_account(
     idempotency_key: str,
     number_prefix: str = "INV",
     number_format: str = "{prefix}-{yyyy}-{seq:06}",
+    seller_fields: dict[str, Any] | None = None,
     credit_note_numbering: tuple[str, str] = ("CN", "{prefix}-{yyyy}-{seq:06}"),
 ) -> m.IssuingAccount:
+    """``seller_fields``: what EN 16931 needs of the seller (see
+    :func:`billfold.services.document_data.seller_columns`)."""
     checked = validate_details(details)
+    seller = seller_columns(seller_fields or {})
     for name, template in (
         ("numberFormat", number_format),
         ("creditNoteNumberFormat", credit_note_numbering[1]),
@@ -197,6 +206,7 @@ async def create_issuing_account(
         idempotency_key=idempotency_key,
         created_at=utcnow(),
         **checked.columns(),
+        **seller,
     )
     await uow.repo.add(account)
     return account
@@ -227,6 +237,7 @@ async def update_customer(
     if customer is None:
         raise NotFound.resource("customer", customer_id)
     values = changed_details(customer, changes)
+    values.update(_changed(customer, customer_columns(changes)))
     if "name" in changes and changes["name"] != customer.name:
         values["name"] = changes["name"]
     if "withholding_rates" in changes:
@@ -290,6 +301,7 @@ async def update_issuing_account(
     if account is None:
         raise NotFound.resource("issuing account", account_id)
     values = changed_details(account, changes)
+    values.update(_changed(account, seller_columns(changes)))
     numbering: dict[str, Any] = {
         name: changes[name]
         for name in ("number_prefix", "number_format")
@@ -321,6 +333,10 @@ async def update_issuing_account(
         await uow.repo.make_default_issuing_account(actor.organization_id, account.id)
         set_committed_value(account, "is_default", True)
     return account
+
+
+def _changed(row: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value != getattr(row, name)}
 
 
 async def _credit_note_numbering(

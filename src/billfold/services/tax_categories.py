@@ -7,6 +7,12 @@ alpha-2) or, without a country, for every other country. At most one rate per co
 without. The rules are the pure core's (:class:`billfold.core.taxes.TaxCategory`), checked here so a
 category the calculation cannot use is never stored. Rates are stored as given, normalized:
 ``[{"rate": "7.5", "inclusive": false, "country": "DE"}]``.
+
+Each rate also carries what an EN 16931 e-invoice needs: its ``vatCategory`` (UNCL 5305: ``S``, ``Z``,
+``E``, ``AE``, ``K``, ``G``, ``O``, ``L``, ``M``; default ``S`` for a rate above 0 and ``Z``, zero rated,
+for 0) and, for ``E``, ``AE``, ``K``, ``G`` and ``O``, an ``exemptionReason`` text and/or
+``exemptionReasonCode`` (VATEX, e.g. ``VATEX-EU-AE``). ``S`` needs a rate above 0; ``Z``, ``E``, ``AE``,
+``K``, ``G`` and ``O`` need 0 (:func:`billfold.services.document_data.check_vat_rate`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.billing_details import normalize_country
 from billfold.services.context import Actor
+from billfold.services.document_data import check_vat_rate
 from billfold.services.errors import NotFound, ValidationFailed
 
 MAX_TAX_RATE = Decimal(100)  # exclusive: a tax of 100 % or more is refused
@@ -36,6 +43,9 @@ class NewTaxRate:
     rate: Decimal
     inclusive: bool = False
     country: str | None = None
+    vat_category: str | None = None
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = None
 
 
 def check_rate_percent(field: str, rate: Decimal, *, below: Decimal = MAX_TAX_RATE) -> None:
@@ -70,13 +80,28 @@ async def create_tax_category(
     uow: UnitOfWork, actor: Actor, *, name: str, rates: Sequence[NewTaxRate], idempotency_key: str
 ) -> m.TaxCategory:
     checked = _core_rates(rates)
+    vat = [
+        check_vat_rate(
+            f"rates[{index}].",
+            rate.rate,
+            rate.vat_category,
+            rate.exemption_reason,
+            rate.exemption_reason_code,
+        )
+        for index, rate in enumerate(rates)
+    ]
     category = m.TaxCategory(
         id=new_id(),
         organization_id=actor.organization_id,
         name=name,
         rates=[
-            {"rate": to_plain_normalized(rate.rate), "inclusive": rate.inclusive, "country": rate.country}
-            for rate in checked
+            {
+                "rate": to_plain_normalized(rate.rate),
+                "inclusive": rate.inclusive,
+                "country": rate.country,
+                **fields,
+            }
+            for rate, fields in zip(checked, vat, strict=True)
         ],
         idempotency_key=idempotency_key,
         created_at=utcnow(),

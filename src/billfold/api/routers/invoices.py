@@ -68,7 +68,8 @@ async def update_invoice(
     invoice_id: uuid.UUID, body: InvoicePatch, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     """Edit a draft: memo, invoiceDate, periodStart/periodEnd (groups and lines on the old period follow
-    it), paymentTermsDays, paymentAccountId, issuingAccountId, autoIssue. Any other status: 409
+    it), paymentTermsDays, paymentAccountId, issuingAccountId, autoIssue, buyerReference, purchaseOrder,
+    deliveryDate, deliveryCountry. Any other status: 409
     ``invoice_locked``. Answers the invoice as ``GET`` does."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     view = await write(request, lambda uow: invoice_edits.update_invoice(uow, actor, invoice_id, changes))

@@ -36,6 +36,7 @@ async def update_organization(
         set_default_tax_category="default_tax_category_id" in body.model_fields_set,
         default_tax_category_id=body.default_tax_category_id,
         time_zone=body.time_zone,
+        locale=body.locale,
     )
 
     async def work(uow: UnitOfWork) -> m.Organization:

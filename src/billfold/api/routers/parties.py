@@ -12,14 +12,16 @@ from billfold.api import render
 from billfold.api.schemas import (
     Address,
     BillingDetailsIn,
+    ContactIn,
     CustomerIn,
     CustomerPatch,
+    ElectronicAddressIn,
     IssuingAccountIn,
     IssuingAccountPatch,
     PaymentAccountIn,
 )
 from billfold.db.uow import UnitOfWork
-from billfold.services import catalog_lists, parties
+from billfold.services import catalog_lists, document_data, parties
 from billfold.services.billing_details import BillingDetails
 from billfold.services.context import Actor
 from billfold.web.body import JsonRoute
@@ -40,6 +42,22 @@ def billing_details(body: BillingDetailsIn) -> BillingDetails:
     )
 
 
+def document_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The EN 16931 fields of a body (snake_case) as the services take them (plain dataclasses)."""
+    fields = dict(values)
+    address = fields.get("electronic_address")
+    if isinstance(address, ElectronicAddressIn):
+        fields["electronic_address"] = document_data.ElectronicAddressIn(address.value, address.scheme)
+    contact = fields.get("contact")
+    if isinstance(contact, ContactIn):
+        fields["contact"] = document_data.ContactIn(contact.name, contact.phone, contact.email)
+    return fields
+
+
+def _given(body: Any, names: frozenset[str]) -> dict[str, Any]:
+    return {name: getattr(body, name) for name in names if name in body.model_fields_set}
+
+
 @router.post("/customers", status_code=201)
 async def create_customer(
     body: CustomerIn, request: Request, actor: Actor = Depends(current_actor)
@@ -56,6 +74,7 @@ async def create_customer(
                 parties.NewWithholdingRate(name=rate.name, rate=rate.rate, rounding=rate.rounding)
                 for rate in body.withholding_rates
             ),
+            document_fields=document_fields(_given(body, document_data.CUSTOMER_FIELDS)),
         )
         return 201, render.customer(await parties.create_customer(uow, actor, new))
 
@@ -112,6 +131,7 @@ async def create_issuing_account(
             key,
             body.number_prefix,
             body.number_format,
+            document_fields(_given(body, document_data.SELLER_FIELDS)),
             credit_note_numbering=(body.credit_note_number_prefix, body.credit_note_number_format),
         )
         return 201, render.issuing_account(account)
@@ -148,7 +168,7 @@ def detail_changes(body: CustomerPatch | IssuingAccountPatch) -> dict[str, Any]:
             changes.update(dict.fromkeys(Address.model_fields))
         else:
             changes.update({name: getattr(address, name) for name in address.model_fields_set})
-    return changes
+    return document_fields(changes)
 
 
 @router.patch("/customers/{customer_id}")

@@ -23,11 +23,19 @@ router = APIRouter(prefix="/v1", tags=["taxes"], route_class=JsonRoute)
 async def create_tax_category(
     body: TaxCategoryIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    """Rates are percents (`"20"`), each for one `country` or, without one, for every other country."""
+    """Rates are percents (`"20"`), each for one `country` or, without one, for every other country,
+    with their EN 16931 `vatCategory` (default S above 0, Z for 0) and exemption reason."""
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         rates = [
-            tax_categories.NewTaxRate(rate=rate.rate, inclusive=rate.inclusive, country=rate.country)
+            tax_categories.NewTaxRate(
+                rate=rate.rate,
+                inclusive=rate.inclusive,
+                country=rate.country,
+                vat_category=rate.vat_category,
+                exemption_reason=rate.exemption_reason,
+                exemption_reason_code=rate.exemption_reason_code,
+            )
             for rate in body.rates
         ]
         row = await tax_categories.create_tax_category(

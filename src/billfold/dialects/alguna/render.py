@@ -86,7 +86,7 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
         "externalId": None,
         "externalProvider": None,
         "externalUrl": None,
-        "purchaseOrderNumber": None,
+        "purchaseOrderNumber": row.purchase_order,
         "createdAt": stamp(row.created_at),
         "updatedAt": stamp(row.updated_at),
     }

@@ -39,6 +39,7 @@ from billfold.dialects.common import (
     tax_key,
 )
 from billfold.services.invoices import InvoiceView, LineData
+from billfold.web.public_url import document_links as links_of
 from billfold.web.shape import camel_keys
 
 STATUS = {
@@ -295,6 +296,9 @@ def invoice(
         "total": money(row.total_amount, currency),
         "amount_due": money(amount_due, currency),
         "credits_applied": money(row.credits_applied_amount, currency),
+        # Orb's links to the invoice's PDF and hosted page: Billfold's, once the invoice is issued
+        "invoice_pdf": links_of(row.hosted_token)[1],
+        "hosted_invoice_url": links_of(row.hosted_token)[0],
         "line_items": [
             line(item, currency, item_names.get(item.product_id, item.name), tax_names, defined)
             for item in view.lines
