@@ -14,7 +14,7 @@
 Invoices already issued get a hosted token here (192 random bits each).
 
 Revision ID: 0011
-Revises: 0012 (after the credit notes migration, which main numbered 0012 on 0010)
+Revises: 0010
 Create Date: 2026-12-01 15:40:00
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0012"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

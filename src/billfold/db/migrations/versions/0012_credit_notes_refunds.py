@@ -18,7 +18,7 @@ Every new table is a tenant table: primary key ``(organization_id, id)``, unique
 ``organization_id`` and composite foreign keys ``(organization_id, x_id)`` -> ``(organization_id, id)``.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 15:40:00
 """
 
@@ -31,7 +31,7 @@ from alembic import op
 import billfold.db.types
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
