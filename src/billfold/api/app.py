@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
-from billfold.api import errors, openapi
+from billfold.api import errors, openapi, payloads
 from billfold.api.routers import (
     adjustments,
     api_keys,
@@ -28,8 +28,9 @@ from billfold.api.routers import (
     prices,
     products,
     taxes,
+    webhooks,
 )
-from billfold.config import load_settings
+from billfold.config import load_settings, load_webhook_settings
 from billfold.db.engine import make_engine
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.middleware import JsonByDefault
@@ -60,6 +61,9 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.webhook_settings = load_webhook_settings()
+    app.state.webhook_resolver = None
+    payloads.register()
     app.state.dialect_docs = []
     errors.install(app)
     app.add_middleware(JsonByDefault)
@@ -75,6 +79,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lines,
         adjustments,
         lifecycle,
+        webhooks,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):

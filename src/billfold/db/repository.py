@@ -23,6 +23,31 @@ LineRow = Row[Any]
 KeyHolder = Row[uuid.UUID, uuid.UUID, str, str, uuid.UUID | None, str]
 
 
+def _delivery(
+    event: m.InvoiceEvent, endpoint_id: uuid.UUID, ordering_key: uuid.UUID | None
+) -> dict[str, Any]:
+    """A new pending delivery of ``event`` to the endpoint, due now. Its ordering key: the event's
+    invoice, else its resource (or the given key: a test or resend is ordered with nothing)."""
+    return {
+        "id": new_id(),
+        "organization_id": event.organization_id,
+        "endpoint_id": endpoint_id,
+        "event_id": event.id,
+        "event_sequence": event.sequence,
+        "ordering_key": ordering_key or event.invoice_id or event.resource_id,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": event.created_at,
+        "lease_until": None,
+        "lease_owner": None,
+        "last_status_code": None,
+        "last_error": None,
+        "delivered_at": None,
+        "created_at": event.created_at,
+        "updated_at": event.created_at,
+    }
+
+
 def model_id(row: m.Base) -> uuid.UUID:
     row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
     return row_id
@@ -330,19 +355,26 @@ class Repository:
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def add_events(self, rows: Sequence[m.InvoiceEvent]) -> None:
-        """Number ``rows`` in order from their organization's event counter, then add them.
+    async def add_events(
+        self, rows: Sequence[m.InvoiceEvent], targets: dict[uuid.UUID, uuid.UUID] | None = None
+    ) -> None:
+        """Number ``rows`` in order from their organization's event counter, add them, and add one
+        pending webhook delivery per event and enabled endpoint subscribed to its type (the outbox
+        fan-out: in the same transaction, so a committed event always has its deliveries and a
+        rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
 
         One statement per organization creates or advances the counter by the number of rows and
         returns its new value; the row stays locked (PostgreSQL) until the transaction ends, so two
         transactions never draw the same numbers.
         """
+        targets = targets or {}
         by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
         for row in rows:
             by_organization.setdefault(row.organization_id, []).append(row)
         table = cast(Table, m.EventCounter.__table__)
         dialect = self.session.get_bind().dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        deliveries: list[dict[str, Any]] = []
         for organization_id, group in by_organization.items():
             values = insert(table).values(organization_id=organization_id, last_value=len(group))
             advance = values.on_conflict_do_update(
@@ -352,8 +384,159 @@ class Repository:
             last: int = (await self.session.execute(advance)).scalar_one()
             for offset, row in enumerate(group):
                 row.sequence = last - len(group) + 1 + offset
+            endpoints = await self.enabled_endpoints(organization_id)
+            for row in group:
+                target = targets.get(row.id)
+                if target is not None:
+                    deliveries.append(_delivery(row, target, row.id))
+                    continue
+                deliveries += [
+                    _delivery(row, endpoint_id, None)
+                    for endpoint_id, subscribed in endpoints
+                    if "*" in subscribed or row.type in subscribed
+                ]
         self.session.add_all(rows)
         await self.session.flush()
+        if deliveries:
+            await self.session.execute(insert_statement(cast(Table, m.WebhookDelivery.__table__)), deliveries)
+
+    async def enabled_endpoints(self, organization_id: uuid.UUID) -> list[tuple[uuid.UUID, list[str]]]:
+        """The organization's enabled webhook endpoints: ``(id, enabled events)``."""
+        table = cast(Table, m.WebhookEndpoint.__table__)
+        statement = select(table.c.id, table.c.enabled_events).where(
+            table.c.organization_id == organization_id, table.c.status == "enabled"
+        )
+        return [(row[0], list(row[1])) for row in (await self.session.execute(statement)).all()]
+
+    async def latest_invoice_event(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
+    ) -> m.InvoiceEvent | None:
+        statement = (
+            select(m.InvoiceEvent)
+            .where(m.InvoiceEvent.organization_id == organization_id, m.InvoiceEvent.invoice_id == invoice_id)
+            .order_by(m.InvoiceEvent.sequence.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def event_picked_up(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> bool:
+        """Whether a deliverer has taken (leased or attempted) any delivery of the event."""
+        table = cast(Table, m.WebhookDelivery.__table__)
+        statement = (
+            select(table.c.id)
+            .where(
+                table.c.organization_id == organization_id,
+                table.c.event_id == event_id,
+                (table.c.attempts > 0) | table.c.lease_until.is_not(None) | (table.c.status != "pending"),
+            )
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def events_page(
+        self,
+        organization_id: uuid.UUID,
+        *,
+        after_sequence: int,
+        limit: int,
+        type: str | None = None,
+        resource_type: str | None = None,
+        resource_id: uuid.UUID | None = None,
+    ) -> tuple[list[m.InvoiceEvent], bool]:
+        """The organization's events after ``after_sequence``, oldest first; and whether more follow."""
+        event = m.InvoiceEvent
+        statement = select(event).where(
+            event.organization_id == organization_id, event.sequence > after_sequence
+        )
+        if type is not None:
+            statement = statement.where(event.type == type)
+        if resource_type is not None:
+            statement = statement.where(event.resource_type == resource_type)
+        if resource_id is not None:
+            statement = statement.where(event.resource_id == resource_id)
+        rows = list(
+            (await self.session.execute(statement.order_by(event.sequence).limit(limit + 1))).scalars()
+        )
+        return rows[:limit], len(rows) > limit
+
+    async def event_types(
+        self, organization_id: uuid.UUID, event_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        if not event_ids:
+            return {}
+        table = cast(Table, m.InvoiceEvent.__table__)
+        statement = select(table.c.id, table.c.type).where(
+            table.c.organization_id == organization_id, table.c.id.in_(event_ids)
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(statement)).all()}
+
+    async def attempts_of(
+        self, organization_id: uuid.UUID, delivery_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[m.WebhookAttempt]]:
+        """Each delivery's attempts, oldest first."""
+        if not delivery_ids:
+            return {}
+        statement = (
+            select(m.WebhookAttempt)
+            .where(
+                m.WebhookAttempt.organization_id == organization_id,
+                m.WebhookAttempt.delivery_id.in_(delivery_ids),
+            )
+            .order_by(m.WebhookAttempt.id)
+        )
+        found: dict[uuid.UUID, list[m.WebhookAttempt]] = {}
+        for row in (await self.session.execute(statement)).scalars():
+            found.setdefault(row.delivery_id, []).append(row)
+        return found
+
+    async def fail_pending_deliveries(
+        self, organization_id: uuid.UUID, endpoint_id: uuid.UUID, reason: str, now: datetime
+    ) -> None:
+        table = cast(Table, m.WebhookDelivery.__table__)
+        await self.session.execute(
+            update(table)
+            .where(
+                table.c.organization_id == organization_id,
+                table.c.endpoint_id == endpoint_id,
+                table.c.status == "pending",
+            )
+            .values(status="failed", last_error=reason, lease_until=None, lease_owner=None, updated_at=now)
+        )
+
+    async def requeue_failed_deliveries(
+        self, organization_id: uuid.UUID, endpoint_id: uuid.UUID, since: datetime, now: datetime
+    ) -> int:
+        table = cast(Table, m.WebhookDelivery.__table__)
+        result = await self.session.execute(
+            update(table)
+            .where(
+                table.c.organization_id == organization_id,
+                table.c.endpoint_id == endpoint_id,
+                table.c.status == "failed",
+                table.c.created_at >= since,
+            )
+            .values(status="pending", attempts=0, next_attempt_at=now, lease_until=None, updated_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_endpoint(self, organization_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+        """The endpoint, its deliveries and their attempts."""
+        deliveries = cast(Table, m.WebhookDelivery.__table__)
+        attempts = cast(Table, m.WebhookAttempt.__table__)
+        of_endpoint = select(deliveries.c.id).where(
+            deliveries.c.organization_id == organization_id, deliveries.c.endpoint_id == endpoint_id
+        )
+        await self.session.execute(
+            delete(attempts).where(
+                attempts.c.organization_id == organization_id, attempts.c.delivery_id.in_(of_endpoint)
+            )
+        )
+        await self.session.execute(
+            delete(deliveries).where(
+                deliveries.c.organization_id == organization_id, deliveries.c.endpoint_id == endpoint_id
+            )
+        )
+        await self.delete_row(m.WebhookEndpoint, organization_id, endpoint_id)
 
     async def payments_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.Payment]:
         statement = (

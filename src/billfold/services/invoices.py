@@ -22,7 +22,7 @@ from billfold.services.calculation import withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import invoice_updated, record_event
 from billfold.services.totals import amount_columns, amounts_of
 
 EDITABLE_STATUSES = frozenset({"draft"})
@@ -268,7 +268,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         **amount_columns(Amounts()),
     )
     await uow.repo.add(invoice)
-    await record_event(uow, actor, invoice, "created", None, "draft", at=now)
+    await record_event(uow, actor, invoice, "invoice.created", None, "draft", at=now)
     return InvoiceView(invoice, invoice_currency, [], [], {}, actor.today())
 
 
@@ -308,6 +308,7 @@ async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.
             code="invoice_locked",
             details={"status": invoice.status},
         )
+    await invoice_updated(uow, actor, invoice)
     return invoice
 
 

@@ -22,7 +22,7 @@ from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import TRANSITION_EVENTS, record_event
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 
@@ -50,7 +50,7 @@ async def move(
     source = invoice.status
     invoice.status = target
     invoice.updated_at = utcnow()
-    await record_event(uow, actor, invoice, target if target != "draft" else "reopened", source, target, data)
+    await record_event(uow, actor, invoice, TRANSITION_EVENTS[target], source, target, data)
 
 
 async def transition(

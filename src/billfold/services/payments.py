@@ -79,7 +79,7 @@ async def record_payment(
         uow,
         actor,
         invoice,
-        "payment_recorded",
+        "invoice.payment_recorded",
         None,
         None,
         {"paymentId": str(payment.id), "amount": str(applied)},
