@@ -7,6 +7,8 @@ access.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,22 +34,43 @@ from billfold.api.routers import (
 )
 from billfold.config import load_settings, load_webhook_settings
 from billfold.db.engine import make_engine
+from billfold.delivery import worker
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.middleware import JsonByDefault
 
 DOCS_ASSETS = "/docs/assets"
 
 
-def create_app(engine: AsyncEngine | None = None) -> FastAPI:
-    """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown."""
+def create_app(engine: AsyncEngine | None = None, *, embedded_worker: bool | None = None) -> FastAPI:
+    """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown.
+
+    ``embedded_worker``: run the webhook delivery loop (:mod:`billfold.delivery.worker`) in this process
+    while the app runs. By default only an app that made its own engine (``billfold serve``) runs it,
+    unless ``BILLFOLD_EMBEDDED_WORKER=false``; an app given an engine (tests) runs it only when asked.
+    """
     owns_engine = engine is None
     if engine is None:
         settings = load_settings()
         engine = make_engine(settings.database_url, settings.db_pool_size)
+    webhook_settings = load_webhook_settings()
+    if embedded_worker is None:
+        embedded_worker = owns_engine and webhook_settings.embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if embedded_worker:
+            task = asyncio.create_task(
+                worker.run(
+                    app.state.engine, app.state.webhook_settings, stop, resolver=app.state.webhook_resolver
+                )
+            )
         yield
+        if task is not None:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_engine:
             await app.state.engine.dispose()
 
@@ -61,7 +84,7 @@ def create_app(engine: AsyncEngine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.webhook_settings = load_webhook_settings()
+    app.state.webhook_settings = webhook_settings
     app.state.webhook_resolver = None
     payloads.register()
     app.state.dialect_docs = []
