@@ -201,3 +201,22 @@ async def test_endpoints_and_events_belong_to_their_organization(
     assert event["resourceId"] == invoice["id"]
     assert (await other.get(f"/v1/events/{event['id']}")).status_code == 404
     assert (await other.get("/v1/events")).json()["data"] == []
+
+
+async def test_credit_balance_changes_are_events(api: ApiClient) -> None:
+    customer = await api.create("/v1/customers", {"name": "Acme", "currency": "USD"})
+    await api.create(f"/v1/customers/{customer['id']}/credits", {"amount": "5.00"})
+    query = "/v1/events?type=customer.credit_balance_changed"
+    events = (await api.get(query)).json()["data"]
+    assert [e["resourceId"] for e in events] == [customer["id"]]
+    assert events[0]["resourceType"] == "customer"
+    assert events[0]["invoiceId"] is None
+    assert events[0]["payload"]["creditBalances"] == [{"currency": "USD", "available": "5.00"}]
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2026-03-15"})
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Work", "quantity": "1", "unitPrice": "10.00"})
+    issued = (await api.post(f"{base}/issue", json={})).json()
+    assert issued["creditsAppliedAmount"] == "5.00"
+    events = (await api.get(query)).json()["data"]
+    assert len(events) == 2
+    assert events[1]["payload"]["creditBalances"] == [{"currency": "USD", "available": "0.00"}]

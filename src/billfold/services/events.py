@@ -193,22 +193,28 @@ def _refresher(
 
 
 async def credit_balance_changed(
-    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, currency: str, data: dict[str, Any] | None = None
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, currency: str
 ) -> None:
-    """``customer.credit_balance_changed``: once per customer and currency per transaction."""
+    """``customer.credit_balance_changed``: once per customer and currency per transaction, its payload
+    (the customer with its balances) rendered as the transaction leaves them."""
     for row in uow.recorded_events():
         if (
             row.type == "customer.credit_balance_changed"
             and row.resource_id == customer_id
             and row.data.get("currency") == currency
         ):
-            row.payload = await render_payload(uow, actor, "customer", customer_id)
             return
-    await record_resource_event(
+    row = await record_resource_event(
         uow,
         actor,
         "customer",
         customer_id,
         "customer.credit_balance_changed",
-        data={"currency": currency, **(data or {})},
+        {},
+        data={"currency": currency},
     )
+
+    async def render() -> None:
+        row.payload = await render_payload(uow, actor, "customer", customer_id)
+
+    uow.before_commit(render)
