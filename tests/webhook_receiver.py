@@ -77,7 +77,10 @@ def receiving(answer: Answer | None = None) -> Iterator[Receiver]:
         def log_message(self, *_args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256  # the default 5 drops connections when many deliveries arrive at once
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
     receiver = Receiver(f"http://127.0.0.1:{port}/hooks", port)

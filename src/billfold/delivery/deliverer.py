@@ -1,6 +1,7 @@
 """Claims due deliveries, sends them, records every attempt, schedules retries.
 
-A claim leases its rows (``lease_until`` = now + the timeout + a margin) and commits at once, so no row
+A claim leases its rows (``lease_until`` = now + twice the timeout + 5 s: time for the request and
+for writing its outcome) and commits at once, so no row
 lock is held while the HTTP request runs; the outcome is written only while this deliverer still holds
 the lease. A deliverer that dies mid-attempt leaves the lease to run out, and another deliverer tries
 again: at-least-once (a receiver deduplicates by ``webhook-id``, the event id).
@@ -32,7 +33,7 @@ from billfold.delivery.sender import Outcome, Sender
 from billfold.delivery.signing import signature_header
 from billfold.services.webhook_urls import Resolver
 
-LEASE_MARGIN_S = 30
+LEASE_MARGIN_S = 5
 AUTO_DISABLE_AFTER = timedelta(hours=24)
 
 
@@ -74,7 +75,7 @@ class Deliverer:
     async def run_once(self) -> int:
         """Claim and send one batch; how many deliveries were attempted."""
         now = utcnow()
-        lease = now + timedelta(seconds=self.settings.timeout + LEASE_MARGIN_S)
+        lease = now + timedelta(seconds=2 * self.settings.timeout + LEASE_MARGIN_S)
         async with UnitOfWork(self.engine) as uow:
             claimed = await Outbox(uow.session).claim(now, lease, self.owner, self.batch)
             await uow.session.commit()
