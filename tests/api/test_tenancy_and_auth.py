@@ -57,6 +57,8 @@ class Tenant:
     credit: str
     adjustment: str
     api_key: str
+    endpoint: str
+    event: str
 
     @property
     def path_ids(self) -> dict[str, str]:
@@ -71,6 +73,8 @@ class Tenant:
             "tax_category_id": self.tax_category,
             "adjustment_id": self.adjustment,
             "key_id": self.api_key,
+            "endpoint_id": self.endpoint,
+            "event_id": self.event,
         }
 
 
@@ -114,7 +118,15 @@ async def populate(api: ApiClient, name: str) -> Tenant:
         f"/v1/customers/{customer['id']}/credits", {"amount": "12.34", "reason": f"{name} credit"}
     )
     keys = (await api.get("/v1/api-keys")).json()["data"]
+    # disabled: nothing is queued for it (a public address literal passes the URL check offline)
+    endpoint = await api.create(
+        "/v1/webhook-endpoints",
+        {"url": "https://93.184.215.14/hooks", "description": f"{name} hooks", "disabled": True},
+    )
+    event = (await api.get("/v1/events")).json()["data"][0]
     return Tenant(
+        endpoint=str(endpoint["id"]),
+        event=str(event["id"]),
         api_key=str(keys[0]["id"]),
         tax_category=str(tax_category["id"]),
         adjustment=str(adjusted["adjustmentDefinitions"][0]["id"]),
@@ -184,6 +196,8 @@ def body_for(method: str, path: str = "") -> dict[str, object] | None:
         return {"amount": "1.00"}
     if method == "POST" and path.endswith("/adjustments"):
         return {"type": "amount_discount", "amount": "1.00"}
+    if method == "POST" and path.endswith("/replay"):
+        return {"since": "2026-01-01T00:00:00Z"}
     return {} if method in ("POST", "PATCH") else None
 
 
@@ -276,6 +290,8 @@ async def test_another_organizations_ids_answer_404_on_every_route(api: ApiClien
             ("/invoices/{invoice_id}", "/issuing-accounts/{account_id}")
         ):
             body = {"tradeName": "Intruder"} if "issuing" in template else {"memo": "Intruder"}
+        elif method == "PATCH" and template.endswith("/webhook-endpoints/{endpoint_id}"):
+            body = {"description": "Intruder"}
         elif (method == "POST" and template.endswith("/line-item-groups")) or method == "PATCH":
             body = {"name": "Intruder"}
         response = await other.request(method, url, json=body)

@@ -21,6 +21,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # (host, port) -> the addresses it resolves to
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 MAX_URL_LENGTH = 2048
+RESOLVE_TIMEOUT_S = 5
 # Cloud instance-metadata services answer on these (besides 169.254.169.254, link-local anyway).
 METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
@@ -110,9 +111,12 @@ async def allowed_addresses(
         addresses = [host]
     except ValueError:
         try:
-            addresses = await (resolver or system_resolver)(host, target.port)
+            async with asyncio.timeout(RESOLVE_TIMEOUT_S):
+                addresses = await (resolver or system_resolver)(host, target.port)
         except OSError as error:
             raise RefusedUrl(f"its host {host} cannot be resolved ({error.strerror or error})") from None
+        except TimeoutError:
+            raise RefusedUrl(f"its host {host} could not be resolved in {RESOLVE_TIMEOUT_S} s") from None
     if not addresses:
         raise RefusedUrl(f"its host {host} resolves to no address")
     if not allow_private:
