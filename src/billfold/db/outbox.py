@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, or_, select, update
+from sqlalchemy import Table, and_, exists, func, or_, select, tuple_, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,13 +80,26 @@ class Outbox:
         picked = [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]
         if not picked:
             return []
-        for organization_id, delivery_id in picked:
-            await self.session.execute(
-                update(d)
-                .where(d.c.organization_id == organization_id, d.c.id == delivery_id)
-                .values(lease_until=lease_until, lease_owner=owner)
-            )
+        await self.session.execute(
+            update(d)
+            .where(tuple_(d.c.organization_id, d.c.id).in_(picked))
+            .values(lease_until=lease_until, lease_owner=owner)
+        )
         return await self._load(picked)
+
+    async def any_due(self, now: datetime) -> bool:
+        """Whether some pending delivery's time has come (a cheap read before a claim's write)."""
+        d = DELIVERIES
+        statement = (
+            select(d.c.id)
+            .where(
+                d.c.status == "pending",
+                d.c.next_attempt_at <= now,
+                or_(d.c.lease_until.is_(None), d.c.lease_until < now),
+            )
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def _load(self, picked: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Claimed]:
         d, ev, ep = DELIVERIES, EVENTS, ENDPOINTS
@@ -108,7 +121,7 @@ class Outbox:
             )
             .join(ev, and_(ev.c.organization_id == d.c.organization_id, ev.c.id == d.c.event_id))
             .join(ep, and_(ep.c.organization_id == d.c.organization_id, ep.c.id == d.c.endpoint_id))
-            .where(or_(*(and_(d.c.organization_id == o, d.c.id == i) for o, i in picked)))
+            .where(tuple_(d.c.organization_id, d.c.id).in_(picked))
         )
         return [Claimed(*row) for row in (await self.session.execute(statement)).all()]  # type: ignore[call-arg]
 

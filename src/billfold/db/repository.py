@@ -408,30 +408,35 @@ class Repository:
         )
         return [(row[0], list(row[1])) for row in (await self.session.execute(statement)).all()]
 
-    async def latest_invoice_event(
+    async def waiting_update_event(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID
     ) -> m.InvoiceEvent | None:
-        statement = (
-            select(m.InvoiceEvent)
-            .where(m.InvoiceEvent.organization_id == organization_id, m.InvoiceEvent.invoice_id == invoice_id)
-            .order_by(m.InvoiceEvent.sequence.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def event_picked_up(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> bool:
-        """Whether a deliverer has taken (leased or attempted) any delivery of the event."""
-        table = cast(Table, m.WebhookDelivery.__table__)
-        statement = (
-            select(table.c.id)
+        """The invoice's latest event, if it is an ``invoice.updated`` no deliverer has picked up yet
+        (none of its deliveries leased, attempted or finished): one query."""
+        event = m.InvoiceEvent
+        deliveries = cast(Table, m.WebhookDelivery.__table__)
+        picked_up = (
+            select(deliveries.c.id)
             .where(
-                table.c.organization_id == organization_id,
-                table.c.event_id == event_id,
-                (table.c.attempts > 0) | table.c.lease_until.is_not(None) | (table.c.status != "pending"),
+                deliveries.c.organization_id == event.organization_id,
+                deliveries.c.event_id == event.id,
+                (deliveries.c.attempts > 0)
+                | deliveries.c.lease_until.is_not(None)
+                | (deliveries.c.status != "pending"),
             )
+            .exists()
+        )
+        statement = (
+            select(event, picked_up)
+            .where(event.organization_id == organization_id, event.invoice_id == invoice_id)
+            .order_by(event.sequence.desc())
             .limit(1)
         )
-        return (await self.session.execute(statement)).first() is not None
+        row = (await self.session.execute(statement)).first()
+        if row is None or row[0].type != "invoice.updated" or row[1]:
+            return None
+        latest: m.InvoiceEvent = row[0]
+        return latest
 
     async def events_page(
         self,

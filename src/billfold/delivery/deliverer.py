@@ -76,6 +76,10 @@ class Deliverer:
         """Claim and send one batch; how many deliveries were attempted."""
         now = utcnow()
         lease = now + timedelta(seconds=2 * self.settings.timeout + LEASE_MARGIN_S)
+        async with UnitOfWork(self.engine, readonly=True) as uow:
+            # an idle poll reads only (on SQLite a claim would take the write lock every time)
+            if not await Outbox(uow.session).any_due(now):
+                return 0
         async with UnitOfWork(self.engine) as uow:
             claimed = await Outbox(uow.session).claim(now, lease, self.owner, self.batch)
             await uow.session.commit()

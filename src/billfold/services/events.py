@@ -166,13 +166,9 @@ async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> 
                 return
             break
     else:
-        latest = await uow.repo.latest_invoice_event(actor.organization_id, invoice.id)
-        if (
-            latest is not None
-            and latest.type == "invoice.updated"
-            and not await uow.repo.event_picked_up(actor.organization_id, latest.id)
-        ):
-            uow.before_commit(_refresher(uow, actor, invoice, latest))
+        waiting = await uow.repo.waiting_update_event(actor.organization_id, invoice.id)
+        if waiting is not None:
+            uow.before_commit(_refresher(uow, actor, invoice, waiting))
             return
     row = await record_resource_event(uow, actor, "invoice", invoice.id, "invoice.updated", {}, invoice.id)
 
