@@ -61,9 +61,14 @@ def working(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[st
     )
     try:
         yield process
+        if process.poll() is None:
+            # SIGTERM: the worker finishes what is in flight and exits cleanly
+            os.killpg(process.pid, signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+            assert "worker stopped" in log_path.read_text()
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
         log.close()
 
