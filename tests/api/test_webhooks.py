@@ -220,3 +220,22 @@ async def test_credit_balance_changes_are_events(api: ApiClient) -> None:
     events = (await api.get(query)).json()["data"]
     assert len(events) == 2
     assert events[1]["payload"]["creditBalances"] == [{"currency": "USD", "available": "0.00"}]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://ex\u00e4mple..com/x", "https://" + "a" * 300 + ".com/x", "https://[::1/x", "https://h:99999/x"],
+)
+async def test_malformed_urls_are_a_400(api: ApiClient, url: str) -> None:
+    response = await api.post("/v1/webhook-endpoints", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert "url" in response.json()["details"]
+
+
+async def test_replay_since_out_of_range_is_a_400(api: ApiClient, private_allowed: Any) -> None:
+    created = await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/x", "disabled": True})
+    response = await api.post(
+        f"/v1/webhook-endpoints/{created['id']}/replay", json={"since": "0001-01-01T00:00:00+05:00"}
+    )
+    assert response.status_code == 400, response.text
+    assert "since" in response.json()["details"]

@@ -115,6 +115,8 @@ async def allowed_addresses(
                 addresses = await (resolver or system_resolver)(host, target.port)
         except OSError as error:
             raise RefusedUrl(f"its host {host} cannot be resolved ({error.strerror or error})") from None
+        except (UnicodeError, ValueError):
+            raise RefusedUrl(f"its host {host[:100]} is not a valid host name") from None
         except TimeoutError:
             raise RefusedUrl(f"its host {host} could not be resolved in {RESOLVE_TIMEOUT_S} s") from None
     if not addresses:

@@ -40,7 +40,9 @@ def _changes(body: WebhookEndpointIn | WebhookEndpointPatch) -> webhooks.Endpoin
 async def create_endpoint(
     body: WebhookEndpointIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    """Register an endpoint; the answer carries its signing ``secret``, shown this once."""
+    """Register an endpoint; the answer carries its signing ``secret``, shown this once.
+
+    Not idempotent by key: replaying the answer would mean storing the secret a second time."""
     policy = _policy(request)
 
     async def work(uow: UnitOfWork) -> Any:
@@ -118,7 +120,10 @@ async def replay(
     """Re-queue the endpoint's failed deliveries created since ``since``."""
     since = body.since
     if since.tzinfo is not None:
-        since = since.astimezone(UTC).replace(tzinfo=None)
+        try:
+            since = since.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationFailed.field("since", "is out of range") from None
     count = await write(request, lambda uow: webhooks.replay(uow, actor, endpoint_id, since))
     return json_response(200, {"object": "webhook_replay", "requeued": count})
 
