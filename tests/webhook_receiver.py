@@ -41,14 +41,6 @@ class Receiver:
     accepted: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def wait_for(self, predicate: Callable[[Receiver], bool], timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate(self):
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"receiver: condition not met in {timeout} s ({len(self.requests)} requests)")
-
 
 @contextmanager
 def receiving(answer: Answer | None = None) -> Iterator[Receiver]:

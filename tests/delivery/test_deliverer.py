@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -330,3 +331,32 @@ async def test_the_scheduler_records_overdue_once(api: ApiClient, engine: AsyncE
     assert len(events) == 1
     assert events[0]["payload"]["status"] == "overdue"
     assert events[0]["data"] == {"dueDate": "2026-01-02"}
+
+
+async def test_deleting_an_endpoint_during_an_attempt_is_harmless(
+    api: ApiClient, engine: AsyncEngine, private_allowed: Any
+) -> None:
+    arrived = threading.Event()
+
+    def answer(_n: int, _r: Received) -> tuple[int, float]:
+        arrived.set()
+        return 200, 0.5  # the answer comes half a second later
+
+    with receiving(answer) as receiver:
+        endpoint = await _endpoint(api, receiver, ["invoice.created"])
+        invoice = await make_invoice(api)
+        deliverer = Deliverer(engine, FAST)
+        try:
+            attempt = asyncio.create_task(_until_sent(deliverer, receiver, invoice["id"]))
+            assert await asyncio.to_thread(arrived.wait, 20)
+            assert (await api.delete(f"/v1/webhook-endpoints/{endpoint['id']}")).status_code == 204
+            await attempt
+        finally:
+            await deliverer.close()
+    assert (await api.get(f"/v1/webhook-endpoints/{endpoint['id']}")).status_code == 404
+
+
+async def _until_sent(deliverer: Deliverer, receiver: Receiver, invoice_id: str) -> None:
+    while not _of_all(receiver, invoice_id):
+        await deliverer.run_once()
+        await asyncio.sleep(0.01)

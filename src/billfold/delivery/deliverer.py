@@ -14,6 +14,7 @@ a receiver that comes back is not hit by every retry at once); after the last on
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import socket
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.config import WebhookSettings
@@ -33,6 +35,7 @@ from billfold.delivery.sender import Outcome, Sender
 from billfold.delivery.signing import signature_header
 from billfold.services.webhook_urls import Resolver
 
+log = logging.getLogger("billfold.delivery")
 LEASE_MARGIN_S = 5
 AUTO_DISABLE_AFTER = timedelta(hours=24)
 
@@ -84,7 +87,13 @@ class Deliverer:
             claimed = await Outbox(uow.session).claim(now, lease, self.owner, self.batch)
             await uow.session.commit()
         if claimed:
-            await asyncio.gather(*(self._deliver(item) for item in claimed))
+            outcomes = await asyncio.gather(
+                *(self._deliver(item) for item in claimed), return_exceptions=True
+            )
+            for item, outcome in zip(claimed, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    # the lease runs out and another pass tries again
+                    log.error("delivery %s failed unexpectedly", item.delivery_id, exc_info=outcome)
         return len(claimed)
 
     async def _deliver(self, claimed: Claimed) -> None:
@@ -122,6 +131,13 @@ class Deliverer:
         return values | {"next_attempt_at": now + timedelta(seconds=wait)}
 
     async def _finish(self, claimed: Claimed, outcome: Outcome | None, values: dict[str, Any]) -> None:
+        try:
+            await self._write_outcome(claimed, outcome, values)
+        except IntegrityError:
+            # the endpoint, and its deliveries with it, was deleted while this attempt ran
+            log.info("delivery %s is gone; its outcome is not recorded", claimed.delivery_id)
+
+    async def _write_outcome(self, claimed: Claimed, outcome: Outcome | None, values: dict[str, Any]) -> None:
         now = utcnow()
         async with UnitOfWork(self.engine) as uow:
             outbox = Outbox(uow.session)
