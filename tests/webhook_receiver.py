@@ -43,7 +43,7 @@ class Receiver:
 
 
 @contextmanager
-def receiving(answer: Answer | None = None) -> Iterator[Receiver]:
+def receiving(answer: Answer | None = None, port: int = 0) -> Iterator[Receiver]:
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -71,8 +71,9 @@ def receiving(answer: Answer | None = None) -> Iterator[Receiver]:
 
     class Server(ThreadingHTTPServer):
         request_queue_size = 256  # the default 5 drops connections when many deliveries arrive at once
+        allow_reuse_address = True
 
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
     receiver = Receiver(f"http://127.0.0.1:{port}/hooks", port)

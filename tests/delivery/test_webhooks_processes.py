@@ -19,11 +19,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from billfold.db.migrate import upgrade
 from conftest import _asyncpg_dsn, _postgres_database
 from server_support import BILLFOLD, new_key, serving
-from webhook_receiver import Receiver, receiving
+from webhook_receiver import Received, Receiver, receiving
 
 pytestmark = pytest.mark.slow
 
@@ -187,3 +188,51 @@ def test_two_workers_deliver_each_event_once(postgres_url: str, tmp_path: Path) 
     assert len(rows) == len(committed)
     errors = asyncio.run(_query(postgres_url, "SELECT status_code, error, lease_owner FROM webhook_attempts"))
     assert {row["n"] for row in rows} == {1}, [dict(e) for e in errors if e["status_code"] != 200][:5]
+
+
+def test_a_new_user_receives_issued_paid_in_order_and_what_was_missed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The issue's "done when": ``billfold serve`` alone, a local endpoint, an invoice issued and paid;
+    the receiver stopped for a while gets what it missed once it is back."""
+    env = _env(postgres_url)
+    key = new_key(env, "New user")
+    with serving(env, tmp_path / "serve") as server:
+        client = httpx.Client(base_url=server.base, headers={"X-API-KEY": key}, timeout=30)
+        with client, receiving() as receiver:
+            endpoint = client.post("/v1/webhook-endpoints", json={"url": receiver.url}).json()
+            customer = client.post("/v1/customers", json={"name": "Acme", "currency": "USD"}).json()["id"]
+
+            def invoice_paid() -> str:
+                invoice = client.post("/v1/invoices", json={"customerId": customer}).json()["id"]
+                line = {"name": "Work", "quantity": "1", "unitPrice": "10.00"}
+                client.post(f"/v1/invoices/{invoice}/line-items", json=line)
+                assert client.post(f"/v1/invoices/{invoice}/issue", json={}).status_code == 200
+                client.post(f"/v1/invoices/{invoice}/payments", json={"amount": "4.00"})
+                client.post(f"/v1/invoices/{invoice}/payments", json={"amount": "6.00"})
+                return invoice
+
+            first = invoice_paid()
+            _wait(lambda: len(_about(receiver, first)) >= 6, 30, "the first invoice's events")
+            port = receiver.port
+        assert [r.json["type"] for r in _about(receiver, first)][2:] == [
+            "invoice.issued",
+            "invoice.payment_recorded",
+            "invoice.payment_recorded",
+            "invoice.paid",
+        ]
+        for request in _about(receiver, first):
+            assert Webhook(endpoint["secret"]).verify(request.body, request.headers)
+        # the receiver is down: the next invoice's events wait and are retried
+        with httpx.Client(base_url=server.base, headers={"X-API-KEY": key}, timeout=30) as client:
+            second = client.post("/v1/invoices", json={"customerId": customer}).json()["id"]
+            assert client.post(f"/v1/invoices/{second}/cancel", json={}).status_code == 200
+        time.sleep(1)
+        with receiving(port=port) as back:
+            _wait(lambda: len(_about(back, second)) >= 2, 30, "the missed events")
+            assert [r.json["type"] for r in _about(back, second)] == ["invoice.created", "invoice.canceled"]
+
+
+def _about(receiver: Receiver, invoice_id: str) -> list[Received]:
+    with receiver.lock:
+        return [r for r in receiver.accepted if r.json["data"].get("id") == invoice_id]
