@@ -17,7 +17,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from billfold.config import DATABASE_FILE, ConfigError, Settings, load_settings, shown_url, sqlite_url
+from billfold.config import (
+    DATABASE_FILE,
+    ConfigError,
+    Settings,
+    load_settings,
+    load_webhook_settings,
+    shown_url,
+    sqlite_url,
+)
 from billfold.db import bootstrap
 from billfold.db import migrate as migrations
 from billfold.db.engine import make_engine
@@ -137,6 +145,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _ready_database()
+    load_webhook_settings()  # a bad BILLFOLD_WEBHOOK_* stops here with one line, not in every worker
     key = asyncio.run(_first_organization(settings.database_url))
     if key is not None:
         _say("Created the first organization. Its API key (shown once, keep it safe):")
@@ -158,7 +167,6 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(_: argparse.Namespace) -> int:
     """Deliver webhooks and run the scheduler until SIGTERM or SIGINT (then finish what is in flight)."""
     from billfold.api import payloads
-    from billfold.config import load_webhook_settings
     from billfold.db.engine import make_engine
     from billfold.delivery import worker
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billfold.api.app import create_app
 from billfold.config import ConfigError, WebhookSettings, load_webhook_settings
 from conftest import ApiClient, make_invoice
+from server_support import BILLFOLD
 from webhook_receiver import receiving
 
 
@@ -67,3 +71,17 @@ def test_webhook_settings_are_read_from_the_environment() -> None:
 def test_bad_webhook_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_webhook_settings({name: value})
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_bad_webhook_setting_stops_serve_and_worker_with_one_line(command: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BILLFOLD_DATABASE_URL"}
+    env |= {"BILLFOLD_DATA_DIR": str(tmp_path), "BILLFOLD_WEBHOOK_TIMEOUT": "soon"}
+    result = subprocess.run(
+        [*BILLFOLD, command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == "billfold: BILLFOLD_WEBHOOK_TIMEOUT: 'soon' is not a duration like 5s, 5m or 2h"
+    )
