@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import uuid
 from collections.abc import Sequence
@@ -17,7 +18,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from billfold.config import DATABASE_FILE, ConfigError, Settings, load_settings, shown_url, sqlite_url
+from billfold.config import (
+    DATABASE_FILE,
+    ConfigError,
+    Settings,
+    load_settings,
+    load_webhook_settings,
+    shown_url,
+    sqlite_url,
+)
 from billfold.db import bootstrap
 from billfold.db import migrate as migrations
 from billfold.db.engine import make_engine
@@ -137,6 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _ready_database()
+    load_webhook_settings()  # a bad BILLFOLD_WEBHOOK_* stops here with one line, not in every worker
     key = asyncio.run(_first_organization(settings.database_url))
     if key is not None:
         _say("Created the first organization. Its API key (shown once, keep it safe):")
@@ -152,6 +162,33 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
+    return 0
+
+
+def _worker(_: argparse.Namespace) -> int:
+    """Deliver webhooks and run the scheduler until SIGTERM or SIGINT (then finish what is in flight)."""
+    from billfold.api import payloads
+    from billfold.db.engine import make_engine
+    from billfold.delivery import worker
+
+    settings = _ready_database()
+    webhook_settings = load_webhook_settings()
+    payloads.register()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        engine = make_engine(settings.database_url, settings.db_pool_size)
+        try:
+            _say("delivering webhooks (stop with SIGTERM or Ctrl-C)")
+            await worker.run(engine, webhook_settings, stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    _say("worker stopped")
     return 0
 
 
@@ -243,6 +280,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=_serve)
+
+    commands.add_parser(
+        "worker", help="deliver webhooks and run the scheduler (alongside or instead of serve's own)"
+    ).set_defaults(run=_worker)
 
     commands.add_parser("migrate", help="create the database if missing and migrate it").set_defaults(
         run=_migrate

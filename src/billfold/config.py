@@ -7,6 +7,10 @@
 | ``BILLFOLD_HOST`` / ``BILLFOLD_PORT`` | ``127.0.0.1`` / ``8000`` (``billfold serve``) |
 | ``BILLFOLD_WORKERS`` | ``2`` |
 | ``BILLFOLD_DB_POOL_SIZE`` | ``10`` |
+| ``BILLFOLD_EMBEDDED_WORKER`` | ``true``: ``billfold serve`` delivers webhooks and runs the scheduler |
+| ``BILLFOLD_WEBHOOK_TIMEOUT`` | ``10`` seconds per delivery attempt |
+| ``BILLFOLD_WEBHOOK_RETRY_SCHEDULE`` | ``5s,5m,30m,2h,5h,10h,10h,24h`` (waits before each retry) |
+| ``BILLFOLD_WEBHOOK_ALLOW_PRIVATE`` | ``false``: refuse private/loopback targets and plain ``http`` |
 
 The default database does not depend on the working directory: every ``billfold`` command run by the
 same user finds the same file, wherever it is run from.
@@ -131,3 +135,70 @@ def shown_url(url: str) -> str:
     except ArgumentError:
         return "<not a database URL>"
     return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+DEFAULT_RETRY_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h,24h"
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """How webhooks are delivered (``BILLFOLD_WEBHOOK_*``, ``BILLFOLD_EMBEDDED_WORKER``)."""
+
+    timeout: float = 10.0
+    # seconds to wait before each retry; its length + 1 is the number of attempts
+    retry_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000, 86400)
+    allow_private: bool = False
+    embedded_worker: bool = True
+    # how often an idle deliverer looks for due deliveries, in seconds
+    poll_interval: float = 1.0
+
+
+def parse_duration(name: str, text: str) -> float:
+    """``"5s"``, ``"5m"``, ``"2h"``, ``"1d"``, ``"250ms"`` or plain seconds."""
+    text = text.strip().lower()
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        if text.endswith(unit):
+            number, factor = text[: -len(unit)], _UNITS[unit]
+            break
+    else:
+        number, factor = text, 1
+    try:
+        value = float(number) * factor
+    except ValueError:
+        raise ConfigError(f"{name}: {text[:40]!r} is not a duration like 5s, 5m or 2h") from None
+    if not 0 <= value <= 7 * 86400:
+        raise ConfigError(f"{name}: {text[:40]!r} must be between 0 and 7 days")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {text[:40]!r}")
+
+
+def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSettings:
+    env = os.environ if environ is None else environ
+    schedule_text = env.get("BILLFOLD_WEBHOOK_RETRY_SCHEDULE", "").strip() or DEFAULT_RETRY_SCHEDULE
+    schedule = tuple(
+        parse_duration("BILLFOLD_WEBHOOK_RETRY_SCHEDULE", part) for part in schedule_text.split(",")
+    )
+    timeout_text = env.get("BILLFOLD_WEBHOOK_TIMEOUT", "").strip()
+    timeout = parse_duration("BILLFOLD_WEBHOOK_TIMEOUT", timeout_text) if timeout_text else 10.0
+    if not 0 < timeout <= 300:
+        raise ConfigError("BILLFOLD_WEBHOOK_TIMEOUT must be more than 0 and at most 300 seconds")
+    poll_text = env.get("BILLFOLD_WEBHOOK_POLL_INTERVAL", "").strip()
+    poll = parse_duration("BILLFOLD_WEBHOOK_POLL_INTERVAL", poll_text) if poll_text else 1.0
+    return WebhookSettings(
+        timeout=timeout,
+        retry_schedule=schedule,
+        allow_private=_flag(env, "BILLFOLD_WEBHOOK_ALLOW_PRIVATE", False),
+        embedded_worker=_flag(env, "BILLFOLD_EMBEDDED_WORKER", True),
+        poll_interval=max(poll, 0.01),
+    )

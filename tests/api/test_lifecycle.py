@@ -42,7 +42,13 @@ async def test_review_reopen_issue_and_locks(api: ApiClient) -> None:
     assert again.json()["code"] == "invalid_transition"
     assert again.json()["details"] == {"from": "issued", "to": "issued"}
     events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
-    assert [e["type"] for e in events] == ["created", "in_review", "reopened", "issued"]
+    assert [e["type"] for e in events] == [
+        "invoice.created",
+        "invoice.updated",
+        "invoice.in_review",
+        "invoice.reopened",
+        "invoice.issued",
+    ]
     assert all(e["apiKeyId"] for e in events)
 
 
@@ -173,4 +179,4 @@ async def test_concurrent_issue_of_one_invoice_gives_one_number(api: ApiClient) 
     )
     assert sorted(r.status_code for r in responses) == [200] + [409] * 9
     events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
-    assert [e["type"] for e in events].count("issued") == 1
+    assert [e["type"] for e in events].count("invoice.issued") == 1

@@ -59,6 +59,8 @@ class Tenant:
     api_key: str
     credit_note: str
     credited_invoice: str
+    endpoint: str
+    event: str
 
     @property
     def path_ids(self) -> dict[str, str]:
@@ -74,6 +76,8 @@ class Tenant:
             "adjustment_id": self.adjustment,
             "key_id": self.api_key,
             "credit_note_id": self.credit_note,
+            "endpoint_id": self.endpoint,
+            "event_id": self.event,
         }
 
 
@@ -124,9 +128,17 @@ async def populate(api: ApiClient, name: str) -> Tenant:
         f"/v1/invoices/{issued['id']}/credit-notes",
         {"reason": "other", "amount": "1.00", "memo": f"{name} note"},
     )
+    # disabled: nothing is queued for it (a public address literal passes the URL check offline)
+    endpoint = await api.create(
+        "/v1/webhook-endpoints",
+        {"url": "https://93.184.215.14/hooks", "description": f"{name} hooks", "disabled": True},
+    )
+    event = (await api.get("/v1/events")).json()["data"][0]
     return Tenant(
         credit_note=str(note["id"]),
         credited_invoice=str(issued["id"]),
+        endpoint=str(endpoint["id"]),
+        event=str(event["id"]),
         api_key=str(keys[0]["id"]),
         tax_category=str(tax_category["id"]),
         adjustment=str(adjusted["adjustmentDefinitions"][0]["id"]),
@@ -198,6 +210,8 @@ def body_for(method: str, path: str = "") -> dict[str, object] | None:
         return {"reason": "other", "amount": "1.00"}
     if method == "POST" and path.endswith("/adjustments"):
         return {"type": "amount_discount", "amount": "1.00"}
+    if method == "POST" and path.endswith("/replay"):
+        return {"since": "2026-01-01T00:00:00Z"}
     return {} if method in ("POST", "PATCH") else None
 
 
@@ -290,6 +304,8 @@ async def test_another_organizations_ids_answer_404_on_every_route(api: ApiClien
             ("/invoices/{invoice_id}", "/issuing-accounts/{account_id}")
         ):
             body = {"tradeName": "Intruder"} if "issuing" in template else {"memo": "Intruder"}
+        elif method == "PATCH" and template.endswith("/webhook-endpoints/{endpoint_id}"):
+            body = {"description": "Intruder"}
         elif (method == "POST" and template.endswith("/line-item-groups")) or method == "PATCH":
             body = {"name": "Intruder"}
         response = await other.request(method, url, json=body)

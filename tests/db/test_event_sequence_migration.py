@@ -68,16 +68,19 @@ async def test_existing_events_are_numbered_in_order_and_the_counter_continues(f
             upgrade(fresh_url)
             events = (await api.get(f"/v1/invoices/{paid['id']}/events")).json()["data"]
             assert [(e["type"], e["sequence"]) for e in events] == [
-                ("created", 1),
-                ("issued", 2),
-                ("paid", 3),
+                ("invoice.created", 1),
+                ("invoice.issued", 2),
+                ("invoice.paid", 3),
             ]
             events = (await api.get(f"/v1/invoices/{later['id']}/events")).json()["data"]
-            assert [(e["type"], e["sequence"]) for e in events] == [("created", 4)]
+            assert [(e["type"], e["sequence"]) for e in events] == [("invoice.created", 4)]
             assert await api.post(f"/v1/invoices/{later['id']}/cancel", json={})
             events = (await api.get(f"/v1/invoices/{later['id']}/events")).json()["data"]
-            assert [(e["type"], e["sequence"]) for e in events] == [("created", 4), ("canceled", 5)]
+            assert [(e["type"], e["sequence"]) for e in events] == [
+                ("invoice.created", 4),
+                ("invoice.canceled", 5),
+            ]
             events = (await other.get(f"/v1/invoices/{elsewhere['id']}/events")).json()["data"]
-            assert [(e["type"], e["sequence"]) for e in events] == [("created", 1)]
+            assert [(e["type"], e["sequence"]) for e in events] == [("invoice.created", 1)]
     finally:
         await engine.dispose()

@@ -14,6 +14,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from billfold.api.app import create_app
 from billfold.db import models as m
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
+from billfold.db.repository import Repository
 from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import create_organization
 from conftest import _postgres_database
@@ -158,36 +160,48 @@ def _previous_revision() -> str:
     return down
 
 
+async def _no_event(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
 async def _populate(url: str) -> dict[str, int]:
     """An organization with a customer, an invoice, a group and a grouped line, made through the API
-    on the schema before migration 0010; the number of rows of each table."""
+    on the schema before migration 0010; the number of rows of each table. Events are not written:
+    that schema's events table predates the outbox's columns (migration 0013), and events are not
+    what migration 0010 is about."""
     engine = make_engine(url)
     try:
-        async with UnitOfWork(engine) as uow:
-            _, key = await create_organization(uow, "Before the migration")
-            await uow.commit()
-        transport = httpx.ASGITransport(app=create_app(engine))
-        async with httpx.AsyncClient(transport=transport, base_url="http://billfold.test") as client:
-            headers = {"X-API-KEY": key}
-            customer = (
-                await client.post("/v1/customers", json={"name": "A", "currency": "USD"}, headers=headers)
-            ).json()
-            invoice = (
-                await client.post(
-                    "/v1/invoices",
-                    json={"customerId": customer["id"], "invoiceDate": "2026-03-15"},
-                    headers=headers,
-                )
-            ).json()
-            base = f"/v1/invoices/{invoice['id']}"
-            group = (
-                await client.post(f"{base}/line-item-groups", json={"name": "G"}, headers=headers)
-            ).json()
-            line = {"name": "W", "quantity": "2", "unitPrice": "1.50", "lineItemGroupId": group["id"]}
-            assert (await client.post(f"{base}/line-items", json=line, headers=headers)).status_code == 201
-        return await _counts(engine)
+        with (
+            mock.patch.object(Repository, "add_events", _no_event),
+            mock.patch("billfold.services.invoices.invoice_updated", _no_event),
+        ):
+            return await _populate_rows(engine)
     finally:
         await engine.dispose()
+
+
+async def _populate_rows(engine: AsyncEngine) -> dict[str, int]:
+    async with UnitOfWork(engine) as uow:
+        _, key = await create_organization(uow, "Before the migration")
+        await uow.commit()
+    transport = httpx.ASGITransport(app=create_app(engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://billfold.test") as client:
+        headers = {"X-API-KEY": key}
+        customer = (
+            await client.post("/v1/customers", json={"name": "A", "currency": "USD"}, headers=headers)
+        ).json()
+        invoice = (
+            await client.post(
+                "/v1/invoices",
+                json={"customerId": customer["id"], "invoiceDate": "2026-03-15"},
+                headers=headers,
+            )
+        ).json()
+        base = f"/v1/invoices/{invoice['id']}"
+        group = (await client.post(f"{base}/line-item-groups", json={"name": "G"}, headers=headers)).json()
+        line = {"name": "W", "quantity": "2", "unitPrice": "1.50", "lineItemGroupId": group["id"]}
+        assert (await client.post(f"{base}/line-items", json=line, headers=headers)).status_code == 201
+    return await _counts(engine)
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:

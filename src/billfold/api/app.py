@@ -7,6 +7,8 @@ access.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +17,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold import __version__
-from billfold.api import errors, openapi
+from billfold.api import errors, openapi, payloads
 from billfold.api.routers import (
     adjustments,
     api_keys,
@@ -30,9 +32,11 @@ from billfold.api.routers import (
     prices,
     products,
     taxes,
+    webhooks,
 )
-from billfold.config import load_settings, public_url
+from billfold.config import load_settings, load_webhook_settings, public_url
 from billfold.db.engine import make_engine
+from billfold.delivery import worker
 from billfold.dialects import aira, alguna, orb, sequence
 from billfold.web.body import JsonRoute
 from billfold.web.middleware import BoundedBody, JsonByDefault
@@ -41,18 +45,42 @@ from billfold.web.public_url import PublicUrl
 DOCS_ASSETS = "/docs/assets"
 
 
-def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None = None) -> FastAPI:
+def create_app(
+    engine: AsyncEngine | None = None,
+    *,
+    max_body_bytes: int | None = None,
+    embedded_worker: bool | None = None,
+) -> FastAPI:
     """Build the app. Without an engine, one is made from ``BILLFOLD_DATABASE_URL`` and closed on shutdown.
 
-    Request bodies are limited to ``max_body_bytes`` (default ``BILLFOLD_MAX_BODY_BYTES``, 5 MiB)."""
+    Request bodies are limited to ``max_body_bytes`` (default ``BILLFOLD_MAX_BODY_BYTES``, 5 MiB).
+    ``embedded_worker``: run the webhook delivery loop (:mod:`billfold.delivery.worker`) in this process
+    while the app runs. By default only an app that made its own engine (``billfold serve``) runs it,
+    unless ``BILLFOLD_EMBEDDED_WORKER=false``; an app given an engine (tests) runs it only when asked.
+    """
     owns_engine = engine is None
     settings = load_settings()
     if engine is None:
         engine = make_engine(settings.database_url, settings.db_pool_size)
+    webhook_settings = load_webhook_settings()
+    if embedded_worker is None:
+        embedded_worker = owns_engine and webhook_settings.embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if embedded_worker:
+            task = asyncio.create_task(
+                worker.run(
+                    app.state.engine, app.state.webhook_settings, stop, resolver=app.state.webhook_resolver
+                )
+            )
         yield
+        if task is not None:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_engine:
             await app.state.engine.dispose()
 
@@ -66,6 +94,9 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.webhook_settings = webhook_settings
+    app.state.webhook_resolver = None
+    payloads.register()
     app.state.dialect_docs = []
     app.router.route_class = JsonRoute
     errors.install(app)
@@ -87,6 +118,7 @@ def create_app(engine: AsyncEngine | None = None, *, max_body_bytes: int | None 
         lifecycle,
         documents,
         credit_notes,
+        webhooks,
     ):
         app.include_router(module.router)
     for dialect in (aira, sequence, orb, alguna):

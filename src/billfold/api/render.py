@@ -315,14 +315,17 @@ def price(row: m.Price) -> dict[str, Any]:
 def event(row: m.InvoiceEvent) -> dict[str, Any]:
     return {
         "id": str(row.id),
-        "object": "invoice_event",
+        "object": "event",
         "sequence": row.sequence,
-        "invoiceId": str(row.invoice_id),
         "type": row.type,
+        "resourceType": row.resource_type,
+        "resourceId": str(row.resource_id),
+        "invoiceId": uid(row.invoice_id),
         "fromStatus": row.from_status,
         "toStatus": row.to_status,
         "apiKeyId": uid(row.api_key_id),
         "data": row.data,
+        "payload": row.payload,
         "createdAt": timestamp(row.created_at),
     }
 

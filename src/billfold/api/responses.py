@@ -395,15 +395,64 @@ class InvoiceOut(InvoiceSummaryOut):
 
 class EventOut(Out):
     id: str
-    object: Literal["invoice_event"]
+    object: Literal["event"]
     sequence: int
-    invoiceId: str  # noqa: N815
     type: str
+    resourceType: str  # noqa: N815
+    resourceId: str  # noqa: N815
+    invoiceId: Text  # noqa: N815
     fromStatus: Text  # noqa: N815
     toStatus: Text  # noqa: N815
     apiKeyId: Text  # noqa: N815
     data: dict[str, Any]
+    payload: dict[str, Any] | None
     createdAt: str  # noqa: N815
+
+
+class WebhookEndpointOut(Out):
+    id: str
+    object: Literal["webhook_endpoint"]
+    url: str
+    description: Text
+    enabledEvents: list[str]  # noqa: N815
+    status: Literal["enabled", "disabled", "auto_disabled"]
+    disabled: bool
+    disabledReason: Text  # noqa: N815
+    failingSince: Text  # noqa: N815
+    previousSecretExpiresAt: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+    updatedAt: str  # noqa: N815
+    secret: str | None = Field(default=None, description="Only when created or rotated")
+
+
+class WebhookAttemptOut(Out):
+    id: str
+    statusCode: int | None  # noqa: N815
+    durationMs: int  # noqa: N815
+    responseSnippet: Text  # noqa: N815
+    error: Text
+    createdAt: str  # noqa: N815
+
+
+class WebhookDeliveryOut(Out):
+    id: str
+    object: Literal["webhook_delivery"]
+    endpointId: str  # noqa: N815
+    eventId: str  # noqa: N815
+    eventType: str  # noqa: N815
+    status: Literal["pending", "delivered", "failed"]
+    attemptCount: int  # noqa: N815
+    nextAttemptAt: Text  # noqa: N815
+    lastStatusCode: int | None  # noqa: N815
+    lastError: Text  # noqa: N815
+    deliveredAt: Text  # noqa: N815
+    createdAt: str  # noqa: N815
+    attempts: list[WebhookAttemptOut]
+
+
+class WebhookReplayOut(Out):
+    object: Literal["webhook_replay"]
+    requeued: int
 
 
 class PaymentOut(Out):

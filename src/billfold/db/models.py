@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -454,28 +455,129 @@ class EventCounter(Base):
 
 
 class InvoiceEvent(Base):
-    """One entry of an invoice's history: a transition (or a payment), when, and by which API key.
+    """One event: a change of an invoice, a credit note, a refund, a customer's credit balance or a
+    webhook endpoint, when, and by which API key. The table is the outbox webhooks are delivered from.
 
     ``sequence`` numbers an organization's events in the order they happened (strictly increasing, per
-    organization); every read orders by it, never by time.
+    organization); every read orders by it, never by time. ``type`` is ``resource.action``
+    (``invoice.issued``); ``resource_type`` / ``resource_id`` name what changed, and ``invoice_id`` the
+    invoice it belongs to, if any (the per-invoice log reads by it). ``payload`` is the resource as the
+    native API rendered it when the event was recorded (``None`` on events older than migration 0013).
     """
 
     __tablename__ = "invoice_events"
     __table_args__ = (
         UniqueConstraint("organization_id", "sequence", name="uq_invoice_events_sequence"),
         Index("ix_invoice_events_invoice_sequence", "organization_id", "invoice_id", "sequence"),
+        Index("ix_invoice_events_resource", "organization_id", "resource_type", "resource_id", "sequence"),
+        Index("ix_invoice_events_type", "organization_id", "type", "sequence"),
         _tenant_fk("invoice_events", "invoice_id", "invoices"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = _org_fk()
     sequence: Mapped[int] = mapped_column(BigInteger)
-    invoice_id: Mapped[uuid.UUID]
-    type: Mapped[str] = mapped_column(String(40))
+    invoice_id: Mapped[uuid.UUID | None]
+    resource_type: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[uuid.UUID]
+    type: Mapped[str] = mapped_column(String(60))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     api_key_id: Mapped[uuid.UUID | None]
     data: Mapped[dict[str, Any]] = mapped_column(NullableJSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    created_at: Mapped[datetime]
+
+
+class WebhookEndpoint(Base):
+    """Where an organization's events are POSTed. ``secret`` signs them (it has to be stored to sign;
+    it is shown once, at creation); after a rotation ``previous_secret`` signs alongside it until
+    ``previous_secret_expires_at``. ``status``: ``enabled``, ``disabled`` (by the client) or
+    ``auto_disabled`` (every delivery failed since ``failing_since``, for a day)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    enabled_events: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint. ``pending`` until a 2xx (``delivered``) or the last retry
+    (``failed``). A deliverer holds it while ``lease_until`` is in the future. Per endpoint, a delivery
+    waits for every earlier pending one (by ``event_sequence``) with the same ``ordering_key`` (the
+    invoice, else the resource; a resend or a test is its own key)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_webhook_deliveries_due",
+            "organization_id",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_webhook_deliveries_key",
+            "organization_id",
+            "endpoint_id",
+            "ordering_key",
+            "event_sequence",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_webhook_deliveries_endpoint", "organization_id", "endpoint_id", "id"),
+        Index("ix_webhook_deliveries_event", "organization_id", "event_id"),
+        _tenant_fk("webhook_deliveries", "endpoint_id", "webhook_endpoints"),
+        _tenant_fk("webhook_deliveries", "event_id", "invoice_events"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    endpoint_id: Mapped[uuid.UUID]
+    event_id: Mapped[uuid.UUID]
+    event_sequence: Mapped[int] = mapped_column(BigInteger)
+    ordering_key: Mapped[uuid.UUID]
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery: its status code (none when no answer came), how long it took,
+    the first bytes of the answer, or the error."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        Index("ix_webhook_attempts_delivery", "organization_id", "delivery_id", "id"),
+        _tenant_fk("webhook_attempts", "delivery_id", "webhook_deliveries"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    delivery_id: Mapped[uuid.UUID]
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[int]
+    response_snippet: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.db import models as m
 from billfold.db.ids import new_id
+from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 T = TypeVar("T", bound=m.Base)
 LineRow = Row[Any]
@@ -28,7 +29,7 @@ def model_id(row: m.Base) -> uuid.UUID:
     return row_id
 
 
-class Repository:
+class Repository(WebhookQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -342,19 +343,26 @@ class Repository:
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def add_events(self, rows: Sequence[m.InvoiceEvent]) -> None:
-        """Number ``rows`` in order from their organization's event counter, then add them.
+    async def add_events(
+        self, rows: Sequence[m.InvoiceEvent], targets: dict[uuid.UUID, uuid.UUID] | None = None
+    ) -> None:
+        """Number ``rows`` in order from their organization's event counter, add them, and add one
+        pending webhook delivery per event and enabled endpoint subscribed to its type (the outbox
+        fan-out: in the same transaction, so a committed event always has its deliveries and a
+        rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
 
         One statement per organization creates or advances the counter by the number of rows and
         returns its new value; the row stays locked (PostgreSQL) until the transaction ends, so two
         transactions never draw the same numbers.
         """
+        targets = targets or {}
         by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
         for row in rows:
             by_organization.setdefault(row.organization_id, []).append(row)
         table = cast(Table, m.EventCounter.__table__)
         dialect = self.session.get_bind().dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        deliveries: list[dict[str, Any]] = []
         for organization_id, group in by_organization.items():
             values = insert(table).values(organization_id=organization_id, last_value=len(group))
             advance = values.on_conflict_do_update(
@@ -364,8 +372,21 @@ class Repository:
             last: int = (await self.session.execute(advance)).scalar_one()
             for offset, row in enumerate(group):
                 row.sequence = last - len(group) + 1 + offset
+            endpoints = await self.enabled_endpoints(organization_id)
+            for row in group:
+                target = targets.get(row.id)
+                if target is not None:
+                    deliveries.append(new_delivery(row, target, row.id))
+                    continue
+                deliveries += [
+                    new_delivery(row, endpoint_id, None)
+                    for endpoint_id, subscribed in endpoints
+                    if "*" in subscribed or row.type in subscribed
+                ]
         self.session.add_all(rows)
         await self.session.flush()
+        if deliveries:
+            await self.session.execute(insert_statement(cast(Table, m.WebhookDelivery.__table__)), deliveries)
 
     async def payments_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.Payment]:
         statement = (

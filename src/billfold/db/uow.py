@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -20,6 +22,9 @@ class UnitOfWork:
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
         self._events: list[m.InvoiceEvent] = []
+        # event id -> the one endpoint it goes to (a test event), instead of every subscribed endpoint
+        self._targets: dict[uuid.UUID, uuid.UUID] = {}
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -34,17 +39,35 @@ class UnitOfWork:
         # as they are, so renderers can still read them; rollback() would expire them.
         await self.session.close()
 
-    def record_event(self, row: m.InvoiceEvent) -> None:
+    def record_event(self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None) -> None:
         """Keep an event to be numbered and written at commit (``billfold.services.events`` calls this)."""
         self._events.append(row)
+        if only_endpoint is not None:
+            self._targets[row.id] = only_endpoint
+
+    def recorded_events(self) -> list[m.InvoiceEvent]:
+        """The events recorded in this transaction so far, in order (not yet written)."""
+        return list(self._events)
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` when the work is done, just before the events are written (an event
+        whose payload is the resource as the whole transaction left it)."""
+        self._before_commit.append(callback)
 
     async def commit(self) -> None:
-        """Number and write the recorded events, then commit: the event counter is the last lock taken."""
+        """Number and write the recorded events with their webhook deliveries, then commit: the event
+        counter is the last lock taken."""
+        callbacks, self._before_commit = self._before_commit, []
+        for callback in callbacks:
+            await callback()
         if self._events:
             events, self._events = self._events, []
-            await self.repo.add_events(events)
+            targets, self._targets = self._targets, {}
+            await self.repo.add_events(events, targets)
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._events = []
+        self._targets = {}
+        self._before_commit = []
         await self.session.rollback()

@@ -20,7 +20,7 @@ from billfold.services.credit_notes import CreditNoteView, event_data
 from billfold.services.credits import GRANT_REFERENCE, grants_and_uses
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound
-from billfold.services.events import record_event
+from billfold.services.events import credit_balance_changed, record_resource_event
 from billfold.services.lifecycle import lock_invoice, remaining
 
 REVERSAL = "reversal"
@@ -56,14 +56,17 @@ async def void_credit_note(
     if source == "paid" and remaining(invoice) > ZERO:
         invoice.status = target = "issued"
     await uow.repo.write_values(note, {"status": "void", "voided_at": utcnow(), "void_reason": reason})
-    await record_event(
+    await uow.session.flush()
+    await record_resource_event(
         uow,
         actor,
-        invoice,
+        "credit_note",
+        note.id,
         "credit_note.voided",
-        source if target != source else None,
-        target if target != source else None,
-        {**event_data(note), "reason": reason},
+        invoice_id=invoice.id,
+        data={**event_data(note), "reason": reason},
+        from_status=source if target != source else None,
+        to_status=target if target != source else None,
     )
     await uow.session.flush()
     lines = await uow.repo.credit_note_lines_of(actor.organization_id, note.id)
@@ -97,3 +100,4 @@ async def _take_back_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, n
             created_at=utcnow(),
         )
     )
+    await credit_balance_changed(uow, actor, invoice.customer_id, note.currency)

@@ -58,7 +58,7 @@ from billfold.services.context import Actor
 from billfold.services.credits import invoice_grant
 from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import credit_balance_changed, record_resource_event
 from billfold.services.lifecycle import lock_invoice, move, remaining
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory", "other")
@@ -336,6 +336,7 @@ async def create_credit_note(
     if grant is not None:
         grant.reason = f"credit note {number} of invoice {invoice.invoice_number}"
         await uow.repo.insert(grant)
+        await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
     discount = sum((-x.adjustment for x in result.lines if x.adjustment < ZERO), ZERO)
     note = m.CreditNote(
         id=note_id,
@@ -389,10 +390,21 @@ async def create_credit_note(
     invoice.refunded_amount += settlement.refund
     invoice.reduced_amount += settlement.reduction
     invoice.updated_at = now
-    await record_event(uow, actor, invoice, "credit_note.created", None, None, event_data(note))
+    await uow.session.flush()  # the payload renderers read the note, its lines and refunds back
+    await record_resource_event(
+        uow,
+        actor,
+        "credit_note",
+        note_id,
+        "credit_note.created",
+        invoice_id=invoice.id,
+        data=event_data(note),
+    )
     for refund in refunds:
         data = {"refundId": str(refund.id), "creditNoteId": str(note_id), "amount": str(refund.amount)}
-        await record_event(uow, actor, invoice, "refund.created", None, None, data)
+        await record_resource_event(
+            uow, actor, "refund", refund.id, "refund.created", invoice_id=invoice.id, data=data
+        )
     if invoice.status == "issued" and remaining(invoice) <= ZERO:
         await move(uow, actor, invoice, "paid", {"reason": "credit note", "creditNoteId": str(note_id)})
     await uow.session.flush()

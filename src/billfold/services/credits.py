@@ -38,6 +38,7 @@ from billfold.services.context import Actor
 from billfold.services.currencies import check_fits
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.services.events import credit_balance_changed
 from billfold.services.parties import get_customer
 
 GRANT = "grant"
@@ -134,6 +135,7 @@ async def grant_credit(
         created_at=utcnow(),
     )
     await uow.repo.add(entry)
+    await credit_balance_changed(uow, actor, customer.id, money.code)
     return entry
 
 
@@ -228,6 +230,7 @@ async def record_credit_uses(
                 created_at=now,
             )
         )
+    await credit_balance_changed(uow, actor, customer_id, money.code)
 
 
 def _spent(uses: Sequence[CreditUse]) -> dict[str, Decimal]:
@@ -265,6 +268,7 @@ async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoi
             continue
         reason = f"credit purchase on invoice {invoice.invoice_number or invoice.id}"
         uow.session.add(invoice_grant(actor, invoice, line.net_amount, reason))
+        await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
 
 
 RETURN = "return"
@@ -296,3 +300,4 @@ async def return_invoice_credits(uow: UnitOfWork, actor: Actor, invoice: m.Invoi
                 created_at=now,
             )
         )
+    await credit_balance_changed(uow, actor, customer.id, invoice.currency)

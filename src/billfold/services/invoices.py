@@ -23,7 +23,7 @@ from billfold.services.calculation import calculation_json, withholding_rates_of
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import invoice_updated, record_event
 from billfold.services.running_sums import sums_need_calculation
 from billfold.services.totals import amount_columns, amounts_of
 
@@ -284,7 +284,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, new: NewInvoice) -> Invo
         **amount_columns(Amounts()),
     )
     await uow.repo.add(invoice)
-    await record_event(uow, actor, invoice, "created", None, "draft", at=now)
+    await record_event(uow, actor, invoice, "invoice.created", None, "draft", at=now)
     return InvoiceView(invoice, invoice_currency, [], [], {}, actor.today())
 
 
@@ -333,6 +333,7 @@ async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.
             code="invoice_locked",
             details={"status": invoice.status},
         )
+    await invoice_updated(uow, actor, invoice)
     return invoice
 
 

@@ -24,7 +24,7 @@ from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant, return_invoice_credits
 from billfold.services.documents import freeze_parties
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import TRANSITION_EVENTS, credit_balance_changed, record_event
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 
@@ -52,7 +52,7 @@ async def move(
     source = invoice.status
     invoice.status = target
     invoice.updated_at = utcnow()
-    await record_event(uow, actor, invoice, target if target != "draft" else "reopened", source, target, data)
+    await record_event(uow, actor, invoice, TRANSITION_EVENTS[target], source, target, data)
 
 
 async def transition(
@@ -122,6 +122,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
         # was locked by the freeze), and nothing is due.
         reason = f"negative total of invoice {invoice.invoice_number}"
         uow.session.add(invoice_grant(actor, invoice, owed_to_customer, reason))
+        await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
     if remaining(invoice) <= ZERO:
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
         await grant_purchased_credit(uow, actor, invoice)

@@ -20,7 +20,7 @@ from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant
 from billfold.services.currencies import check_fits, currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
-from billfold.services.events import record_event
+from billfold.services.events import credit_balance_changed, record_event
 from billfold.services.lifecycle import lock_invoice, move, remaining
 
 
@@ -73,13 +73,14 @@ async def record_payment(
     uow.session.add(payment)
     if excess > ZERO:
         uow.session.add(invoice_grant(actor, invoice, excess, "overpayment", payment.id))
+        await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
     invoice.amount_paid += applied
     invoice.updated_at = utcnow()
     await record_event(
         uow,
         actor,
         invoice,
-        "payment_recorded",
+        "invoice.payment_recorded",
         None,
         None,
         {"paymentId": str(payment.id), "amount": str(applied)},

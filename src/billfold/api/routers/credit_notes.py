@@ -16,9 +16,10 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import credit_note_reads, credit_note_voids, credit_notes
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
-router = APIRouter(tags=["credit notes and refunds"])
+router = APIRouter(tags=["credit notes and refunds"], route_class=JsonRoute)
 
 
 def new_credit_note(body: CreditNoteIn, key: str) -> credit_notes.NewCreditNote:

@@ -28,10 +28,11 @@ from billfold.services import documents
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
+from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, json_response, read, write
 from billfold.web.public_url import PUBLIC_BASE
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=JsonRoute)
 
 SYNTAXES: dict[str, Callable[[Document], bytes]] = {"ubl": render_ubl, "cii": render_cii}
 HOSTED_HEADERS = {

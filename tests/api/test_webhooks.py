@@ -1,0 +1,241 @@
+"""Events (``/v1/events``) and webhook endpoints: the outbox as clients see it."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from billfold.config import WebhookSettings
+from conftest import ApiClient, make_invoice
+
+
+def _app(api: ApiClient) -> Any:
+    return api.raw._transport.app  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def private_allowed(api: ApiClient) -> Any:
+    app = _app(api)
+    before = app.state.webhook_settings
+    app.state.webhook_settings = WebhookSettings(allow_private=True)
+    yield app
+    app.state.webhook_settings = before
+
+
+async def _paid_invoice(api: ApiClient) -> dict[str, Any]:
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Work", "quantity": "1", "unitPrice": "10.00"})
+    assert (await api.post(f"{base}/issue", json={})).status_code == 200
+    await api.create(f"{base}/payments", {"amount": "10.00"})
+    return invoice
+
+
+async def test_events_are_listed_in_order_with_their_payload(api: ApiClient) -> None:
+    invoice = await _paid_invoice(api)
+    events = (await api.get("/v1/events?type=invoice.issued")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.issued"]
+    issued = events[0]
+    assert issued["resourceType"] == "invoice"
+    assert issued["resourceId"] == invoice["id"]
+    assert issued["payload"]["status"] == "issued"
+    assert issued["payload"]["invoiceNumber"]
+    everything = (await api.get(f"/v1/events?resourceId={invoice['id']}&limit=100")).json()["data"]
+    types = [e["type"] for e in everything]
+    assert types[0] == "invoice.created"
+    assert types[-3:] == ["invoice.issued", "invoice.payment_recorded", "invoice.paid"]
+    assert [e["sequence"] for e in everything] == sorted(e["sequence"] for e in everything)
+    paid = everything[-1]
+    assert paid["payload"]["status"] == "paid"
+    assert paid["payload"]["amountRemaining"] == "0.00"
+    # the per-invoice log reads the same rows
+    log = (await api.get(f"/v1/invoices/{invoice['id']}/events")).json()["data"]
+    assert [e["id"] for e in log] == [e["id"] for e in everything]
+    one = await api.get(f"/v1/events/{paid['id']}")
+    assert one.json() == paid
+
+
+async def test_events_paginate_oldest_first_by_cursor(api: ApiClient) -> None:
+    for _ in range(3):
+        await make_invoice(api)
+    first = (await api.get("/v1/events?limit=2&type=invoice.created")).json()
+    assert first["hasMore"] is True
+    rest = (await api.get(f"/v1/events?limit=2&type=invoice.created&after={first['nextCursor']}")).json()
+    assert rest["hasMore"] is False
+    sequences = [e["sequence"] for e in first["data"] + rest["data"]]
+    assert len(sequences) == 3
+    assert sequences == sorted(sequences)
+
+
+async def test_event_filters_are_checked(api: ApiClient) -> None:
+    for query, field in (
+        ("type=issued", "type"),
+        ("resourceType=thing", "resourceType"),
+        ("resourceId=x", "resourceId"),
+    ):
+        response = await api.get(f"/v1/events?{query}")
+        assert response.status_code == 400
+        assert field in response.json()["details"]
+
+
+async def test_draft_edits_coalesce_into_one_updated_event(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    for amount in ("1.00", "2.00", "3.00"):
+        await api.create(f"{base}/line-items", {"name": "Work", "quantity": "1", "unitPrice": amount})
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.created", "invoice.updated"]
+    assert events[1]["payload"]["totalAmount"] == "6.00"
+    await api.post(f"{base}/review", json={})
+    await api.post(f"{base}/reopen", json={})
+    await api.create(f"{base}/line-items", {"name": "More", "quantity": "1", "unitPrice": "4.00"})
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == [
+        "invoice.created",
+        "invoice.updated",
+        "invoice.in_review",
+        "invoice.reopened",
+        "invoice.updated",
+    ]
+    assert events[-1]["payload"]["totalAmount"] == "10.00"
+
+
+async def test_an_endpoint_shows_its_secret_once(api: ApiClient, private_allowed: Any) -> None:
+    created = await api.create(
+        "/v1/webhook-endpoints",
+        {"url": "http://127.0.0.1:9/hooks", "enabledEvents": ["invoice.paid"], "description": "books"},
+    )
+    secret = created["secret"]
+    assert isinstance(secret, str)
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"))) >= 24
+    assert created["status"] == "enabled"
+    shown = (await api.get(f"/v1/webhook-endpoints/{created['id']}")).json()
+    assert "secret" not in shown
+    assert shown["enabledEvents"] == ["invoice.paid"]
+    listed = (await api.get("/v1/webhook-endpoints")).json()["data"]
+    assert [e["id"] for e in listed] == [created["id"]]
+    assert "secret" not in listed[0]
+    patched = await api.patch(f"/v1/webhook-endpoints/{created['id']}", json={"disabled": True})
+    assert patched.json()["status"] == "disabled"
+    patched = await api.patch(
+        f"/v1/webhook-endpoints/{created['id']}", json={"disabled": False, "enabledEvents": ["*"]}
+    )
+    assert patched.json()["status"] == "enabled"
+    assert patched.json()["enabledEvents"] == ["*"]
+    rotated = (await api.post(f"/v1/webhook-endpoints/{created['id']}/rotate-secret", json={})).json()
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != secret
+    assert rotated["previousSecretExpiresAt"]
+    assert (await api.delete(f"/v1/webhook-endpoints/{created['id']}")).status_code == 204
+    assert (await api.get(f"/v1/webhook-endpoints/{created['id']}")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://example.com/x"}, "url"),
+        ({"url": "http://127.0.0.1:9/x", "enabledEvents": ["invoice.nope"]}, "enabledEvents"),
+        ({"url": "http://127.0.0.1:9/x", "enabledEvents": []}, "enabledEvents"),
+        ({"url": "http://127.0.0.1:9/x", "enabledEvents": ["*", "invoice.paid"]}, "enabledEvents"),
+    ],
+)
+async def test_bad_endpoints_are_refused(
+    api: ApiClient, private_allowed: Any, body: dict[str, Any], field: str
+) -> None:
+    response = await api.post("/v1/webhook-endpoints", json=body)
+    assert response.status_code == 400, response.text
+    assert field in response.json()["details"]
+    assert (await api.get("/v1/webhook-endpoints")).json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.1.2.3/hook",
+        "https://[fd00::1]/hook",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://224.0.0.1/hook",
+        "http://93.184.215.14/hook",
+    ],
+)
+async def test_private_and_plain_http_urls_are_refused_at_creation(api: ApiClient, url: str) -> None:
+    response = await api.post("/v1/webhook-endpoints", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert "url" in response.json()["details"]
+
+
+async def test_a_name_resolving_to_a_private_address_is_refused(api: ApiClient) -> None:
+    app = _app(api)
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["93.184.215.14", "10.0.0.7"]
+
+    app.state.webhook_resolver = resolver
+    try:
+        response = await api.post("/v1/webhook-endpoints", json={"url": "https://hooks.example.com/in"})
+    finally:
+        app.state.webhook_resolver = None
+    assert response.status_code == 400
+    assert "10.0.0.7" in response.json()["details"]["url"]
+
+
+async def test_endpoints_and_events_belong_to_their_organization(
+    api: ApiClient, private_allowed: Any, engine: Any
+) -> None:
+    from conftest import new_api_key
+
+    other = ApiClient(api.raw, await new_api_key(engine, "Other"))
+    created = await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/x"})
+    invoice = await make_invoice(api)
+    assert (await other.get(f"/v1/webhook-endpoints/{created['id']}")).status_code == 404
+    assert (await other.get("/v1/webhook-endpoints")).json()["data"] == []
+    event = (await api.get("/v1/events")).json()["data"][0]
+    assert event["resourceId"] == invoice["id"]
+    assert (await other.get(f"/v1/events/{event['id']}")).status_code == 404
+    assert (await other.get("/v1/events")).json()["data"] == []
+
+
+async def test_credit_balance_changes_are_events(api: ApiClient) -> None:
+    customer = await api.create("/v1/customers", {"name": "Acme", "currency": "USD"})
+    await api.create(f"/v1/customers/{customer['id']}/credits", {"amount": "5.00"})
+    query = "/v1/events?type=customer.credit_balance_changed"
+    events = (await api.get(query)).json()["data"]
+    assert [e["resourceId"] for e in events] == [customer["id"]]
+    assert events[0]["resourceType"] == "customer"
+    assert events[0]["invoiceId"] is None
+    assert events[0]["payload"]["creditBalances"] == [{"currency": "USD", "available": "5.00"}]
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2026-03-15"})
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Work", "quantity": "1", "unitPrice": "10.00"})
+    issued = (await api.post(f"{base}/issue", json={})).json()
+    assert issued["creditsAppliedAmount"] == "5.00"
+    events = (await api.get(query)).json()["data"]
+    assert len(events) == 2
+    assert events[1]["payload"]["creditBalances"] == [{"currency": "USD", "available": "0.00"}]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://ex\u00e4mple..com/x", "https://" + "a" * 300 + ".com/x", "https://[::1/x", "https://h:99999/x"],
+)
+async def test_malformed_urls_are_a_400(api: ApiClient, url: str) -> None:
+    response = await api.post("/v1/webhook-endpoints", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert "url" in response.json()["details"]
+
+
+async def test_replay_since_out_of_range_is_a_400(api: ApiClient, private_allowed: Any) -> None:
+    created = await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/x", "disabled": True})
+    response = await api.post(
+        f"/v1/webhook-endpoints/{created['id']}/replay", json={"since": "0001-01-01T00:00:00+05:00"}
+    )
+    assert response.status_code == 400, response.text
+    assert "since" in response.json()["details"]
