@@ -38,7 +38,7 @@ def test_decimal_strings(raw: str, expected: str) -> None:
         (" 1", "plain decimal"),
         ("1.", "plain decimal"),
         ("+1", "plain decimal"),
-        ("1" * 65, "plain decimal"),
+        ("1" * 65, "at most 64 characters"),
         ("0.0000000000001", "at most 12 decimal places"),
         ("1" * 19, "at most 18 digits"),
         (12, "decimal string"),
