@@ -119,6 +119,8 @@ async def test_credit_notes_render_and_pass_the_official_rules(
         text = pdf_text(pdf)
         for shown in (answer["number"], number, _euros(answer["totalAmount"]), "Credit note"):
             assert shown in text, shown
+        if answer is note:  # how it was settled: the refund, and the rest off the invoice's amount due
+            assert f"100.00 EUR refunded; {answer['reductionAmount']} EUR taken off" in text
         keep = os.environ.get("BILLFOLD_KEEP_DOCUMENTS")
         if keep:  # to look at them
             await anyio.Path(keep, f"{answer['number']}.pdf").write_bytes(pdf)
@@ -159,3 +161,23 @@ async def test_bad_syntax_is_400_and_other_organization_gets_404(
     for path in ("pdf", "e-invoice?syntax=ubl", "e-invoice?syntax=cii", "e-invoice?syntax=pdf"):
         response = await other.get(f"{base}/{path}")
         assert response.status_code == 404, path
+
+
+async def test_what_en16931_cannot_express_is_409_naming_it(api: ApiClient) -> None:
+    await seller(api, address={"street": "Hauptstraße", "city": "Berlin", "country": None})
+    invoice_id = await invoice(api, await customer(api))
+    line = await api.create(f"/v1/invoices/{invoice_id}/line-items", {"name": "Plan", "amount": "10.00"})
+    await issue(api, invoice_id)
+    credited = [{"lineItemId": line["id"], "amount": "10.00"}]
+    note = await _note(api, invoice_id, {"reason": "duplicate", "lines": credited})
+    for syntax in ("ubl", "cii"):
+        response = await api.get(f"/v1/credit-notes/{note['id']}/e-invoice", params={"syntax": syntax})
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["code"] == "not_representable"
+        assert "issuingAccount.address.country" in body["details"]
+        assert f"lineItems[{line['id']}].taxCategoryId" in body["details"]
+    pdf = await api.get(f"/v1/credit-notes/{note['id']}/pdf")  # a plain PDF/A-3, without factur-x.xml
+    assert pdf.status_code == 200
+    assert embedded_xml(pdf.content) is None
+    assert note["number"] in pdf_text(pdf.content)

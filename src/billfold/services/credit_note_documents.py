@@ -62,7 +62,8 @@ def _line(row: m.CreditNoteLine, item: Any, taxes: TaxLookup) -> Line:
     charges = (AllowanceCharge(charge=True, amount=adjustment),) if adjustment > 0 else ()
     by_quantity = row.quantity is not None and item is not None
     return Line(
-        id=str(row.id),
+        # the invoice line it credits, so that what EN 16931 cannot express is named as on the invoice
+        id=str(row.line_item_id or row.id),
         name=row.description,
         quantity=row.quantity if by_quantity and row.quantity is not None else ONE,
         unit_code=(getattr(item, "unit_code", None) if item is not None else None) or "C62",
