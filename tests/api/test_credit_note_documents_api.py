@@ -181,3 +181,42 @@ async def test_what_en16931_cannot_express_is_409_naming_it(api: ApiClient) -> N
     assert pdf.status_code == 200
     assert embedded_xml(pdf.content) is None
     assert note["number"] in pdf_text(pdf.content)
+
+
+async def test_credit_of_a_line_priced_with_tax_and_an_exempt_line_passes(
+    api: ApiClient, assert_valid: Callable[[bytes], None]
+) -> None:
+    await seller(api)
+    gross = await tax_category(api, "VAT 19 incl.", "19", inclusive=True)
+    exempt = await tax_category(
+        api, "Exempt", "0", vatCategory="E", exemptionReason="Exempt under Art. 132(1)(i) 2006/112/EC"
+    )
+    invoice_id = await invoice(api, await customer(api))
+    base = f"/v1/invoices/{invoice_id}"
+    seats = {"name": "Seats", "quantity": "7", "unitPrice": "11.90", "taxCategoryId": gross}
+    line = await api.create(f"{base}/line-items", seats)
+    discounted = await api.post(
+        f"{base}/line-items/{line['id']}/adjustments",
+        json={"type": "percentage_discount", "percentage": "10"},
+    )
+    assert discounted.status_code == 201, discounted.text
+    training = await api.create(
+        f"{base}/line-items", {"name": "Training", "amount": "100.00", "taxCategoryId": exempt}
+    )
+    issued = await issue(api, invoice_id)
+    credited = [
+        {"lineItemId": line["id"], "quantity": "2"},
+        {"lineItemId": training["id"], "amount": "33.33"},
+    ]
+    note = await _note(api, invoice_id, {"reason": "order_change", "lines": credited})
+    ubl, cii, pdf = await _documents(api, note["id"])
+    assert_valid(ubl)
+    assert_valid(cii)
+    assert embedded_xml(pdf) == cii
+    root = etree.fromstring(ubl)
+    assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=UBL) == note["totalAmount"]
+    assert root.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=UBL) == note["taxAmount"]
+    reference = "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"
+    assert root.findtext(reference, namespaces=UBL) == issued["invoiceNumber"]
+    exemption = root.findtext(".//cac:TaxSubtotal/cac:TaxCategory/cbc:TaxExemptionReason", namespaces=UBL)
+    assert exemption == "Exempt under Art. 132(1)(i) 2006/112/EC"

@@ -59,7 +59,7 @@ def _line(row: m.CreditNoteLine, item: Any, taxes: TaxLookup) -> Line:
     tax, _ = taxes(key)
     adjustment = row.adjustment_amount
     allowances = (AllowanceCharge(amount=-adjustment, reason="Discount"),) if adjustment < 0 else ()
-    charges = (AllowanceCharge(charge=True, amount=adjustment),) if adjustment > 0 else ()
+    charges = (AllowanceCharge(charge=True, amount=adjustment, reason="Charge"),) if adjustment > 0 else ()
     by_quantity = row.quantity is not None and item is not None
     return Line(
         # the invoice line it credits, so that what EN 16931 cannot express is named as on the invoice
