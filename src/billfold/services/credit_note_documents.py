@@ -38,7 +38,7 @@ from billfold.documents.model import (
 )
 from billfold.services.context import Actor
 from billfold.services.credit_note_reads import load_credit_note
-from billfold.services.documents import TaxLookup, _tax_summary, live_parties, party_from_json
+from billfold.services.documents import TaxLookup, live_parties, party_from_json, tax_summary_rows
 
 ONE = Decimal(1)
 REASONS = {
@@ -131,7 +131,7 @@ async def credit_note_document(
         notes=tuple(notes),
         payment_terms=terms,
         groups=(Group(id="standalone", name=None, lines=lines, net_amount=line_total),),
-        tax_summary=_tax_summary({"tax_summary": note.tax_summary or []}, taxes),
+        tax_summary=tax_summary_rows({"tax_summary": note.tax_summary or []}, taxes),
         totals=Totals(
             line_total=line_total,
             tax_exclusive=line_total,
