@@ -111,7 +111,7 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
             "taxAmount": "57.00",
         }
     ]
-    assert note["pdfUrl"] == f"/v1/credit-notes/{note['id']}/pdf"
+    assert note["pdfUrl"] == f"http://billfold.test/v1/credit-notes/{note['id']}/pdf"
     after = await _invoice(api, invoice_id)
     assert (after["creditedAmount"], after["refundedAmount"], after["amountPaid"]) == (
         "342.00",

@@ -80,7 +80,7 @@ async def test_create_and_fetch_in_orbs_shape(api: ApiClient) -> None:
     assert item["tax_amounts"] == [
         {"tax_rate_description": "VAT", "tax_rate_percentage": "20", "amount": "5.40"}
     ]
-    assert note["credit_note_pdf"] == f"/v1/credit-notes/{note['id']}/pdf"
+    assert note["credit_note_pdf"] == f"http://billfold.test/v1/credit-notes/{note['id']}/pdf"
     headers = {**bearer(api), "Idempotency-Key": "orb-cn-1"}
     first = await api.raw.post(URL, json={**body, "memo": "again"}, headers=headers)
     replay = await api.raw.post(URL, json={**body, "memo": "again"}, headers=headers)

@@ -1,7 +1,7 @@
 """Credit notes and refunds as the native API answers them (amounts with the currency's places).
 
-``pdfUrl`` is the path of the note's PDF (``/v1/credit-notes/{id}/pdf``), relative: the app has no
-public URL setting, so a client resolves it against the base URL it called.
+``pdfUrl`` is the absolute URL of the note's PDF (``/v1/credit-notes/{id}/pdf``, an API-key route),
+on the server's public address as the invoice's links are (``BILLFOLD_PUBLIC_URL`` or the request's).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
 from billfold.services.credit_notes import CreditNoteView
 from billfold.services.currencies import currency as lookup_currency
+from billfold.web.public_url import absolute_url
 
 
 def line(row: m.CreditNoteLine, currency: Currency) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def credit_note(note: m.CreditNote, lines: list[m.CreditNoteLine]) -> dict[str, 
         "creditAmount": money(note.credit_amount, currency),
         "outOfBandAmount": money(note.out_of_band_amount, currency),
         "reductionAmount": money(note.reduction_amount, currency),
-        "pdfUrl": f"/v1/credit-notes/{note.id}/pdf",
+        "pdfUrl": absolute_url(f"/v1/credit-notes/{note.id}/pdf"),
         "idempotencyKey": note.idempotency_key,
         "voidReason": note.void_reason,
         "createdAt": timestamp(note.created_at),

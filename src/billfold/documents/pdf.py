@@ -25,7 +25,7 @@ from billfold.documents import facturx
 from billfold.documents.cii import render_cii
 from billfold.documents.einvoice import not_representable
 from billfold.documents.i18n import Formatter
-from billfold.documents.model import Document
+from billfold.documents.model import Document, DocumentKind
 from billfold.documents.view import common_context, formatter, party_ids, render_template, stylesheet
 
 
@@ -68,7 +68,11 @@ def pdf_context(doc: Document, fmt: Formatter) -> dict[str, Any]:
     watermark = _("DRAFT") if doc.is_draft else (_("VOID") if doc.status == "void" else "")
     banner = _("Draft: not a valid invoice. It gets its number when it is issued.") if doc.is_draft else ""
     if doc.status == "void":
-        banner = _("This invoice has been voided.")
+        banner = (
+            _("This credit note has been voided.")
+            if doc.kind is DocumentKind.CREDIT_NOTE
+            else _("This invoice has been voided.")
+        )
     return {
         **common_context(doc, fmt),
         "css": Markup(stylesheet("pdf.css")),

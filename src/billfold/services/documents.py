@@ -322,7 +322,7 @@ def _groups(view: InvoiceView, taxes: TaxLookup) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def _tax_summary(calculation: Mapping[str, Any], taxes: TaxLookup) -> tuple[TaxSummaryRow, ...]:
+def tax_summary_rows(calculation: Mapping[str, Any], taxes: TaxLookup) -> tuple[TaxSummaryRow, ...]:
     rows = []
     for item in calculation.get("tax_summary", []):
         key = TaxKey(str(item["tax_category_id"]), Decimal(item["rate"]), bool(item["inclusive"]))
@@ -385,7 +385,7 @@ async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
         purchase_order=invoice.purchase_order,
         notes=(invoice.memo,) if invoice.memo else (),
         groups=groups,
-        tax_summary=_tax_summary(calculation, taxes),
+        tax_summary=tax_summary_rows(calculation, taxes),
         totals=Totals(
             line_total=line_total,
             tax_exclusive=line_total,

@@ -29,6 +29,11 @@ class PublicUrl:
         await self.app(scope, receive, send)
 
 
+def absolute_url(path: str) -> str:
+    """A path of this server (``/v1/credit-notes/{id}/pdf``) as an absolute URL."""
+    return f"{PUBLIC_BASE.get().rstrip('/')}{path}"
+
+
 def document_links(hosted_token: str | None) -> tuple[str | None, str | None]:
     """(hosted page URL, PDF URL) for an invoice's hosted token, absolute; ``(None, None)`` before issue."""
     if hosted_token is None:

@@ -24,7 +24,7 @@ from billfold.documents.html import HostedLinks, render_hosted_page
 from billfold.documents.model import Document
 from billfold.documents.pdf import render_pdf
 from billfold.documents.ubl import render_ubl
-from billfold.services import documents
+from billfold.services import credit_note_documents, documents
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
@@ -96,6 +96,35 @@ async def invoice_einvoice(
 ) -> Response:
     """The EN 16931 e-invoice: ``syntax=ubl`` (UBL 2.1) or ``syntax=cii`` (UN/CEFACT CII D16B)."""
     doc = await read(request, lambda uow: documents.load_document(uow, actor, invoice_id))  # 404 first
+    chosen = _syntax(syntax)
+    content = await einvoice_bytes(doc, chosen)
+    return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{chosen}.xml")
+
+
+@router.get("/v1/credit-notes/{credit_note_id}/pdf", response_class=Response)
+async def credit_note_pdf(
+    credit_note_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """The credit note as PDF/A-3b (Factur-X, type code 381, with its CII embedded when EN 16931 can
+    express it), referring to the invoice it corrects; a voided note is marked VOID."""
+    doc = await read(
+        request, lambda uow: credit_note_documents.credit_note_document(uow, actor, credit_note_id)
+    )
+    return _attachment(await pdf_bytes(doc), "application/pdf", f"{documents.file_stem(doc)}.pdf")
+
+
+@router.get("/v1/credit-notes/{credit_note_id}/e-invoice", response_class=Response)
+async def credit_note_einvoice(
+    credit_note_id: uuid.UUID,
+    request: Request,
+    syntax: str | None = None,
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    """The EN 16931 credit note: ``syntax=ubl`` (UBL 2.1 ``CreditNote``) or ``syntax=cii`` (CII, type
+    code 381), each referring to the invoice it corrects (BG-3)."""
+    doc = await read(
+        request, lambda uow: credit_note_documents.credit_note_document(uow, actor, credit_note_id)
+    )  # 404 first
     chosen = _syntax(syntax)
     content = await einvoice_bytes(doc, chosen)
     return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{chosen}.xml")

@@ -39,6 +39,7 @@ from billfold.services import credit_note_reads, credit_notes, parties
 from billfold.services.context import Actor
 from billfold.services.errors import DomainError, NotFound
 from billfold.web.plumbing import current_actor, read
+from billfold.web.public_url import absolute_url
 
 FLAVOUR = "orb"
 REASONS = {
@@ -137,7 +138,7 @@ def render(found: credit_notes.CreditNoteView, customer: Any, names: dict[str, s
             }
             for line in found.lines
         ],
-        "credit_note_pdf": f"/v1/credit-notes/{note.id}/pdf",
+        "credit_note_pdf": absolute_url(f"/v1/credit-notes/{note.id}/pdf"),
     }
 
 
