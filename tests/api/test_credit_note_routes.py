@@ -151,7 +151,12 @@ async def test_done_when_walkthrough(api: ApiClient) -> None:
     assert (paid["status"], paid["amountRemaining"]) == ("paid", "0.00")
     assert_reconciles(paid, [read])
     events = [e["type"] for e in (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]]
-    assert events[-4:] == ["credit_note.created", "refund.created", "invoice.payment_recorded", "invoice.paid"]
+    assert events[-4:] == [
+        "credit_note.created",
+        "refund.created",
+        "invoice.payment_recorded",
+        "invoice.paid",
+    ]
 
 
 async def test_reduction_pays_the_invoice_and_its_void_reopens_it(api: ApiClient) -> None:
