@@ -33,7 +33,7 @@ def fresh_sqlite(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str | None, dict[str, str]]]:
     """``billfold serve`` with two workers on each backend."""
-    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
+    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
     with serving(env, tmp_path) as running:
         yield running.base, running.key, running.env
 

@@ -26,7 +26,7 @@ from server_support import BILLFOLD
 async def _export(
     database_url: str, organization: str, kind: str, out: Path
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
+    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
     args = [*BILLFOLD, "documents", "export", "--since", "2026-01-01", "--format", kind, "--out", str(out)]
     args += ["--organization", organization]
     return await anyio.to_thread.run_sync(

@@ -56,7 +56,8 @@ def _check_books(client: httpx.Client, invoice_ids: list[str]) -> list[str]:
 
 
 def test_sigkill_under_load_leaves_consistent_books(database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
+    # the session's database: this server must not deliver or schedule for other tests' organizations
+    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
     key = new_key(env, f"Crash test {time.monotonic_ns()}")
     with serving(env, tmp_path / "first") as server:
         with httpx.Client(base_url=server.base, headers={"X-API-KEY": key}, timeout=30) as client:

@@ -61,7 +61,7 @@ async def test_hosted_page_shows_the_invoice_and_downloads_its_pdf(
 ) -> None:
     _require_chromium()
     key = await new_api_key(engine, "Browser")
-    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
+    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
     with serving(env, tmp_path, workers=1) as server:
         issued = await _issued_invoice(server.base, key)
         url = issued["hostedInvoiceUrl"]

@@ -167,6 +167,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(_: argparse.Namespace) -> int:
     """Deliver webhooks and run the scheduler until SIGTERM or SIGINT (then finish what is in flight)."""
+    # a stop asked for while the worker is still starting is kept, and honoured once it runs
+    requested: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: requested.append(number))
     from billfold.api import payloads
     from billfold.db.engine import make_engine
     from billfold.delivery import worker
@@ -180,6 +184,8 @@ def _worker(_: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        if requested:
+            stop.set()
         engine = make_engine(settings.database_url, settings.db_pool_size)
         try:
             _say("delivering webhooks (stop with SIGTERM or Ctrl-C)")

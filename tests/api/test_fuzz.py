@@ -40,7 +40,8 @@ schema = schemathesis.openapi.from_dict(create_app(engine=_NoEngine()).openapi()
 
 @pytest.fixture(scope="session")
 def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url}
+    # the session's database: this server must not deliver or schedule for other tests' organizations
+    env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
     with serving(env, tmp_path_factory.mktemp("fuzz")) as server:
         key = new_key(env, "Fuzz organization")
         with httpx.Client(base_url=server.base, headers={"X-API-KEY": key}) as client:

@@ -69,16 +69,17 @@ async def test_existing_events_are_numbered_in_order_and_the_counter_continues(f
             events = (await api.get(f"/v1/invoices/{paid['id']}/events")).json()["data"]
             assert [(e["type"], e["sequence"]) for e in events] == [
                 ("invoice.created", 1),
-                ("invoice.issued", 2),
-                ("invoice.paid", 3),
+                ("invoice.updated", 2),
+                ("invoice.issued", 3),
+                ("invoice.paid", 4),
             ]
             events = (await api.get(f"/v1/invoices/{later['id']}/events")).json()["data"]
-            assert [(e["type"], e["sequence"]) for e in events] == [("invoice.created", 4)]
+            assert [(e["type"], e["sequence"]) for e in events] == [("invoice.created", 5)]
             assert await api.post(f"/v1/invoices/{later['id']}/cancel", json={})
             events = (await api.get(f"/v1/invoices/{later['id']}/events")).json()["data"]
             assert [(e["type"], e["sequence"]) for e in events] == [
-                ("invoice.created", 4),
-                ("invoice.canceled", 5),
+                ("invoice.created", 5),
+                ("invoice.canceled", 6),
             ]
             events = (await other.get(f"/v1/invoices/{elsewhere['id']}/events")).json()["data"]
             assert [(e["type"], e["sequence"]) for e in events] == [("invoice.created", 1)]

@@ -117,7 +117,10 @@ def _success(method: str, path: str) -> tuple[str, type[BaseModel] | None] | Non
 
 
 # Documents answer files, not JSON: (path pattern, media type).
-FILES = [(r"^/v1/invoices/\{invoice_id\}/pdf$", "application/pdf"), (r"/e-invoice$", "application/xml")]
+FILES = [
+    (r"^/v1/(invoices|credit-notes)/\{[^}]+\}/pdf$", "application/pdf"),
+    (r"/e-invoice$", "application/xml"),
+]
 
 
 def _file(path: str) -> str | None:
