@@ -45,6 +45,17 @@ class Repository:
         values = {column.key: getattr(row, column.key) for column in table.columns}
         await self.session.execute(insert_statement(table), values)
 
+    async def insert_many(self, rows: Sequence[m.Base]) -> None:
+        """Insert fully built rows of one table with one executemany (a bulk create's groups or lines);
+        like :meth:`insert`, no unit-of-work bookkeeping."""
+        if not rows:
+            return
+        table = cast(Table, rows[0].__table__)
+        keys = [column.key for column in table.columns]
+        await self.session.execute(
+            insert_statement(table), [{key: getattr(row, key) for key in keys} for row in rows]
+        )
+
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
         """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core
         statement, and the same values on the loaded ``row`` without marking it dirty (so no second

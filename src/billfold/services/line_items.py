@@ -20,6 +20,7 @@ from billfold.services import totals
 from billfold.services.calculation import (
     GROSS_UP_SCOPE,
     LineState,
+    Setting,
     line_alone,
     line_alone_with_shares,
     resolve_key,
@@ -44,10 +45,12 @@ from billfold.services.line_pricing import (
 from billfold.services.products import get_product, resolve_product, usable_product
 
 __all__ = [
+    "Lookups",
     "NewLine",
     "create_line",
     "delete_line",
     "get_line",
+    "line_row",
     "lock_line_for_change",
     "prepare",
     "prepare_usage",
@@ -60,6 +63,29 @@ USER_SCOPES = frozenset(
 )
 
 
+class Lookups:
+    """What lines refer to (products, tax categories), looked up once per request: a request that
+    creates many lines names the same product many times. Nothing outlives the request."""
+
+    def __init__(self) -> None:
+        self._products: dict[tuple[uuid.UUID | None, str | None], m.Product] = {}
+        self._categories: set[uuid.UUID] = set()
+
+    async def product(
+        self, uow: UnitOfWork, actor: Actor, product_id: uuid.UUID | None, name: str | None
+    ) -> m.Product:
+        key = (product_id, None if product_id is not None else name)
+        found = self._products.get(key)
+        if found is None:
+            found = self._products[key] = await resolve_product(uow, actor, product_id, name)
+        return found
+
+    async def tax_category(self, uow: UnitOfWork, actor: Actor, category_id: uuid.UUID) -> None:
+        if category_id not in self._categories:
+            await known_tax_category(uow, actor, category_id)
+            self._categories.add(category_id)
+
+
 async def create_line(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine
 ) -> tuple[m.LineItem, m.Invoice]:
@@ -67,10 +93,34 @@ async def create_line(
     group = None
     if new.line_item_group_id is not None:
         group = await lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
+    setting = await totals.setting_for(uow, actor, invoice)
+    line, state = await line_row(uow, actor, invoice, group, new, setting, invoice.next_line_index, Lookups())
+    await uow.repo.insert(line)
+    extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
+    if line.scope == GROSS_UP_SCOPE:
+        extra["recalculate_all"] = True
+        set_committed_value(invoice, "recalculate_all", True)
+    await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
+    return line, invoice
+
+
+async def line_row(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    group: m.LineItemGroup | None,
+    new: NewLine,
+    setting: Setting,
+    position: int,
+    lookups: Lookups,
+) -> tuple[m.LineItem, LineState]:
+    """A new (unsaved) line of ``invoice`` at ``position``, validated and priced, with its own figures
+    (the line alone) and its state for the running sums. Every line, one at a time or in bulk, is
+    made here."""
     start = new.start_date or (group.start_date if group else invoice.period_start)
     end = new.end_date or (group.end_date if group else invoice.period_end)
     check_dates(start, end)
-    money = currency(invoice.currency)
+    money = setting.currency
     if new.scope is not None and new.scope not in USER_SCOPES:
         raise ValidationFailed.field("scope", f"must be one of: {', '.join(sorted(USER_SCOPES))}")
     usage_line = await priced_usage_line(uow, actor, new, money, start, end) if is_usage(new) else None
@@ -79,10 +129,10 @@ async def create_line(
         product_id = new.product_id
         if product_id is None and not new.name and catalog_price is not None:
             product_id = catalog_price.product_id  # a catalog price's line is named after its product
-        product = await resolve_product(uow, actor, product_id, new.name)
+        product = await lookups.product(uow, actor, product_id, new.name)
     else:
         model, config, catalog_price = None, None, None
-        product = await resolve_product(uow, actor, new.product_id, new.name)
+        product = await lookups.product(uow, actor, new.product_id, new.name)
         unit_price = new.unit_price
         if new.scope == GROSS_UP_SCOPE:  # its amount is derived by the calculation
             priced = price_line(None, None, ZERO, money, actor.rounding_mode)
@@ -96,8 +146,7 @@ async def create_line(
             "scope", "a tax_gross_up line's amount is derived; give no amount or price"
         )
     if new.tax_category_id is not None:
-        await known_tax_category(uow, actor, new.tax_category_id)
-    setting = await totals.setting_for(uow, actor, invoice)
+        await lookups.tax_category(uow, actor, new.tax_category_id)
     line_id = new_id()
     key = None
     if not gross_up:
@@ -114,7 +163,7 @@ async def create_line(
         invoice_id=invoice.id,
         group_id=group.id if group else None,
         product_id=product.id,
-        position=invoice.next_line_index,
+        position=position,
         name=new.name or product.name,
         description=new.description,
         scope=new.scope or ("metric" if usage_line else "one_off"),
@@ -138,14 +187,8 @@ async def create_line(
         created_at=utcnow(),
         **amount_columns(alone),
     )
-    await uow.repo.insert(line)
-    extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
-    if gross_up:
-        extra["recalculate_all"] = True
-        set_committed_value(invoice, "recalculate_all", True)
     state = LineState(alone, key, str(product.id), None if catalog_price is None else str(catalog_price.id))
-    await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
-    return line, invoice
+    return line, state
 
 
 async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:

@@ -161,7 +161,7 @@ async def apply_change(
         except NotSummable:
             extra = {**extra, "recalculate_all": True}
         else:
-            _check_range(totals)
+            check_range(totals)
             now = utcnow()
             values = {
                 **amount_columns(totals),
@@ -191,7 +191,7 @@ async def _covering(
     return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 
-def _check_range(totals: Amounts) -> None:
+def check_range(totals: Amounts) -> None:
     if abs(totals.subtotal) >= MAX_TOTAL or abs(totals.total) >= MAX_TOTAL:
         raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
 
@@ -231,7 +231,7 @@ async def recalculate(
             totals_from_cells(setting, cells, ordered)
         except NotSummable:
             full = True
-    _check_range(result.amounts)
+    check_range(result.amounts)
     now = utcnow()
     await uow.repo.write_values(
         invoice,
