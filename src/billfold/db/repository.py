@@ -127,25 +127,38 @@ class Repository:
         statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)
         return (await self.session.execute(statement)).scalars().first()
 
-    async def key_holder(self, key_hash: str) -> KeyHolder | None:
+    async def key_holder(self, key_hash: str, idempotency: tuple[str, str] | None = None) -> KeyHolder | None:
         """The live (not revoked) API key with this hash and its organization's settings, in one query
         on the unique index of ``key_hash``: ``api_key_id, organization_id, rounding_mode, tax_rounding,
         default_tax_category_id, time_zone``. A key's hash is its identity across every organization, so
-        this lookup is the one query that cannot name the organization: it finds it."""
+        this lookup is the one query that cannot name the organization: it finds it.
+
+        With ``idempotency`` (scope, key), the same statement also reads that key's stored record in the
+        key holder's organization (``fingerprint, status_code, response_body``, all ``None`` when the key
+        is unused): an idempotent create's first query does both."""
         key, organization = m.ApiKey, m.Organization
-        statement = (
-            select(
-                key.id.label("api_key_id"),
-                key.organization_id,
-                organization.rounding_mode,
-                organization.tax_rounding,
-                organization.default_tax_category_id,
-                organization.time_zone,
+        columns: list[Any] = [
+            key.id.label("api_key_id"),
+            key.organization_id,
+            organization.rounding_mode,
+            organization.tax_rounding,
+            organization.default_tax_category_id,
+            organization.time_zone,
+        ]
+        record = m.IdempotencyRecord.__table__
+        if idempotency is not None:
+            columns += [record.c.fingerprint, record.c.status_code, record.c.response_body]
+        statement = select(*columns).join(organization, organization.id == key.organization_id)
+        if idempotency is not None:
+            scope, used = idempotency
+            statement = statement.outerjoin(
+                record,
+                (record.c.organization_id == key.organization_id)
+                & (record.c.scope == scope)
+                & (record.c.key == used),
             )
-            .join(organization, organization.id == key.organization_id)
-            .where(key.key_hash == key_hash, key.revoked_at.is_(None))
-        )
-        return (await self.session.execute(statement)).first()
+        statement = statement.where(key.key_hash == key_hash, key.revoked_at.is_(None))
+        return cast(KeyHolder | None, (await self.session.execute(statement)).first())
 
     async def revoke_api_key(
         self, organization_id: uuid.UUID, key_id: uuid.UUID, at: datetime

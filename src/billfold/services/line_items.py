@@ -30,7 +30,13 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.groups import camel, check_dates, known_tax_category, lock_group
-from billfold.services.invoices import amount_columns, lock_editable_invoice
+from billfold.services.invoices import (
+    LineData,
+    amount_columns,
+    get_invoice_row,
+    load_invoice,
+    lock_editable_invoice,
+)
 from billfold.services.line_pricing import (
     NewLine,
     id_text,
@@ -43,6 +49,7 @@ from billfold.services.line_pricing import (
     repriced,
 )
 from billfold.services.products import get_product, resolve_product, usable_product
+from billfold.services.running_sums import sums_need_calculation
 
 __all__ = [
     "Lookups",
@@ -51,6 +58,7 @@ __all__ = [
     "delete_line",
     "get_line",
     "line_row",
+    "load_line",
     "lock_line_for_change",
     "prepare",
     "prepare_usage",
@@ -196,6 +204,22 @@ async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id
     if line is None or line.invoice_id != invoice_id:
         raise NotFound(f"line item {line_id} not found", details={"id": "no such line item on this invoice"})
     return line
+
+
+async def load_line(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID
+) -> tuple[LineData, m.Invoice]:
+    """One line with the invoice's calculated figures, and its invoice. Its own row is enough when the
+    invoice's figures are final as stored (issued, or no taxed or covered line); otherwise its shares of
+    the covering adjustments and taxes depend on every line, and the invoice is calculated."""
+    invoice = await get_invoice_row(uow, actor, invoice_id)
+    line = await get_line(uow, actor, invoice_id, line_id)
+    if invoice.frozen or not (
+        sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations
+    ):
+        return line, invoice
+    view = await load_invoice(uow, actor, invoice_id)
+    return next(item for item in view.lines if item.id == line_id), invoice
 
 
 async def _lock_line(

@@ -59,10 +59,8 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
 
 async def _line_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> Any:
     """The line with the invoice's calculated figures (its shares of covering adjustments and taxes)."""
-    await line_items.get_line(uow, actor, invoice_id, line_id)  # the 404 for another invoice's line
-    view = await load_invoice(uow, actor, invoice_id)
-    line = next(item for item in view.lines if item.id == line_id)
-    return render.line(line, view.currency, view.invoice.customer_id)
+    line, invoice = await line_items.load_line(uow, actor, invoice_id, line_id)
+    return render.line(line, currency(invoice.currency), invoice.customer_id)
 
 
 async def _invoice_facts(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> tuple[Currency, uuid.UUID]:
