@@ -56,6 +56,12 @@ class Repository:
             insert_statement(table), [{key: getattr(row, key) for key in keys} for row in rows]
         )
 
+    async def insert_values(self, model: type[m.Base], rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows given as column values (every column named) with one executemany: the lines of a
+        bulk create, never built as ORM objects."""
+        if rows:
+            await self.session.execute(insert_statement(cast(Table, model.__table__)), list(rows))
+
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
         """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core
         statement, and the same values on the loaded ``row`` without marking it dirty (so no second

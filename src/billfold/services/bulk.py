@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from billfold.core.amounts import Amounts
 from billfold.core.running import NotSummable, added_up, line_cell
@@ -92,7 +93,7 @@ async def create_invoice_with_lines(
     setting = await totals.setting_for(uow, actor, invoice)
     lookups = Lookups()
     group_rows: list[m.LineItemGroup] = []
-    line_rows: list[m.LineItem] = []
+    line_rows: list[dict[str, Any]] = []
     states: list[LineState] = []
     for g, bulk in enumerate(groups):
         with named(f"lineItemGroups[{g}]"):
@@ -117,7 +118,7 @@ async def create_invoice_with_lines(
         line_rows.append(row)
         states.append(state)
     await uow.repo.insert_many(group_rows)
-    await uow.repo.insert_many(line_rows)
+    await uow.repo.insert_values(m.LineItem, line_rows)
     await _store_totals(uow, actor, invoice, setting, line_rows, states, len(group_rows))
     return await invoices.load_invoice(uow, actor, invoice.id)
 
@@ -127,14 +128,14 @@ async def _store_totals(
     actor: Actor,
     invoice: m.Invoice,
     setting: Setting,
-    rows: Sequence[m.LineItem],
+    rows: Sequence[dict[str, Any]],
     states: Sequence[LineState],
     group_count: int,
 ) -> None:
     """The invoice's running sums and totals, worked out once from every new line (no adjustment
     covers a line of a new invoice); a gross-up line or sums that cannot decide take the full path."""
     counters = {"next_group_index": group_count, "next_line_index": len(rows)}
-    if any(row.scope == GROSS_UP_SCOPE for row in rows):
+    if any(row["scope"] == GROSS_UP_SCOPE for row in rows):
         await uow.repo.write_values(invoice, counters)
         await totals.recalculate(uow, actor, invoice, setting)
         return

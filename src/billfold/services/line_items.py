@@ -102,7 +102,10 @@ async def create_line(
     if new.line_item_group_id is not None:
         group = await lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
     setting = await totals.setting_for(uow, actor, invoice)
-    line, state = await line_row(uow, actor, invoice, group, new, setting, invoice.next_line_index, Lookups())
+    values, state = await line_row(
+        uow, actor, invoice, group, new, setting, invoice.next_line_index, Lookups()
+    )
+    line = m.LineItem(**values)
     await uow.repo.insert(line)
     extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
     if line.scope == GROSS_UP_SCOPE:
@@ -121,10 +124,10 @@ async def line_row(
     setting: Setting,
     position: int,
     lookups: Lookups,
-) -> tuple[m.LineItem, LineState]:
-    """A new (unsaved) line of ``invoice`` at ``position``, validated and priced, with its own figures
-    (the line alone) and its state for the running sums. Every line, one at a time or in bulk, is
-    made here."""
+) -> tuple[dict[str, Any], LineState]:
+    """A new line of ``invoice`` at ``position``, validated and priced: its column values, with its own
+    figures (the line alone), and its state for the running sums. Every line, one at a time or in bulk,
+    is made here. Plain values, not an ORM object: a bulk create inserts thousands of them as they are."""
     start = new.start_date or (group.start_date if group else invoice.period_start)
     end = new.end_date or (group.end_date if group else invoice.period_end)
     check_dates(start, end)
@@ -165,7 +168,7 @@ async def line_row(
             id_text(product.tax_category_id),
         )
     alone = line_alone(setting, pricing_input(line_id, priced, product.id, catalog_price), key)
-    line = m.LineItem(
+    values = dict(
         id=line_id,
         organization_id=actor.organization_id,
         invoice_id=invoice.id,
@@ -196,7 +199,7 @@ async def line_row(
         **amount_columns(alone),
     )
     state = LineState(alone, key, str(product.id), None if catalog_price is None else str(catalog_price.id))
-    return line, state
+    return values, state
 
 
 async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:

@@ -340,9 +340,14 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
     """At issue: calculate the invoice one last time, with the customer's available credit applied
     (oldest expiring first, up to the amount due), and store every figure; it never changes again.
 
-    The customer row is locked first, so two invoices of one customer issued at once spend its credit
-    one after the other and no grant is used twice."""
-    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency, lock=True)
+    The customer row is locked only when the customer has credit to spend (then its ledger is read
+    again under the lock), so two invoices of one customer issued at once spend its credit one after
+    the other and no grant is used twice, while a customer without credit serializes nothing."""
+    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency)
+    if grants:
+        grants, uses = await credit_grants_and_uses(
+            uow, actor, invoice.customer_id, invoice.currency, lock=True
+        )
     if not (
         grants
         or sums_need_calculation(invoice.running_sums)
