@@ -151,3 +151,17 @@ async def test_the_whole_create_is_one_idempotent_request(api: ApiClient) -> Non
     changed = await api.post("/v1/invoices", json={**body, "lineItems": lines[:1]}, headers=headers)
     assert changed.status_code == 409
     assert len((await api.get("/v1/invoices")).json()["data"]) == 1
+
+
+async def test_a_line_naming_an_archived_product_is_refused_by_its_position(api: ApiClient) -> None:
+    customer, _, product = await _setup(api)
+    archived = await api.post(f"/v1/products/{product}/archive")
+    assert archived.status_code == 200
+    lines = [{"name": "Seat", "amount": "1"}, {"name": "API calls", "amount": "2"}]
+    response = await api.post("/v1/invoices", json={"customerId": customer, "lineItems": lines})
+    assert response.status_code == 409
+    assert set(response.json()["details"]) == {"lineItems[1].name"}
+    by_id = [{"productId": product, "amount": "2"}]
+    response = await api.post("/v1/invoices", json={"customerId": customer, "lineItems": by_id})
+    assert response.status_code == 409
+    assert set(response.json()["details"]) == {"lineItems[0].productId"}

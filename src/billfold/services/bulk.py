@@ -92,6 +92,10 @@ async def create_invoice_with_lines(
     invoice = view.invoice
     setting = await totals.setting_for(uow, actor, invoice)
     lookups = Lookups()
+    every_line = [*(line for bulk in groups for line in bulk.lines), *lines]
+    await lookups.prime(
+        uow, actor, {line.name for line in every_line if line.product_id is None and line.name}
+    )
     group_rows: list[m.LineItemGroup] = []
     line_rows: list[dict[str, Any]] = []
     states: list[LineState] = []

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -63,7 +65,7 @@ async def remember(
             key=key,
             fingerprint=digest,
             status_code=answer.status_code,
-            response_body=json.dumps(answer.body, separators=(",", ":")),
+            response_body=orjson.dumps(answer.body).decode(),
             created_at=utcnow(),
         )
     )

@@ -48,7 +48,7 @@ from billfold.services.line_pricing import (
     pricing_input,
     repriced,
 )
-from billfold.services.products import get_product, resolve_product, usable_product
+from billfold.services.products import ensure_active, get_product, resolve_product, usable_product
 from billfold.services.running_sums import sums_need_calculation
 
 __all__ = [
@@ -86,7 +86,12 @@ class Lookups:
         found = self._products.get(key)
         if found is None:
             found = self._products[key] = await resolve_product(uow, actor, product_id, name)
-        return found
+        return ensure_active(found, "productId" if product_id is not None else "name")
+
+    async def prime(self, uow: UnitOfWork, actor: Actor, names: set[str]) -> None:
+        """Look up the products of these names with one query (a bulk create names many)."""
+        for product in await uow.repo.products_by_names(actor.organization_id, sorted(names)):
+            self._products[(None, product.name)] = product
 
     async def tax_category(self, uow: UnitOfWork, actor: Actor, category_id: uuid.UUID) -> None:
         if category_id not in self._categories:
