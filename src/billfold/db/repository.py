@@ -151,17 +151,22 @@ class Repository:
             organization.default_tax_category_id,
             organization.time_zone,
         ]
-        record = m.IdempotencyRecord.__table__
-        if idempotency is not None:
-            columns += [record.c.fingerprint, record.c.status_code, record.c.response_body]
         statement = select(*columns).join(organization, organization.id == key.organization_id)
         if idempotency is not None:
+            record = m.IdempotencyRecord.__table__
             scope, used = idempotency
-            statement = statement.outerjoin(
-                record,
-                (record.c.organization_id == key.organization_id)
-                & (record.c.scope == scope)
-                & (record.c.key == used),
+            # Correlated to the key's organization; each a probe of the record's unique index.
+            statement = statement.add_columns(
+                *(
+                    select(column)
+                    .where(
+                        record.c.organization_id == key.organization_id,
+                        record.c.scope == scope,
+                        record.c.key == used,
+                    )
+                    .scalar_subquery()
+                    for column in (record.c.fingerprint, record.c.status_code, record.c.response_body)
+                )
             )
         statement = statement.where(key.key_hash == key_hash, key.revoked_at.is_(None))
         return cast(KeyHolder | None, (await self.session.execute(statement)).first())
