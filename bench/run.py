@@ -11,7 +11,9 @@ figure with its ratio to its SQL counterpart:
    / ``counter.sql`` (the gapless counter of one series, 16 clients);
 3. create 1,000-line invoices in one request each, 4 connections (lines/s)
    / a multi-row INSERT of the same 1,000 lines (generated at run time), 4 clients;
-4. GET of a 1,000-line invoice, 4 connections: p50/p90/p99 (the goal is absolute: p50 under 30 ms).
+4. GET of a 1,000-line invoice, 4 connections: p50/p90/p99 (the goal is absolute: p50 under 30 ms);
+5. one add (1 connection) to a 10-line and to a 10,000-line invoice: a write must not grow with the
+   invoice (at most 1.5x).
 
 The load average is printed with each figure: on a shared machine the ratios are what compare.
 Prints a Markdown table; ``--record`` appends it to docs/benchmarks.md.
@@ -179,7 +181,17 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
             {"name": f"Item {i % 50}", "quantity": str(i % 7 + 1), "unitPrice": "12.345"} for i in range(1000)
         ]
         large = (await post("/v1/invoices", {"customerId": one, "lineItems": lines}))["id"]
-    return {"customer": one, "drafts": drafts, "many": list(many), "single": list(single), "large": large}
+        small = (await post("/v1/invoices", {"customerId": one, "lineItems": lines[:10]}))["id"]
+        huge = (await post("/v1/invoices", {"customerId": one, "lineItems": lines * 10}))["id"]
+    return {
+        "customer": one,
+        "drafts": drafts,
+        "many": list(many),
+        "single": list(single),
+        "large": large,
+        "small": small,
+        "huge": huge,
+    }
 
 
 def measure(args: argparse.Namespace, database: str, key: str, port: int) -> dict[str, Any]:
@@ -194,6 +206,14 @@ def measure(args: argparse.Namespace, database: str, key: str, port: int) -> dic
     for name in ("many", "single"):
         results[f"issue_{name}"] = wrk(
             "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}
+        )
+    for name in ("small", "huge"):  # one connection: the cost of one add, 10 vs 10,000 lines
+        results[f"add_{name}"] = wrk(
+            "add_line.lua",
+            port,
+            1,
+            max(seconds // 2, 3),
+            {**base, "BILLFOLD_BENCH_IDS": ids_file([made[name]])},
         )
     results["get"] = wrk(
         "get_invoice.lua", port, 4, seconds, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]}
@@ -266,6 +286,10 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"| p50 {get['p50_ms']:.1f} ms, p90 {get['p90_ms']:.1f} ms, p99 {get['p99_ms']:.1f} ms "
         f"| {get['load']} "
         "| | | p50 < 30 ms |",
+        f"| add a line to a 10-line / a 10,000-line invoice, 1 conn. "
+        f"| p50 {api['add_small']['p50_ms']:.1f} ms"
+        f" / {api['add_huge']['p50_ms']:.1f} ms | {api['add_huge']['load']} | | "
+        f"**{api['add_huge']['p50_ms'] / api['add_small']['p50_ms']:.2f}x** | at most 1.5x |",
         f"| (pgbench loads) | | | add {sql['add']['load']}; counter {sql['counter']['load']}; "
         f"bulk {sql['bulk']['load']} | | |",
     ]
