@@ -90,15 +90,21 @@ def start_server(database: str, port: int, workers: int) -> tuple[subprocess.Pop
 
 
 def wrk(script: str, port: int, connections: int, seconds: int, env: dict[str, str]) -> dict[str, Any]:
-    """One wrk run (2 threads); its script's RESULT line, with the load average when it ended. A script
-    that stops its threads early (issue.lua, when every invoice is issued) writes one line per stopped
-    thread to BILLFOLD_BENCH_MARKER; wrk is then interrupted (it reports on SIGINT)."""
+    """One wrk run (2 threads; 1 for 1 connection): its script's RESULT line, with the load average when it
+    ended. A script that stops its threads early (issue.lua, when every invoice is issued) writes one line
+    per stopped thread to BILLFOLD_BENCH_MARKER; wrk is then interrupted (it reports on SIGINT)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"]
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"]
     command += ["-s", f"bench/wrk/{script}", f"http://127.0.0.1:{port}"]
     marker = Path(tempfile.mkstemp(suffix=".marker")[1])
-    run_env = {**os.environ, "BILLFOLD_BENCH_THREADS": "2", "BILLFOLD_BENCH_MARKER": str(marker), **env}
+    run_env = {
+        **os.environ,
+        "BILLFOLD_BENCH_THREADS": str(threads),
+        "BILLFOLD_BENCH_MARKER": str(marker),
+        **env,
+    }
     process = subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=subprocess.PIPE, text=True)
     try:
         while process.poll() is None:
