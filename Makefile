@@ -29,6 +29,7 @@ test: lint typecheck
 	$(UV) run --frozen pytest
 
 bench: sync
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(UV) run --frozen python bench/run.py
 
 clean:

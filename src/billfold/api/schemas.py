@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
+from billfold.services.bulk import MAX_BULK_LINES
 from billfold.web.text import FreeText, LineText, NameText
 
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
@@ -262,16 +263,35 @@ class InvoiceIn(Schema):
     purchase_order: Reference | None = None
     delivery_date: Day | None = None
     delivery_country: CountryText | None = None
+    line_item_groups: (
+        Annotated[
+            list[BulkGroupIn],
+            Field(max_length=MAX_BULK_LINES, fail_fast=True),
+            _at_most(MAX_BULK_LINES, "groups"),
+        ]
+        | None
+    ) = Field(default=None, description="Groups created with the invoice, each with its lineItems")
+    line_items: (
+        Annotated[
+            list[BulkLineIn],
+            Field(max_length=MAX_BULK_LINES, fail_fast=True),
+            _at_most(MAX_BULK_LINES, "line items"),
+        ]
+        | None
+    ) = Field(default=None, description=f"Lines outside any group; at most {MAX_BULK_LINES} lines in all")
 
 
-class GroupIn(Schema):
-    idempotency_key: IdempotencyKey | None = None
+class GroupFields(Schema):
     tax_category_id: uuid.UUID | None = None
     product_id: uuid.UUID | None = None
     name: Name | None = None
     description: Text | None = None
     start_date: Day | None = None
     end_date: Day | None = None
+
+
+class GroupIn(GroupFields):
+    idempotency_key: IdempotencyKey | None = None
 
 
 class GroupPatch(Schema):
@@ -353,13 +373,11 @@ LineScope = Literal[
 ]
 
 
-class LineIn(UsageFields):
-    idempotency_key: IdempotencyKey | None = None
+class LineFields(UsageFields):
     tax_category_id: uuid.UUID | None = None
     name: Name | None = None
     product_id: uuid.UUID | None = None
     description: Text | None = None
-    line_item_group_id: uuid.UUID | None = None
     start_date: Day | None = None
     end_date: Day | None = None
     quantity: Quantity | None = None
@@ -371,6 +389,31 @@ class LineIn(UsageFields):
     price: dict[str, Any] | None = Field(
         default=None, description="An inline price: {model, ...the model's fields}, as POST /v1/prices takes"
     )
+
+
+class LineIn(LineFields):
+    idempotency_key: IdempotencyKey | None = None
+    line_item_group_id: uuid.UUID | None = None
+
+
+class BulkLineIn(LineFields):
+    """A line created with its invoice (``POST /v1/invoices``): its group is the one it is listed in."""
+
+
+class BulkGroupIn(GroupFields):
+    """A group created with its invoice, with its lines."""
+
+    line_items: (
+        Annotated[
+            list[BulkLineIn],
+            Field(max_length=MAX_BULK_LINES, fail_fast=True),
+            _at_most(MAX_BULK_LINES, "line items"),
+        ]
+        | None
+    ) = None
+
+
+InvoiceIn.model_rebuild()
 
 
 class LinePatch(UsageFields):

@@ -46,6 +46,23 @@ class Repository(WebhookQueries):
         values = {column.key: getattr(row, column.key) for column in table.columns}
         await self.session.execute(insert_statement(table), values)
 
+    async def insert_many(self, rows: Sequence[m.Base]) -> None:
+        """Insert fully built rows of one table with one executemany (a bulk create's groups or lines);
+        like :meth:`insert`, no unit-of-work bookkeeping."""
+        if not rows:
+            return
+        table = cast(Table, rows[0].__table__)
+        keys = [column.key for column in table.columns]
+        await self.session.execute(
+            insert_statement(table), [{key: getattr(row, key) for key in keys} for row in rows]
+        )
+
+    async def insert_values(self, model: type[m.Base], rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows given as column values (every column named) with one executemany: the lines of a
+        bulk create, never built as ORM objects."""
+        if rows:
+            await self.session.execute(insert_statement(cast(Table, model.__table__)), list(rows))
+
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
         """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core
         statement, and the same values on the loaded ``row`` without marking it dirty (so no second
@@ -129,25 +146,43 @@ class Repository(WebhookQueries):
         statement = select(m.Organization).where(m.Organization.name == name).order_by(m.Organization.id)
         return (await self.session.execute(statement)).scalars().first()
 
-    async def key_holder(self, key_hash: str) -> KeyHolder | None:
+    async def key_holder(self, key_hash: str, idempotency: tuple[str, str] | None = None) -> KeyHolder | None:
         """The live (not revoked) API key with this hash and its organization's settings, in one query
         on the unique index of ``key_hash``: ``api_key_id, organization_id, rounding_mode, tax_rounding,
         default_tax_category_id, time_zone``. A key's hash is its identity across every organization, so
-        this lookup is the one query that cannot name the organization: it finds it."""
+        this lookup is the one query that cannot name the organization: it finds it.
+
+        With ``idempotency`` (scope, key), the same statement also reads that key's stored record in the
+        key holder's organization (``fingerprint, status_code, response_body``, all ``None`` when the key
+        is unused): an idempotent create's first query does both."""
         key, organization = m.ApiKey, m.Organization
-        statement = (
-            select(
-                key.id.label("api_key_id"),
-                key.organization_id,
-                organization.rounding_mode,
-                organization.tax_rounding,
-                organization.default_tax_category_id,
-                organization.time_zone,
+        columns: list[Any] = [
+            key.id.label("api_key_id"),
+            key.organization_id,
+            organization.rounding_mode,
+            organization.tax_rounding,
+            organization.default_tax_category_id,
+            organization.time_zone,
+        ]
+        statement = select(*columns).join(organization, organization.id == key.organization_id)
+        if idempotency is not None:
+            record = m.IdempotencyRecord.__table__
+            scope, used = idempotency
+            # Correlated to the key's organization; each a probe of the record's unique index.
+            statement = statement.add_columns(
+                *(
+                    select(column)
+                    .where(
+                        record.c.organization_id == key.organization_id,
+                        record.c.scope == scope,
+                        record.c.key == used,
+                    )
+                    .scalar_subquery()
+                    for column in (record.c.fingerprint, record.c.status_code, record.c.response_body)
+                )
             )
-            .join(organization, organization.id == key.organization_id)
-            .where(key.key_hash == key_hash, key.revoked_at.is_(None))
-        )
-        return (await self.session.execute(statement)).first()
+        statement = statement.where(key.key_hash == key_hash, key.revoked_at.is_(None))
+        return cast(KeyHolder | None, (await self.session.execute(statement)).first())
 
     async def revoke_api_key(
         self, organization_id: uuid.UUID, key_id: uuid.UUID, at: datetime
@@ -225,6 +260,16 @@ class Repository(WebhookQueries):
             .execution_options(populate_existing=True)
         )
         return (await self.session.execute(statement)).scalar_one()
+
+    async def products_by_names(self, organization_id: uuid.UUID, names: Sequence[str]) -> list[m.Product]:
+        """The organization's products with these names (a bulk create's, looked up at once)."""
+        found: list[m.Product] = []
+        for start in range(0, len(names), 500):  # within every driver's limit of bound parameters
+            statement = select(m.Product).where(
+                m.Product.organization_id == organization_id, m.Product.name.in_(names[start : start + 500])
+            )
+            found += (await self.session.execute(statement)).scalars()
+        return found
 
     async def product_by_name(self, organization_id: uuid.UUID, name: str) -> m.Product | None:
         statement = select(m.Product).where(

@@ -41,18 +41,30 @@ async def create_group(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewGroup
 ) -> m.LineItemGroup:
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    group = await group_row(uow, actor, invoice, new, invoice.next_group_index)
+    await uow.repo.add(group)
+    invoice.next_group_index += 1
+    invoice.updated_at = utcnow()
+    await uow.session.flush()
+    return group
+
+
+async def group_row(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, new: NewGroup, position: int
+) -> m.LineItemGroup:
+    """A new (unsaved) group of ``invoice``, validated: its product, tax category and dates."""
     product = await resolve_product(uow, actor, new.product_id, new.name)
     if new.tax_category_id is not None:
         await known_tax_category(uow, actor, new.tax_category_id)
     start = new.start_date or invoice.period_start
     end = new.end_date or invoice.period_end
     check_dates(start, end)
-    group = m.LineItemGroup(
+    return m.LineItemGroup(
         id=new_id(),
         organization_id=actor.organization_id,
         invoice_id=invoice.id,
         product_id=product.id,
-        position=invoice.next_group_index,
+        position=position,
         name=new.name or product.name,
         description=new.description,
         start_date=start,
@@ -63,11 +75,6 @@ async def create_group(
         created_at=utcnow(),
         **amount_columns(Amounts()),
     )
-    await uow.repo.add(group)
-    invoice.next_group_index += 1
-    invoice.updated_at = utcnow()
-    await uow.session.flush()
-    return group
 
 
 async def get_group(

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
@@ -33,16 +36,22 @@ def fingerprint(flavour: str, scope: str, body: Any) -> str:
 
 
 async def lookup(uow: UnitOfWork, actor: Actor, scope: str, key: str, digest: str) -> StoredAnswer | None:
-    record = await uow.repo.idempotency_record(actor.organization_id, scope, key)
+    return replay(await uow.repo.idempotency_record(actor.organization_id, scope, key), key, digest)
+
+
+def replay(record: Sequence[Any] | None, key: str, digest: str) -> StoredAnswer | None:
+    """The stored answer of a used key (``record``: fingerprint, status code, body), ``None`` when the
+    key is unused; a 409 when it was used with another request."""
     if record is None:
         return None
-    if record.fingerprint != digest:
+    fingerprint_used, status_code, body = record
+    if fingerprint_used != digest:
         raise Conflict(
             f"idempotency key {key!r} was already used with a different request",
             code="idempotency_key_reused",
             details={"idempotencyKey": "already used with a different request body"},
         )
-    return StoredAnswer(record.status_code, json.loads(record.response_body))
+    return StoredAnswer(status_code, json.loads(body))
 
 
 async def remember(
@@ -56,7 +65,7 @@ async def remember(
             key=key,
             fingerprint=digest,
             status_code=answer.status_code,
-            response_body=json.dumps(answer.body, separators=(",", ":")),
+            response_body=orjson.dumps(answer.body).decode(),
             created_at=utcnow(),
         )
     )

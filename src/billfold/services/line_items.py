@@ -20,6 +20,7 @@ from billfold.services import totals
 from billfold.services.calculation import (
     GROSS_UP_SCOPE,
     LineState,
+    Setting,
     line_alone,
     line_alone_with_shares,
     resolve_key,
@@ -30,7 +31,13 @@ from billfold.services.currencies import currency
 from billfold.services.document_data import check_unit_code
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.groups import camel, check_dates, known_tax_category, lock_group
-from billfold.services.invoices import amount_columns, lock_editable_invoice
+from billfold.services.invoices import (
+    LineData,
+    amount_columns,
+    get_invoice_row,
+    load_invoice,
+    lock_editable_invoice,
+)
 from billfold.services.line_pricing import (
     NewLine,
     id_text,
@@ -42,13 +49,17 @@ from billfold.services.line_pricing import (
     pricing_input,
     repriced,
 )
-from billfold.services.products import get_product, resolve_product, usable_product
+from billfold.services.products import ensure_active, get_product, resolve_product, usable_product
+from billfold.services.running_sums import sums_need_calculation
 
 __all__ = [
+    "Lookups",
     "NewLine",
     "create_line",
     "delete_line",
     "get_line",
+    "line_row",
+    "load_line",
     "lock_line_for_change",
     "prepare",
     "prepare_usage",
@@ -61,6 +72,34 @@ USER_SCOPES = frozenset(
 )
 
 
+class Lookups:
+    """What lines refer to (products, tax categories), looked up once per request: a request that
+    creates many lines names the same product many times. Nothing outlives the request."""
+
+    def __init__(self) -> None:
+        self._products: dict[tuple[uuid.UUID | None, str | None], m.Product] = {}
+        self._categories: set[uuid.UUID] = set()
+
+    async def product(
+        self, uow: UnitOfWork, actor: Actor, product_id: uuid.UUID | None, name: str | None
+    ) -> m.Product:
+        key = (product_id, None if product_id is not None else name)
+        found = self._products.get(key)
+        if found is None:
+            found = self._products[key] = await resolve_product(uow, actor, product_id, name)
+        return ensure_active(found, "productId" if product_id is not None else "name")
+
+    async def prime(self, uow: UnitOfWork, actor: Actor, names: set[str]) -> None:
+        """Look up the products of these names with one query (a bulk create names many)."""
+        for product in await uow.repo.products_by_names(actor.organization_id, sorted(names)):
+            self._products[(None, product.name)] = product
+
+    async def tax_category(self, uow: UnitOfWork, actor: Actor, category_id: uuid.UUID) -> None:
+        if category_id not in self._categories:
+            await known_tax_category(uow, actor, category_id)
+            self._categories.add(category_id)
+
+
 async def create_line(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine
 ) -> tuple[m.LineItem, m.Invoice]:
@@ -68,10 +107,37 @@ async def create_line(
     group = None
     if new.line_item_group_id is not None:
         group = await lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
+    setting = await totals.setting_for(uow, actor, invoice)
+    values, state = await line_row(
+        uow, actor, invoice, group, new, setting, invoice.next_line_index, Lookups()
+    )
+    line = m.LineItem(**values)
+    await uow.repo.insert(line)
+    extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
+    if line.scope == GROSS_UP_SCOPE:
+        extra["recalculate_all"] = True
+        set_committed_value(invoice, "recalculate_all", True)
+    await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
+    return line, invoice
+
+
+async def line_row(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    group: m.LineItemGroup | None,
+    new: NewLine,
+    setting: Setting,
+    position: int,
+    lookups: Lookups,
+) -> tuple[dict[str, Any], LineState]:
+    """A new line of ``invoice`` at ``position``, validated and priced: its column values, with its own
+    figures (the line alone), and its state for the running sums. Every line, one at a time or in bulk,
+    is made here. Plain values, not an ORM object: a bulk create inserts thousands of them as they are."""
     start = new.start_date or (group.start_date if group else invoice.period_start)
     end = new.end_date or (group.end_date if group else invoice.period_end)
     check_dates(start, end)
-    money = currency(invoice.currency)
+    money = setting.currency
     if new.scope is not None and new.scope not in USER_SCOPES:
         raise ValidationFailed.field("scope", f"must be one of: {', '.join(sorted(USER_SCOPES))}")
     usage_line = await priced_usage_line(uow, actor, new, money, start, end) if is_usage(new) else None
@@ -80,10 +146,10 @@ async def create_line(
         product_id = new.product_id
         if product_id is None and not new.name and catalog_price is not None:
             product_id = catalog_price.product_id  # a catalog price's line is named after its product
-        product = await resolve_product(uow, actor, product_id, new.name)
+        product = await lookups.product(uow, actor, product_id, new.name)
     else:
         model, config, catalog_price = None, None, None
-        product = await resolve_product(uow, actor, new.product_id, new.name)
+        product = await lookups.product(uow, actor, new.product_id, new.name)
         unit_price = new.unit_price
         if new.scope == GROSS_UP_SCOPE:  # its amount is derived by the calculation
             priced = price_line(None, None, ZERO, money, actor.rounding_mode)
@@ -97,8 +163,7 @@ async def create_line(
             "scope", "a tax_gross_up line's amount is derived; give no amount or price"
         )
     if new.tax_category_id is not None:
-        await known_tax_category(uow, actor, new.tax_category_id)
-    setting = await totals.setting_for(uow, actor, invoice)
+        await lookups.tax_category(uow, actor, new.tax_category_id)
     line_id = new_id()
     key = None
     if not gross_up:
@@ -109,13 +174,13 @@ async def create_line(
             id_text(product.tax_category_id),
         )
     alone = line_alone(setting, pricing_input(line_id, priced, product.id, catalog_price), key)
-    line = m.LineItem(
+    values = dict(
         id=line_id,
         organization_id=actor.organization_id,
         invoice_id=invoice.id,
         group_id=group.id if group else None,
         product_id=product.id,
-        position=invoice.next_line_index,
+        position=position,
         name=new.name or product.name,
         description=new.description,
         scope=new.scope or ("metric" if usage_line else "one_off"),
@@ -140,14 +205,8 @@ async def create_line(
         created_at=utcnow(),
         **amount_columns(alone),
     )
-    await uow.repo.insert(line)
-    extra: dict[str, object] = {"next_line_index": invoice.next_line_index + 1}
-    if gross_up:
-        extra["recalculate_all"] = True
-        set_committed_value(invoice, "recalculate_all", True)
     state = LineState(alone, key, str(product.id), None if catalog_price is None else str(catalog_price.id))
-    await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
-    return line, invoice
+    return values, state
 
 
 async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> m.LineItem:
@@ -155,6 +214,22 @@ async def get_line(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id
     if line is None or line.invoice_id != invoice_id:
         raise NotFound(f"line item {line_id} not found", details={"id": "no such line item on this invoice"})
     return line
+
+
+async def load_line(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID
+) -> tuple[LineData, m.Invoice]:
+    """One line with the invoice's calculated figures, and its invoice. Its own row is enough when the
+    invoice's figures are final as stored (issued, or no taxed or covered line); otherwise its shares of
+    the covering adjustments and taxes depend on every line, and the invoice is calculated."""
+    invoice = await get_invoice_row(uow, actor, invoice_id)
+    line = await get_line(uow, actor, invoice_id, line_id)
+    if invoice.frozen or not (
+        sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations
+    ):
+        return line, invoice
+    view = await load_invoice(uow, actor, invoice_id)
+    return next(item for item in view.lines if item.id == line_id), invoice
 
 
 async def _lock_line(

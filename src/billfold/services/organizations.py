@@ -11,6 +11,7 @@ kept in process memory, so a change applies to the next line written through any
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
@@ -64,6 +65,20 @@ async def authenticate(uow: UnitOfWork, key: str | None) -> Actor:
     if found is None:
         raise Unauthorized("the API key is not valid")
     return actor_of(found)
+
+
+async def authenticate_with_record(
+    uow: UnitOfWork, key: str | None, scope: str, used: str
+) -> tuple[Actor, Sequence[object] | None]:
+    """:func:`authenticate`, and the idempotency record of ``used`` in ``scope`` (``None`` if unused),
+    read by one statement: the first query of an idempotent create."""
+    if not key:
+        raise Unauthorized("an API key is required: send X-API-KEY or Authorization: Bearer")
+    found = await uow.repo.key_holder(hash_key(key), (scope, used))
+    if found is None:
+        raise Unauthorized("the API key is not valid")
+    record = tuple(found)[6:]
+    return actor_of(found), (None if record[0] is None else record)
 
 
 def actor_of(row: KeyHolder) -> Actor:

@@ -161,7 +161,7 @@ async def apply_change(
         except NotSummable:
             extra = {**extra, "recalculate_all": True}
         else:
-            _check_range(totals)
+            check_range(totals)
             now = utcnow()
             values = {
                 **amount_columns(totals),
@@ -191,7 +191,7 @@ async def _covering(
     return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 
-def _check_range(totals: Amounts) -> None:
+def check_range(totals: Amounts) -> None:
     if abs(totals.subtotal) >= MAX_TOTAL or abs(totals.total) >= MAX_TOTAL:
         raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
 
@@ -231,7 +231,7 @@ async def recalculate(
             totals_from_cells(setting, cells, ordered)
         except NotSummable:
             full = True
-    _check_range(result.amounts)
+    check_range(result.amounts)
     now = utcnow()
     await uow.repo.write_values(
         invoice,
@@ -340,9 +340,14 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
     """At issue: calculate the invoice one last time, with the customer's available credit applied
     (oldest expiring first, up to the amount due), and store every figure; it never changes again.
 
-    The customer row is locked first, so two invoices of one customer issued at once spend its credit
-    one after the other and no grant is used twice."""
-    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency, lock=True)
+    The customer row is locked only when the customer has credit to spend (then its ledger is read
+    again under the lock), so two invoices of one customer issued at once spend its credit one after
+    the other and no grant is used twice, while a customer without credit serializes nothing."""
+    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency)
+    if grants:
+        grants, uses = await credit_grants_and_uses(
+            uow, actor, invoice.customer_id, invoice.currency, lock=True
+        )
     if not (
         grants
         or sums_need_calculation(invoice.running_sums)

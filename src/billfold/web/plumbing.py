@@ -20,7 +20,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
 from billfold.services.context import Actor
 from billfold.services.errors import Conflict, ValidationFailed
-from billfold.services.organizations import authenticate
+from billfold.services.organizations import authenticate, authenticate_with_record
 from billfold.web.body import parsed_body
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ async def current_actor(request: Request) -> Actor:
     """The caller's organization and its settings, read from the database for every request: one
     indexed query (the key's hash joined to its organization). Nothing is cached in the process, so a
     revoked key is refused and a settings change applies at once, in every worker."""
-    async with UnitOfWork(engine_of(request), readonly=True) as uow:
+    async with UnitOfWork(engine_of(request), readonly=True, single_statement=True) as uow:
         actor = await authenticate(uow, presented_key(request))
     request.state.actor = actor
     return actor
@@ -92,14 +92,18 @@ def expected_conflict(constraint: str | None) -> bool:
     return constraint in RETRIED_UNIQUE or constraint.endswith("_idem")
 
 
-async def write(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+async def write(
+    request: Request, work: Callable[[UnitOfWork], Awaitable[T]], *, reauthenticate: bool = True
+) -> T:
     """Run ``work`` in one transaction and commit it; a race lost on an expected unique index (see
     :func:`expected_conflict`) is retried. Any other integrity error is a bug and propagates (the error
-    handler logs it and answers 500)."""
+    handler logs it and answers 500). ``reauthenticate=False``: ``work`` reads the key and settings
+    again itself (folded into its first statement)."""
     for attempt in range(CREATE_ATTEMPTS):
         try:
             async with UnitOfWork(engine_of(request)) as uow:
-                await _reauthenticate(request, uow)
+                if reauthenticate:
+                    await _reauthenticate(request, uow)
                 result = await work(uow)
                 await uow.commit()
                 return result
@@ -142,7 +146,11 @@ async def idempotent_create(
     digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
 
     async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
-        stored = await idempotency.lookup(uow, actor, scope, key, digest)
+        # One statement: the caller's key and settings read again in this transaction (see
+        # _reauthenticate) and the idempotency key's record.
+        current, record = await authenticate_with_record(uow, presented_key(request), scope, key)
+        actor.adopt(current)
+        stored = idempotency.replay(record, key, digest)
         if stored is not None:
             return stored, True
         status_code, body = await work(uow, key)
@@ -150,7 +158,7 @@ async def idempotent_create(
         await idempotency.remember(uow, actor, scope, key, digest, answer)
         return answer, False
 
-    answer, replayed = await write(request, attempt)
+    answer, replayed = await write(request, attempt, reauthenticate=False)
     return json_response(answer.status_code, answer.body, replayed=replayed)
 
 

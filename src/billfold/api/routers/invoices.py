@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from billfold.api import render
+from billfold.api.routers.lines import new_line
 from billfold.api.schemas import InvoiceIn, InvoicePatch, MinimumIn
 from billfold.db.uow import UnitOfWork
-from billfold.services import invoice_edits, invoices, minimums
+from billfold.services import bulk, invoice_edits, invoices, minimums
+from billfold.services import groups as groups_service
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.web.body import JsonRoute
@@ -26,9 +28,24 @@ Status = Literal["draft", "in_review", "issued", "overdue", "paid", "canceled", 
 async def create_invoice(
     body: InvoiceIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
+    """A draft invoice; with ``lineItemGroups`` (each with its ``lineItems``) and ``lineItems``, its
+    groups and lines too, all or nothing (at most 10,000 lines). Answers the invoice as ``GET`` does."""
+    # The lines' work that needs nothing stored is done before the transaction opens.
+    groups, lines = bulk.prepare_all(
+        [
+            bulk.NewBulkGroup(
+                groups_service.NewGroup(idempotency_key="", **g.model_dump(exclude={"line_items"})),
+                [new_line(line) for line in g.line_items or ()],
+            )
+            for g in body.line_item_groups or ()
+        ],
+        [new_line(line) for line in body.line_items or ()],
+    )
+
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
-        new = invoices.NewInvoice(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
-        return 201, render.invoice(await invoices.create_invoice(uow, actor, new))
+        fields = body.model_dump(exclude={"idempotency_key", "line_item_groups", "line_items"})
+        new = invoices.NewInvoice(idempotency_key=key, **fields)
+        return 201, render.invoice(await bulk.create_invoice_with_lines(uow, actor, new, groups, lines))
 
     return await idempotent_create(request, actor, "invoice", body.idempotency_key, work)
 

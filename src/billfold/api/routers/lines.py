@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from billfold.api import render
-from billfold.api.schemas import GroupIn, GroupPatch, LineIn, LinePatch, UsageFields
+from billfold.api.schemas import GroupIn, GroupPatch, LineFields, LineIn, LinePatch, UsageFields
 from billfold.core.money import Currency
 from billfold.db.uow import UnitOfWork
 from billfold.services import groups, line_items
@@ -42,6 +42,12 @@ def usage_input(body: UsageFields) -> UsageInput | None:
     )
 
 
+def new_line(body: LineFields) -> line_items.NewLine:
+    """A line's body as the service's input (its idempotency key and group are set by the caller)."""
+    fields = body.model_dump(exclude={"idempotency_key", "line_item_group_id", *USAGE_FIELDS})
+    return line_items.NewLine(idempotency_key="", usage=usage_input(body), **fields)
+
+
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
     view = await load_invoice(uow, actor, invoice_id)
     for row in view.groups:
@@ -53,10 +59,8 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
 
 async def _line_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> Any:
     """The line with the invoice's calculated figures (its shares of covering adjustments and taxes)."""
-    await line_items.get_line(uow, actor, invoice_id, line_id)  # the 404 for another invoice's line
-    view = await load_invoice(uow, actor, invoice_id)
-    line = next(item for item in view.lines if item.id == line_id)
-    return render.line(line, view.currency, view.invoice.customer_id)
+    line, invoice = await line_items.load_line(uow, actor, invoice_id, line_id)
+    return render.line(line, currency(invoice.currency), invoice.customer_id)
 
 
 async def _invoice_facts(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> tuple[Currency, uuid.UUID]:
@@ -131,8 +135,7 @@ async def create_line(
 ) -> Response:
     # The usage and an inline price are validated before the transaction opens (they need nothing
     # stored), so a large one is parsed without holding the write lock.
-    fields = body.model_dump(exclude={"idempotency_key", *USAGE_FIELDS})
-    prepared = line_items.prepare(line_items.NewLine(idempotency_key="", usage=usage_input(body), **fields))
+    prepared = line_items.prepare(replace(new_line(body), line_item_group_id=body.line_item_group_id))
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         new = replace(prepared, idempotency_key=key)

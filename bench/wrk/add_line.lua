@@ -1,0 +1,30 @@
+-- POST a line item to one of N draft invoices (their ids in the file BILLFOLD_BENCH_IDS), each request
+-- with its own Idempotency-Key, as a client that retries safely would send.
+local common = dofile("bench/wrk/common.lua")
+local threads, counter = {}, 0
+local ids, tag
+
+function setup(thread)
+  thread:set("tag", #threads)
+  threads[#threads + 1] = thread
+end
+
+function init(args)
+  ids = common.lines(os.getenv("BILLFOLD_BENCH_IDS"))
+  tag = tostring(wrk.thread:get("tag")) .. "-" .. tostring(math.random(1, 1000000000))
+end
+
+local body = '{"name": "Item", "quantity": "3", "unitPrice": "12.345"}'
+
+function request()
+  counter = counter + 1
+  local invoice = ids[counter % #ids + 1]
+  local headers = {
+    ["X-API-KEY"] = common.key,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = "add-" .. tag .. "-" .. counter,
+  }
+  return wrk.format("POST", "/v1/invoices/" .. invoice .. "/line-items", headers, body)
+end
+
+done = common.done(threads)
