@@ -20,6 +20,8 @@ UNSCOPED = {
     # the row itself carries its organization_id (write_values filters by it)
     "add": "row",
     "insert": "row",
+    "insert_many": "rows (each carries its organization_id)",
+    "insert_values": "rows (each carries its organization_id)",
     "write_values": "row",
     "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",

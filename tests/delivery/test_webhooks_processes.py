@@ -61,6 +61,11 @@ def working(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[st
         start_new_session=True,
     )
     try:
+        # SIGTERM before the worker has started (still importing) would just kill it: wait until it runs
+        deadline = time.monotonic() + 60
+        while "delivering webhooks" not in log_path.read_text() and process.poll() is None:
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.05)
         yield process
         if process.poll() is None:
             # SIGTERM: the worker finishes what is in flight and exits cleanly
