@@ -384,3 +384,16 @@ def credit_note(locale: str = "en") -> Document:
         preceding_invoice=PrecedingInvoice(number="INV-2026-000042", issue_date=date(2026, 12, 1)),
         locale=locale,
     )
+
+
+def sample_documents(locale: str) -> dict[str, Any]:
+    """The documents every e-invoice syntax is checked with, by name; the full invoice once more in
+    ``locale`` (the wording changes, the rules must still pass)."""
+    return {
+        "full": full_invoice,
+        "small": small_invoice,
+        "jpy": jpy_invoice,
+        "intra_community": intra_community_invoice,
+        "credit_note": credit_note,
+        f"full_{locale}": lambda: full_invoice(locale),
+    }

@@ -10,23 +10,15 @@ from factories import (
     big_invoice,
     credit_note,
     full_invoice,
-    intra_community_invoice,
     jpy_invoice,
-    small_invoice,
+    sample_documents,
 )
 from lxml import etree
 
 from billfold.documents.cii import RAM, render_cii
 from billfold.documents.model import Document
 
-DOCUMENTS: dict[str, Callable[[], Document]] = {
-    "full": full_invoice,
-    "small": small_invoice,
-    "jpy": jpy_invoice,
-    "intra_community": intra_community_invoice,
-    "credit_note": credit_note,
-    "german": lambda: full_invoice("de"),
-}
+DOCUMENTS: dict[str, Callable[[], Document]] = sample_documents("de")
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -9,23 +9,14 @@ from factories import (
     big_invoice,
     credit_note,
     full_invoice,
-    intra_community_invoice,
-    jpy_invoice,
-    small_invoice,
+    sample_documents,
 )
 from lxml import etree
 
 from billfold.documents.model import Document
 from billfold.documents.ubl import CBC, CREDIT_NOTE_NS, render_ubl
 
-DOCUMENTS: dict[str, Callable[[], Document]] = {
-    "full": full_invoice,
-    "small": small_invoice,
-    "jpy": jpy_invoice,
-    "intra_community": intra_community_invoice,
-    "credit_note": credit_note,
-    "french": lambda: full_invoice("fr"),
-}
+DOCUMENTS: dict[str, Callable[[], Document]] = sample_documents("fr")
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
