@@ -48,25 +48,38 @@ def uid(value: object) -> str | None:
 
 
 class Formats:
-    """One answer's formatting: money in its currency, and plain numbers and timestamps remembered by
-    value for the length of the answer (a 1,000-line invoice repeats them)."""
+    """One answer's formatting: money in its currency, plain numbers, dates and timestamps, each
+    distinct value formatted once for the length of the answer (a 1,000-line invoice repeats its
+    quantities, prices, zero amounts, dates and creation time). Formatting depends on the value only,
+    so a value formatted once reads the same everywhere in the answer."""
 
-    __slots__ = ("_plain", "_stamps", "currency", "spec")
+    __slots__ = ("_days", "_money", "_plain", "_stamps", "currency", "spec")
 
     def __init__(self, currency: Currency) -> None:
         self.currency = currency
         self.spec = _SPECS[currency.exponent]
+        self._money: dict[Decimal, str] = {}
         self._plain: dict[Decimal, str] = {}
+        self._days: dict[date, str] = {}
         self._stamps: dict[datetime, str] = {}
 
     def money(self, value: Decimal) -> str:
-        text = format(value, self.spec)
-        return text[1:] if text[0] == "-" and not value else text
+        found = self._money.get(value)
+        if found is None:
+            text = format(value, self.spec)
+            found = self._money[value] = text[1:] if text[0] == "-" and not value else text
+        return found
 
     def plain(self, value: Decimal) -> str:
         found = self._plain.get(value)
         if found is None:
             found = self._plain[value] = to_plain_normalized(value)
+        return found
+
+    def day(self, value: date) -> str:
+        found = self._days.get(value)
+        if found is None:
+            found = self._days[value] = value.isoformat()
         return found
 
     def stamp(self, value: datetime) -> str:
@@ -126,7 +139,7 @@ def _taxes(taxes: tuple[TaxAmount, ...], cash: Callable[[Decimal], str]) -> list
 
 def line(row: LineRecord, customer_id: str, formats: Formats) -> dict[str, Any]:
     """A line item's answer."""
-    cash, plain, currency = formats.money, formats.plain, formats.currency
+    cash, plain, day_text, currency = formats.money, formats.plain, formats.day, formats.currency
     tax, shares = row.tax, row.adjustment_shares
     return {
         "id": row.id,
@@ -140,8 +153,8 @@ def line(row: LineRecord, customer_id: str, formats: Formats) -> dict[str, Any]:
         "name": row.name,
         "description": row.description,
         "scope": row.scope,
-        "startDate": row.start_date.isoformat(),
-        "endDate": row.end_date.isoformat(),
+        "startDate": day_text(row.start_date),
+        "endDate": day_text(row.end_date),
         "pricing": row.pricing,
         "unitCode": row.unit_code or "C62",
         "quantity": plain(row.quantity),

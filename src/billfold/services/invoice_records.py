@@ -24,6 +24,7 @@ from billfold.core.money import Currency
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.documents.records import (
+    STORED_FIELDS,
     CreditNoteRef,
     GroupRecord,
     InvoiceFields,
@@ -112,7 +113,6 @@ def line_record(row: LineData, taxes: TaxRates | None = None) -> LineRecord:
     rates = taxes or TaxRates()
     return LineRecord(
         str(row.id),
-        str(row.invoice_id),
         _text(row.group_id),
         str(row.product_id),
         row.position,
@@ -143,6 +143,7 @@ def line_record(row: LineData, taxes: TaxRates | None = None) -> LineRecord:
         row.credits_applied_amount,
         row.idempotency_key,
         row.created_at,
+        str(row.invoice_id),
         rates(row.tax_key_category_id, row.tax_key_rate, row.tax_key_inclusive),
     )
 
@@ -225,8 +226,9 @@ async def load_invoice_record(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UU
         return record_of(view)
     taxes = TaxRates()
     invoice_id_text = str(invoice.id)
+    make = LineRecord._make
     lines = [
-        LineRecord(row[0], invoice_id_text, *row[1:31], taxes(row[31], row[32], row[33]))
+        make((*row[:STORED_FIELDS], invoice_id_text, taxes(row[31], row[32], row[33])))
         for row in await uow.repo.line_rows(org, invoice.id)
     ]
     fields = invoice_fields(invoice, money, today)
@@ -234,4 +236,3 @@ async def load_invoice_record(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UU
         notes = await uow.repo.credit_notes_of(org, invoice.id)
         return assemble(fields, invoice.calculation, groups, lines, notes)
     return assemble(fields, {}, groups, lines)
-
