@@ -26,6 +26,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.documents.records import (
     STORED_FIELDS,
     CreditNoteRef,
+    Figures,
     GroupRecord,
     InvoiceFields,
     InvoiceRecord,
@@ -94,17 +95,22 @@ def invoice_fields(row: m.Invoice, money: Currency, today: date | None = None) -
         last_calculated_at=row.last_calculated_at,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        figures=figures(
-            status=row.status,
-            due_date=row.due_date,
-            today=today or utc_today(),
-            total=row.total_amount,
-            credits_applied=row.credits_applied_amount,
-            paid=row.amount_paid,
-            reduced=row.reduced_amount,
-            credited=row.credited_amount,
-            refunded=row.refunded_amount,
-        ),
+        figures=figures_of(row, today),
+    )
+
+
+def figures_of(row: m.Invoice, today: date | None = None) -> Figures:
+    """The invoice's derived figures (``today``: the organization's; UTC's when not given)."""
+    return figures(
+        status=row.status,
+        due_date=row.due_date,
+        today=today or utc_today(),
+        total=row.total_amount,
+        credits_applied=row.credits_applied_amount,
+        paid=row.amount_paid,
+        reduced=row.reduced_amount,
+        credited=row.credited_amount,
+        refunded=row.refunded_amount,
     )
 
 
