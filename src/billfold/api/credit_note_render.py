@@ -22,7 +22,7 @@ def line(row: m.CreditNoteLine, currency: Currency) -> dict[str, Any]:
         "lineItemId": uid(row.line_item_id),
         "description": row.description,
         "quantity": None if row.quantity is None else to_plain_normalized(row.quantity),
-        **amounts(row, currency),  # type: ignore[arg-type]
+        **amounts(row, currency),
         "taxCategoryId": row.tax_category_id,
         "taxRate": None if row.tax_rate is None else to_plain_normalized(row.tax_rate),
         "taxInclusive": row.tax_inclusive,
@@ -44,7 +44,7 @@ def credit_note(note: m.CreditNote, lines: list[m.CreditNoteLine]) -> dict[str, 
         "memo": note.memo,
         "currency": note.currency,
         "lines": [line(row, currency) for row in lines],
-        **amounts(note, currency),  # type: ignore[arg-type]
+        **amounts(note, currency),
         "taxSummary": [
             {
                 "taxCategoryId": row["tax_category_id"],

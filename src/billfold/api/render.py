@@ -6,52 +6,21 @@ Amounts are shown with exactly the currency's minor-unit places (``"10.50"`` in 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billfold.core.lifecycle import amount_due as due_of
-from billfold.core.lifecycle import amount_remaining, effective_status
-from billfold.core.money import ZERO, Currency, to_plain_normalized
+from billfold.api import invoice_answers as answers
+from billfold.api.invoice_answers import amounts, day, money, timestamp, uid
+from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
 from billfold.services.credits import CreditLedger, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
+from billfold.services.invoice_records import group_record, invoice_fields, line_record, record_of
 from billfold.services.invoices import InvoiceView, LineData
-from billfold.web.public_url import document_links as links_of
-from billfold.web.shape import camel_keys
 
-_SPECS = [f".{places}f" for places in range(10)]
-
-
-def money(value: Decimal, currency: Currency) -> str:
-    """Exactly the currency's places. Stored amounts are already multiples of its minor unit, so the
-    fixed-point format only pads; it never rounds."""
-    text = format(value, _SPECS[currency.exponent])
-    return text[1:] if text[0] == "-" and not value else text
-
-
-def day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
-
-
-def uid(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def amounts(row: m.Invoice | m.LineItemGroup | LineData, currency: Currency) -> dict[str, str]:
-    return {
-        "subtotalAmount": money(row.subtotal_amount, currency),
-        "discountAmount": money(row.discount_amount, currency),
-        "adjustmentAmount": money(row.adjustment_amount, currency),
-        "netAmount": money(row.net_amount, currency),
-        "taxAmount": money(row.tax_amount, currency),
-        "totalAmount": money(row.total_amount, currency),
-    }
+__all__ = ["amounts", "day", "money", "timestamp", "uid"]
 
 
 def details(row: m.IssuingAccount | m.Customer | m.PaymentAccount) -> dict[str, Any]:
@@ -152,145 +121,28 @@ def product(row: m.Product) -> dict[str, Any]:
 
 
 def line(row: LineData, currency: Currency, customer_id: object) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "object": "line_item",
-        "invoiceId": str(row.invoice_id),
-        "customerId": str(customer_id),
-        "lineItemGroupId": uid(row.group_id),
-        "productId": str(row.product_id),
-        "idempotencyKey": row.idempotency_key,
-        "index": row.position,
-        "name": row.name,
-        "description": row.description,
-        "scope": row.scope,
-        "startDate": day(row.start_date),
-        "endDate": day(row.end_date),
-        "pricing": row.pricing,
-        "unitCode": getattr(row, "unit_code", None) or "C62",
-        "quantity": to_plain_normalized(row.quantity),
-        "unitPrice": to_plain_normalized(row.unit_price),
-        "currency": currency.code,
-        "priceId": uid(row.price_id),
-        "price": None if row.price_model is None else {"model": row.price_model, **(row.price_config or {})},
-        "usage": camel_keys(row.usage_input),
-        "totalUsage": None if row.total_usage is None else to_plain_normalized(row.total_usage),
-        "usageFormat": row.usage_format,
-        "subLineItems": camel_keys(row.sub_lines or []),
-        **amounts(row, currency),
-        "taxCategoryId": uid(row.tax_key_category_id),
-        "taxAmounts": _line_taxes(row, currency),
-        "adjustments": _shares(row.adjustment_shares, currency),
-        "adjustmentDefinitions": _definitions(row.adjustments, currency),
-        "creditsAppliedAmount": money(row.credits_applied_amount or ZERO, currency),
-        "createdAt": timestamp(row.created_at),
-    }
+    """A loaded line's answer (a wrapper: the line as its record, rendered by
+    :func:`billfold.api.invoice_answers.line`)."""
+    return answers.line(line_record(row), str(customer_id), answers.Formats(currency))
 
 
 def group(
     row: m.LineItemGroup, currency: Currency, customer_id: object, lines: list[LineData]
 ) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "object": "line_item_group",
-        "invoiceId": str(row.invoice_id),
-        "customerId": str(customer_id),
-        "productId": uid(row.product_id),
-        "idempotencyKey": row.idempotency_key,
-        "index": row.position,
-        "name": row.name,
-        "description": row.description,
-        "startDate": day(row.start_date),
-        "endDate": day(row.end_date),
-        "currency": currency.code,
-        "taxCategoryId": uid(row.tax_category_id),
-        **amounts(row, currency),
-        "taxAmounts": _sum_taxes(lines, currency),
-        "adjustmentDefinitions": _definitions(row.adjustments, currency),
-        "lineItems": [line(item, currency, customer_id) for item in lines],
-        "createdAt": timestamp(row.created_at),
-    }
+    """A loaded group's answer (a wrapper over :func:`billfold.api.invoice_answers.group`)."""
+    record = group_record(row, [line_record(item) for item in lines])
+    return answers.group(record, str(customer_id), answers.Formats(currency))
 
 
 def invoice_summary(row: m.Invoice, currency: Currency, today: date | None = None) -> dict[str, Any]:
     """``today`` is the organization's date (for the derived ``overdue``); UTC's when not given."""
-    amount_due = due_of(row.total_amount, row.credits_applied_amount)
-    status = effective_status(row.status, row.due_date, today or datetime.now(UTC).date())
-    return {
-        "id": str(row.id),
-        "object": "invoice",
-        "idempotencyKey": row.idempotency_key,
-        "customerId": str(row.customer_id),
-        "paymentAccountId": str(row.payment_account_id),
-        "issuingAccountId": str(row.issuing_account_id),
-        "contractId": uid(row.contract_id),
-        "status": status,
-        "isLocked": row.status != "draft",
-        "source": row.source,
-        "autoIssue": row.auto_issue,
-        "invoiceAllocationStrategy": row.allocation_strategy,
-        "invoiceNumber": row.invoice_number,
-        "series": row.series,
-        "currency": row.currency,
-        "invoiceDate": day(row.invoice_date),
-        "periodStart": day(row.period_start),
-        "periodEnd": day(row.period_end),
-        "issueDate": day(row.issue_date),
-        "dueDate": day(row.due_date),
-        "paymentTermsDays": row.payment_terms_days,
-        "voidReason": row.void_reason,
-        "memo": row.memo,
-        "buyerReference": row.buyer_reference,
-        "purchaseOrder": row.purchase_order,
-        "deliveryDate": day(row.delivery_date),
-        "deliveryCountry": row.delivery_country,
-        **document_links(row),
-        "minimum": None
-        if row.minimum_amount is None
-        else {"amount": money(row.minimum_amount, currency), "scope": row.minimum_scope},
-        **amounts(row, currency),
-        "creditsAppliedAmount": money(row.credits_applied_amount, currency),
-        "amountDue": money(amount_due, currency),
-        "amountPaid": money(row.amount_paid, currency),
-        "amountRemaining": money(amount_due - row.amount_paid - row.reduced_amount, currency),
-        "creditedAmount": money(row.credited_amount, currency),
-        "refundedAmount": money(row.refunded_amount, currency),
-        "lastCalculatedAt": timestamp(row.last_calculated_at),
-        "createdAt": timestamp(row.created_at),
-        "updatedAt": timestamp(row.updated_at),
-    }
-
-
-def document_links(row: m.Invoice) -> dict[str, str | None]:
-    """``hostedInvoiceUrl`` and ``pdfUrl`` (absolute) once the invoice is issued; ``None`` before."""
-    page, pdf = links_of(row.hosted_token)
-    return {"hostedInvoiceUrl": page, "pdfUrl": pdf}
+    return answers.summary(invoice_fields(row, currency, today))
 
 
 def invoice(view: InvoiceView) -> dict[str, Any]:
-    customer_id = view.invoice.customer_id
-    by_group: dict[object, list[LineData]] = {}
-    for item in view.lines:
-        by_group.setdefault(item.group_id, []).append(item)
-    return {
-        **invoice_summary(view.invoice, view.currency, view.today),
-        **calculation(view.calculation or {}, view.invoice, view.currency),
-        "lineItemGroups": [
-            group(row, view.currency, customer_id, by_group.get(row.id, [])) for row in view.groups
-        ],
-        "standaloneLineItems": [line(item, view.currency, customer_id) for item in by_group.get(None, [])],
-        "creditNotes": [
-            {
-                "id": str(note.id),
-                "number": note.number,
-                "status": note.status,
-                "issueDate": day(note.issue_date),
-                "totalAmount": money(note.total_amount, view.currency),
-                "reductionAmount": money(note.reduction_amount, view.currency),
-            }
-            for note in view.credit_notes
-        ],
-    }
+    """A loaded invoice's answer (a wrapper: the view as its record, rendered by
+    :func:`billfold.api.invoice_answers.invoice`)."""
+    return answers.invoice(record_of(view))
 
 
 def page(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
@@ -332,6 +184,7 @@ def event(row: m.InvoiceEvent) -> dict[str, Any]:
 
 def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -> dict[str, Any]:
     currency = lookup_currency(invoice_row.currency)
+    figures = invoice_fields(invoice_row, currency, today).figures
     return {
         "id": str(row.id),
         "object": "payment",
@@ -345,19 +198,9 @@ def payment(row: m.Payment, invoice_row: m.Invoice, today: date | None = None) -
         "method": row.method,
         "reference": row.reference,
         "idempotencyKey": row.idempotency_key,
-        "invoiceStatus": effective_status(
-            invoice_row.status, invoice_row.due_date, today or datetime.now(UTC).date()
-        ),
-        "invoiceAmountPaid": money(invoice_row.amount_paid, currency),
-        "invoiceAmountRemaining": money(
-            amount_remaining(
-                invoice_row.total_amount,
-                invoice_row.credits_applied_amount,
-                invoice_row.amount_paid,
-                invoice_row.reduced_amount,
-            ),
-            currency,
-        ),
+        "invoiceStatus": figures.effective_status,
+        "invoiceAmountPaid": money(figures.amount_paid, currency),
+        "invoiceAmountRemaining": money(figures.amount_remaining, currency),
         "createdAt": timestamp(row.created_at),
     }
 
@@ -436,105 +279,4 @@ def credit_ledger(view: CreditLedger) -> dict[str, Any]:
         ],
         "hasMore": False,
         "nextCursor": None,
-    }
-
-
-def _line_taxes(row: LineData, currency: Currency) -> list[dict[str, Any]]:
-    """A line's tax per rate (a line has one rate, or none when untaxed)."""
-    if row.tax_key_category_id is None:
-        return []
-    return [
-        {
-            "taxCategoryId": str(row.tax_key_category_id),
-            "rate": str(row.tax_key_rate),
-            "inclusive": bool(row.tax_key_inclusive),
-            "amount": money(row.tax_amount, currency),
-        }
-    ]
-
-
-def _sum_taxes(lines: list[LineData], currency: Currency) -> list[dict[str, Any]]:
-    """A group's tax per rate: the sums of its lines' (in order of first use)."""
-    totals: dict[tuple[str, str, bool], Decimal] = {}
-    for item in lines:
-        if item.tax_key_category_id is not None:
-            key = (str(item.tax_key_category_id), str(item.tax_key_rate), bool(item.tax_key_inclusive))
-            totals[key] = totals.get(key, ZERO) + item.tax_amount
-    return [
-        {"taxCategoryId": category, "rate": rate, "inclusive": inclusive, "amount": money(tax, currency)}
-        for (category, rate, inclusive), tax in totals.items()
-    ]
-
-
-def _shares(shares: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
-    return [{**share, "amount": money(Decimal(share["amount"]), currency)} for share in shares or []]
-
-
-def _definitions(items: list[dict[str, Any]] | None, currency: Currency) -> list[dict[str, Any]]:
-    """Adjustment definitions (stored neutral, snake_case) in the API's shape; money with the
-    currency's places."""
-    return [_definition(item, currency) for item in items or []]
-
-
-def _definition(item: dict[str, Any], currency: Currency) -> dict[str, Any]:
-    applies = item.get("applies_to")
-    amount = item.get("amount")
-    return {
-        "id": item["id"],
-        "type": item["type"],
-        "amount": None if amount is None else money(Decimal(amount), currency),
-        "percentage": item.get("percentage"),
-        "quantity": item.get("quantity"),
-        "appliesTo": None
-        if applies is None
-        else {
-            "productIds": list(applies.get("product_ids") or []),
-            "priceIds": list(applies.get("price_ids") or []),
-        },
-        "reason": item.get("reason"),
-    }
-
-
-def calculation(result: dict[str, Any], row: m.Invoice, currency: Currency) -> dict[str, Any]:
-    """The invoice-level results: tax summary, adjustments (definition and what they did), the percent
-    split's shares and the customer's withholdings."""
-
-    def cash(value: str | None) -> str:
-        return money(Decimal(value or "0"), currency)
-
-    applied = {item["id"]: item for item in result.get("adjustments", [])}
-    return {
-        "taxSummary": [
-            {
-                "taxCategoryId": item["tax_category_id"],
-                "rate": item["rate"],
-                "inclusive": item["inclusive"],
-                "taxableAmount": cash(item["taxable_amount"]),
-                "taxAmount": cash(item["tax_amount"]),
-            }
-            for item in result.get("tax_summary", [])
-        ],
-        "adjustments": [
-            {
-                **_definition(definition, currency),
-                "appliedAmount": cash(applied.get(definition["id"], {}).get("amount")),
-                "unappliedAmount": cash(applied.get(definition["id"], {}).get("unapplied_amount")),
-            }
-            for definition in row.adjustments or []
-        ],
-        "allocations": [
-            {
-                "paymentAccountId": share["payment_account_id"],
-                "percentage": share["percentage"],
-                "netAmount": cash(share["net_amount"]),
-                "taxAmount": cash(share["tax_amount"]),
-                "totalAmount": cash(share["total_amount"]),
-                "creditsAppliedAmount": cash(share["credits_applied_amount"]),
-                "amountDue": cash(share["amount_due"]),
-            }
-            for share in result.get("shares", [])
-        ],
-        "withholdingRates": row.withholding_rates or [],
-        "withholdings": [{**item, "amount": cash(item["amount"])} for item in result.get("withholdings", [])],
-        "withholdingAmount": cash(result.get("withholding_amount")),
     }

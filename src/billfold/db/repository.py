@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.db import models as m
 from billfold.db.ids import new_id
+from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 T = TypeVar("T", bound=m.Base)
@@ -29,7 +30,7 @@ def model_id(row: m.Base) -> uuid.UUID:
     return row_id
 
 
-class Repository(WebhookQueries):
+class Repository(WebhookQueries, InvoiceReads):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

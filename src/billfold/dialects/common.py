@@ -25,13 +25,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, PlainValidator, ValidationError, WithJsonSchema
 
 from billfold.core.money import CONTEXT, Currency, parse_decimal, to_plain, to_plain_normalized
-from billfold.core.taxes import TaxKey
 from billfold.db.uow import UnitOfWork
+from billfold.documents.records import LineRecord
 from billfold.services import idempotency
-from billfold.services.calculation import line_tax_key
 from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
-from billfold.services.invoices import LineData
 from billfold.services.tax_categories import get_tax_category, load_tax_categories
 from billfold.web.body import parsed_body, refuse_many_unknown_fields
 from billfold.web.errors import cap_details, summary
@@ -198,12 +196,7 @@ def fraction(percent: Decimal) -> Decimal:
     return percent.scaleb(-2, CONTEXT)
 
 
-# -- taxes and adjustments, as the calculation left them ----------------------------------------------
-
-
-def tax_key(row: LineData) -> TaxKey | None:
-    """A line's resolved rate (category, percent, inclusive); ``None`` when the line is untaxed."""
-    return line_tax_key(row)
+# -- tax category names and adjustments, as the calculation left them ---------------------------------
 
 
 async def tax_category_names(uow: UnitOfWork, actor: Actor, ids: Iterable[object]) -> dict[str, str]:
@@ -223,7 +216,7 @@ async def tax_category_names(uow: UnitOfWork, actor: Actor, ids: Iterable[object
     return {key: category.name for key, category in (await load_tax_categories(uow, actor)).items()}
 
 
-def adjustment_shares(row: LineData) -> list[dict[str, Any]]:
+def adjustment_shares(row: LineRecord) -> list[dict[str, Any]]:
     """A line's signed shares of the adjustments that changed it (discounts negative), in the order
     the calculation applied them: ``{id, type, name, amount}``, the amount a decimal string. A line
     read alone (a create's answer) has none: shares are worked out when the whole invoice is read."""

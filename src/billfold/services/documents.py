@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from billfold.core.lifecycle import effective_status
 from billfold.core.money import RoundingMode, add
 from billfold.core.taxes import TaxKey
 from billfold.db import models as m
@@ -59,6 +58,7 @@ from billfold.services.calculation import line_tax_key
 from billfold.services.context import Actor
 from billfold.services.document_data import vat_category_for
 from billfold.services.errors import Conflict, NotFound
+from billfold.services.invoice_records import figures_of
 from billfold.services.invoices import InvoiceView, LineData, load_invoice
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -372,7 +372,7 @@ async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
         delivery = Delivery(date=invoice.delivery_date, country=invoice.delivery_country)
     return InvoiceDocument(
         id=str(invoice.id),
-        status=effective_status(invoice.status, invoice.due_date, actor.today()),
+        status=figures_of(invoice, actor.today()).effective_status,
         number=invoice.invoice_number,
         issue_date=invoice.issue_date or invoice.invoice_date,
         due_date=invoice.due_date,

@@ -8,11 +8,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from billfold.api import render
+from billfold.api import invoice_answers, render
 from billfold.api.routers.lines import new_line
 from billfold.api.schemas import InvoiceIn, InvoicePatch, MinimumIn
 from billfold.db.uow import UnitOfWork
-from billfold.services import bulk, invoice_edits, invoices, minimums
+from billfold.services import bulk, invoice_edits, invoice_records, invoices, minimums
 from billfold.services import groups as groups_service
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
@@ -76,8 +76,8 @@ async def list_invoices(
 async def get_invoice(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
-    return json_response(200, render.invoice(view))
+    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    return json_response(200, invoice_answers.invoice(record))
 
 
 @router.patch("/invoices/{invoice_id}")

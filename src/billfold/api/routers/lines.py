@@ -9,14 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from billfold.api import render
+from billfold.api import invoice_answers, render
 from billfold.api.schemas import GroupIn, GroupPatch, LineFields, LineIn, LinePatch, UsageFields
 from billfold.core.money import Currency
 from billfold.db.uow import UnitOfWork
-from billfold.services import groups, line_items
+from billfold.services import groups, invoice_records, line_items
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.invoices import get_invoice_row, load_invoice
+from billfold.services.invoices import get_invoice_row
 from billfold.services.prices import UsageInput
 from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
@@ -49,10 +49,11 @@ def new_line(body: LineFields) -> line_items.NewLine:
 
 
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
-    view = await load_invoice(uow, actor, invoice_id)
-    for row in view.groups:
-        if row.id == group_id:
-            return render.group(row, view.currency, view.invoice.customer_id, view.lines_of(row.id))
+    record = await invoice_records.load_invoice_record(uow, actor, invoice_id)
+    formats = invoice_answers.Formats(record.currency)
+    for row in record.groups:
+        if row.id == str(group_id):
+            return invoice_answers.group(row, record.invoice.customer_id, formats)
     await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
     return None
 
@@ -88,11 +89,9 @@ async def create_group(
 async def list_groups(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    view = await read(request, lambda uow: load_invoice(uow, actor, invoice_id))
-    data = [
-        render.group(row, view.currency, view.invoice.customer_id, view.lines_of(row.id))
-        for row in view.groups
-    ]
+    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    formats = invoice_answers.Formats(record.currency)
+    data = [invoice_answers.group(row, record.invoice.customer_id, formats) for row in record.groups]
     return json_response(200, render.page(data, False))
 
 
@@ -154,8 +153,9 @@ async def create_line(
 async def list_lines(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    view = await read(request, lambda uow: load_invoice(uow, actor, invoice_id))
-    data = [render.line(row, view.currency, view.invoice.customer_id) for row in view.lines]
+    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    formats = invoice_answers.Formats(record.currency)
+    data = [invoice_answers.line(row, record.invoice.customer_id, formats) for row in record.lines]
     return json_response(200, render.page(data, False))
 
 

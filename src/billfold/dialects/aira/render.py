@@ -24,11 +24,10 @@ from typing import Any
 
 import pycountry
 
-from billfold.core.lifecycle import amount_due, amount_remaining
 from billfold.core.money import Currency
 from billfold.db import models as m
 from billfold.dialects.common import adjustment_shares, count, number, plain, stamp
-from billfold.services.invoices import InvoiceView, LineData
+from billfold.documents.records import Figures, GroupRecord, InvoiceFields, InvoiceRecord, LineRecord
 from billfold.web.shape import camel_keys
 
 STATUS = {
@@ -73,17 +72,9 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def status(invoice: m.Invoice, today: date) -> str:
+def status(figures: Figures) -> str:
     """Aira's status; ``overdue`` is derived: issued, unpaid and past its due date."""
-    unpaid = (
-        amount_remaining(
-            invoice.total_amount, invoice.credits_applied_amount, invoice.amount_paid, invoice.reduced_amount
-        )
-        > 0
-    )
-    if invoice.status == "issued" and invoice.due_date is not None and invoice.due_date < today and unpaid:
-        return "overdue"
-    return STATUS.get(invoice.status, invoice.status)
+    return "overdue" if figures.overdue_unpaid else STATUS.get(figures.status, figures.status)
 
 
 def _country(code: str | None) -> str | None:
@@ -114,7 +105,7 @@ def party(row: m.IssuingAccount | m.PaymentAccount) -> dict[str, Any]:
     }
 
 
-def _amounts(row: m.Invoice | m.LineItemGroup | LineData, currency: Currency) -> dict[str, Decimal]:
+def _amounts(row: InvoiceFields | GroupRecord | LineRecord, currency: Currency) -> dict[str, Decimal]:
     return {
         "subtotalAmount": number(row.subtotal_amount, currency),
         "adjustmentAmount": number(row.adjustment_amount, currency),
@@ -201,7 +192,7 @@ def _stored_sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, An
     }
 
 
-def sub_line_items(row: LineData, currency: Currency) -> list[dict[str, Any]]:
+def sub_line_items(row: LineRecord, currency: Currency) -> list[dict[str, Any]]:
     if row.sub_lines:
         return [_stored_sub_line(sub, currency) for sub in row.sub_lines]
     if row.pricing not in ("unit_price", "amount"):
@@ -215,7 +206,7 @@ def sub_line_items(row: LineData, currency: Currency) -> list[dict[str, Any]]:
     )
     return [
         {
-            "id": str(uuid.uuid5(row.id, kind)),
+            "id": str(uuid.uuid5(uuid.UUID(row.id), kind)),
             "type": kind,
             "name": row.name,
             "description": row.description,
@@ -226,7 +217,7 @@ def sub_line_items(row: LineData, currency: Currency) -> list[dict[str, Any]]:
     ]
 
 
-def _line_metadata(row: LineData, currency: Currency, minimum: Decimal | None) -> dict[str, Any] | None:
+def _line_metadata(row: LineRecord, currency: Currency, minimum: Decimal | None) -> dict[str, Any] | None:
     if row.scope == "metric":
         kinds = {str(sub.get("type")) for sub in row.sub_lines or []}
         return {
@@ -241,7 +232,7 @@ def _line_metadata(row: LineData, currency: Currency, minimum: Decimal | None) -
     return None
 
 
-def adjustments(row: LineData, currency: Currency) -> list[dict[str, Any]]:
+def adjustments(row: LineRecord, currency: Currency) -> list[dict[str, Any]]:
     """The line's ``adjustments``: ``{id, name, type, amount}``, named after the adjustment's reason
     (or its kind when it has none)."""
     shown = []
@@ -262,16 +253,16 @@ def adjustments(row: LineData, currency: Currency) -> list[dict[str, Any]]:
 
 
 def line(
-    row: LineData, currency: Currency, customer_id: object, minimum: Decimal | None = None
+    row: LineRecord, currency: Currency, customer_id: object, minimum: Decimal | None = None
 ) -> dict[str, Any]:
     managed = row.pricing == "minimum"
     usage = row.total_usage if row.total_usage is not None else (None if managed else row.quantity)
     usage = None if usage is None else count(usage)
     return {
-        "id": str(row.id),
+        "id": row.id,
         "idempotencyKey": row.idempotency_key,
         "customerId": str(customer_id),
-        "productId": str(row.product_id),
+        "productId": row.product_id,
         "itemId": None,
         "resourceId": None,
         "lineItemGroupId": _uid(row.group_id),
@@ -289,14 +280,10 @@ def line(
 
 
 def group(
-    row: m.LineItemGroup,
-    currency: Currency,
-    customer_id: object,
-    lines: list[LineData],
-    minimum: Decimal | None = None,
+    row: GroupRecord, currency: Currency, customer_id: object, minimum: Decimal | None = None
 ) -> dict[str, Any]:
     return {
-        "id": str(row.id),
+        "id": row.id,
         "idempotencyKey": row.idempotency_key,
         "customerId": str(customer_id),
         "productId": str(row.product_id),
@@ -306,21 +293,19 @@ def group(
         "startDate": row.start_date.isoformat(),
         "endDate": row.end_date.isoformat(),
         **_amounts(row, currency),
-        "lineItems": [line(item, currency, customer_id, minimum) for item in lines],
+        "lineItems": [line(item, currency, customer_id, minimum) for item in row.lines],
     }
 
 
-def invoice(
-    view: InvoiceView, issuing: m.IssuingAccount, billing: m.PaymentAccount, today: date
-) -> dict[str, Any]:
-    row, currency = view.invoice, view.currency
+def invoice(record: InvoiceRecord, issuing: m.IssuingAccount, billing: m.PaymentAccount) -> dict[str, Any]:
+    row, currency = record.invoice, record.currency
     minimum = row.minimum_amount
     return {
-        "id": str(row.id),
+        "id": row.id,
         "idempotencyKey": row.idempotency_key,
-        "customerId": str(row.customer_id),
-        "paymentAccountId": str(row.payment_account_id),
-        "contractId": _uid(row.contract_id),
+        "customerId": row.customer_id,
+        "paymentAccountId": row.payment_account_id,
+        "contractId": row.contract_id,
         "issuingAccount": party(issuing),
         "billingAccount": party(billing),
         "invoiceAllocationStrategy": row.allocation_strategy,
@@ -329,17 +314,13 @@ def invoice(
         "invoiceDate": row.invoice_date.isoformat(),
         "memo": row.memo,
         **_amounts(row, currency),
-        "status": status(row, today),
+        "status": status(row.figures),
         "isLocked": row.status != "draft",
         "failureReason": None,
         "source": row.source,
         "autoIssue": row.auto_issue,
-        "amountDue": number(amount_due(row.total_amount, row.credits_applied_amount), currency),
+        "amountDue": number(row.figures.amount_due, currency),
         "dueDate": _day(row.due_date),
-        "lineItemGroups": [
-            group(g, currency, row.customer_id, view.lines_of(g.id), minimum) for g in view.groups
-        ],
-        "standaloneLineItems": [
-            line(item, currency, row.customer_id, minimum) for item in view.lines_of(None)
-        ],
+        "lineItemGroups": [group(g, currency, row.customer_id, minimum) for g in record.groups],
+        "standaloneLineItems": [line(item, currency, row.customer_id, minimum) for item in record.standalone],
     }

@@ -17,30 +17,34 @@ from billfold.db.uow import UnitOfWork
 from billfold.dialects.aira import render
 from billfold.dialects.aira.schemas import GroupIn, InvoiceIn, LineIn
 from billfold.dialects.common import create_once, parse, read_json, respond
-from billfold.services import groups, invoices, line_items, parties
+from billfold.documents.records import InvoiceRecord
+from billfold.services import groups, invoice_records, invoices, line_items, parties
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import NotFound
+from billfold.services.invoice_records import line_record, record_of
 from billfold.web.plumbing import current_actor, read
 
 router = APIRouter(prefix="/v1", tags=["Aira"])
 FLAVOUR = "aira"
 
 
-async def _invoice_json(uow: UnitOfWork, actor: Actor, view: invoices.InvoiceView) -> Any:
-    issuing = await parties.get_issuing_account(uow, actor, view.invoice.issuing_account_id)
-    billing = await uow.repo.get(m.PaymentAccount, actor.organization_id, view.invoice.payment_account_id)
+async def _invoice_json(uow: UnitOfWork, actor: Actor, record: InvoiceRecord) -> Any:
+    fields = record.invoice
+    issuing = await parties.get_issuing_account(uow, actor, uuid.UUID(fields.issuing_account_id))
+    billing_id = uuid.UUID(fields.payment_account_id)
+    billing = await uow.repo.get(m.PaymentAccount, actor.organization_id, billing_id)
     if billing is None:
-        raise NotFound.resource("payment account", view.invoice.payment_account_id)
-    return render.invoice(view, issuing, billing, view.today or actor.today())
+        raise NotFound.resource("payment account", billing_id)
+    return render.invoice(record, issuing, billing)
 
 
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
-    view = await invoices.load_invoice(uow, actor, invoice_id)
-    for row in view.groups:
-        if row.id == group_id:
-            customer_id, minimum = view.invoice.customer_id, view.invoice.minimum_amount
-            return render.group(row, view.currency, customer_id, view.lines_of(row.id), minimum)
+    record = await invoice_records.load_invoice_record(uow, actor, invoice_id)
+    for row in record.groups:
+        if row.id == str(group_id):
+            customer_id, minimum = record.invoice.customer_id, record.invoice.minimum_amount
+            return render.group(row, record.currency, customer_id, minimum)
     await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
     return None
 
@@ -48,7 +52,8 @@ async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, grou
 async def _line_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, line_id: uuid.UUID) -> Any:
     line = await line_items.get_line(uow, actor, invoice_id, line_id)
     invoice = await invoices.get_invoice_row(uow, actor, invoice_id)
-    return render.line(line, currency(invoice.currency), invoice.customer_id, invoice.minimum_amount)
+    money = currency(invoice.currency)
+    return render.line(line_record(line), money, invoice.customer_id, invoice.minimum_amount)
 
 
 # -- invoices ------------------------------------------------------------------------------------
@@ -70,7 +75,7 @@ async def create_invoice(request: Request, actor: Actor = Depends(current_actor)
             memo=body.memo,
         )
         view = await invoices.create_invoice(uow, actor, new)
-        return 200, await _invoice_json(uow, actor, view)
+        return 200, await _invoice_json(uow, actor, record_of(view))
 
     return await create_once(request, actor, "invoice", body.idempotency_key, data, work, flavour=FLAVOUR)
 
@@ -80,7 +85,8 @@ async def get_invoice(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     async def work(uow: UnitOfWork) -> Any:
-        return await _invoice_json(uow, actor, await invoices.load_invoice(uow, actor, invoice_id))
+        record = await invoice_records.load_invoice_record(uow, actor, invoice_id)
+        return await _invoice_json(uow, actor, record)
 
     return respond(200, await read(request, work))
 
@@ -144,7 +150,7 @@ async def create_line(
         )
         line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
         money = currency(invoice.currency)
-        return 200, render.line(line, money, invoice.customer_id, invoice.minimum_amount)
+        return 200, render.line(line_record(line), money, invoice.customer_id, invoice.minimum_amount)
 
     scope = f"line_item:{invoice_id}"
     return await create_once(request, actor, scope, body.idempotency_key, data, work, flavour=FLAVOUR)

@@ -12,10 +12,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from billfold.core.lifecycle import amount_due as due_of
-from billfold.db.ids import utcnow
 from billfold.dialects.common import midnight, money, plain, stamp
-from billfold.services.invoices import InvoiceView, LineData
+from billfold.documents.records import InvoiceRecord, LineRecord
 
 STATUS = {
     "draft": "draft",
@@ -39,36 +37,27 @@ def _long(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def line(row: LineData, view: InvoiceView) -> dict[str, Any]:
+def line(row: LineRecord, record: InvoiceRecord) -> dict[str, Any]:
     return {
-        "id": str(row.id),
+        "id": row.id,
         "description": row.name,
         "billingPeriodStart": midnight(row.start_date),
         "billingPeriodEnd": _end(row.end_date),
         "quantity": plain(row.quantity),
         "unitPrice": plain(row.unit_price),
-        "totalPrice": money(row.net_amount, view.currency),
-        "isEditable": view.invoice.status == "draft" and row.pricing != "minimum",
-        "productId": str(row.product_id),
+        "totalPrice": money(row.net_amount, record.currency),
+        "isEditable": record.invoice.status == "draft" and row.pricing != "minimum",
+        "productId": row.product_id,
     }
 
 
-def invoice(view: InvoiceView) -> dict[str, Any]:
-    row, currency = view.invoice, view.currency
-    amount_due = due_of(row.total_amount, row.credits_applied_amount)
-    unpaid = amount_due - row.amount_paid - row.reduced_amount
-    status = STATUS.get(row.status, row.status)
-    if (
-        row.status == "issued"
-        and row.due_date is not None
-        and row.due_date < (view.today or utcnow().date())
-        and unpaid > 0
-    ):
-        status = "overdue"
+def invoice(record: InvoiceRecord) -> dict[str, Any]:
+    row, currency, figures = record.invoice, record.currency, record.figures
+    status = "overdue" if figures.overdue_unpaid else STATUS.get(row.status, row.status)
     start, end = row.period_start, row.period_end
     return {
-        "id": str(row.id),
-        "accountId": str(row.customer_id),
+        "id": row.id,
+        "accountId": row.customer_id,
         "status": status,
         "dueDate": None if row.due_date is None else midnight(row.due_date),
         "issueDate": midnight(row.invoice_date),
@@ -77,12 +66,12 @@ def invoice(view: InvoiceView) -> dict[str, Any]:
         "billingPeriod": f"{_short(start)} - {_short(end)}",
         "currency": currency.code,
         "description": row.memo or f"Invoice for period {_long(start)} to {_long(end)}",
-        "lineItems": [line(item, view) for item in view.lines],
+        "lineItems": [line(item, record) for item in record.lines],
         "subtotal": money(row.net_amount, currency),
         "tax": money(row.tax_amount, currency),
         "total": money(row.total_amount, currency),
-        "amountPaid": money(row.amount_paid, currency),
-        "amountRemaining": money(unpaid, currency),
+        "amountPaid": money(figures.amount_paid, currency),
+        "amountRemaining": money(figures.amount_remaining, currency),
         "externalId": None,
         "externalProvider": None,
         "externalUrl": None,

@@ -13,7 +13,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.dialects.alguna import render
 from billfold.dialects.alguna.schemas import LineIn
 from billfold.dialects.common import create_once, parse, read_json, respond
-from billfold.services import invoices, line_items
+from billfold.services import invoice_records, line_items
 from billfold.services.context import Actor
 from billfold.web.plumbing import current_actor, read
 
@@ -33,7 +33,7 @@ async def create_line(
             idempotency_key=key, name=body.description, quantity=body.quantity, unit_price=body.unit_price
         )
         await line_items.create_line(uow, actor, invoice_id, new)
-        return 200, render.invoice(await invoices.load_invoice(uow, actor, invoice_id))
+        return 200, render.invoice(await invoice_records.load_invoice_record(uow, actor, invoice_id))
 
     scope = f"line_item:{invoice_id}"
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
@@ -43,5 +43,5 @@ async def create_line(
 async def get_invoice(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
-    return respond(200, render.invoice(view))
+    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    return respond(200, render.invoice(record))

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from billfold.core.lifecycle import amount_due as due_of
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
 from billfold.dialects.common import (
@@ -36,9 +35,8 @@ from billfold.dialects.common import (
     money,
     plain,
     stamp,
-    tax_key,
 )
-from billfold.services.invoices import InvoiceView, LineData
+from billfold.documents.records import InvoiceRecord, LineRecord
 from billfold.web.public_url import document_links as links_of
 from billfold.web.shape import camel_keys
 
@@ -114,7 +112,7 @@ def sub_line(sub: Mapping[str, Any], currency: Currency) -> dict[str, Any]:
     return {**base, "type": "'null'"}
 
 
-def price(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
+def price(row: LineRecord, currency: Currency, item_name: str) -> dict[str, Any]:
     """The line's price: a plain line's is Orb's ``unit`` price of its unit price."""
     if row.price_model is None:
         model_type = "unit"
@@ -128,7 +126,7 @@ def price(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
         "model_type": model_type,
         f"{model_type}_config": config,
         "metadata": {},
-        "id": str(row.price_id or uuid.uuid5(row.id, "price")),
+        "id": row.price_id or str(uuid.uuid5(uuid.UUID(row.id), "price")),
         "name": row.name,
         "external_price_id": None,
         "replaces_price_id": None,
@@ -145,7 +143,7 @@ def price(row: LineData, currency: Currency, item_name: str) -> dict[str, Any]:
         "currency": currency.code,
         "conversion_rate": None,
         "conversion_rate_config": None,
-        "item": {"id": str(row.product_id), "name": item_name},
+        "item": {"id": row.product_id, "name": item_name},
         "credit_allocation": None,
         "composite_price_filters": None,
         "discount": None,
@@ -163,12 +161,12 @@ class Definition(NamedTuple):
     invoice_level: bool
 
 
-def definitions(view: InvoiceView) -> dict[str, Definition]:
+def definitions(record: InvoiceRecord) -> dict[str, Definition]:
     """Every adjustment of the invoice, its groups and its lines, by id."""
-    found = {str(raw["id"]): Definition(raw, True) for raw in view.invoice.adjustments or []}
-    for row in view.groups:
+    found = {str(raw["id"]): Definition(raw, True) for raw in record.invoice.adjustments or []}
+    for row in record.groups:
         found.update((str(raw["id"]), Definition(raw, False)) for raw in row.adjustments or [])
-    for item in view.lines:
+    for item in record.lines:
         found.update((str(raw["id"]), Definition(raw, False)) for raw in item.adjustments or [])
     return found
 
@@ -184,7 +182,7 @@ def _ids(applies: Mapping[str, Any], key: str) -> list[str]:
 
 
 def adjustment(
-    share: Mapping[str, Any], definition: Definition | None, item_id: uuid.UUID, currency: Currency
+    share: Mapping[str, Any], definition: Definition | None, item_id: str, currency: Currency
 ) -> dict[str, Any] | None:
     """One of Orb's ``Monetary…Adjustment`` objects for a line's share of an adjustment; ``None`` for a
     type Orb does not have."""
@@ -224,21 +222,21 @@ def adjustment(
     return body
 
 
-def tax_amounts(row: LineData, currency: Currency, tax_names: Mapping[str, str]) -> list[dict[str, Any]]:
-    key = tax_key(row)
-    if key is None:
+def tax_amounts(row: LineRecord, currency: Currency, tax_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    tax = row.tax
+    if tax is None:
         return []
     return [
         {
-            "tax_rate_description": tax_names.get(key.tax_category_id, ""),
-            "tax_rate_percentage": plain(key.rate),
+            "tax_rate_description": tax_names.get(tax.category_id, ""),
+            "tax_rate_percentage": plain(tax.rate),
             "amount": money(row.tax_amount, currency),
         }
     ]
 
 
 def line(
-    row: LineData,
+    row: LineRecord,
     currency: Currency,
     item_name: str,
     tax_names: Mapping[str, str],
@@ -253,7 +251,7 @@ def line(
         for share in adjustment_shares(row)
     ]
     return {
-        "id": str(row.id),
+        "id": row.id,
         "amount": money(row.net_amount - credits, currency),
         "start_date": midnight(row.start_date, UTC),
         "end_date": midnight(row.end_date, UTC),
@@ -274,17 +272,18 @@ def line(
 
 
 def invoice(
-    view: InvoiceView,
+    record: InvoiceRecord,
     customer: m.Customer,
-    item_names: Mapping[uuid.UUID, str],
+    item_names: Mapping[str, str],
     tax_names: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The invoice with its line items (the fields a line item client reads; not every field Orb has)."""
-    row, currency = view.invoice, view.currency
-    defined = definitions(view)
-    amount_due = due_of(row.total_amount, row.credits_applied_amount)
+    """The invoice with its line items (the fields a line item client reads; not every field Orb has).
+    ``item_names``: product names by id."""
+    row, currency = record.invoice, record.currency
+    defined = definitions(record)
+    page, pdf = links_of(row.hosted_token)
     return {
-        "id": str(row.id),
+        "id": row.id,
         "status": STATUS.get(row.status, row.status),
         "invoice_number": row.invoice_number or "",
         "currency": currency.code,
@@ -294,14 +293,14 @@ def invoice(
         "memo": row.memo,
         "subtotal": money(row.subtotal_amount, currency),
         "total": money(row.total_amount, currency),
-        "amount_due": money(amount_due, currency),
-        "credits_applied": money(row.credits_applied_amount, currency),
+        "amount_due": money(row.figures.amount_due, currency),
+        "credits_applied": money(row.figures.credits_applied, currency),
         # Orb's links to the invoice's PDF and hosted page: Billfold's, once the invoice is issued
-        "invoice_pdf": links_of(row.hosted_token)[1],
-        "hosted_invoice_url": links_of(row.hosted_token)[0],
+        "invoice_pdf": pdf,
+        "hosted_invoice_url": page,
         "line_items": [
             line(item, currency, item_names.get(item.product_id, item.name), tax_names, defined)
-            for item in view.lines
+            for item in record.lines
         ],
         "metadata": {},
         "created_at": stamp(row.created_at),

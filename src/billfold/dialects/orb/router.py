@@ -17,10 +17,11 @@ from billfold.db.uow import UnitOfWork
 from billfold.dialects.common import create_once, parse, read_json, respond, tax_category_names
 from billfold.dialects.orb import render
 from billfold.dialects.orb.schemas import LineIn
-from billfold.services import invoices, line_items, parties, products
+from billfold.services import invoice_records, line_items, parties, products
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound
+from billfold.services.invoice_records import line_record
 from billfold.web.plumbing import current_actor, read
 
 router = APIRouter(tags=["Orb"])
@@ -67,8 +68,11 @@ async def create_line(request: Request, actor: Actor = Depends(current_actor)) -
         except Conflict as error:
             raise _in_orb_terms(error) from error
         item = await products.get_product(uow, actor, line.product_id)
-        tax_names = await tax_category_names(uow, actor, [line.tax_key_category_id])
-        return 201, render.line(line, currency(invoice.currency), item.name, tax_names)
+        record = line_record(line)
+        tax_names = await tax_category_names(
+            uow, actor, [None if record.tax is None else record.tax.category_id]
+        )
+        return 201, render.line(record, currency(invoice.currency), item.name, tax_names)
 
     scope = f"line_item:{invoice_id}"
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
@@ -79,12 +83,13 @@ async def get_invoice(invoice_id: str, request: Request, actor: Actor = Depends(
     key = _orb_id(invoice_id, "Invoice", "invoice_id")
 
     async def work(uow: UnitOfWork) -> Any:
-        view = await invoices.load_invoice(uow, actor, key)
-        customer = await parties.get_customer(uow, actor, view.invoice.customer_id)
+        record = await invoice_records.load_invoice_record(uow, actor, key)
+        customer = await parties.get_customer(uow, actor, uuid.UUID(record.invoice.customer_id))
         names = {}
-        for product_id in {line.product_id for line in view.lines}:
-            names[product_id] = (await products.get_product(uow, actor, product_id)).name
-        tax_names = await tax_category_names(uow, actor, (line.tax_key_category_id for line in view.lines))
-        return render.invoice(view, customer, names, tax_names)
+        for product_id in {line.product_id for line in record.lines}:
+            names[product_id] = (await products.get_product(uow, actor, uuid.UUID(product_id))).name
+        taxed = (line.tax.category_id for line in record.lines if line.tax is not None)
+        tax_names = await tax_category_names(uow, actor, taxed)
+        return render.invoice(record, customer, names, tax_names)
 
     return respond(200, await read(request, work))

@@ -14,11 +14,11 @@ from typing import Any
 
 from billfold.core.money import ZERO, Currency
 from billfold.db import models as m
-from billfold.dialects.common import fraction, midnight, money, plain, tax_key
-from billfold.services.invoices import LineData
+from billfold.dialects.common import fraction, midnight, money, plain
+from billfold.documents.records import GroupRecord, LineRecord
 
 
-def _totals(row: m.LineItemGroup | LineData, currency: Currency) -> dict[str, str]:
+def _totals(row: m.LineItemGroup | GroupRecord | LineRecord, currency: Currency) -> dict[str, str]:
     return {
         "netTotal": money(row.net_amount, currency),
         "totalTax": money(row.tax_amount, currency),
@@ -26,7 +26,9 @@ def _totals(row: m.LineItemGroup | LineData, currency: Currency) -> dict[str, st
     }
 
 
-def group(row: m.LineItemGroup, currency: Currency, tax_names: Mapping[str, str]) -> dict[str, Any]:
+def group(
+    row: m.LineItemGroup | GroupRecord, currency: Currency, tax_names: Mapping[str, str]
+) -> dict[str, Any]:
     """``tax_names``: the organization's tax category names by id (see ``common.tax_category_names``)."""
     body: dict[str, Any] = {
         "id": str(row.id),
@@ -42,16 +44,15 @@ def group(row: m.LineItemGroup, currency: Currency, tax_names: Mapping[str, str]
     return body
 
 
-def tax_rate(row: LineData) -> Decimal:
+def tax_rate(row: LineRecord) -> Decimal:
     """The rate of the line's tax category as a fraction (``0.20`` for 20 %), zero when untaxed."""
-    key = tax_key(row)
-    return ZERO if key is None else fraction(key.rate)
+    return ZERO if row.tax is None else fraction(row.tax.rate)
 
 
-def line(row: LineData, currency: Currency) -> dict[str, Any]:
+def line(row: LineRecord, currency: Currency) -> dict[str, Any]:
     return {
-        "id": str(row.id),
-        "invoiceId": str(row.invoice_id),
+        "id": row.id,
+        "invoiceId": row.invoice_id,
         "title": row.name,
         "description": row.description,
         "quantity": plain(row.quantity),
@@ -61,12 +62,12 @@ def line(row: LineData, currency: Currency) -> dict[str, Any]:
         "servicePeriodEnd": midnight(row.end_date),
         "servicePeriod": {"startDate": row.start_date.isoformat(), "endDate": row.end_date.isoformat()},
         "index": row.position,
-        "groupId": None if row.group_id is None else str(row.group_id),
+        "groupId": row.group_id,
         **_totals(row, currency),
-        "priceId": None if row.price_id is None else str(row.price_id),
+        "priceId": row.price_id,
         "rateDisplay": "ABSOLUTE",
         "externalIds": [],
-        "productId": str(row.product_id),
+        "productId": row.product_id,
     }
 
 

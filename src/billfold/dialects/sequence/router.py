@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
 from billfold.dialects.common import (
     create_once,
@@ -23,15 +22,15 @@ from billfold.dialects.common import (
     read_json,
     respond,
     tax_category_names,
-    tax_key,
 )
 from billfold.dialects.sequence import render
 from billfold.dialects.sequence.schemas import GroupIn, LineIn
-from billfold.services import groups, invoices, line_items, tax_categories
+from billfold.documents.records import GroupRecord, LineRecord
+from billfold.services import groups, invoice_records, invoices, line_items, tax_categories
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, ValidationFailed
-from billfold.services.invoices import LineData
+from billfold.services.invoice_records import line_record
 from billfold.web.plumbing import current_actor, read
 
 router = APIRouter(prefix="/invoices/{invoice_id}", tags=["Sequence"])
@@ -71,11 +70,11 @@ async def create_group(
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
 
 
-async def _groups(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[tuple[m.LineItemGroup, Any]]:
+async def _groups(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> list[tuple[GroupRecord, Any]]:
     """The invoice's groups in Sequence's shape, with the figures of the invoice's calculation."""
-    view = await invoices.load_invoice(uow, actor, invoice_id)
-    names = await tax_category_names(uow, actor, (row.tax_category_id for row in view.groups))
-    return [(row, render.group(row, view.currency, names)) for row in view.groups]
+    record = await invoice_records.load_invoice_record(uow, actor, invoice_id)
+    names = await tax_category_names(uow, actor, (row.tax_category_id for row in record.groups))
+    return [(row, render.group(row, record.currency, names)) for row in record.groups]
 
 
 @router.get("/line-item-groups", summary="List all LineItemGroups")
@@ -92,7 +91,7 @@ async def get_group(
 ) -> Response:
     async def work(uow: UnitOfWork) -> Any:
         for row, body in await _groups(uow, actor, invoice_id):
-            if row.id == group_id:
+            if row.id == str(group_id):
                 return body
         await groups.get_group(uow, actor, invoice_id, group_id)  # raises the 404
         return None
@@ -115,7 +114,7 @@ def _service_period(body: LineIn) -> tuple[date | None, date | None]:
     return start or body.service_period_start, end or body.service_period_end
 
 
-def _check_tax_rate(given: Decimal | None, line: LineData) -> None:
+def _check_tax_rate(given: Decimal | None, line: LineRecord) -> None:
     """A 400 (and the line is not kept: the transaction rolls back) when ``taxRate`` is not the rate
     of the line's tax category."""
     if given is None:
@@ -124,7 +123,7 @@ def _check_tax_rate(given: Decimal | None, line: LineData) -> None:
     if given == expected:
         return
     rate = plain(expected)
-    source = "no tax category" if tax_key(line) is None else "a tax category"
+    source = "no tax category" if line.tax is None else "a tax category"
     raise ValidationFailed.field(
         "taxRate",
         f'the line has {source}, so its rate is "{rate}": tax rates come from tax categories (set '
@@ -163,16 +162,17 @@ async def create_line(
                 raise
             details = {"title": error.details["name"]}  # the line's title is what named the product
             raise Conflict(error.message, code=error.code, details=details) from error
-        _check_tax_rate(body.tax_rate, line)
-        return 201, render.line(line, currency(invoice.currency))
+        record = line_record(line)
+        _check_tax_rate(body.tax_rate, record)
+        return 201, render.line(record, currency(invoice.currency))
 
     scope = f"line_item:{invoice_id}"
     return await create_once(request, actor, scope, None, data, work, flavour=FLAVOUR)
 
 
 async def _lines(request: Request, actor: Actor, invoice_id: uuid.UUID) -> list[dict[str, Any]]:
-    view = await read(request, lambda uow: invoices.load_invoice(uow, actor, invoice_id))
-    return [render.line(row, view.currency) for row in view.lines]
+    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    return [render.line(row, record.currency) for row in record.lines]
 
 
 @router.get("/line-items/all", summary="List all line items for invoice (unpaginated)")
@@ -196,6 +196,6 @@ async def get_line(
     async def work(uow: UnitOfWork) -> Any:
         row = await line_items.get_line(uow, actor, invoice_id, line_id)
         invoice = await invoices.get_invoice_row(uow, actor, invoice_id)
-        return render.line(row, currency(invoice.currency))
+        return render.line(line_record(row), currency(invoice.currency))
 
     return respond(200, await read(request, work))

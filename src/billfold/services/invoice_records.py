@@ -1,0 +1,244 @@
+"""The loader of an invoice's API records (:mod:`billfold.documents.records`): what ``GET
+/v1/invoices/{id}`` and every vendor dialect's invoice answer render from.
+
+The figures every answer shows (status as read, with ``overdue`` on the organization's today; amount
+due, paid and remaining) are worked out here, once, by :func:`billfold.documents.records.figures`; a
+line's resolved rate is one shared :class:`~billfold.documents.records.TaxRate` and a group's tax per
+rate is summed here. Renderers only format.
+
+:func:`load_invoice_record` reads an invoice whose stored figures are final (issued, or a draft with
+nothing to recalculate) in one statement per table, lines straight into records (no ORM objects);
+a draft that needs its calculation goes through the same calculation as
+:func:`billfold.services.invoices.load_invoice`. :func:`record_of` turns an already loaded
+:class:`~billfold.services.invoices.InvoiceView` into the same record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from billfold.core.money import Currency
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.documents.records import (
+    STORED_FIELDS,
+    CreditNoteRef,
+    Figures,
+    GroupRecord,
+    InvoiceFields,
+    InvoiceRecord,
+    LineRecord,
+    TaxRates,
+    figures,
+    group_lines,
+    taxes_by_rate,
+)
+from billfold.services import totals
+from billfold.services.calculation import calculation_json
+from billfold.services.context import Actor
+from billfold.services.currencies import currency as currency_of
+from billfold.services.invoices import InvoiceView, LineData, get_invoice_row
+from billfold.services.running_sums import sums_need_calculation
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def invoice_fields(row: m.Invoice, money: Currency, today: date | None = None) -> InvoiceFields:
+    """The invoice's own fields and its :class:`~billfold.documents.records.Figures` (``today``: the
+    organization's; UTC's when not given)."""
+    return InvoiceFields(
+        id=str(row.id),
+        idempotency_key=row.idempotency_key,
+        customer_id=str(row.customer_id),
+        payment_account_id=str(row.payment_account_id),
+        issuing_account_id=str(row.issuing_account_id),
+        contract_id=_text(row.contract_id),
+        status=row.status,
+        source=row.source,
+        auto_issue=row.auto_issue,
+        allocation_strategy=row.allocation_strategy,
+        invoice_number=row.invoice_number,
+        series=row.series,
+        currency=money,
+        invoice_date=row.invoice_date,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        payment_terms_days=row.payment_terms_days,
+        void_reason=row.void_reason,
+        memo=row.memo,
+        buyer_reference=row.buyer_reference,
+        purchase_order=row.purchase_order,
+        delivery_date=row.delivery_date,
+        delivery_country=row.delivery_country,
+        hosted_token=row.hosted_token,
+        minimum_amount=row.minimum_amount,
+        minimum_scope=row.minimum_scope,
+        subtotal_amount=row.subtotal_amount,
+        discount_amount=row.discount_amount,
+        adjustment_amount=row.adjustment_amount,
+        net_amount=row.net_amount,
+        tax_amount=row.tax_amount,
+        total_amount=row.total_amount,
+        adjustments=row.adjustments,
+        withholding_rates=row.withholding_rates,
+        last_calculated_at=row.last_calculated_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        figures=figures_of(row, today),
+    )
+
+
+def figures_of(row: m.Invoice, today: date | None = None) -> Figures:
+    """The invoice's derived figures (``today``: the organization's; UTC's when not given)."""
+    return figures(
+        status=row.status,
+        due_date=row.due_date,
+        today=today or utc_today(),
+        total=row.total_amount,
+        credits_applied=row.credits_applied_amount,
+        paid=row.amount_paid,
+        reduced=row.reduced_amount,
+        credited=row.credited_amount,
+        refunded=row.refunded_amount,
+    )
+
+
+def line_record(row: LineData, taxes: TaxRates | None = None) -> LineRecord:
+    """A loaded line (ORM object or plain row) as a record; ``taxes`` shares rates across an invoice."""
+    rates = taxes or TaxRates()
+    return LineRecord(
+        str(row.id),
+        _text(row.group_id),
+        str(row.product_id),
+        row.position,
+        row.name,
+        row.description,
+        row.scope,
+        row.start_date,
+        row.end_date,
+        row.pricing,
+        getattr(row, "unit_code", None),
+        row.quantity,
+        row.unit_price,
+        _text(row.price_id),
+        row.price_model,
+        row.price_config,
+        row.usage_input,
+        row.total_usage,
+        row.usage_format,
+        row.sub_lines,
+        row.subtotal_amount,
+        row.discount_amount,
+        row.adjustment_amount,
+        row.net_amount,
+        row.tax_amount,
+        row.total_amount,
+        row.adjustments,
+        row.adjustment_shares,
+        row.credits_applied_amount,
+        row.idempotency_key,
+        row.created_at,
+        str(row.invoice_id),
+        rates(row.tax_key_category_id, row.tax_key_rate, row.tax_key_inclusive),
+    )
+
+
+def group_record(row: m.LineItemGroup, lines: Sequence[LineRecord]) -> GroupRecord:
+    """A group with its lines and their tax per rate."""
+    return GroupRecord(
+        id=str(row.id),
+        invoice_id=str(row.invoice_id),
+        product_id=_text(row.product_id),
+        tax_category_id=_text(row.tax_category_id),
+        position=row.position,
+        name=row.name,
+        description=row.description,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        idempotency_key=row.idempotency_key,
+        created_at=row.created_at,
+        subtotal_amount=row.subtotal_amount,
+        discount_amount=row.discount_amount,
+        adjustment_amount=row.adjustment_amount,
+        net_amount=row.net_amount,
+        tax_amount=row.tax_amount,
+        total_amount=row.total_amount,
+        adjustments=row.adjustments,
+        lines=tuple(lines),
+        taxes=taxes_by_rate(lines),
+    )
+
+
+def _credit_note(note: m.CreditNote) -> CreditNoteRef:
+    return CreditNoteRef(
+        id=str(note.id),
+        number=note.number,
+        status=note.status,
+        issue_date=note.issue_date,
+        total_amount=note.total_amount,
+        reduction_amount=note.reduction_amount,
+    )
+
+
+def assemble(
+    invoice: InvoiceFields,
+    calculation: dict[str, Any] | None,
+    groups: Sequence[m.LineItemGroup],
+    lines: Sequence[LineRecord],
+    credit_notes: Sequence[m.CreditNote] = (),
+) -> InvoiceRecord:
+    by_group = group_lines(lines)
+    return InvoiceRecord(
+        invoice=invoice,
+        calculation=calculation or {},
+        groups=tuple(group_record(row, by_group.get(str(row.id), ())) for row in groups),
+        lines=tuple(lines),
+        credit_notes=tuple(_credit_note(note) for note in credit_notes),
+    )
+
+
+def record_of(view: InvoiceView) -> InvoiceRecord:
+    """An already loaded invoice as its record (the same record :func:`load_invoice_record` reads)."""
+    taxes = TaxRates()
+    fields = invoice_fields(view.invoice, view.currency, view.today)
+    lines = [line_record(row, taxes) for row in view.lines]
+    return assemble(fields, view.calculation, view.groups, lines, view.credit_notes)
+
+
+async def load_invoice_record(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> InvoiceRecord:
+    """The invoice as :func:`billfold.services.invoices.load_invoice` reads it (404 for another
+    organization's id), as a record: stored figures read in one statement per table."""
+    invoice = await get_invoice_row(uow, actor, invoice_id)
+    org, money, today = invoice.organization_id, currency_of(invoice.currency), actor.today()
+    groups = await uow.repo.groups_of(org, invoice.id)
+    if not invoice.frozen and (
+        sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations
+    ):
+        rows = await uow.repo.lines_of(org, invoice.id)
+        setting = await totals.setting_for(uow, actor, invoice)
+        result, calculated = totals.calculated(setting, invoice, groups, rows)
+        view = InvoiceView(invoice, money, groups, calculated, calculation_json(result), today)
+        return record_of(view)
+    taxes = TaxRates()
+    invoice_id_text = str(invoice.id)
+    make = LineRecord._make
+    lines = [
+        make((*row[:STORED_FIELDS], invoice_id_text, taxes(row[31], row[32], row[33])))
+        for row in await uow.repo.line_rows(org, invoice.id)
+    ]
+    fields = invoice_fields(invoice, money, today)
+    if invoice.frozen:
+        notes = await uow.repo.credit_notes_of(org, invoice.id)
+        return assemble(fields, invoice.calculation, groups, lines, notes)
+    return assemble(fields, {}, groups, lines)

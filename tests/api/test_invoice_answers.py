@@ -1,0 +1,147 @@
+"""The native answer and every vendor's render one invoice from the document model's records: amount due,
+status (the derived overdue) and tax per rate are the record's, worked out once by its loader; and the
+fast read of stored figures gives the same answer as the general one."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.api import invoice_answers
+from billfold.db.uow import UnitOfWork
+from billfold.documents.records import InvoiceRecord
+from billfold.services import invoice_records, invoices
+from billfold.services.documents import actor_for
+from conftest import ApiClient
+
+
+async def _record(api: ApiClient, engine: AsyncEngine, invoice_id: str) -> InvoiceRecord:
+    organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
+    async with UnitOfWork(engine) as uow:
+        actor = actor_for(await uow.repo.organization(organization_id))
+        return await invoice_records.load_invoice_record(uow, actor, uuid.UUID(invoice_id))
+
+
+async def _overdue_taxed_invoice(api: ApiClient) -> tuple[str, dict[str, str]]:
+    """An issued invoice past its due date, partly paid, with lines at two rates (one in a group) and
+    an untaxed one. Answers its id and the two tax category ids by rate."""
+    standard = await api.create("/v1/tax-categories", {"name": "Standard", "rates": [{"rate": "20"}]})
+    reduced = await api.create("/v1/tax-categories", {"name": "Reduced", "rates": [{"rate": "7"}]})
+    customer = await api.create("/v1/customers", {"name": "Late payer", "paymentTermsDays": 10})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2020-01-01"})
+    base = f"/v1/invoices/{invoice['id']}"
+    group = await api.create(f"{base}/line-item-groups", {"name": "Seats", "taxCategoryId": standard["id"]})
+    lines = [
+        {"name": "Seat", "quantity": "3", "unitPrice": "10.05", "lineItemGroupId": group["id"]},
+        {"name": "Seat B", "quantity": "1", "unitPrice": "4.99", "lineItemGroupId": group["id"]},
+        {"name": "Book", "quantity": "2", "unitPrice": "7.50", "taxCategoryId": reduced["id"]},
+        {"name": "Tip", "amount": "1.00"},
+    ]
+    for line in lines:
+        await api.create(f"{base}/line-items", line)
+    issued = await api.post(f"{base}/issue", json={"issueDate": "2020-01-01"})
+    assert issued.status_code == 200, issued.text
+    paid = await api.post(f"{base}/payments", json={"amount": "5.00", "idempotencyKey": "p"})
+    assert paid.status_code == 201, paid.text
+    return invoice["id"], {"20": standard["id"], "7": reduced["id"]}
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+async def test_every_answer_shows_the_records_amount_due_status_and_taxes(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    invoice_id, categories = await _overdue_taxed_invoice(api)
+    record = await _record(api, engine, invoice_id)
+    figures = record.figures
+    assert figures.effective_status == "overdue"
+    assert figures.overdue_unpaid
+    assert figures.amount_due > figures.amount_remaining > 0
+    taxes = {line.id: line for line in record.lines}
+    assert {line.tax.rate_text for line in record.lines if line.tax} == {"20", "7"}
+
+    native = (await api.get(f"/v1/invoices/{invoice_id}")).json()
+    assert native["status"] == figures.effective_status == "overdue"
+    assert _decimal(native["amountDue"]) == figures.amount_due
+    assert _decimal(native["amountRemaining"]) == figures.amount_remaining
+    native_lines = native["standaloneLineItems"] + [
+        line for group in native["lineItemGroups"] for line in group["lineItems"]
+    ]
+    assert len(native_lines) == len(record.lines) == 4
+    for line in native_lines:
+        tax = taxes[line["id"]].tax
+        assert line["taxCategoryId"] == (None if tax is None else tax.category_id)
+        assert [item["taxCategoryId"] for item in line["taxAmounts"]] == (
+            [] if tax is None else [tax.category_id]
+        )
+    (group,) = record.groups
+    assert [
+        (t["taxCategoryId"], _decimal(t["amount"])) for t in native["lineItemGroups"][0]["taxAmounts"]
+    ] == [(item.tax.category_id, item.amount) for item in group.taxes]
+    assert group.taxes[0].tax.category_id == categories["20"]
+    assert group.taxes[0].amount == sum((line.tax_amount for line in group.lines), Decimal(0))
+
+    listed = (await api.get("/v1/invoices", params={"status": "overdue"})).json()["data"]
+    assert [(row["id"], row["status"], row["amountDue"]) for row in listed] == [
+        (invoice_id, "overdue", native["amountDue"])
+    ]
+
+    bearer = {"Authorization": f"Bearer {api.key}"}
+    orb = (await api.raw.get(f"/orb/v1/invoices/{invoice_id}", headers=bearer)).json()
+    assert _decimal(orb["amount_due"]) == figures.amount_due
+    assert orb["status"] == "issued"  # Orb has no overdue status
+    for line in orb["line_items"]:
+        tax = taxes[line["id"]].tax
+        rates = [item["tax_rate_percentage"] for item in line["tax_amounts"]]
+        assert rates == ([] if tax is None else [tax.rate_text])
+        assert [_decimal(item["amount"]) for item in line["tax_amounts"]] == (
+            [] if tax is None else [taxes[line["id"]].tax_amount]
+        )
+
+    aira = (await api.get(f"/aira/v1/invoices/{invoice_id}")).json()
+    assert aira["status"] == "overdue"
+    assert _decimal(aira["amountDue"]) == figures.amount_due
+
+    alguna = (await api.raw.get(f"/alguna/invoices/{invoice_id}", headers=bearer)).json()
+    assert alguna["status"] == "overdue"
+    assert _decimal(alguna["amountRemaining"]) == figures.amount_remaining
+    assert _decimal(alguna["tax"]) == sum((line.tax_amount for line in record.lines), Decimal(0))
+
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{api.key}:".encode()).decode()}
+    sequence = await api.raw.get(f"/sequence/api/invoices/{invoice_id}/line-items/all", headers=basic)
+    for line in sequence.json()["items"]:
+        tax = taxes[line["id"]].tax
+        assert _decimal(line["taxRate"]) == (Decimal(0) if tax is None else tax.rate / 100)
+
+
+async def test_the_fast_read_answers_what_the_general_read_does(api: ApiClient, engine: AsyncEngine) -> None:
+    """Stored figures read straight into records (one statement for the lines) render the very bytes
+    the invoice loaded through its view does: ids, amounts, dates, usage and sub lines alike."""
+    invoice_id, _ = await _overdue_taxed_invoice(api)
+    customer = await api.create("/v1/customers", {"name": "Usage", "currency": "JPY"})
+    draft = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    base = f"/v1/invoices/{draft['id']}"
+    product = await api.create("/v1/products", {"name": "API calls"})
+    tiers = [
+        {"from": "0", "to": "10", "unitPrice": "0", "flatFee": "5"},
+        {"from": "10", "to": None, "unitPrice": "3", "flatFee": "0"},
+    ]
+    price = {"model": "graduated", "tiers": tiers}
+    await api.create(f"{base}/line-items", {"productId": product["id"], "price": price, "usage": "25.5"})
+    await api.create(f"{base}/line-items", {"name": "Credit", "amount": "-100"})
+    organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
+    for target in (invoice_id, draft["id"]):
+        async with UnitOfWork(engine) as uow:
+            actor = actor_for(await uow.repo.organization(organization_id))
+            fast = await invoice_records.load_invoice_record(uow, actor, uuid.UUID(target))
+            view = await invoices.load_invoice(uow, actor, uuid.UUID(target))
+        general = invoice_records.record_of(view)
+        assert fast == general
+        assert orjson.dumps(invoice_answers.invoice(fast)) == orjson.dumps(invoice_answers.invoice(general))
