@@ -32,6 +32,7 @@ def model_id(row: m.Base) -> uuid.UUID:
 class Repository(WebhookQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._held: dict[tuple[str, Any], Any] | None = None  # see hold_writes
 
     # -- generic -------------------------------------------------------------------------------
 
@@ -44,6 +45,9 @@ class Repository(WebhookQueries):
         bookkeeping (the hot write paths). ``row`` stays a plain, detached object for rendering."""
         table = cast(Table, row.__table__)
         values = {column.key: getattr(row, column.key) for column in table.columns}
+        if self._held is not None:
+            self._held[(table.name, model_id(row))] = insert_statement(table).values(values)
+            return
         await self.session.execute(insert_statement(table), values)
 
     async def insert_many(self, rows: Sequence[m.Base]) -> None:
@@ -71,9 +75,55 @@ class Repository(WebhookQueries):
         statement = update(table).where(table.c.id == model_id(row))
         if "organization_id" in table.c:
             statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
-        await self.session.execute(statement, values)
         for name, value in values.items():
             set_committed_value(row, name, value)
+        if self._held is not None:
+            self._hold_update(table, row, statement, values)
+            return
+        await self.session.execute(statement, values)
+
+    # -- held writes (the add-line fast path) ----------------------------------------------------
+
+    def hold_writes(self, organization_id: uuid.UUID) -> None:
+        """From now on, :meth:`insert` and :meth:`write_values` of ``organization_id``'s rows are held
+        (the rows take their values at once) until :meth:`write_held`, which sends them together: on
+        PostgreSQL as one statement. Only for a write that reads nothing after it starts holding (a
+        read would not see the held writes): adding a line, once everything it needs has been read."""
+        del organization_id  # every held write names its row's organization
+        if self._held is None:
+            self._held = {}
+
+    def _hold_update(self, table: Table, row: m.Base, statement: Any, values: dict[str, Any]) -> None:
+        """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
+        per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
+        assert self._held is not None
+        slot = (table.name, model_id(row))
+        held = self._held.get(slot)
+        if held is None:
+            self._held[slot] = (statement, dict(values))
+        elif isinstance(held, tuple):
+            held[1].update(values)
+        else:  # a row held for INSERT: insert it with these values
+            self._held[slot] = held.values(values)
+
+    async def write_held(self, organization_id: uuid.UUID) -> None:
+        """Send the held writes and stop holding: on PostgreSQL one statement (every write but the last a
+        data-modifying CTE of it: rows of different tables or ids, none reading another's), elsewhere one
+        statement each, in the order they were held."""
+        held, self._held = self._held, None
+        if not held:
+            return
+        del organization_id  # every held write names its row's organization
+        statements = [
+            entry[0].values(entry[1]) if isinstance(entry, tuple) else entry for entry in held.values()
+        ]
+        if self.session.get_bind().dialect.name != "postgresql":
+            for statement in statements:
+                await self.session.execute(statement)
+            return
+        *first, last = statements
+        combined = last.add_cte(*(item.cte(f"held_{index}") for index, item in enumerate(first)))
+        await self.session.execute(combined)
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = select(model).where(

@@ -143,7 +143,7 @@ async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> 
 
     async def work(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
         new = replace(prepared, idempotency_key=key)
-        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        line, invoice = await line_items.create_line(uow, actor, invoice_id, new, hold_writes=True)
         if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
             return 201, await _line_json(uow, actor, invoice_id, line.id)
         # Otherwise the line's own figures: with tax rounded per rate, the invoice's read may move its
