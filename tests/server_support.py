@@ -17,6 +17,9 @@ import httpx
 import pytest
 
 BILLFOLD = [sys.executable, "-m", "billfold.cli"]
+# How long a started server (or worker) may take to answer: generous, because a loaded 2-core machine
+# can take a minute to import and start two workers; a healthy start answers in about a second.
+STARTUP_SECONDS = 180
 
 
 def free_port() -> int:
@@ -70,7 +73,7 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from conftest import POSTGRES_URL, _postgres_admin
-from server_support import BILLFOLD, free_port, serving
+from server_support import BILLFOLD, STARTUP_SECONDS, free_port, serving
 from server_support import run_cli as _run
 
 
@@ -198,7 +198,7 @@ def test_serve_listens_where_billfold_host_and_port_say(tmp_path: Path, fresh_sq
         [*BILLFOLD, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:

@@ -23,7 +23,7 @@ from standardwebhooks.webhooks import Webhook
 
 from billfold.db.migrate import upgrade
 from conftest import _asyncpg_dsn, _postgres_database
-from server_support import BILLFOLD, new_key, serving
+from server_support import BILLFOLD, STARTUP_SECONDS, new_key, serving
 from webhook_receiver import Received, Receiver, receiving
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def working(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[st
     )
     try:
         # SIGTERM before the worker has started (still importing) would just kill it: wait until it runs
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while "delivering webhooks" not in log_path.read_text() and process.poll() is None:
             assert time.monotonic() < deadline, "the worker did not start"
             time.sleep(0.05)
