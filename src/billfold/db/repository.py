@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, false, func, or_, select, update
@@ -25,6 +26,76 @@ LineRow = Row[Any]
 KeyHolder = Row[uuid.UUID, uuid.UUID, str, str, uuid.UUID | None, str]
 
 
+_STATEMENTS: dict[Any, Any] = {}
+
+
+def _built(name: Any, build: Callable[[], Any]) -> Any:
+    """The statement ``name``, built once per process (SQL structure only, its values bound at every
+    execution): building a statement costs the hot paths more Python than executing it."""
+    found = _STATEMENTS.get(name)
+    if found is None:
+        found = _STATEMENTS[name] = build()
+    return found
+
+
+def _held_write(index: int, entry: tuple[Any, ...]) -> Any:
+    """A held write (see :meth:`Repository.hold_writes`) as a statement whose values are bound
+    parameters named ``h<index>_<column>``."""
+    kind, table, values, *_ = entry
+    columns = {name: bindparam(f"h{index}_{name}", type_=table.c[name].type) for name in values}
+    if kind == "insert":
+        return insert_statement(table).values(columns)
+    statement = update(table).where(table.c.id == bindparam(f"h{index}_row_id", type_=table.c.id.type))
+    if "organization_id" in table.c:
+        column = table.c.organization_id
+        statement = statement.where(column == bindparam(f"h{index}_organization_id", type_=column.type))
+    return statement.values(columns)
+
+
+def _key_holder(idempotency: tuple[str, str] | None) -> Any:
+    """:meth:`Repository.key_holder`'s statement (parameters ``key_hash``, and ``scope`` and ``used``
+    with the idempotency record)."""
+    key, organization = m.ApiKey, m.Organization
+    columns: list[Any] = [
+        key.id.label("api_key_id"),
+        key.organization_id,
+        organization.rounding_mode,
+        organization.tax_rounding,
+        organization.default_tax_category_id,
+        organization.time_zone,
+    ]
+    statement = select(*columns).join(organization, organization.id == key.organization_id)
+    if idempotency is not None:
+        record = m.IdempotencyRecord.__table__
+        # Correlated to the key's organization; each a probe of the record's unique index.
+        statement = statement.add_columns(
+            *(
+                select(column)
+                .where(
+                    record.c.organization_id == key.organization_id,
+                    record.c.scope == bindparam("scope", type_=record.c.scope.type),
+                    record.c.key == bindparam("used", type_=record.c.key.type),
+                )
+                .scalar_subquery()
+                for column in (record.c.fingerprint, record.c.status_code, record.c.response_body)
+            )
+        )
+    hashed = bindparam("key_hash", type_=key.key_hash.type)
+    return statement.where(key.key_hash == hashed, key.revoked_at.is_(None))
+
+
+def _by_id(model: type[m.Base], *, lock: bool) -> Any:
+    """A row of ``model`` by ``row_id`` and ``organization_id`` (row-locked with ``lock``)."""
+    table = cast(Table, model.__table__)
+    statement = select(model).where(
+        table.c.id == bindparam("row_id", type_=table.c.id.type),
+        table.c.organization_id == bindparam("organization_id", type_=table.c.organization_id.type),
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return statement
+
+
 def model_id(row: m.Base) -> uuid.UUID:
     row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
     return row_id
@@ -33,6 +104,7 @@ def model_id(row: m.Base) -> uuid.UUID:
 class Repository(WebhookQueries, InvoiceReads):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._held: dict[tuple[str, Any], Any] | None = None  # see hold_writes
 
     # -- generic -------------------------------------------------------------------------------
 
@@ -45,6 +117,9 @@ class Repository(WebhookQueries, InvoiceReads):
         bookkeeping (the hot write paths). ``row`` stays a plain, detached object for rendering."""
         table = cast(Table, row.__table__)
         values = {column.key: getattr(row, column.key) for column in table.columns}
+        if self._held is not None:
+            self._held[(table.name, model_id(row))] = ("insert", table, values)
+            return
         await self.session.execute(insert_statement(table), values)
 
     async def insert_many(self, rows: Sequence[m.Base]) -> None:
@@ -72,29 +147,76 @@ class Repository(WebhookQueries, InvoiceReads):
         statement = update(table).where(table.c.id == model_id(row))
         if "organization_id" in table.c:
             statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
-        await self.session.execute(statement, values)
         for name, value in values.items():
             set_committed_value(row, name, value)
+        if self._held is not None:
+            self._hold_update(table, row, values)
+            return
+        await self.session.execute(statement, values)
+
+    # -- held writes (the add-line fast path) ----------------------------------------------------
+
+    def hold_writes(self, organization_id: uuid.UUID) -> None:
+        """From now on, :meth:`insert` and :meth:`write_values` of ``organization_id``'s rows are held
+        (the rows take their values at once) until :meth:`write_held`, which sends them together: on
+        PostgreSQL as one statement. Only for a write that reads nothing after it starts holding (a
+        read would not see the held writes): adding a line, once everything it needs has been read."""
+        del organization_id  # every held write names its row's organization
+        if self._held is None:
+            self._held = {}
+
+    def _hold_update(self, table: Table, row: m.Base, values: dict[str, Any]) -> None:
+        """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
+        per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
+        assert self._held is not None
+        slot = (table.name, model_id(row))
+        held = self._held.get(slot)
+        if held is None:
+            organization_id = getattr(row, "organization_id", None)
+            self._held[slot] = ("update", table, dict(values), model_id(row), organization_id)
+        else:  # the same row's INSERT or UPDATE takes these values too
+            held[2].update(values)
+
+    async def write_held(self, organization_id: uuid.UUID) -> None:
+        """Send the held writes and stop holding: on PostgreSQL one statement (every write but the last a
+        data-modifying CTE of it: rows of different tables or ids, none reading another's), elsewhere one
+        statement each, in the order they were held. Each shape of statement is built once."""
+        held, self._held = self._held, None
+        if not held:
+            return
+        del organization_id  # every held write names its row's organization
+        entries = list(held.values())
+        shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
+        params: dict[str, Any] = {}
+        for index, (kind, _, values, *rest) in enumerate(entries):
+            params.update({f"h{index}_{name}": value for name, value in values.items()})
+            if kind == "update":
+                params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
+        if self.session.get_bind().dialect.name != "postgresql":
+            for index, entry in enumerate(entries):
+                statement = _built(("held", index, shapes[index]), partial(_held_write, index, entry))
+                prefix = f"h{index}_"
+                await self.session.execute(
+                    statement, {name: value for name, value in params.items() if name.startswith(prefix)}
+                )
+            return
+
+        def build() -> Any:
+            *first, last = [_held_write(index, entry) for index, entry in enumerate(entries)]
+            return last.add_cte(*(item.cte(f"held_{index}") for index, item in enumerate(first)))
+
+        await self.session.execute(_built(("held", shapes), build), params)
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
-        statement = select(model).where(
-            model.id == row_id,  # type: ignore[attr-defined]
-            model.organization_id == organization_id,  # type: ignore[attr-defined]
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        statement = _built(("get", model), partial(_by_id, model, lock=False))
+        params = {"row_id": row_id, "organization_id": organization_id}
+        return cast(T | None, (await self.session.execute(statement, params)).scalar_one_or_none())
 
     async def get_for_update(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         """Load and row-lock (PostgreSQL ``FOR UPDATE``; SQLite's write lock is taken at BEGIN)."""
-        statement = (
-            select(model)
-            .where(
-                model.id == row_id,  # type: ignore[attr-defined]
-                model.organization_id == organization_id,  # type: ignore[attr-defined]
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        statement = _built(("get_for_update", model), partial(_by_id, model, lock=True))
+        params = {"row_id": row_id, "organization_id": organization_id}
+        return cast(T | None, (await self.session.execute(statement, params)).scalar_one_or_none())
 
     async def page(
         self,
@@ -156,34 +278,11 @@ class Repository(WebhookQueries, InvoiceReads):
         With ``idempotency`` (scope, key), the same statement also reads that key's stored record in the
         key holder's organization (``fingerprint, status_code, response_body``, all ``None`` when the key
         is unused): an idempotent create's first query does both."""
-        key, organization = m.ApiKey, m.Organization
-        columns: list[Any] = [
-            key.id.label("api_key_id"),
-            key.organization_id,
-            organization.rounding_mode,
-            organization.tax_rounding,
-            organization.default_tax_category_id,
-            organization.time_zone,
-        ]
-        statement = select(*columns).join(organization, organization.id == key.organization_id)
+        params = {"key_hash": key_hash}
         if idempotency is not None:
-            record = m.IdempotencyRecord.__table__
-            scope, used = idempotency
-            # Correlated to the key's organization; each a probe of the record's unique index.
-            statement = statement.add_columns(
-                *(
-                    select(column)
-                    .where(
-                        record.c.organization_id == key.organization_id,
-                        record.c.scope == scope,
-                        record.c.key == used,
-                    )
-                    .scalar_subquery()
-                    for column in (record.c.fingerprint, record.c.status_code, record.c.response_body)
-                )
-            )
-        statement = statement.where(key.key_hash == key_hash, key.revoked_at.is_(None))
-        return cast(KeyHolder | None, (await self.session.execute(statement)).first())
+            params["scope"], params["used"] = idempotency
+        statement = _built(("key_holder", idempotency is not None), partial(_key_holder, idempotency))
+        return cast(KeyHolder | None, (await self.session.execute(statement, params)).first())
 
     async def revoke_api_key(
         self, organization_id: uuid.UUID, key_id: uuid.UUID, at: datetime
@@ -273,10 +372,16 @@ class Repository(WebhookQueries, InvoiceReads):
         return found
 
     async def product_by_name(self, organization_id: uuid.UUID, name: str) -> m.Product | None:
-        statement = select(m.Product).where(
-            m.Product.organization_id == organization_id, m.Product.name == name
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        def build() -> Any:
+            product = m.Product
+            return select(product).where(
+                product.organization_id == bindparam("organization_id", type_=product.organization_id.type),
+                product.name == bindparam("name", type_=product.name.type),
+            )
+
+        params = {"organization_id": organization_id, "name": name}
+        found = (await self.session.execute(_built("product_by_name", build), params)).scalar_one_or_none()
+        return cast(m.Product | None, found)
 
     # -- invoices ------------------------------------------------------------------------------
 
@@ -473,12 +578,17 @@ class Repository(WebhookQueries, InvoiceReads):
     async def tax_categories_of(self, organization_id: uuid.UUID) -> list[Any]:
         """The organization's categories as plain rows (id, name, rates): read on every invoice write."""
         table = cast(Table, m.TaxCategory.__table__)
-        statement = (
-            select(table.c.id, table.c.name, table.c.rates)
-            .where(table.c.organization_id == organization_id)
-            .order_by(table.c.id)
-        )
-        return list((await self.session.execute(statement)).all())
+
+        def build() -> Any:
+            organization = bindparam("organization_id", type_=table.c.organization_id.type)
+            return (
+                select(table.c.id, table.c.name, table.c.rates)
+                .where(table.c.organization_id == organization)
+                .order_by(table.c.id)
+            )
+
+        statement = _built("tax_categories_of", build)
+        return list((await self.session.execute(statement, {"organization_id": organization_id})).all())
 
     async def credit_entries_of(
         self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None

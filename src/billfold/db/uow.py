@@ -31,6 +31,7 @@ class UnitOfWork:
         # event id -> the one endpoint it goes to (a test event), instead of every subscribed endpoint
         self._targets: dict[uuid.UUID, uuid.UUID] = {}
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._held_for: uuid.UUID | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -55,6 +56,12 @@ class UnitOfWork:
         """The events recorded in this transaction so far, in order (not yet written)."""
         return list(self._events)
 
+    def hold_writes(self, organization_id: uuid.UUID) -> None:
+        """Hold this transaction's inserts and row updates until commit, to send them together (see
+        :meth:`Repository.hold_writes`): the caller reads nothing more in this transaction."""
+        self._held_for = organization_id
+        self.repo.hold_writes(organization_id)
+
     def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the work is done, just before the events are written (an event
         whose payload is the resource as the whole transaction left it)."""
@@ -66,6 +73,9 @@ class UnitOfWork:
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             await callback()
+        # writes held back to go as one statement (Repository.hold_writes): the callbacks' among them
+        if self._held_for is not None:
+            await self.repo.write_held(self._held_for)
         if self._events:
             events, self._events = self._events, []
             targets, self._targets = self._targets, {}

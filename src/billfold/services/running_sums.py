@@ -12,10 +12,12 @@ from typing import Any
 
 from billfold.core.adjustments import Adjustment
 from billfold.core.amounts import Amounts
-from billfold.core.running import Cell, cell_amounts, line_cell, moved
+from billfold.core.running import Cell, NotSummable, cell_amounts, covering_order, line_cell, moved
 from billfold.core.split import CalculationError
 from billfold.core.taxes import TaxKey, TaxRounding
-from billfold.services.calculation import LineState, Setting
+from billfold.db import models as m
+from billfold.db.uow import UnitOfWork
+from billfold.services.calculation import LineState, Setting, adjustments_of
 from billfold.services.errors import ValidationFailed
 
 
@@ -116,3 +118,31 @@ def totals_from_cells(setting: Setting, cells: Sequence[Cell], ordered: Sequence
         )
     except CalculationError as error:
         raise ValidationFailed.field(error.field, error.message) from error
+
+
+async def covering(
+    uow: UnitOfWork, invoice: m.Invoice, invoice_adjustments: tuple[Adjustment, ...], cells: list[Cell]
+) -> list[Adjustment]:
+    """The covering adjustments in the order they apply; groups are loaded only when a line is covered
+    by a group's adjustment (an adjustment that covers no line has no effect)."""
+    own = {adjustment.id for adjustment in invoice_adjustments}
+    if not any(set(cell.coverage) - own for cell in cells):
+        return covering_order((), invoice_adjustments)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
+
+
+async def totals_with_line(
+    uow: UnitOfWork, setting: Setting, invoice: m.Invoice, group: m.LineItemGroup | None, state: LineState
+) -> tuple[Amounts, list[Cell]] | None:
+    """The invoice's totals and running sums with one line (``state``) added, as
+    :func:`billfold.services.totals.apply_change` stores them; ``None`` when the sums cannot decide
+    (:class:`NotSummable`: the invoice is recalculated instead). Writes nothing."""
+    invoice_adjustments = adjustments_of(invoice.adjustments)
+    group_adjustments = adjustments_of(group.adjustments) if group is not None else ()
+    cells = move_cells(cells_of(invoice.running_sums), state, 1, group_adjustments, invoice_adjustments)
+    try:
+        ordered = await covering(uow, invoice, invoice_adjustments, cells)
+        return totals_from_cells(setting, cells, ordered), cells
+    except NotSummable:
+        return None

@@ -6,22 +6,24 @@ import asyncio
 import base64
 import binascii
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException
 
 from billfold.db.errors import unique_violation
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
 from billfold.services.context import Actor
-from billfold.services.errors import Conflict, ValidationFailed
+from billfold.services.errors import Conflict, DomainError, Unauthorized, ValidationFailed
 from billfold.services.organizations import authenticate, authenticate_with_record
-from billfold.web.body import parsed_body
+from billfold.web.body import JsonRoute, parsed_body
 
 T = TypeVar("T")
 CREATE_ATTEMPTS = 4
@@ -65,6 +67,48 @@ async def current_actor(request: Request) -> Actor:
         actor = await authenticate(uow, presented_key(request))
     request.state.actor = actor
     return actor
+
+
+_DEFERRED = "billfold_deferred_key"
+MISSING_KEY = "an API key is required: send X-API-KEY or Authorization: Bearer"  # as authenticate says
+
+
+async def presented_caller(request: Request) -> None:
+    """The dependency of a write that authenticates in its own first statement
+    (:func:`idempotent_create_as_caller`): no query here, only a 401 when no key is presented at all.
+
+    A key that is presented but not valid is refused by the write's first statement; when the request
+    fails before it (a path or body the route refuses), :class:`CallerRoute` checks the key first, so
+    such a caller still gets 401, never a 400 or 404 that tells it about the resource."""
+    if not presented_key(request):
+        raise Unauthorized(MISSING_KEY)
+    setattr(request.state, _DEFERRED, True)
+
+
+class CallerRoute(JsonRoute):
+    """:class:`JsonRoute` that, for a request whose key :func:`presented_caller` left unchecked, checks
+    the key (one query) before a 4xx raised ahead of the write is answered: the same answers as
+    authenticating up front, at the cost of a query only on that error path."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (RequestValidationError, HTTPException, DomainError) as error:
+                unchecked = getattr(request.state, _DEFERRED, False)
+                if unchecked and not isinstance(error, Unauthorized) and error_is_client_side(error):
+                    await current_actor(request)  # a key that is not valid: 401 instead
+                raise
+
+        return checked
+
+
+def error_is_client_side(error: Exception) -> bool:
+    if isinstance(error, HTTPException):
+        return 400 <= error.status_code < 500
+    return True  # validation and domain errors are answered 4xx
 
 
 async def _reauthenticate(request: Request, uow: UnitOfWork) -> None:
@@ -142,20 +186,49 @@ async def idempotent_create(
     Two requests with one key at once: the loser's insert hits a unique index, its transaction rolls
     back, and its retry finds the winner's record and replays it. Never two resources.
     """
+
+    async def as_actor(uow: UnitOfWork, current: Actor, used: str) -> tuple[int, Any]:
+        actor.adopt(current)
+        return await work(uow, used)
+
+    return await _idempotent(request, scope, body_key, as_actor, flavour)
+
+
+async def idempotent_create_as_caller(
+    request: Request,
+    scope: str,
+    body_key: str | None,
+    work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]],
+    *,
+    flavour: str = "native",
+) -> Response:
+    """:func:`idempotent_create` for a route whose dependency is :func:`presented_caller`: the key is
+    checked by the write's first statement (with the idempotency record), not by a query of its own;
+    ``work`` gets the caller found there."""
+    return await _idempotent(request, scope, body_key, work, flavour)
+
+
+async def _idempotent(
+    request: Request,
+    scope: str,
+    body_key: str | None,
+    work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]],
+    flavour: str,
+) -> Response:
     key = resolve_key(request, body_key)
     digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
 
     async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
-        # One statement: the caller's key and settings read again in this transaction (see
+        # One statement: the caller's key and settings read (again) in this transaction (see
         # _reauthenticate) and the idempotency key's record.
         current, record = await authenticate_with_record(uow, presented_key(request), scope, key)
-        actor.adopt(current)
+        setattr(request.state, _DEFERRED, False)
         stored = idempotency.replay(record, key, digest)
         if stored is not None:
             return stored, True
-        status_code, body = await work(uow, key)
+        status_code, body = await work(uow, current, key)
         answer = idempotency.StoredAnswer(status_code, body)
-        await idempotency.remember(uow, actor, scope, key, digest, answer)
+        await idempotency.remember(uow, current, scope, key, digest, answer)
         return answer, False
 
     answer, replayed = await write(request, attempt, reauthenticate=False)

@@ -18,10 +18,18 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.invoices import get_invoice_row
 from billfold.services.prices import UsageInput
-from billfold.web.body import JsonRoute
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, read, write
+from billfold.web.plumbing import (
+    CallerRoute,
+    current_actor,
+    idempotent_create_as_caller,
+    json_response,
+    presented_caller,
+    read,
+    write,
+)
 
-router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"], route_class=JsonRoute)
+# CallerRoute: adding a line checks the key in the write's first statement (see presented_caller)
+router = APIRouter(prefix="/v1/invoices/{invoice_id}", tags=["line items"], route_class=CallerRoute)
 USAGE_FIELDS = {"usage", "transactions", "usage_by_dimension", "intervals"}
 
 
@@ -72,17 +80,15 @@ async def _invoice_facts(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -
 # -- groups ------------------------------------------------------------------------------------
 
 
-@router.post("/line-item-groups", status_code=201)
-async def create_group(
-    invoice_id: uuid.UUID, body: GroupIn, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
-    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+@router.post("/line-item-groups", status_code=201, dependencies=[Depends(presented_caller)])
+async def create_group(invoice_id: uuid.UUID, body: GroupIn, request: Request) -> Response:
+    async def work(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
         new = groups.NewGroup(idempotency_key=key, **body.model_dump(exclude={"idempotency_key"}))
         row = await groups.create_group(uow, actor, invoice_id, new)
         return 201, await _group_json(uow, actor, invoice_id, row.id)
 
     scope = f"line_item_group:{invoice_id}"
-    return await idempotent_create(request, actor, scope, body.idempotency_key, work)
+    return await idempotent_create_as_caller(request, scope, body.idempotency_key, work)
 
 
 @router.get("/line-item-groups")
@@ -128,17 +134,15 @@ async def delete_group(
 # -- lines -------------------------------------------------------------------------------------
 
 
-@router.post("/line-items", status_code=201)
-async def create_line(
-    invoice_id: uuid.UUID, body: LineIn, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
+@router.post("/line-items", status_code=201, dependencies=[Depends(presented_caller)])
+async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> Response:
     # The usage and an inline price are validated before the transaction opens (they need nothing
     # stored), so a large one is parsed without holding the write lock.
     prepared = line_items.prepare(replace(new_line(body), line_item_group_id=body.line_item_group_id))
 
-    async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
+    async def work(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
         new = replace(prepared, idempotency_key=key)
-        line, invoice = await line_items.create_line(uow, actor, invoice_id, new)
+        line, invoice = await line_items.create_line(uow, actor, invoice_id, new, hold_writes=True)
         if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
             return 201, await _line_json(uow, actor, invoice_id, line.id)
         # Otherwise the line's own figures: with tax rounded per rate, the invoice's read may move its
@@ -146,7 +150,7 @@ async def create_line(
         return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
     scope = f"line_item:{invoice_id}"
-    return await idempotent_create(request, actor, scope, body.idempotency_key, work)
+    return await idempotent_create_as_caller(request, scope, body.idempotency_key, work)
 
 
 @router.get("/line-items")
