@@ -118,17 +118,43 @@ _FIELDS: dict[str, tuple[str, Callable[[object], Any]]] = {
 }
 
 
-def plain_line(raw: object) -> NewLine:
-    """A plain line as the service's input (its idempotency key is set by the service); :class:`NotPlain`
-    for anything else."""
-    if type(raw) is not dict:
-        raise NotPlain
-    fields: dict[str, Any] = {}
-    for key, value in raw.items():
-        known = _FIELDS.get(key)
-        if known is None:
+class PlainReader:
+    """Reads the plain lines of one body. A body of many lines repeats its values (the same unit price,
+    quantities, names): each distinct text is parsed and checked once per body."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], Any] = {}
+
+    def line(self, raw: object) -> NewLine:
+        """A plain line as the service's input (its idempotency key is set by the service);
+        :class:`NotPlain` for anything else."""
+        if type(raw) is not dict:
             raise NotPlain
-        if value is not None:
+        fields: dict[str, Any] = {}
+        seen = self._seen
+        for key, value in raw.items():
+            if value is None:
+                if key not in _FIELDS:
+                    raise NotPlain
+                continue
+            if type(value) is str:
+                found = seen.get((key, value), _UNSEEN)
+                if found is not _UNSEEN:
+                    fields[_FIELDS[key][0]] = found
+                    continue
+            known = _FIELDS.get(key)
+            if known is None:
+                raise NotPlain
             name, read = known
             fields[name] = read(value)
-    return NewLine("", **fields)
+            if type(value) is str:
+                seen[(key, value)] = fields[name]
+        return NewLine("", **fields)
+
+
+_UNSEEN = object()
+
+
+def plain_line(raw: object) -> NewLine:
+    """One plain line read alone (:meth:`PlainReader.line`)."""
+    return PlainReader().line(raw)

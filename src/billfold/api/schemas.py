@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from billfold.api.bulk_body import NotPlain, plain_line
+from billfold.api.bulk_body import NotPlain, PlainReader
 from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
 from billfold.services.bulk import MAX_BULK_LINES
@@ -463,9 +463,10 @@ def _read_lines(items: list[Any] | None) -> LineItems:
     """Each plain line read lean, any other validated by ``BulkLineIn`` (a ``ValidationError`` when
     one is refused)."""
     read: list[NewLine | BulkLineIn] = []
+    reader = PlainReader()
     for item in items or ():
         try:
-            read.append(plain_line(item))
+            read.append(reader.line(item))
         except NotPlain:
             read.append(BulkLineIn.model_validate(item))
     return read

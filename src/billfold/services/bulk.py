@@ -23,13 +23,22 @@ from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import invoices, totals
-from billfold.services.bulk_rows import LINE_COLUMNS, Known, PlainLines, Sums, is_plain, row_of
-from billfold.services.calculation import GROSS_UP_SCOPE, Setting
+from billfold.services.bulk_rows import (
+    LINE_COLUMNS,
+    Known,
+    PlainLines,
+    StoredLine,
+    Sums,
+    is_plain,
+    row_of,
+)
+from billfold.services.calculation import GROSS_UP_SCOPE, Setting, calculation_json
 from billfold.services.context import Actor
+from billfold.services.currencies import currency
 from billfold.services.errors import DomainError, ValidationFailed
 from billfold.services.groups import NewGroup, group_row
 from billfold.services.line_items import Lookups, NewLine, line_row, prepare
-from billfold.services.running_sums import sums_json, totals_from_cells
+from billfold.services.running_sums import sums_json, sums_need_calculation, totals_from_cells
 
 MAX_BULK_LINES = 10_000
 
@@ -123,8 +132,24 @@ async def create_invoice_with_lines(
     await uow.repo.insert_lines(actor.organization_id, invoice.id, LINE_COLUMNS, rows)
     counters = {"next_group_index": len(group_rows), "next_line_index": len(rows)}
     cells = None if made.gross_up else made.sums.cell_list()
-    await _store_totals(uow, actor, invoice, setting, counters, cells)
-    return await invoices.load_invoice(uow, actor, invoice.id)
+    if not await _store_totals(uow, actor, invoice, setting, counters, cells):
+        return await invoices.load_invoice(uow, actor, invoice.id)  # the lines' figures were rewritten
+    return await _answer(uow, actor, invoice, setting, rows)
+
+
+async def _answer(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting, rows: Sequence[tuple[Any, ...]]
+) -> invoices.InvoiceView:
+    """The invoice as :func:`~billfold.services.invoices.load_invoice` reads it, but its lines as they
+    were just inserted, not read back (reading 1,000 rows back costs more than the insert)."""
+    invoice = await invoices.get_invoice_row(uow, actor, invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    lines = [StoredLine(invoice.organization_id, invoice.id, *row) for row in rows]
+    money = currency(invoice.currency)
+    if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
+        return invoices.InvoiceView(invoice, money, groups, lines, {}, actor.today())
+    result, views = totals.calculated(setting, invoice, groups, lines)
+    return invoices.InvoiceView(invoice, money, groups, views, calculation_json(result), actor.today())
 
 
 async def _store_totals(
@@ -134,20 +159,18 @@ async def _store_totals(
     setting: Setting,
     counters: dict[str, int],
     cells: list[Cell] | None,
-) -> None:
+) -> bool:
     """The invoice's running sums and totals, worked out once from the new lines' cells (no adjustment
     covers a line of a new invoice); a gross-up line (``cells`` None) or sums that cannot decide take
-    the full path."""
-    if cells is None:
-        await uow.repo.write_values(invoice, counters)
-        await totals.recalculate(uow, actor, invoice, setting)
-        return
+    the full path, which rewrites the lines' figures (then ``False``)."""
     try:
+        if cells is None:
+            raise NotSummable
         amounts = totals_from_cells(setting, cells, [])
     except NotSummable:
         await uow.repo.write_values(invoice, counters)
         await totals.recalculate(uow, actor, invoice, setting)
-        return
+        return False
     totals.check_range(amounts)
     now = utcnow()
     values = {
@@ -158,6 +181,7 @@ async def _store_totals(
         "updated_at": now,
     }
     await uow.repo.write_values(invoice, values)
+    return True
 
 
 class _Made:

@@ -17,6 +17,7 @@ a new invoice is in the cell of its rate alone, nothing covers it yet) and per g
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -74,6 +75,14 @@ LINE_COLUMNS = (
     "total_amount",
 )
 """A line's columns but ``organization_id`` and ``invoice_id`` (the same for every line of the insert)."""
+
+
+def _stored_line() -> Any:
+    return namedtuple("StoredLine", ("organization_id", "invoice_id", *LINE_COLUMNS))
+
+
+StoredLine = _stored_line()
+"""A line as inserted, read as a stored line is (attributes named after the columns)."""
 
 _SCOPE_CHOICES = f"must be one of: {', '.join(sorted(USER_SCOPES))}"
 ProductKey = tuple[uuid.UUID | None, str | None]
