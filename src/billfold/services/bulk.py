@@ -218,7 +218,7 @@ class _Made:
                 rename(error, f"{field}[{i}]")
                 raise
             rows.append(row)
-            sums.add(key, amounts)
+            sums.add(key, amounts, grouped=group is not None)
 
     async def _line(
         self, line: NewLine, group: m.LineItemGroup | None, position: int

@@ -139,31 +139,30 @@ class Sums:
         self.cells: dict[TaxKey | None, list[Any]] = {}
         self.group = [ZERO] * 6
 
-    def add(self, key: TaxKey | None, amounts: Amounts) -> None:
-        subtotal, discount, adjustment = amounts.subtotal, amounts.discount, amounts.adjustment
-        net, tax, total = amounts.net, amounts.tax, amounts.total
+    def add(self, key: TaxKey | None, amounts: Amounts, *, grouped: bool) -> None:
+        """A line's figures alone into its cell's sums, and into its group's when ``grouped``."""
+        subtotal, adjustment = amounts.subtotal, amounts.adjustment
         amount = subtotal + adjustment
         positive = amount if amount > 0 else Decimal(0)
         cell = self.cells.get(key)
         if cell is None:
-            self.cells[key] = [subtotal, discount, amount, positive, 1, net, tax]
+            self.cells[key] = [subtotal, amounts.discount, amount, positive, 1, amounts.net, amounts.tax]
         else:
             cell[0] += subtotal
-            cell[1] += discount
+            cell[1] += amounts.discount
             cell[2] += amount
             cell[3] += positive
             cell[4] += 1
-            cell[5] += net
-            cell[6] += tax
-        group, plus = self.group, CONTEXT.add
-        self.group = [
-            plus(group[0], subtotal),
-            plus(group[1], discount),
-            plus(group[2], adjustment),
-            plus(group[3], net),
-            plus(group[4], tax),
-            plus(group[5], total),
-        ]
+            cell[5] += amounts.net
+            cell[6] += amounts.tax
+        if grouped:
+            group, plus = self.group, CONTEXT.add
+            group[0] = plus(group[0], subtotal)
+            group[1] = plus(group[1], amounts.discount)
+            group[2] = plus(group[2], adjustment)
+            group[3] = plus(group[3], amounts.net)
+            group[4] = plus(group[4], amounts.tax)
+            group[5] = plus(group[5], amounts.total)
 
     def take_group(self) -> Amounts:
         """The current group's sums; the next group starts from zero."""
