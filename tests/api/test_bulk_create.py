@@ -165,3 +165,45 @@ async def test_a_line_naming_an_archived_product_is_refused_by_its_position(api:
     response = await api.post("/v1/invoices", json={"customerId": customer, "lineItems": by_id})
     assert response.status_code == 409
     assert set(response.json()["details"]) == {"lineItems[0].productId"}
+
+
+async def test_plain_lines_of_every_kind_equal_lines_added_one_by_one(api: ApiClient) -> None:
+    """Plain lines are made on a lean path: the same figures, texts and answer as the line-by-line path,
+    for zeros (negative ones too), defaults, inclusive and exclusive rates, dates and unit codes."""
+    customer = await api.create("/v1/customers", {"name": "Acme", "currency": "EUR"})
+    inclusive = await api.create(
+        "/v1/tax-categories", {"name": "Incl 7", "rates": [{"rate": "7", "inclusive": True}]}
+    )
+    vat = await api.create("/v1/tax-categories", {"name": "VAT 19.5", "rates": [{"rate": "19.5"}]})
+    priced = await api.create(
+        "/v1/products", {"name": "Priced", "defaultUnitPrice": "4.995", "taxCategoryId": vat["id"]}
+    )
+    lines: list[dict[str, Any]] = [
+        {"name": "Zero", "amount": "-0"},
+        {"name": "Zero", "quantity": "0", "unitPrice": "-5"},
+        {"name": "Half", "quantity": "1.50000", "unitPrice": "0.333", "taxCategoryId": inclusive["id"]},
+        {"productId": priced["id"], "quantity": "3"},
+        {"name": "Priced", "quantity": "2", "description": "two\tof them", "unitCode": "HUR"},
+        {"name": "Dated", "amount": "12.30", "startDate": "2026-03-02", "endDate": "2026-03-09"},
+        {"name": "Credit", "quantity": "2", "unitPrice": "-0.015", "taxCategoryId": vat["id"]},
+        {"name": "Charge", "amount": "7", "scope": "additional_charge", "taxCategoryId": inclusive["id"]},
+    ]
+    groups = [{"name": "Taxed", "taxCategoryId": vat["id"], "lineItems": lines[2:6]}]
+    head = {"customerId": customer["id"], "invoiceDate": "2026-03-15"}
+
+    bulk = await api.create("/v1/invoices", {**head, "lineItemGroups": groups, "lineItems": lines})
+    assert bulk == (await api.get(f"/v1/invoices/{bulk['id']}")).json()
+
+    single = await api.create("/v1/invoices", head)
+    base = f"/v1/invoices/{single['id']}"
+    made = await api.create(f"{base}/line-item-groups", {"name": "Taxed", "taxCategoryId": vat["id"]})
+    for line in lines[2:6]:
+        await api.create(f"{base}/line-items", {**line, "lineItemGroupId": made["id"]})
+    for line in lines:
+        await api.create(f"{base}/line-items", line)
+    by_line = (await api.get(base)).json()
+
+    stable = {str(customer["id"]), str(inclusive["id"]), str(vat["id"]), str(priced["id"])}
+    stable |= {str(bulk["paymentAccountId"]), str(bulk["issuingAccountId"])}
+    assert len(bulk["standaloneLineItems"]) == len(lines)
+    assert _normalized(bulk, stable, {}) == _normalized(by_line, stable, {})

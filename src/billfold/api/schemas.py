@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    PrivateAttr,
+    StrictBool,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from billfold.api.bulk_body import NotPlain, PlainReader
 from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
 from billfold.services.bulk import MAX_BULK_LINES
+from billfold.services.line_pricing import NewLine
 from billfold.web.text import FreeText, LineText, NameText
 
 KEY_PATTERN = r"^[a-zA-Z0-9_-]+$"
@@ -280,6 +294,35 @@ class InvoiceIn(Schema):
         | None
     ) = Field(default=None, description=f"Lines outside any group; at most {MAX_BULK_LINES} lines in all")
 
+    _read: tuple[list[LineItems], LineItems] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _plain_lines(cls, data: Any, handler: ModelWrapValidatorHandler[InvoiceIn]) -> InvoiceIn:
+        """The body with its plain lines read lean (:mod:`billfold.api.bulk_body`) and the rest by the
+        schema; when anything is refused, the whole body is validated again by the schema, so the
+        errors are the schema's own."""
+        split = _split_lines(data)
+        if split is None:
+            return handler(data)
+        head, group_lines, lines = split
+        try:
+            read = ([_read_lines(items) for items in group_lines], _read_lines(lines))
+            body = handler(head)
+        except (NotPlain, ValidationError):
+            return handler(data)
+        body._read = read
+        return body
+
+    def content(self) -> tuple[list[tuple[BulkGroupIn, LineItems]], LineItems]:
+        """The groups, each with its lines, and the standalone lines (plain lines already read as the
+        service's input, others as ``BulkLineIn``)."""
+        groups = self.line_item_groups or []
+        if self._read is None:
+            return [(group, group.line_items or []) for group in groups], self.line_items or []
+        group_lines, lines = self._read
+        return list(zip(groups, group_lines, strict=True)), lines
+
 
 class GroupFields(Schema):
     tax_category_id: uuid.UUID | None = None
@@ -411,6 +454,51 @@ class BulkGroupIn(GroupFields):
         ]
         | None
     ) = None
+
+
+LineItems = Sequence[NewLine | BulkLineIn]
+
+
+def _read_lines(items: list[Any] | None) -> LineItems:
+    """Each plain line read lean, any other validated by ``BulkLineIn`` (a ``ValidationError`` when
+    one is refused)."""
+    read: list[NewLine | BulkLineIn] = []
+    reader = PlainReader()
+    for item in items or ():
+        try:
+            read.append(reader.line(item))
+        except NotPlain:
+            read.append(BulkLineIn.model_validate(item))
+    return read
+
+
+def _split_lines(data: Any) -> tuple[dict[str, Any], list[list[Any] | None], list[Any] | None] | None:
+    """``data`` without its lines, its groups' lines, its standalone lines; ``None`` when it has no
+    lines, or not in the shape the schema takes (the schema then says what is wrong)."""
+    if type(data) is not dict:
+        return None
+    lines, groups = data.get("lineItems"), data.get("lineItemGroups")
+    if not _lines_list(lines) or (groups is not None and type(groups) is not list):
+        return None
+    if not lines and not groups:
+        return None
+    head = {key: value for key, value in data.items() if key != "lineItems"}
+    group_lines: list[list[Any] | None] = []
+    if groups:
+        if len(groups) > MAX_BULK_LINES:
+            return None
+        heads = []
+        for group in groups:
+            if type(group) is not dict or not _lines_list(group.get("lineItems")):
+                return None
+            heads.append({key: value for key, value in group.items() if key != "lineItems"})
+            group_lines.append(group.get("lineItems"))
+        head["lineItemGroups"] = heads
+    return head, group_lines, lines
+
+
+def _lines_list(value: Any) -> bool:
+    return value is None or (type(value) is list and len(value) <= MAX_BULK_LINES)
 
 
 InvoiceIn.model_rebuild()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.db import models as m
+from billfold.db.bulk_insert import insert_rows
 from billfold.db.ids import new_id
 from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
@@ -138,6 +139,19 @@ class Repository(WebhookQueries, InvoiceReads):
         bulk create, never built as ORM objects."""
         if rows:
             await self.session.execute(insert_statement(cast(Table, model.__table__)), list(rows))
+
+    async def insert_lines(
+        self,
+        organization_id: uuid.UUID,
+        invoice_id: uuid.UUID,
+        names: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """New lines of one invoice (a bulk create's), each row's values in the order of ``names``, in one
+        statement (:func:`~billfold.db.bulk_insert.insert_rows`); every row gets this organization and
+        invoice."""
+        scalars = {"organization_id": organization_id, "invoice_id": invoice_id}
+        await insert_rows(self.session, cast(Table, m.LineItem.__table__), scalars, names, rows)
 
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
         """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core

@@ -17,17 +17,28 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from billfold.core.amounts import Amounts
-from billfold.core.running import NotSummable, added_up, line_cell
+from billfold.core.running import Cell, NotSummable
+from billfold.core.taxes import TaxKey
 from billfold.db import models as m
-from billfold.db.ids import utcnow
+from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import invoices, totals
-from billfold.services.calculation import GROSS_UP_SCOPE, LineState, Setting
+from billfold.services.bulk_rows import (
+    LINE_COLUMNS,
+    Known,
+    PlainLines,
+    StoredLine,
+    Sums,
+    is_plain,
+    row_of,
+)
+from billfold.services.calculation import GROSS_UP_SCOPE, Setting, calculation_json
 from billfold.services.context import Actor
+from billfold.services.currencies import currency
 from billfold.services.errors import DomainError, ValidationFailed
 from billfold.services.groups import NewGroup, group_row
 from billfold.services.line_items import Lookups, NewLine, line_row, prepare
-from billfold.services.running_sums import sums_json, totals_from_cells
+from billfold.services.running_sums import sums_json, sums_need_calculation, totals_from_cells
 
 MAX_BULK_LINES = 10_000
 
@@ -38,16 +49,21 @@ class NewBulkGroup:
     lines: Sequence[NewLine] = ()
 
 
+def rename(error: DomainError, prefix: str) -> None:
+    """Name ``error``'s fields after the item it came from (``lineItems[3].``)."""
+    details = {f"{prefix}.{field}": reason for field, reason in error.details.items()} or {prefix: ""}
+    error.details = {field: reason or error.message for field, reason in details.items()}
+    error.message = f"{prefix}: {error.message}"
+    error.args = (error.message,)
+
+
 @contextmanager
 def named(prefix: str) -> Iterator[None]:
     """Re-raise a domain error from one item with its fields named after the item (``lineItems[3].``)."""
     try:
         yield
     except DomainError as error:
-        details = {f"{prefix}.{field}": reason for field, reason in error.details.items()} or {prefix: ""}
-        error.details = {field: reason or error.message for field, reason in details.items()}
-        error.message = f"{prefix}: {error.message}"
-        error.args = (error.message,)
+        rename(error, prefix)
         raise
 
 
@@ -59,22 +75,25 @@ def prepare_all(
     groups: Sequence[NewBulkGroup], lines: Sequence[NewLine]
 ) -> tuple[list[NewBulkGroup], list[NewLine]]:
     """Every line :func:`~billfold.services.line_items.prepare`\\ d (the work that needs nothing stored,
-    done before the transaction opens), after the count is checked."""
+    done before the transaction opens), after the count is checked. A line without usage or an inline
+    price has nothing to prepare."""
     if line_count(groups, lines) > MAX_BULK_LINES:
         field = "lineItems" if lines else "lineItemGroups"
         raise ValidationFailed.field(field, f"at most {MAX_BULK_LINES} lines in all in one request")
-    prepared_groups = []
-    for g, bulk in enumerate(groups):
-        done = []
-        for i, line in enumerate(bulk.lines):
-            with named(f"lineItemGroups[{g}].lineItems[{i}]"):
-                done.append(prepare(line))
-        prepared_groups.append(replace(bulk, lines=done))
-    prepared_lines = []
-    for i, line in enumerate(lines):
-        with named(f"lineItems[{i}]"):
-            prepared_lines.append(prepare(line))
-    return prepared_groups, prepared_lines
+    prepared_groups = [
+        replace(bulk, lines=_prepared(bulk.lines, f"lineItemGroups[{g}].lineItems"))
+        for g, bulk in enumerate(groups)
+    ]
+    return prepared_groups, _prepared(lines, "lineItems")
+
+
+def _prepared(lines: Sequence[NewLine], field: str) -> list[NewLine]:
+    done = list(lines)
+    for i, line in enumerate(done):
+        if line.usage is not None or line.price is not None:
+            with named(f"{field}[{i}]"):
+                done[i] = prepare(line)
+    return done
 
 
 async def create_invoice_with_lines(
@@ -96,35 +115,41 @@ async def create_invoice_with_lines(
     await lookups.prime(
         uow, actor, {line.name for line in every_line if line.product_id is None and line.name}
     )
+    known = Known()
+    await known.look_up(uow, actor, lookups, every_line)
+    made = _Made(uow, actor, invoice, setting, lookups, PlainLines(actor, invoice, setting, known, utcnow()))
     group_rows: list[m.LineItemGroup] = []
-    line_rows: list[dict[str, Any]] = []
-    states: list[LineState] = []
     for g, bulk in enumerate(groups):
         with named(f"lineItemGroups[{g}]"):
             group = await group_row(uow, actor, invoice, replace(bulk.group, idempotency_key=_key()), g)
-        sums = Amounts()
-        for i, line in enumerate(bulk.lines):
-            with named(f"lineItemGroups[{g}].lineItems[{i}]"):
-                row, state = await line_row(
-                    uow, actor, invoice, group, _keyed(line), setting, len(line_rows), lookups
-                )
-            line_rows.append(row)
-            states.append(state)
-            sums = sums + state.amounts
-        for name, value in totals.amount_columns(sums).items():
+        await made.add(f"lineItemGroups[{g}].lineItems", group, bulk.lines)
+        for name, value in totals.amount_columns(made.sums.take_group()).items():
             setattr(group, name, value)
         group_rows.append(group)
-    for i, line in enumerate(lines):
-        with named(f"lineItems[{i}]"):
-            row, state = await line_row(
-                uow, actor, invoice, None, _keyed(line), setting, len(line_rows), lookups
-            )
-        line_rows.append(row)
-        states.append(state)
+    await made.add("lineItems", None, lines)
+    rows = made.rows
     await uow.repo.insert_many(group_rows)
-    await uow.repo.insert_values(m.LineItem, line_rows)
-    await _store_totals(uow, actor, invoice, setting, line_rows, states, len(group_rows))
-    return await invoices.load_invoice(uow, actor, invoice.id)
+    await uow.repo.insert_lines(actor.organization_id, invoice.id, LINE_COLUMNS, rows)
+    counters = {"next_group_index": len(group_rows), "next_line_index": len(rows)}
+    cells = None if made.gross_up else made.sums.cell_list()
+    if not await _store_totals(uow, actor, invoice, setting, counters, cells):
+        return await invoices.load_invoice(uow, actor, invoice.id)  # the lines' figures were rewritten
+    return await _answer(uow, actor, invoice, setting, rows)
+
+
+async def _answer(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting, rows: Sequence[tuple[Any, ...]]
+) -> invoices.InvoiceView:
+    """The invoice as :func:`~billfold.services.invoices.load_invoice` reads it, but its lines as they
+    were just inserted, not read back (reading 1,000 rows back costs more than the insert)."""
+    invoice = await invoices.get_invoice_row(uow, actor, invoice.id)
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    lines = [StoredLine(invoice.organization_id, invoice.id, *row) for row in rows]
+    money = currency(invoice.currency)
+    if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
+        return invoices.InvoiceView(invoice, money, groups, lines, {}, actor.today())
+    result, views = totals.calculated(setting, invoice, groups, lines)
+    return invoices.InvoiceView(invoice, money, groups, views, calculation_json(result), actor.today())
 
 
 async def _store_totals(
@@ -132,24 +157,20 @@ async def _store_totals(
     actor: Actor,
     invoice: m.Invoice,
     setting: Setting,
-    rows: Sequence[dict[str, Any]],
-    states: Sequence[LineState],
-    group_count: int,
-) -> None:
-    """The invoice's running sums and totals, worked out once from every new line (no adjustment
-    covers a line of a new invoice); a gross-up line or sums that cannot decide take the full path."""
-    counters = {"next_group_index": group_count, "next_line_index": len(rows)}
-    if any(row["scope"] == GROSS_UP_SCOPE for row in rows):
-        await uow.repo.write_values(invoice, counters)
-        await totals.recalculate(uow, actor, invoice, setting)
-        return
-    cells = added_up([line_cell([], state.tax_key, state.amounts) for state in states])
+    counters: dict[str, int],
+    cells: list[Cell] | None,
+) -> bool:
+    """The invoice's running sums and totals, worked out once from the new lines' cells (no adjustment
+    covers a line of a new invoice); a gross-up line (``cells`` None) or sums that cannot decide take
+    the full path, which rewrites the lines' figures (then ``False``)."""
     try:
+        if cells is None:
+            raise NotSummable
         amounts = totals_from_cells(setting, cells, [])
     except NotSummable:
         await uow.repo.write_values(invoice, counters)
         await totals.recalculate(uow, actor, invoice, setting)
-        return
+        return False
     totals.check_range(amounts)
     now = utcnow()
     values = {
@@ -160,11 +181,67 @@ async def _store_totals(
         "updated_at": now,
     }
     await uow.repo.write_values(invoice, values)
+    return True
+
+
+class _Made:
+    """The rows of a request's new lines, made in order, and their running sums."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        invoice: m.Invoice,
+        setting: Setting,
+        lookups: Lookups,
+        plain: PlainLines,
+    ) -> None:
+        self.uow, self.actor, self.invoice, self.setting = uow, actor, invoice, setting
+        self.lookups = lookups
+        self.plain = plain
+        self.keys = _Keys()
+        self.rows: list[tuple[Any, ...]] = []
+        self.sums = Sums()
+        self.gross_up = False
+
+    async def add(self, field: str, group: m.LineItemGroup | None, lines: Sequence[NewLine]) -> None:
+        """``lines`` (listed as ``field``) of ``group``; a failing line is named ``field[i]``."""
+        rows, sums, plain, keys = self.rows, self.sums, self.plain, self.keys
+        for i, line in enumerate(lines):
+            position = len(rows)
+            try:
+                if is_plain(line):
+                    row, key, amounts = plain.row(line, group, position, new_id(), keys.text(position))
+                else:
+                    row, key, amounts = await self._line(line, group, position)
+            except DomainError as error:
+                rename(error, f"{field}[{i}]")
+                raise
+            rows.append(row)
+            sums.add(key, amounts, grouped=group is not None)
+
+    async def _line(
+        self, line: NewLine, group: m.LineItemGroup | None, position: int
+    ) -> tuple[tuple[Any, ...], TaxKey | None, Amounts]:
+        """Any other line, made by :func:`~billfold.services.line_items.line_row`."""
+        keyed = replace(line, idempotency_key=self.keys.text(position))
+        values, state = await line_row(
+            self.uow, self.actor, self.invoice, group, keyed, self.setting, position, self.lookups
+        )
+        self.gross_up = self.gross_up or values["scope"] == GROSS_UP_SCOPE
+        return row_of(values), state.tax_key, state.amounts
 
 
 def _key() -> str:
     return uuid.uuid4().hex
 
 
-def _keyed(line: NewLine) -> NewLine:
-    return replace(line, idempotency_key=_key())
+class _Keys:
+    """The idempotency keys of a request's new lines: 32 hex digits, random per request, then the
+    line's position (unique in the invoice, as the column's constraint wants)."""
+
+    def __init__(self) -> None:
+        self.prefix = uuid.uuid4().hex[:24]
+
+    def text(self, position: int) -> str:
+        return f"{self.prefix}{position:08x}"

@@ -10,12 +10,13 @@ from fastapi.responses import Response
 
 from billfold.api import invoice_answers, render
 from billfold.api.routers.lines import new_line
-from billfold.api.schemas import InvoiceIn, InvoicePatch, MinimumIn
+from billfold.api.schemas import InvoiceIn, InvoicePatch, LineItems, MinimumIn
 from billfold.db.uow import UnitOfWork
 from billfold.services import bulk, invoice_edits, invoice_records, invoices, minimums
 from billfold.services import groups as groups_service
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
+from billfold.services.line_pricing import NewLine
 from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read, write
 
@@ -31,15 +32,16 @@ async def create_invoice(
     """A draft invoice; with ``lineItemGroups`` (each with its ``lineItems``) and ``lineItems``, its
     groups and lines too, all or nothing (at most 10,000 lines). Answers the invoice as ``GET`` does."""
     # The lines' work that needs nothing stored is done before the transaction opens.
+    group_content, standalone = body.content()
     groups, lines = bulk.prepare_all(
         [
             bulk.NewBulkGroup(
                 groups_service.NewGroup(idempotency_key="", **g.model_dump(exclude={"line_items"})),
-                [new_line(line) for line in g.line_items or ()],
+                _new_lines(items),
             )
-            for g in body.line_item_groups or ()
+            for g, items in group_content
         ],
-        [new_line(line) for line in body.line_items or ()],
+        _new_lines(standalone),
     )
 
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
@@ -48,6 +50,10 @@ async def create_invoice(
         return 201, render.invoice(await bulk.create_invoice_with_lines(uow, actor, new, groups, lines))
 
     return await idempotent_create(request, actor, "invoice", body.idempotency_key, work)
+
+
+def _new_lines(items: LineItems) -> list[NewLine]:
+    return [item if isinstance(item, NewLine) else new_line(item) for item in items]
 
 
 @router.get("/invoices")
