@@ -138,7 +138,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
     counts = Counter(len(s) for s in log.statements)
     print(f"{len(ids)} issues, {args.concurrency} at a time, customers: {args.customers}")
     print(f"  numbers 1..{len(ids)}, each once: yes")
-    print(f"  wall {wall:.2f} s ({len(ids) / wall:.0f} issues/s), CPU {cpu / len(ids) * 1000:.2f} ms per issue")
+    rate, per_issue = len(ids) / wall, cpu / len(ids) * 1000
+    print(f"  wall {wall:.2f} s ({rate:.0f} issues/s), CPU {per_issue:.2f} ms per issue")
     quantiles = statistics.quantiles(holds, n=10)
     print(
         f"  counter lock held: p50 {statistics.median(holds):.2f} ms, p90 {quantiles[-1]:.2f} ms, "
@@ -155,7 +156,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--invoices", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--customers", choices=("many", "one"), default="many")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from billfold.db import models as m
 from billfold.db.engine import READONLY_OPTION
+from billfold.db.numbering import NumberClaim
 from billfold.db.repository import Repository
 
 
@@ -31,6 +32,7 @@ class UnitOfWork:
         # event id -> the one endpoint it goes to (a test event), instead of every subscribed endpoint
         self._targets: dict[uuid.UUID, uuid.UUID] = {}
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._claim: NumberClaim | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -55,25 +57,31 @@ class UnitOfWork:
         """The events recorded in this transaction so far, in order (not yet written)."""
         return list(self._events)
 
+    def number_at_commit(self, claim: NumberClaim) -> None:
+        """Draw an invoice's number as the transaction commits, after everything else (an issue)."""
+        self._claim = claim
+
     def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the work is done, just before the events are written (an event
         whose payload is the resource as the whole transaction left it)."""
         self._before_commit.append(callback)
 
     async def commit(self) -> None:
-        """Number and write the recorded events with their webhook deliveries, then commit: the event
-        counter is the last lock taken."""
+        """Draw the invoice number (an issue's), number and write the recorded events with their webhook
+        deliveries, then commit: the counters are the last locks taken."""
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             await callback()
-        if self._events:
-            events, self._events = self._events, []
-            targets, self._targets = self._targets, {}
-            await self.repo.add_events(events, targets)
+        events, self._events = self._events, []
+        targets, self._targets = self._targets, {}
+        claim, self._claim = self._claim, None
+        if events or claim is not None:
+            await self.repo.add_events(events, targets, claim)
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._events = []
         self._targets = {}
         self._before_commit = []
+        self._claim = None
         await self.session.rollback()
