@@ -39,11 +39,13 @@ class LockLog:
 
     def __init__(self) -> None:
         self.open: dict[int, tuple[float, list[str]]] = {}
+        self.count = 0
         self.holds: list[float] = []
         self.statements: list[list[str]] = []
 
     def statement(self, connection: int, sql: str) -> None:
         flat = " ".join(sql.split())
+        self.count += 1
         if connection in self.open:
             self.open[connection][1].append(flat)
         elif "number_counters" in flat and ("UPDATE" in flat.upper() or "FOR UPDATE" in flat.upper()):
@@ -145,6 +147,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
         f"  counter lock held: p50 {statistics.median(holds):.2f} ms, p90 {quantiles[-1]:.2f} ms, "
         f"max {holds[-1]:.2f} ms, mean {statistics.fmean(holds):.2f} ms"
     )
+    print(f"  statements per issue request (BEGIN and COMMIT not counted): {log.count / len(ids):.1f}")
     print(f"  statements from taking the counter to COMMIT (incl. both): {dict(sorted(counts.items()))}")
     shapes: dict[tuple[str, ...], int] = defaultdict(int)
     for statements in log.statements:

@@ -346,6 +346,30 @@ class Repository(WebhookQueries):
 
     # -- lifecycle -----------------------------------------------------------------------------
 
+    async def invoice_to_issue(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
+    ) -> tuple[m.Invoice, m.IssuingAccount | None, m.Customer | None] | None:
+        """The invoice, row-locked (only the invoice's row), with its issuing account and customer: one
+        statement."""
+        invoice, account, customer = m.Invoice, m.IssuingAccount, m.Customer
+        statement = (
+            select(invoice, account, customer)
+            .outerjoin(
+                account,
+                (account.organization_id == invoice.organization_id)
+                & (account.id == invoice.issuing_account_id),
+            )
+            .outerjoin(
+                customer,
+                (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
+            )
+            .where(invoice.organization_id == organization_id, invoice.id == invoice_id)
+            .with_for_update(of=invoice)
+            .execution_options(populate_existing=True)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1], row[2])
+
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
     ) -> m.NumberCounter:

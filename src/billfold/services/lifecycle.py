@@ -25,7 +25,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant, return_invoice_credits
-from billfold.services.documents import freeze_parties
+from billfold.services.documents import live_parties, new_hosted_token
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import TRANSITION_EVENTS, credit_balance_changed, record_event
 
@@ -105,14 +105,19 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     number itself is drawn as the transaction commits (:mod:`billfold.db.numbering`), in the one
     statement that also writes it and the events, so the series' counter stays locked only for that
     statement and the commit. That statement also refuses an issue date before the series' last one."""
-    invoice = await lock_invoice(uow, actor, invoice_id)
+    loaded = await uow.repo.invoice_to_issue(actor.organization_id, invoice_id)
+    if loaded is None:
+        raise NotFound.resource("invoice", invoice_id)
+    invoice, account, customer = loaded
     check_transition(invoice, "issued")
-    account = await uow.repo.get(m.IssuingAccount, actor.organization_id, invoice.issuing_account_id)
-    customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
-    await freeze_parties(uow, actor, invoice)  # seller and buyer as they are now; the hosted token
+    # Seller and buyer as they are now, and the hosted token; written with the rest of the invoice's
+    # changes in one UPDATE (below).
+    invoice.parties = await live_parties(uow, actor, invoice)
+    if invoice.hosted_token is None:
+        invoice.hosted_token = new_hosted_token()
     terms = invoice.payment_terms_days
     if terms is None:
         terms = (
