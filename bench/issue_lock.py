@@ -40,7 +40,11 @@ class LockLog:
     def __init__(self) -> None:
         self.open: dict[int, tuple[float, list[str]]] = {}
         self.count = 0
+        # per connection: when the counter's statement returned, when the COMMIT was sent
+        self.marks: dict[int, dict[str, float]] = {}
+        self.phases: list[tuple[float, float, float]] = []
         self.holds: list[float] = []
+        self.spans: list[tuple[float, float]] = []
         self.statements: list[list[str]] = []
 
     def statement(self, connection: int, sql: str) -> None:
@@ -50,14 +54,26 @@ class LockLog:
             self.open[connection][1].append(flat)
         elif "number_counters" in flat and ("UPDATE" in flat.upper() or "FOR UPDATE" in flat.upper()):
             self.open[connection] = (time.perf_counter(), [flat])
+            self.marks[connection] = {}
+
+    def mark(self, connection: int, name: str) -> None:
+        marks = self.marks.get(connection)
+        if marks is not None and name not in marks:
+            marks[name] = time.perf_counter()
 
     def ended(self, connection: int, committed: bool) -> None:
         started = self.open.pop(connection, None)
+        marks = self.marks.pop(connection, {})
         if started is None:
             return
         if committed:
-            self.holds.append(time.perf_counter() - started[0])
+            end = time.perf_counter()
+            self.holds.append(end - started[0])
+            self.spans.append((started[0], end))
             self.statements.append([*started[1], "COMMIT"])
+            if "returned" in marks and "commit" in marks:
+                returned, sent = marks["returned"], marks["commit"]
+                self.phases.append((returned - started[0], sent - returned, end - sent))
 
 
 async def _admin(sql: str) -> None:
@@ -79,6 +95,12 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
     def before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         log.statement(id(conn.connection.dbapi_connection), statement)
+
+    def after(conn: Any, *rest: Any) -> None:
+        log.mark(id(conn.connection.dbapi_connection), "returned")
+
+    def commit(conn: Any) -> None:
+        log.mark(id(conn.connection.dbapi_connection), "commit")
 
     def after_rollback(conn: Any) -> None:
         log.ended(id(conn.connection.dbapi_connection), False)
@@ -111,6 +133,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
         # SQLAlchemy's commit event fires before the COMMIT is sent: time the end of the commit from
         # the unit of work's commit instead.
         event.listen(engine.sync_engine, "before_cursor_execute", before)
+        event.listen(engine.sync_engine, "after_cursor_execute", after)
+        event.listen(engine.sync_engine, "commit", commit)
         event.listen(engine.sync_engine, "rollback", after_rollback)
         original = UnitOfWork.commit
 
@@ -137,6 +161,12 @@ async def run(args: argparse.Namespace, url: str) -> None:
     expected = [f"INV-2026-{n:06d}" for n in range(1, len(ids) + 1)]
     assert sorted(numbers) == expected, "numbers are not 1..N, each once"
     holds = sorted(h * 1000 for h in log.holds)
+    # One counter row: the locks are held one after the other, in the order the commits end, so each
+    # transaction holds it from the later of its request and the previous commit's end until its own end.
+    held, previous = [], 0.0
+    for start, end in sorted(log.spans, key=lambda span: span[1]):
+        held.append((end - max(start, previous)) * 1000)
+        previous = end
     counts = Counter(len(s) for s in log.statements)
     print(f"{len(ids)} issues, {args.concurrency} at a time, customers: {args.customers}")
     print(f"  numbers 1..{len(ids)}, each once: yes")
@@ -144,9 +174,19 @@ async def run(args: argparse.Namespace, url: str) -> None:
     print(f"  wall {wall:.2f} s ({rate:.0f} issues/s), CPU {per_issue:.2f} ms per issue")
     quantiles = statistics.quantiles(holds, n=10)
     print(
-        f"  counter lock held: p50 {statistics.median(holds):.2f} ms, p90 {quantiles[-1]:.2f} ms, "
-        f"max {holds[-1]:.2f} ms, mean {statistics.fmean(holds):.2f} ms"
+        f"  counter lock held (from its acquisition): p50 {statistics.median(held):.2f} ms, "
+        f"mean {statistics.fmean(held):.2f} ms, sum {sum(held) / 1000:.2f} s of {wall:.2f} s"
     )
+    print(
+        f"  counter requested until COMMIT ended (waiting + holding): p50 {statistics.median(holds):.2f} ms,"
+        f" p90 {quantiles[-1]:.2f} ms, max {holds[-1]:.2f} ms, mean {statistics.fmean(holds):.2f} ms"
+    )
+    if log.phases:
+        statement, gap, committing = (statistics.median(p[i] * 1000 for p in log.phases) for i in range(3))
+        print(
+            f"  of which (p50): the statement taking the counter until its answer {statement:.2f} ms, "
+            f"its answer until COMMIT is sent {gap:.2f} ms, COMMIT {committing:.2f} ms"
+        )
     print(f"  statements per issue request (BEGIN and COMMIT not counted): {log.count / len(ids):.1f}")
     print(f"  statements from taking the counter to COMMIT (incl. both): {dict(sorted(counts.items()))}")
     shapes: dict[tuple[str, ...], int] = defaultdict(int)
