@@ -229,8 +229,8 @@ async def draw_postgresql(
             params["deliveries"] = _json(deliveries)
         parts += _events_sql(claim, bool(deliveries), params)
         columns.append("seq.base")
-    sources = ", ".join(name for name in ("drawn", "seq") if f"{name}." in " ".join(columns))
-    statement = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM {sources}"
+    sources = (["drawn"] if claim is not None else []) + (["seq"] if rows else [])
+    statement = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM {', '.join(sources)}"
     result = (await session.execute(text(statement), params)).first()
     if result is None:
         assert claim is not None  # only the number's counter can refuse

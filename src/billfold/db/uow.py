@@ -58,7 +58,10 @@ class UnitOfWork:
         return list(self._events)
 
     def number_at_commit(self, claim: NumberClaim) -> None:
-        """Draw an invoice's number as the transaction commits, after everything else (an issue)."""
+        """Draw an invoice's number as the transaction commits, after everything else (an issue; one
+        per transaction)."""
+        if self._claim is not None:
+            raise RuntimeError("a transaction draws at most one invoice number")
         self._claim = claim
 
     def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
