@@ -19,6 +19,7 @@ from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
 from billfold.db.ids import new_id
 from billfold.db.invoice_reads import InvoiceReads
+from billfold.db.numbering import NumberClaim, delivery_records, draw_postgresql, draw_sqlite
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 T = TypeVar("T", bound=m.Base)
@@ -465,6 +466,30 @@ class Repository(WebhookQueries, InvoiceReads):
 
     # -- lifecycle -----------------------------------------------------------------------------
 
+    async def invoice_to_issue(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
+    ) -> tuple[m.Invoice, m.IssuingAccount | None, m.Customer | None] | None:
+        """The invoice, row-locked (only the invoice's row), with its issuing account and customer: one
+        statement."""
+        invoice, account, customer = m.Invoice, m.IssuingAccount, m.Customer
+        statement = (
+            select(invoice, account, customer)
+            .outerjoin(
+                account,
+                (account.organization_id == invoice.organization_id)
+                & (account.id == invoice.issuing_account_id),
+            )
+            .outerjoin(
+                customer,
+                (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
+            )
+            .where(invoice.organization_id == organization_id, invoice.id == invoice_id)
+            .with_for_update(of=invoice)
+            .execution_options(populate_existing=True)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1], row[2])
+
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
     ) -> m.NumberCounter:
@@ -509,27 +534,40 @@ class Repository(WebhookQueries, InvoiceReads):
         return list((await self.session.execute(statement)).scalars())
 
     async def add_events(
-        self, rows: Sequence[m.InvoiceEvent], targets: dict[uuid.UUID, uuid.UUID] | None = None
+        self,
+        rows: Sequence[m.InvoiceEvent],
+        targets: dict[uuid.UUID, uuid.UUID] | None = None,
+        claim: NumberClaim | None = None,
     ) -> None:
-        """Number ``rows`` in order from their organization's event counter, add them, and add one
-        pending webhook delivery per event and enabled endpoint subscribed to its type (the outbox
-        fan-out: in the same transaction, so a committed event always has its deliveries and a
-        rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
+        """The transaction's last writes (:mod:`billfold.db.numbering`): draw the invoice number of
+        ``claim`` (an issue), number ``rows`` in order from their organization's event counter, add
+        them, and add one pending webhook delivery per event and enabled endpoint subscribed to its type
+        (the outbox fan-out: in the same transaction, so a committed event always has its deliveries and
+        a rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
 
-        One statement per organization creates or advances the counter by the number of rows and
-        returns its new value; the row stays locked (PostgreSQL) until the transaction ends, so two
-        transactions never draw the same numbers.
+        On PostgreSQL that is one statement per organization (the endpoints are read before it), so the
+        counters' row locks are held for that statement and the commit. On SQLite the write lock is the
+        transaction's from its start, and the ORM writes the events.
         """
         targets = targets or {}
         by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
         for row in rows:
             by_organization.setdefault(row.organization_id, []).append(row)
+        if self.session.get_bind().dialect.name == "postgresql":
+            if claim is not None:
+                by_organization.setdefault(claim.organization_id, [])
+            for organization_id, group in by_organization.items():
+                endpoints = await self.enabled_endpoints(organization_id) if group else []
+                records = delivery_records(group, endpoints, targets)
+                own = claim if claim is not None and claim.organization_id == organization_id else None
+                await draw_postgresql(self.session, organization_id, group, records, own)
+            return
+        if claim is not None:
+            await draw_sqlite(self.session, claim, rows)
         table = cast(Table, m.EventCounter.__table__)
-        dialect = self.session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         deliveries: list[dict[str, Any]] = []
         for organization_id, group in by_organization.items():
-            values = insert(table).values(organization_id=organization_id, last_value=len(group))
+            values = sqlite_insert(table).values(organization_id=organization_id, last_value=len(group))
             advance = values.on_conflict_do_update(
                 index_elements=[table.c.organization_id],
                 set_={"last_value": table.c.last_value + values.excluded.last_value},
@@ -548,6 +586,8 @@ class Repository(WebhookQueries, InvoiceReads):
                     for endpoint_id, subscribed in endpoints
                     if "*" in subscribed or row.type in subscribed
                 ]
+        if not rows:
+            return
         self.session.add_all(rows)
         await self.session.flush()
         if deliveries:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from billfold.db import models as m
 from billfold.db.engine import READONLY_OPTION
+from billfold.db.numbering import NumberClaim
 from billfold.db.repository import Repository
 
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self._targets: dict[uuid.UUID, uuid.UUID] = {}
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self._held_for: uuid.UUID | None = None
+        self._claim: NumberClaim | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -62,28 +64,37 @@ class UnitOfWork:
         self._held_for = organization_id
         self.repo.hold_writes(organization_id)
 
+    def number_at_commit(self, claim: NumberClaim) -> None:
+        """Draw an invoice's number as the transaction commits, after everything else (an issue; one
+        per transaction)."""
+        if self._claim is not None:
+            raise RuntimeError("a transaction draws at most one invoice number")
+        self._claim = claim
+
     def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the work is done, just before the events are written (an event
         whose payload is the resource as the whole transaction left it)."""
         self._before_commit.append(callback)
 
     async def commit(self) -> None:
-        """Number and write the recorded events with their webhook deliveries, then commit: the event
-        counter is the last lock taken."""
+        """Draw the invoice number (an issue's), number and write the recorded events with their webhook
+        deliveries, then commit: the counters are the last locks taken."""
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             await callback()
         # writes held back to go as one statement (Repository.hold_writes): the callbacks' among them
         if self._held_for is not None:
             await self.repo.write_held(self._held_for)
-        if self._events:
-            events, self._events = self._events, []
-            targets, self._targets = self._targets, {}
-            await self.repo.add_events(events, targets)
+        events, self._events = self._events, []
+        targets, self._targets = self._targets, {}
+        claim, self._claim = self._claim, None
+        if events or claim is not None:
+            await self.repo.add_events(events, targets, claim)
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._events = []
         self._targets = {}
         self._before_commit = []
+        self._claim = None
         await self.session.rollback()

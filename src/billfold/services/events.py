@@ -2,12 +2,14 @@
 
 An event is numbered by a per-organization ``sequence``, so the order of events never depends on
 timestamps (an invoice paid on issue has ``invoice.created``, ``invoice.issued``, ``invoice.paid`` in that
-order even when all three share a millisecond). The numbers are drawn when the unit of work commits: one
-statement that advances the organization's counter row (``INSERT ... ON CONFLICT DO UPDATE ...
-RETURNING``, row-locked on PostgreSQL, under ``BEGIN IMMEDIATE`` on SQLite) numbers every event of the
-transaction in the order they were recorded. Taking the counter last keeps its lock for one statement and
-the commit, and means no transaction ever waits for another lock while holding it; sequences also follow
-commit order, so a reader that has seen sequence ``n`` never later finds a smaller one appear.
+order even when all three share a millisecond). The numbers are drawn when the unit of work commits
+(:mod:`billfold.db.numbering`): the statement that advances the organization's counter row (``INSERT ...
+ON CONFLICT DO UPDATE ... RETURNING``, row-locked on PostgreSQL, under ``BEGIN IMMEDIATE`` on SQLite)
+numbers every event of the transaction in the order they were recorded; on PostgreSQL the same statement
+inserts them with their deliveries (and draws an issued invoice's number first). Taking the counter last
+keeps its lock for one statement and the commit, and means no transaction ever waits for another lock
+while holding it; sequences also follow commit order, so a reader that has seen sequence ``n`` never
+later finds a smaller one appear.
 
 The events table is the outbox: in the same commit, each event gets one ``webhook_deliveries`` row per
 enabled endpoint of its organization that subscribes to its type (:meth:`Repository.add_events`), so an

@@ -3,26 +3,29 @@
 Every transition locks the invoice row, checks the move against the lifecycle table
 (:mod:`billfold.core.lifecycle`) and records an event with its time and the API key behind it. Issuing
 takes the next number of its sequence inside the same transaction, under the counter's row lock: two
-issues never get one number, and an issue that rolls back leaves no gap.
+issues never get one number, and an issue that rolls back leaves no gap. The counter is taken last, as
+the transaction commits (:func:`issue`).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from billfold.core.lifecycle import amount_remaining, can_transition
 from billfold.core.money import ZERO
-from billfold.core.numbering import render_number, sequence_key
+from billfold.core.numbering import number_pieces, placeholder, sequence_key, with_number
 from billfold.db import models as m
 from billfold.db.ids import utcnow
+from billfold.db.numbering import NumberClaim
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
 from billfold.services.credits import grant_purchased_credit, invoice_grant, return_invoice_credits
-from billfold.services.documents import freeze_parties
+from billfold.services.documents import live_parties, new_hosted_token
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.services.events import TRANSITION_EVENTS, credit_balance_changed, record_event
 
@@ -80,16 +83,41 @@ def due_date(issue_date: date, terms: int) -> date:
         raise ValidationFailed(f"issueDate: {reason}", details={"issueDate": reason}) from None
 
 
-async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date: date | None) -> m.Invoice:
-    """Number the invoice, set its issue and due dates, lock it; paid at once when nothing is due."""
-    invoice = await lock_invoice(uow, actor, invoice_id)
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """An invoice issued in this transaction; its number is drawn when the transaction commits."""
+
+    invoice: m.Invoice
+    claim: NumberClaim
+
+    def numbered(self, answer: Any) -> Any:
+        """``answer`` (rendered before the commit) with the drawn number in place of the placeholder."""
+        number = self.claim.number
+        if number is None:
+            raise RuntimeError("the invoice's number is drawn when the transaction commits")
+        return with_number(answer, self.claim.marker, number)
+
+
+async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date: date | None) -> Issued:
+    """Set the invoice's issue and due dates, freeze it, lock it; paid at once when nothing is due.
+
+    Everything that does not need the number happens now, with a placeholder where the number goes; the
+    number itself is drawn as the transaction commits (:mod:`billfold.db.numbering`), in the one
+    statement that also writes it and the events, so the series' counter stays locked only for that
+    statement and the commit. That statement also refuses an issue date before the series' last one."""
+    loaded = await uow.repo.invoice_to_issue(actor.organization_id, invoice_id)
+    if loaded is None:
+        raise NotFound.resource("invoice", invoice_id)
+    invoice, account, customer = loaded
     check_transition(invoice, "issued")
-    account = await uow.repo.get(m.IssuingAccount, actor.organization_id, invoice.issuing_account_id)
-    customer = await uow.repo.get(m.Customer, actor.organization_id, invoice.customer_id)
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
-    await freeze_parties(uow, actor, invoice)  # seller and buyer as they are now; the hosted token
+    # Seller and buyer as they are now, and the hosted token; written with the rest of the invoice's
+    # changes in one UPDATE (below).
+    invoice.parties = await live_parties(uow, actor, invoice)
+    if invoice.hosted_token is None:
+        invoice.hosted_token = new_hosted_token()
     terms = invoice.payment_terms_days
     if terms is None:
         terms = (
@@ -99,35 +127,50 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
         )
     due = due_date(day, terms)
     await totals.freeze(uow, actor, invoice, day)
-    key = sequence_key(account.number_format, account.number_prefix, invoice.series, day)
-    counter = await uow.repo.lock_counter(actor.organization_id, account.id, invoice.series, key)
-    if counter.last_issue_date is not None and day < counter.last_issue_date:
-        raise Conflict(
-            f"issue date {day} is before the last issue date {counter.last_issue_date} of this series",
-            code="issue_date_out_of_order",
-            details={"issueDate": f"must not be before {counter.last_issue_date}"},
-        )
-    counter.last_value += 1
-    counter.last_issue_date = day
-    invoice.invoice_number = render_number(
-        account.number_format, account.number_prefix, invoice.series, day, counter.last_value
-    )
+    marker = placeholder()
+    invoice.invoice_number = marker
     invoice.issue_date = day
     invoice.issued_at = utcnow()
     invoice.due_date = due
-    await move(uow, actor, invoice, "issued", {"invoiceNumber": invoice.invoice_number})
+    await move(uow, actor, invoice, "issued", {"invoiceNumber": marker})
     owed_to_customer = invoice.credits_applied_amount - invoice.total_amount
     if owed_to_customer > ZERO:
         # A negative total is owed to the customer: it goes to their prepaid balance (the customer row
         # was locked by the freeze), and nothing is due.
-        reason = f"negative total of invoice {invoice.invoice_number}"
+        reason = f"negative total of invoice {marker}"
         uow.session.add(invoice_grant(actor, invoice, owed_to_customer, reason))
         await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
     if remaining(invoice) <= ZERO:
         await move(uow, actor, invoice, "paid", {"reason": "nothing due"})
         await grant_purchased_credit(uow, actor, invoice)
+    claim = NumberClaim(
+        organization_id=actor.organization_id,
+        issuing_account_id=account.id,
+        series=invoice.series,
+        key=sequence_key(account.number_format, account.number_prefix, invoice.series, day),
+        day=day,
+        pieces=number_pieces(account.number_format, account.number_prefix, invoice.series, day),
+        invoice_id=invoice.id,
+        marker=marker,
+        refused=lambda last: _out_of_order(day, last),
+        # the credit grants above name the invoice by its number
+        patches=[
+            (m.CreditEntry, row.id, "reason")
+            for row in uow.session.new
+            if isinstance(row, m.CreditEntry) and marker in (row.reason or "")
+        ],
+    )
+    uow.number_at_commit(claim)
     await uow.session.flush()
-    return invoice
+    return Issued(invoice, claim)
+
+
+def _out_of_order(day: date, last: date | None) -> Conflict:
+    return Conflict(
+        f"issue date {day} is before the last issue date {last} of this series",
+        code="issue_date_out_of_order",
+        details={"issueDate": f"must not be before {last}"},
+    )
 
 
 def remaining(invoice: m.Invoice) -> Decimal:

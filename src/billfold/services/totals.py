@@ -336,9 +336,17 @@ def calculated(
     return result, views
 
 
+def _set(invoice: m.Invoice, values: dict[str, Any]) -> None:
+    """Change the loaded invoice; the caller's flush writes it (with its other changes, one UPDATE)."""
+    for name, value in values.items():
+        setattr(invoice, name, value)
+
+
 async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) -> None:
     """At issue: calculate the invoice one last time, with the customer's available credit applied
     (oldest expiring first, up to the amount due), and store every figure; it never changes again.
+    The invoice's own figures are set on the loaded row, for the issue's flush to write (its lines,
+    groups and credit uses are written now).
 
     The customer row is locked only when the customer has credit to spend (then its ledger is read
     again under the lock), so two invoices of one customer issued at once spend its credit one after
@@ -355,9 +363,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
         or invoice.allocations
     ):
         # Nothing to spend and nothing the calculation would change: the stored figures are final.
-        await uow.repo.write_values(
-            invoice, {"frozen": True, "calculation": {}, "last_calculated_at": utcnow()}
-        )
+        _set(invoice, {"frozen": True, "calculation": {}, "last_calculated_at": utcnow()})
         return
     setting = await setting_for(uow, actor, invoice)
     groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
@@ -387,7 +393,7 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
     )
     for group, figures in zip(groups, result.groups, strict=True):
         await uow.repo.write_values(group, amount_columns(figures.amounts))
-    await uow.repo.write_values(
+    _set(
         invoice,
         {
             **amount_columns(result.amounts),

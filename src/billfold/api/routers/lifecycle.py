@@ -32,11 +32,14 @@ async def issue_invoice(
 ) -> Response:
     """Assign the next legal number, set the issue and due dates and lock the invoice."""
 
-    async def work(uow: UnitOfWork) -> Any:
-        await lifecycle.issue(uow, actor, invoice_id, body.issue_date if body else None)
-        return await _invoice_json(uow, actor, invoice_id)
+    async def work(uow: UnitOfWork) -> tuple[Any, lifecycle.Issued]:
+        # The answer is rendered before the commit, which draws the number (the counter's lock is held
+        # for that last statement and the commit only); the number goes into the answer after.
+        issued = await lifecycle.issue(uow, actor, invoice_id, body.issue_date if body else None)
+        return await _invoice_json(uow, actor, invoice_id), issued
 
-    return json_response(200, await write(request, work))
+    answer, issued = await write(request, work)
+    return json_response(200, issued.numbered(answer))
 
 
 def _transition_route(target: str, summary: str) -> Any:

@@ -1,0 +1,77 @@
+"""The counters are the last thing an issue touches: on PostgreSQL the statement that draws the number
+(and numbers the events) is the last before COMMIT, and what it wrote agrees with itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.config import WebhookSettings
+from conftest import ApiClient, make_invoice
+
+
+@pytest.fixture
+def private_allowed(api: ApiClient) -> Any:
+    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
+    app = api.raw._transport.app  # type: ignore[attr-defined]
+    before = app.state.webhook_settings
+    app.state.webhook_settings = WebhookSettings(allow_private=True)
+    yield app
+    app.state.webhook_settings = before
+
+
+async def test_the_counter_is_the_last_statement_before_commit(
+    api: ApiClient, engine: AsyncEngine, private_allowed: Any
+) -> None:
+    invoice = await make_invoice(api)
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "5.00"})
+    await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks"})
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def commit(_conn: Any) -> None:
+        statements.append("COMMIT")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    event.listen(engine.sync_engine, "commit", commit)
+    try:
+        response = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": "2026-06-01"})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        event.remove(engine.sync_engine, "commit", commit)
+    assert response.status_code == 200, response.text
+    counters = [i for i, s in enumerate(statements) if "number_counters" in s]
+    assert counters, statements
+    taken = counters[0]
+    if engine.dialect.name == "postgresql":
+        # one statement draws the number, writes it and the numbered events and deliveries
+        assert statements[taken:] == [statements[taken], "COMMIT"]
+        assert "INSERT INTO invoice_events" in statements[taken]
+        assert "INSERT INTO webhook_deliveries" in statements[taken]
+    else:
+        # SQLite: the write lock is held from BEGIN IMMEDIATE; the number is still drawn at the end
+        assert not any("SELECT invoices" in s or "line_items" in s for s in statements[taken:])
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT e.sequence, d.event_sequence, e.payload FROM invoice_events e"
+                    " JOIN webhook_deliveries d ON d.organization_id = e.organization_id"
+                    " AND d.event_id = e.id WHERE e.invoice_id = :invoice AND e.type = 'invoice.issued'"
+                ),
+                {"invoice": invoice["id"] if engine.dialect.name == "postgresql" else _hex(invoice["id"])},
+            )
+        ).all()
+    assert len(rows) == 1
+    sequence, delivered_sequence, payload = rows[0]
+    assert sequence == delivered_sequence
+    assert '"INV-2026-000001"' in (payload if isinstance(payload, str) else str(payload).replace("'", '"'))
+
+
+def _hex(value: object) -> str:
+    return str(value).replace("-", "")

@@ -1,0 +1,106 @@
+"""Issuing: the answer rendered before the number was drawn is the invoice as it was committed, and
+whatever shows the number (events, credit reasons) shows the drawn one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from billfold.config import WebhookSettings
+from conftest import ApiClient, make_invoice
+
+
+@pytest.fixture
+def private_allowed(api: ApiClient) -> Any:
+    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
+    app = api.raw._transport.app  # type: ignore[attr-defined]
+    before = app.state.webhook_settings
+    app.state.webhook_settings = WebhookSettings(allow_private=True)
+    yield app
+    app.state.webhook_settings = before
+
+
+async def _get(api: ApiClient, url: str) -> Any:
+    response = await api.get(url)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _issue(api: ApiClient, invoice_id: object, day: str = "2026-06-01") -> dict[str, Any]:
+    response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": day})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def test_the_issue_answer_is_what_a_get_returns_after(api: ApiClient) -> None:
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    customer = await api.create("/v1/customers", {"name": "Acme", "currency": "USD"})
+    await api.create(f"/v1/customers/{customer['id']}/credits", {"amount": "7.00"})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"], "invoiceDate": "2026-05-30"})
+    base = f"/v1/invoices/{invoice['id']}"
+    group = await api.create(f"{base}/line-item-groups", {"name": "Group"})
+    await api.create(
+        f"{base}/line-items",
+        {"name": "Taxed", "amount": "10.00", "taxCategoryId": category["id"], "lineItemGroupId": group["id"]},
+    )
+    await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "3", "unitPrice": "1.005"})
+    await api.create(f"{base}/adjustments", {"type": "percentage_discount", "percentage": "10"})
+    issued = await _issue(api, invoice["id"], "2099-01-01")  # the credit is available then
+    assert issued["invoiceNumber"] == "INV-2099-000001"
+    assert issued["creditsAppliedAmount"] == "7.00"
+    assert issued == await _get(api, base)
+
+
+async def test_events_and_credit_reasons_carry_the_drawn_number(api: ApiClient, private_allowed: Any) -> None:
+    hook = {"url": "http://127.0.0.1:9/hooks", "enabledEvents": ["invoice.issued", "invoice.paid"]}
+    endpoint = await api.create("/v1/webhook-endpoints", hook)
+    first = await make_invoice(api)
+    await api.create(f"/v1/invoices/{first['id']}/line-items", {"name": "Refund", "amount": "-50.00"})
+    negative = await _issue(api, first["id"], "2099-01-01")
+    second = await make_invoice(api)
+    base = f"/v1/invoices/{second['id']}"
+    await api.create(f"{base}/line-items", {"name": "Credits", "amount": "20.00", "scope": "credit_purchase"})
+    await api.create(f"{base}/line-items", {"name": "Voucher", "amount": "-20.00"})
+    paid = await _issue(api, second["id"], "2099-01-01")
+    assert (negative["invoiceNumber"], negative["status"]) == ("INV-2099-000001", "paid")
+    assert (paid["invoiceNumber"], paid["status"]) == ("INV-2099-000002", "paid")
+    for invoice in (negative, paid):
+        events = (await _get(api, f"/v1/invoices/{invoice['id']}/events"))["data"]
+        issued, settled = events[-2:]
+        assert (issued["type"], settled["type"]) == ("invoice.issued", "invoice.paid")
+        assert issued["data"] == {"invoiceNumber": invoice["invoiceNumber"]}
+        assert issued["payload"]["invoiceNumber"] == invoice["invoiceNumber"]
+        assert issued["payload"]["status"] == "issued"
+        assert settled["payload"]["invoiceNumber"] == invoice["invoiceNumber"]
+        assert settled["sequence"] > issued["sequence"]
+    reasons = {
+        entry["reason"]
+        for customer in (negative["customerId"], paid["customerId"])
+        for entry in (await _get(api, f"/v1/customers/{customer}/credits"))["data"]
+    }
+    assert reasons == {
+        "negative total of invoice INV-2099-000001",
+        "credit purchase on invoice INV-2099-000002",
+    }
+    everything = (await _get(api, "/v1/events?limit=100"))["data"]
+    assert "#number-" not in str(everything)
+    assert [e["sequence"] for e in everything] == list(range(1, len(everything) + 1))
+    deliveries = (await _get(api, f"/v1/webhook-endpoints/{endpoint['id']}/deliveries?limit=100"))["data"]
+    subscribed = [e["id"] for e in everything if e["type"] in hook["enabledEvents"]]
+    assert sorted(d["eventId"] for d in deliveries) == sorted(subscribed)
+    assert len(subscribed) == 4
+
+
+async def test_a_number_with_quotes_and_backslashes_is_drawn_as_the_format_says(api: ApiClient) -> None:
+    template = "N°\"q'\\{seq:03}"
+    account = await api.create("/v1/issuing-accounts", {"tradeName": "Odd", "numberFormat": template})
+    invoice = await make_invoice(api, issuingAccountId=account["id"])
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "5.00"})
+    issued = await _issue(api, invoice["id"], "2099-01-01")
+    assert issued["invoiceNumber"] == "N°\"q'\\001"
+    assert issued == await _get(api, f"/v1/invoices/{invoice['id']}")
+    events = (await _get(api, f"/v1/invoices/{invoice['id']}/events"))["data"]
+    assert events[-1]["payload"]["invoiceNumber"] == issued["invoiceNumber"]
+    assert events[-1]["data"] == {"invoiceNumber": issued["invoiceNumber"]}
