@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -76,6 +77,12 @@ def create_app(
                     app.state.engine, app.state.webhook_settings, stop, resolver=app.state.webhook_resolver
                 )
             )
+        if owns_engine:
+            # A served process holds ~185,000 long-lived objects after start-up (modules, schemas,
+            # the OpenAPI document); a large request's garbage triggers full collections that walk them
+            # all (17-21 ms per 1,000-line bulk create). Freezing them once moves them out of the
+            # collector's view; request garbage is still collected as before.
+            gc.freeze()
         yield
         if task is not None:
             stop.set()
