@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import statistics
 import time
 import uuid
@@ -57,7 +59,7 @@ def _line(name: str, spent: list[float], statements: float) -> str:
     )
 
 
-async def main(requests: int, taxed: bool) -> None:
+async def main(requests: int, taxed: bool, profile: bool = False) -> None:
     name = f"billfold_read_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
     url = f"postgresql+asyncpg://{ADMIN_URL.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
@@ -102,7 +104,13 @@ async def main(requests: int, taxed: bool) -> None:
             for send in (get_invoice, get_line):
                 await _cpu(5, send)  # warm-up: statement caches, prepared statements
                 sent[0] = 0
+                profiler = cProfile.Profile() if profile and send is get_invoice else None
+                if profiler is not None:
+                    profiler.enable()
                 spent = await _cpu(requests, send)
+                if profiler is not None:
+                    profiler.disable()
+                    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
                 label = "GET a 1,000-line invoice" if send is get_invoice else "GET one of its lines"
                 print(_line(f"{label}{' (taxed draft)' if taxed else ''}", spent, sent[0] / requests))
         await engine.dispose()
@@ -114,5 +122,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--taxed", action="store_true", help="lines with a tax category (a taxed draft)")
+    parser.add_argument("--profile", action="store_true", help="where the invoice GETs spent CPU (cProfile)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.requests, arguments.taxed))
+    asyncio.run(main(arguments.requests, arguments.taxed, arguments.profile))

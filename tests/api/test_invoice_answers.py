@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api import invoice_answers
 from billfold.db.uow import UnitOfWork
-from billfold.documents.records import InvoiceRecord
+from billfold.documents.records import InvoiceRecord, LineRecord, WrittenLine
 from billfold.services import invoice_records, invoices
 from billfold.services.documents import actor_for
 from conftest import ApiClient
@@ -145,3 +145,102 @@ async def test_the_fast_read_answers_what_the_general_read_does(api: ApiClient, 
         general = invoice_records.record_of(view)
         assert fast == general
         assert orjson.dumps(invoice_answers.invoice(fast)) == orjson.dumps(invoice_answers.invoice(general))
+
+
+HOSTILE_NAMES = (
+    'quote " backslash \\ slash / </script>',
+    "unicode é ß 漢字 😀 \u2028 \u2029",
+    "x" * 200,
+)
+
+
+async def _native_and_general(
+    engine: AsyncEngine, organization_id: uuid.UUID, invoice_id: str, written: bool = False
+) -> list[bytes]:
+    """Both reads' bytes; ``written``: on PostgreSQL, insist the database wrote lines' answers."""
+    async with UnitOfWork(engine) as uow:
+        actor = actor_for(await uow.repo.organization(organization_id))
+        native = await invoice_records.load_invoice_record(uow, actor, uuid.UUID(invoice_id), native=True)
+        view = await invoices.load_invoice(uow, actor, uuid.UUID(invoice_id))
+    if engine.dialect.name == "postgresql" and native.answers is not None:
+        assert WrittenLine in {type(item) for item in native.answers}
+    assert not written or engine.dialect.name != "postgresql" or native.answers is not None
+    return [
+        orjson.dumps(invoice_answers.invoice(record)) for record in (native, invoice_records.record_of(view))
+    ]
+
+
+async def test_lines_the_database_writes_are_the_bytes_python_writes(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """On PostgreSQL the native read has the database write each plain line's answer as JSON; it is the
+    very answer Python writes for every kind of value: hostile text, missing descriptions, the calendar's
+    ends, quantities of many places, negative amounts, zero-, two- and three-place currencies, inclusive
+    and exclusive rates, groups, discounts, usage prices, credits applied and an issued invoice (on SQLite
+    both reads are Python's)."""
+    organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
+    exclusive = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "19.5"}]})
+    inclusive = await api.create(
+        "/v1/tax-categories", {"name": "Gross", "rates": [{"rate": "7", "inclusive": True}]}
+    )
+    product = await api.create("/v1/products", {"name": "Calls"})
+    for currency in ("USD", "JPY", "BHD"):
+        customer = await api.create("/v1/customers", {"name": f"Buyer {currency}", "currency": currency})
+        if currency == "USD":
+            grant = {"amount": "3.00", "currency": "USD"}
+            await api.create(f"/v1/customers/{customer['id']}/credits", grant)
+        invoice = await api.create(
+            "/v1/invoices",
+            {"customerId": customer["id"], "periodStart": "0001-01-01", "periodEnd": "9999-12-31"},
+        )
+        base = f"/v1/invoices/{invoice['id']}"
+        group = await api.create(
+            f"{base}/line-item-groups", {"name": 'Group "1"', "taxCategoryId": exclusive["id"]}
+        )
+        lines: list[dict[str, Any]] = [
+            {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
+            for name in HOSTILE_NAMES
+        ]
+        lines += [
+            {"name": "Refund", "amount": "-12", "taxCategoryId": inclusive["id"]},
+            {"name": "Zero", "quantity": "0", "unitPrice": "99"},
+            {"name": "Grouped", "quantity": "3", "unitPrice": "10.05", "lineItemGroupId": group["id"]},
+            {"name": "Days", "amount": "1", "startDate": "0001-01-01", "endDate": "0001-01-02"},
+            {
+                "name": "Last",
+                "amount": "1",
+                "startDate": "9999-12-30",
+                "endDate": "9999-12-31",
+                "unitCode": "HUR",
+            },
+            {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"},
+            {"name": "Big", "quantity": "123456789012", "unitPrice": "999999.999999"},
+        ]
+        for line in lines:
+            await api.create(f"{base}/line-items", line)
+        native, general = await _native_and_general(engine, organization_id, invoice["id"])
+        assert native == general
+        discount = {"type": "percentage_discount", "percentage": "10"}
+        assert (await api.post(f"{base}/adjustments", json=discount)).status_code in (200, 201)
+        native, general = await _native_and_general(engine, organization_id, invoice["id"])
+        assert native == general
+        issued = await api.post(f"{base}/issue", json={"issueDate": "2026-01-01"})
+        assert issued.status_code == 200, issued.text
+        native, general = await _native_and_general(engine, organization_id, invoice["id"], written=True)
+        if engine.dialect.name == "postgresql":
+            # the database wrote the plain lines' answers; Python the one priced by usage
+            async with UnitOfWork(engine) as uow:
+                actor = actor_for(await uow.repo.organization(organization_id))
+                record = await invoice_records.load_invoice_record(
+                    uow, actor, uuid.UUID(invoice["id"]), native=True
+                )
+            assert record.answers is not None
+            assert {type(item) for item in record.answers} == {WrittenLine, LineRecord}
+        assert native == general
+        assert orjson.loads(native) == (await api.get(base)).json()
+    # a draft of plain untaxed lines has final sums: its read is the database's too
+    plain = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    for name in HOSTILE_NAMES:
+        await api.create(f"/v1/invoices/{plain['id']}/line-items", {"name": name, "amount": "-0.5"})
+    native, general = await _native_and_general(engine, organization_id, plain["id"], written=True)
+    assert native == general

@@ -8,10 +8,12 @@ repeated values (quantities, timestamps) formatted once per answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from billfold.core.money import ZERO, Currency, to_plain_normalized
 from billfold.documents.records import (
@@ -21,6 +23,8 @@ from billfold.documents.records import (
     InvoiceRecord,
     LineRecord,
     TaxAmount,
+    WrittenLine,
+    group_lines,
 )
 from billfold.web.public_url import document_links as links_of
 from billfold.web.shape import camel_keys
@@ -192,8 +196,20 @@ def line(row: LineRecord, customer_id: str, formats: Formats) -> dict[str, Any]:
     }
 
 
-def group(row: GroupRecord, customer_id: str, formats: Formats) -> dict[str, Any]:
-    """A line item group's answer, with its lines."""
+def _answer(item: LineRecord | WrittenLine, customer_id: str, formats: Formats) -> Any:
+    """A line's answer: written by the database already, or written here."""
+    if isinstance(item, WrittenLine):
+        return orjson.Fragment(item.answer)
+    return line(item, customer_id, formats)
+
+
+def group(
+    row: GroupRecord,
+    customer_id: str,
+    formats: Formats,
+    answers: Sequence[LineRecord | WrittenLine] | None = None,
+) -> dict[str, Any]:
+    """A line item group's answer, with its lines (``answers``: the native read's, else its records)."""
     currency = formats.currency
     return {
         "id": row.id,
@@ -212,7 +228,9 @@ def group(row: GroupRecord, customer_id: str, formats: Formats) -> dict[str, Any
         **amounts(row, currency),
         "taxAmounts": _taxes(row.taxes, formats.money),
         "adjustmentDefinitions": _definitions(row.adjustments, currency),
-        "lineItems": [line(item, customer_id, formats) for item in row.lines],
+        "lineItems": [line(item, customer_id, formats) for item in row.lines]
+        if answers is None
+        else [_answer(item, customer_id, formats) for item in answers],
         "createdAt": timestamp(row.created_at),
     }
 
@@ -282,11 +300,18 @@ def invoice(record: InvoiceRecord) -> dict[str, Any]:
     fields, currency = record.invoice, record.currency
     formats = Formats(currency)
     customer_id = fields.customer_id
+    if record.answers is None:
+        groups = [group(row, customer_id, formats) for row in record.groups]
+        standalone = [line(item, customer_id, formats) for item in record.standalone]
+    else:
+        by_group = group_lines(record.answers)
+        groups = [group(row, customer_id, formats, by_group.get(row.id, ())) for row in record.groups]
+        standalone = [_answer(item, customer_id, formats) for item in by_group.get(None, ())]
     return {
         **summary(fields),
         **calculation(record.calculation, fields),
-        "lineItemGroups": [group(row, customer_id, formats) for row in record.groups],
-        "standaloneLineItems": [line(item, customer_id, formats) for item in record.standalone],
+        "lineItemGroups": groups,
+        "standaloneLineItems": standalone,
         "creditNotes": [
             {
                 "id": note.id,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from billfold.core.lifecycle import amount_due as amount_due_of
 from billfold.core.lifecycle import effective_status
@@ -123,7 +123,7 @@ class TaxAmount:
     amount: Decimal
 
 
-def taxes_by_rate(lines: Iterable[LineRecord]) -> tuple[TaxAmount, ...]:
+def taxes_by_rate(lines: Iterable[LineRecord | WrittenLine]) -> tuple[TaxAmount, ...]:
     """The lines' tax per rate, in order of first use (untaxed lines have none)."""
     totals: dict[TaxRate, Decimal] = {}
     for line in lines:
@@ -177,6 +177,17 @@ class LineRecord(NamedTuple):
 
 STORED_FIELDS = 31
 """How many of :class:`LineRecord`'s fields are stored columns (the loader reads them in this order)."""
+
+
+class WrittenLine(NamedTuple):
+    """A line whose native API answer the database wrote as JSON text (the native read of a whole
+    invoice on PostgreSQL), with what its group's tax per rate needs."""
+
+    id: str
+    group_id: str | None
+    tax: TaxRate | None
+    tax_amount: Decimal
+    answer: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -274,6 +285,10 @@ class InvoiceRecord:
     groups: tuple[GroupRecord, ...]
     lines: tuple[LineRecord, ...]
     credit_notes: tuple[CreditNoteRef, ...] = ()
+    answers: tuple[LineRecord | WrittenLine, ...] | None = None
+    """Set by the native API's read only: every line in position order, most written as JSON by the
+    database (:class:`WrittenLine`); ``lines`` and the groups' ``lines`` are then empty, the groups'
+    ``taxes`` complete. Only the native renderer reads a record that has them."""
 
     @property
     def currency(self) -> Currency:
@@ -289,9 +304,12 @@ class InvoiceRecord:
         return tuple(line for line in self.lines if line.group_id is None)
 
 
-def group_lines(lines: Sequence[LineRecord]) -> dict[str | None, list[LineRecord]]:
+Line = TypeVar("Line", LineRecord, WrittenLine, LineRecord | WrittenLine)
+
+
+def group_lines(lines: Sequence[Line]) -> dict[str | None, list[Line]]:
     """Lines by group id (``None``: standalone), each list in the lines' order."""
-    found: dict[str | None, list[LineRecord]] = {}
+    found: dict[str | None, list[Line]] = {}
     for line in lines:
         found.setdefault(line.group_id, []).append(line)
     return found

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from billfold.core.money import Currency
@@ -32,6 +33,7 @@ from billfold.documents.records import (
     InvoiceRecord,
     LineRecord,
     TaxRates,
+    WrittenLine,
     figures,
     group_lines,
     taxes_by_rate,
@@ -154,8 +156,12 @@ def line_record(row: LineData, taxes: TaxRates | None = None) -> LineRecord:
     )
 
 
-def group_record(row: m.LineItemGroup, lines: Sequence[LineRecord]) -> GroupRecord:
-    """A group with its lines and their tax per rate."""
+def group_record(
+    row: m.LineItemGroup,
+    lines: Sequence[LineRecord],
+    taxed: Sequence[LineRecord | WrittenLine] | None = None,
+) -> GroupRecord:
+    """A group with its lines and their tax per rate (of ``taxed`` when given, else of ``lines``)."""
     return GroupRecord(
         id=str(row.id),
         invoice_id=str(row.invoice_id),
@@ -176,7 +182,7 @@ def group_record(row: m.LineItemGroup, lines: Sequence[LineRecord]) -> GroupReco
         total_amount=row.total_amount,
         adjustments=row.adjustments,
         lines=tuple(lines),
-        taxes=taxes_by_rate(lines),
+        taxes=taxes_by_rate(lines if taxed is None else taxed),
     )
 
 
@@ -197,14 +203,22 @@ def assemble(
     groups: Sequence[m.LineItemGroup],
     lines: Sequence[LineRecord],
     credit_notes: Sequence[m.CreditNote] = (),
+    answers: Sequence[LineRecord | WrittenLine] | None = None,
 ) -> InvoiceRecord:
-    by_group = group_lines(lines)
+    """The record; with ``answers`` (the native read's), the groups carry their taxes but no lines."""
+    if answers is None:
+        by_group = group_lines(lines)
+        grouped = tuple(group_record(row, by_group.get(str(row.id), ())) for row in groups)
+    else:
+        by_answer = group_lines(answers)
+        grouped = tuple(group_record(row, (), by_answer.get(str(row.id), ())) for row in groups)
     return InvoiceRecord(
         invoice=invoice,
         calculation=calculation or {},
-        groups=tuple(group_record(row, by_group.get(str(row.id), ())) for row in groups),
+        groups=grouped,
         lines=tuple(lines),
         credit_notes=tuple(_credit_note(note) for note in credit_notes),
+        answers=None if answers is None else tuple(answers),
     )
 
 
@@ -216,9 +230,14 @@ def record_of(view: InvoiceView) -> InvoiceRecord:
     return assemble(fields, view.calculation, view.groups, lines, view.credit_notes)
 
 
-async def load_invoice_record(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> InvoiceRecord:
+async def load_invoice_record(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, *, native: bool = False
+) -> InvoiceRecord:
     """The invoice as :func:`billfold.services.invoices.load_invoice` reads it (404 for another
-    organization's id), as a record: stored figures read in one statement per table."""
+    organization's id), as a record: stored figures read in one statement per table.
+
+    ``native``: for the native API's answer only. Where the database writes JSON (PostgreSQL), the
+    record's ``answers`` hold the lines with their answers written by it (:class:`WrittenLine`)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
     org, money, today = invoice.organization_id, currency_of(invoice.currency), actor.today()
     groups = await uow.repo.groups_of(org, invoice.id)
@@ -231,14 +250,46 @@ async def load_invoice_record(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UU
         view = InvoiceView(invoice, money, groups, calculated, calculation_json(result), today)
         return record_of(view)
     taxes = TaxRates()
+    fields = invoice_fields(invoice, money, today)
+    notes = await uow.repo.credit_notes_of(org, invoice.id) if invoice.frozen else ()
+    calculation = invoice.calculation if invoice.frozen else {}
+    if native:
+        written = await uow.repo.line_answers(org, invoice.id, fields.customer_id, money.code, money.exponent)
+        if written is not None:
+            answers = await _answers(uow, org, invoice.id, written, taxes)
+            return assemble(fields, calculation, groups, (), notes, answers)
     invoice_id_text = str(invoice.id)
     make = LineRecord._make
     lines = [
         make((*row[:STORED_FIELDS], invoice_id_text, taxes(row[31], row[32], row[33])))
         for row in await uow.repo.line_rows(org, invoice.id)
     ]
-    fields = invoice_fields(invoice, money, today)
-    if invoice.frozen:
-        notes = await uow.repo.credit_notes_of(org, invoice.id)
-        return assemble(fields, invoice.calculation, groups, lines, notes)
-    return assemble(fields, {}, groups, lines)
+    return assemble(fields, calculation, groups, lines, notes)
+
+
+async def _answers(
+    uow: UnitOfWork, org: uuid.UUID, invoice_id: uuid.UUID, written: Sequence[Any], taxes: TaxRates
+) -> list[LineRecord | WrittenLine]:
+    """The lines as the database wrote their answers; those it left to Python (a price model, usage,
+    sub-lines, adjustments) read whole, in their places."""
+    parsed: dict[str, Decimal] = {}
+
+    def number(text: str) -> Decimal:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = Decimal(text)
+        return found
+
+    answers: list[LineRecord | WrittenLine] = [
+        WrittenLine(row[0], row[1], taxes(row[2], row[3] and number(row[3]), row[4]), number(row[5]), row[6])
+        for row in written
+    ]
+    missing = {row[0]: index for index, row in enumerate(written) if row[6] is None}
+    if missing:
+        invoice_id_text = str(invoice_id)
+        for row in await uow.repo.line_rows(org, invoice_id, list(missing)):
+            record = LineRecord._make(
+                (*row[:STORED_FIELDS], invoice_id_text, taxes(row[31], row[32], row[33]))
+            )
+            answers[missing[record.id]] = record
+    return answers

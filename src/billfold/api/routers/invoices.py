@@ -82,7 +82,9 @@ async def list_invoices(
 async def get_invoice(
     invoice_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    record = await read(request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id))
+    record = await read(
+        request, lambda uow: invoice_records.load_invoice_record(uow, actor, invoice_id, native=True)
+    )
     return json_response(200, invoice_answers.invoice(record))
 
 
