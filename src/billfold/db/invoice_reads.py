@@ -214,13 +214,18 @@ rate needs."""
 class InvoiceReads:
     session: AsyncSession
 
+    @property
+    def writes_json(self) -> bool:
+        """Whether the database writes lines' answers as JSON (:meth:`line_answers`): PostgreSQL."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
     async def line_answers(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, customer_id: str, currency: str, places: int
     ) -> list[tuple[Any, ...]] | None:
         """The invoice's lines in position order as ``(id, group id, tax category id, rate, inclusive, tax
         amount, answer)``, ids and numbers as text, ``answer`` the line's native API answer as JSON text
         (``None`` where Python must write it); ``None`` on a database that does not write JSON (SQLite)."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not self.writes_json:
             return None
         connection = await self.session.connection()
         driver: Any = (await connection.get_raw_connection()).driver_connection

@@ -22,6 +22,7 @@ from billfold.core.taxes import TaxKey
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
+from billfold.documents.records import InvoiceRecord
 from billfold.services import invoices, totals
 from billfold.services.bulk_rows import (
     LINE_COLUMNS,
@@ -37,6 +38,7 @@ from billfold.services.context import Actor
 from billfold.services.currencies import currency
 from billfold.services.errors import DomainError, ValidationFailed
 from billfold.services.groups import NewGroup, group_row
+from billfold.services.invoice_records import load_invoice_record, record_of
 from billfold.services.line_items import Lookups, NewLine, line_row, prepare
 from billfold.services.running_sums import sums_json, sums_need_calculation, totals_from_cells
 
@@ -102,12 +104,13 @@ async def create_invoice_with_lines(
     new: invoices.NewInvoice,
     groups: Sequence[NewBulkGroup] = (),
     lines: Sequence[NewLine] = (),
-) -> invoices.InvoiceView:
+) -> InvoiceRecord:
     """The invoice, then its groups (in order, each with its lines), then the standalone lines: the
-    same positions, figures and totals as creating them one request at a time in that order."""
+    same positions, figures and totals as creating them one request at a time in that order. Answers
+    the invoice's record as ``GET`` reads it for the native API."""
     view = await invoices.create_invoice(uow, actor, new)
     if not groups and not lines:
-        return view
+        return record_of(view)
     invoice = view.invoice
     setting = await totals.setting_for(uow, actor, invoice)
     lookups = Lookups()
@@ -133,23 +136,31 @@ async def create_invoice_with_lines(
     counters = {"next_group_index": len(group_rows), "next_line_index": len(rows)}
     cells = None if made.gross_up else made.sums.cell_list()
     if not await _store_totals(uow, actor, invoice, setting, counters, cells):
-        return await invoices.load_invoice(uow, actor, invoice.id)  # the lines' figures were rewritten
+        # the lines' figures were rewritten
+        return record_of(await invoices.load_invoice(uow, actor, invoice.id))
     return await _answer(uow, actor, invoice, setting, rows)
 
 
 async def _answer(
     uow: UnitOfWork, actor: Actor, invoice: m.Invoice, setting: Setting, rows: Sequence[tuple[Any, ...]]
-) -> invoices.InvoiceView:
-    """The invoice as :func:`~billfold.services.invoices.load_invoice` reads it, but its lines as they
-    were just inserted, not read back (reading 1,000 rows back costs more than the insert)."""
+) -> InvoiceRecord:
+    """The invoice as ``GET`` reads it. Where the database writes the lines' answers (PostgreSQL) and
+    the stored figures are final, read as ``GET`` reads it; otherwise its lines as they were just
+    inserted, not read back (reading 1,000 rows back into Python costs more than the insert)."""
     invoice = await invoices.get_invoice_row(uow, actor, invoice.id)
+    final = not (
+        sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations
+    )
+    if final and uow.repo.writes_json:
+        return await load_invoice_record(uow, actor, invoice.id, native=True)
     groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
     lines = [StoredLine(invoice.organization_id, invoice.id, *row) for row in rows]
     money = currency(invoice.currency)
-    if not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations):
-        return invoices.InvoiceView(invoice, money, groups, lines, {}, actor.today())
+    if final:
+        return record_of(invoices.InvoiceView(invoice, money, groups, lines, {}, actor.today()))
     result, views = totals.calculated(setting, invoice, groups, lines)
-    return invoices.InvoiceView(invoice, money, groups, views, calculation_json(result), actor.today())
+    calculation = calculation_json(result)
+    return record_of(invoices.InvoiceView(invoice, money, groups, views, calculation, actor.today()))
 
 
 async def _store_totals(
