@@ -1,0 +1,187 @@
+"""The repository's queries of an invoice's lifecycle: the invoice to issue, the numbering counter, its
+events (numbered, with their webhook deliveries), payments, the hosted page's token and the invoices
+issued since a date (a part of :class:`billfold.db.repository.Repository`, kept apart to keep each module
+small). Every one is scoped by organization but the hosted page's lookup, whose token finds the
+organization; events are added through :mod:`billfold.db.numbering`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy import insert as insert_statement
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from billfold.db import models as m
+from billfold.db.ids import new_id
+from billfold.db.numbering import NumberClaim, delivery_records, draw_postgresql, draw_sqlite
+from billfold.db.webhook_queries import WebhookQueries, new_delivery
+
+
+class InvoiceLifecycle(WebhookQueries):
+    """Built on :class:`~billfold.db.webhook_queries.WebhookQueries`: adding events reads the enabled
+    endpoints."""
+
+    async def invoice_to_issue(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
+    ) -> tuple[m.Invoice, m.IssuingAccount | None, m.Customer | None] | None:
+        """The invoice, row-locked (only the invoice's row), with its issuing account and customer: one
+        statement."""
+        invoice, account, customer = m.Invoice, m.IssuingAccount, m.Customer
+        statement = (
+            select(invoice, account, customer)
+            .outerjoin(
+                account,
+                (account.organization_id == invoice.organization_id)
+                & (account.id == invoice.issuing_account_id),
+            )
+            .outerjoin(
+                customer,
+                (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
+            )
+            .where(invoice.organization_id == organization_id, invoice.id == invoice_id)
+            .with_for_update(of=invoice)
+            .execution_options(populate_existing=True)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def lock_counter(
+        self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
+    ) -> m.NumberCounter:
+        """The numbering sequence's counter, created at zero if new, row-locked for this transaction."""
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        await self.session.execute(
+            insert(m.NumberCounter)
+            .values(
+                id=new_id(),
+                organization_id=organization_id,
+                issuing_account_id=issuing_account_id,
+                series=series,
+                prefix=prefix,
+                last_value=0,
+                last_issue_date=None,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["organization_id", "issuing_account_id", "series", "prefix"]
+            )
+        )
+        statement = (
+            select(m.NumberCounter)
+            .where(
+                m.NumberCounter.organization_id == organization_id,
+                m.NumberCounter.issuing_account_id == issuing_account_id,
+                m.NumberCounter.series == series,
+                m.NumberCounter.prefix == prefix,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(statement)).scalar_one()
+
+    async def events_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.InvoiceEvent]:
+        """The invoice's events in the order they happened (by the organization's event sequence)."""
+        statement = (
+            select(m.InvoiceEvent)
+            .where(m.InvoiceEvent.organization_id == organization_id, m.InvoiceEvent.invoice_id == invoice_id)
+            .order_by(m.InvoiceEvent.sequence)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def add_events(
+        self,
+        rows: Sequence[m.InvoiceEvent],
+        targets: dict[uuid.UUID, uuid.UUID] | None = None,
+        claim: NumberClaim | None = None,
+    ) -> None:
+        """The transaction's last writes (:mod:`billfold.db.numbering`): draw the invoice number of
+        ``claim`` (an issue), number ``rows`` in order from their organization's event counter, add
+        them, and add one pending webhook delivery per event and enabled endpoint subscribed to its type
+        (the outbox fan-out: in the same transaction, so a committed event always has its deliveries and
+        a rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
+
+        On PostgreSQL that is one statement per organization (the endpoints are read before it), so the
+        counters' row locks are held for that statement and the commit. On SQLite the write lock is the
+        transaction's from its start, and the ORM writes the events.
+        """
+        targets = targets or {}
+        by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
+        for row in rows:
+            by_organization.setdefault(row.organization_id, []).append(row)
+        if self.session.get_bind().dialect.name == "postgresql":
+            if claim is not None:
+                by_organization.setdefault(claim.organization_id, [])
+            for organization_id, group in by_organization.items():
+                endpoints = await self.enabled_endpoints(organization_id) if group else []
+                records = delivery_records(group, endpoints, targets)
+                own = claim if claim is not None and claim.organization_id == organization_id else None
+                await draw_postgresql(self.session, organization_id, group, records, own)
+            return
+        if claim is not None:
+            await draw_sqlite(self.session, claim, rows)
+        table = cast(Table, m.EventCounter.__table__)
+        deliveries: list[dict[str, Any]] = []
+        for organization_id, group in by_organization.items():
+            values = sqlite_insert(table).values(organization_id=organization_id, last_value=len(group))
+            advance = values.on_conflict_do_update(
+                index_elements=[table.c.organization_id],
+                set_={"last_value": table.c.last_value + values.excluded.last_value},
+            ).returning(table.c.last_value)
+            last: int = (await self.session.execute(advance)).scalar_one()
+            for offset, row in enumerate(group):
+                row.sequence = last - len(group) + 1 + offset
+            endpoints = await self.enabled_endpoints(organization_id)
+            for row in group:
+                target = targets.get(row.id)
+                if target is not None:
+                    deliveries.append(new_delivery(row, target, row.id))
+                    continue
+                deliveries += [
+                    new_delivery(row, endpoint_id, None)
+                    for endpoint_id, subscribed in endpoints
+                    if "*" in subscribed or row.type in subscribed
+                ]
+        if not rows:
+            return
+        self.session.add_all(rows)
+        await self.session.flush()
+        if deliveries:
+            await self.session.execute(insert_statement(cast(Table, m.WebhookDelivery.__table__)), deliveries)
+
+    async def payments_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.Payment]:
+        statement = (
+            select(m.Payment)
+            .where(m.Payment.organization_id == organization_id, m.Payment.invoice_id == invoice_id)
+            .order_by(m.Payment.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def invoice_by_hosted_token(self, token: str) -> tuple[m.Invoice, m.Organization] | None:
+        """The invoice a hosted page's token opens, and its organization: the one lookup not scoped by
+        organization, because the token (192 random bits, unique) is what tells Billfold which it is."""
+        statement = (
+            select(m.Invoice, m.Organization)
+            .join(m.Organization, m.Organization.id == m.Invoice.organization_id)
+            .where(m.Invoice.hosted_token == token)
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def issued_invoices_since(
+        self, organization_id: uuid.UUID, since: Any
+    ) -> list[tuple[uuid.UUID, str]]:
+        """(id, number) of the organization's numbered invoices issued on or after ``since``."""
+        statement = (
+            select(m.Invoice.id, m.Invoice.invoice_number)
+            .where(
+                m.Invoice.organization_id == organization_id,
+                m.Invoice.invoice_number.is_not(None),
+                m.Invoice.issue_date >= since,
+            )
+            .order_by(m.Invoice.issue_date, m.Invoice.id)
+        )
+        return [(row[0], str(row[1])) for row in (await self.session.execute(statement)).all()]
