@@ -244,3 +244,13 @@ async def test_lines_the_database_writes_are_the_bytes_python_writes(
         await api.create(f"/v1/invoices/{plain['id']}/line-items", {"name": name, "amount": "-0.5"})
     native, general = await _native_and_general(engine, organization_id, plain["id"], written=True)
     assert native == general
+    if engine.dialect.name == "postgresql":
+        # a line written before lines kept their currency's places has no answer kept: Python writes it
+        async with engine.begin() as connection:
+            updated = await connection.exec_driver_sql(
+                "UPDATE line_items SET amount_places = NULL WHERE invoice_id = $1 AND position = 1",
+                (uuid.UUID(plain["id"]),),
+            )
+            assert updated.rowcount == 1
+        native, general = await _native_and_general(engine, organization_id, plain["id"], written=True)
+        assert native == general

@@ -110,105 +110,16 @@ faster than a binary numeric, and the rows are the driver's own (no result-row l
 _POSTGRESQL_SOME_LINES = _POSTGRESQL_LINES.replace(" ORDER BY", " AND id = ANY($3::uuid[]) ORDER BY")
 
 
-def _text(column: str) -> str:
-    """A JSON string or ``null``: PostgreSQL's ``to_json`` escapes text exactly as orjson does."""
-    return f"coalesce(to_json({column})::text, 'null')"
-
-
-def _quoted(expression: str) -> str:
-    """A JSON string of text that needs no escaping (ids, numbers, dates), or ``null``."""
-    return f"coalesce('\"' || {expression} || '\"', 'null')"
-
-
-def _money(column: str) -> str:
-    # $3: the currency's places; stored amounts are multiples of its minor unit (round only pads)
-    return _quoted(f"round({column}, $3)::text")
-
-
-def _plain(column: str) -> str:
-    return _quoted(f"trim_scale({column})::text")
-
-
-def _day(column: str) -> str:
-    # the driver stores the calendar's ends (0001-01-01, 9999-12-31) as -infinity and infinity
-    return _quoted(
-        f"to_char(least(greatest({column}, '0001-01-01'::date), '9999-12-31'::date), 'YYYY-MM-DD')"
-    )
-
-
-def _empty(column: str) -> str:
-    return f"({column} IS NULL OR {column}::text IN ('null', '[]', '{{}}'))"
-
-
-_TAXED = "(tax_key_category_id IS NOT NULL AND tax_key_rate IS NOT NULL)"
-_LINE_ANSWER: tuple[tuple[str, str], ...] = (
-    ("id", _quoted("id::text")),
-    ("object", "'\"line_item\"'"),
-    ("invoiceId", _quoted("invoice_id::text")),
-    ("customerId", "$4"),
-    ("lineItemGroupId", _quoted("group_id::text")),
-    ("productId", _quoted("product_id::text")),
-    ("idempotencyKey", _text("idempotency_key")),
-    ("index", "position::text"),
-    ("name", _text("name")),
-    ("description", _text("description")),
-    ("scope", _text("scope")),
-    ("startDate", _day("start_date")),
-    ("endDate", _day("end_date")),
-    ("pricing", _text("pricing")),
-    ("unitCode", _text("coalesce(nullif(unit_code, ''), 'C62')")),
-    ("quantity", _plain("quantity")),
-    ("unitPrice", _plain("unit_price")),
-    ("currency", "$5"),
-    ("priceId", _quoted("price_id::text")),
-    ("price", "'null'"),
-    ("usage", "'null'"),
-    ("totalUsage", _plain("total_usage")),
-    ("usageFormat", _text("usage_format")),
-    ("subLineItems", "'[]'"),
-    ("subtotalAmount", _money("subtotal_amount")),
-    ("discountAmount", _money("discount_amount")),
-    ("adjustmentAmount", _money("adjustment_amount")),
-    ("netAmount", _money("net_amount")),
-    ("taxAmount", _money("tax_amount")),
-    ("totalAmount", _money("total_amount")),
-    ("taxCategoryId", f"CASE WHEN {_TAXED} THEN {_quoted('tax_key_category_id::text')} ELSE 'null' END"),
-    (
-        "taxAmounts",
-        f"CASE WHEN {_TAXED} THEN '[{{\"taxCategoryId\":' || {_quoted('tax_key_category_id::text')}"
-        f" || ',\"rate\":' || {_quoted('tax_key_rate::text')}"
-        " || ',\"inclusive\":' || CASE WHEN tax_key_inclusive THEN 'true' ELSE 'false' END"
-        f" || ',\"amount\":' || {_money('tax_amount')} || '}}]' ELSE '[]' END",
-    ),
-    ("adjustments", "'[]'"),
-    ("adjustmentDefinitions", "'[]'"),
-    ("creditsAppliedAmount", _money("coalesce(credits_applied_amount, 0)")),
-    ("createdAt", _quoted('to_char(created_at, \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\')')),
-)
-LINE_ANSWER_KEYS = tuple(key for key, _ in _LINE_ANSWER)
-"""The native API's line answer, key by key, as PostgreSQL writes it (``api.invoice_answers.line`` is the
-same answer written by Python; a test holds the two byte-equal)."""
-
-_SIMPLE = " AND ".join(
-    (
-        "price_model IS NULL",
-        _empty("usage_input"),
-        _empty("sub_lines"),
-        _empty("adjustments"),
-        _empty("adjustment_shares"),
-    )
-)
 _POSTGRESQL_LINE_ANSWERS = (
     "SELECT id::text, group_id::text, tax_key_category_id::text, tax_key_rate::text, tax_key_inclusive,"
-    " tax_amount::text, CASE WHEN "
-    + _SIMPLE
-    + " THEN '{' || "
-    + " || ',' || ".join(f"'\"{key}\":' || {value}" for key, value in _LINE_ANSWER)
-    + " || '}' END FROM line_items WHERE organization_id = $1 AND invoice_id = $2 ORDER BY position"
+    " tax_amount::text,"
+    " CASE WHEN amount_places = $3 THEN replace(replace(answer, chr(1), $4), chr(2), $5) END"
+    " FROM line_items WHERE organization_id = $1 AND invoice_id = $2 ORDER BY position"
 )
-"""Each line's native answer as JSON text, written by PostgreSQL from its columns (``NULL`` for a line
-with a price model, usage, sub-lines or adjustments: Python writes those), with what the groups' tax per
-rate needs."""
+"""Each line's native answer as the database keeps it (the generated column ``line_items.answer``, see
+migration 0014), with the invoice's customer id and currency put in; ``NULL`` for a line Python writes
+(a price model, usage, sub-lines or adjustments, or written before lines kept their places);
+with what the groups' tax per rate needs."""
 
 
 class InvoiceReads:
@@ -224,14 +135,15 @@ class InvoiceReads:
     ) -> list[tuple[Any, ...]] | None:
         """The invoice's lines in position order as ``(id, group id, tax category id, rate, inclusive, tax
         amount, answer)``, ids and numbers as text, ``answer`` the line's native API answer as JSON text
-        (``None`` where Python must write it); ``None`` on a database that does not write JSON (SQLite)."""
+        (``None`` where Python must write it); ``None`` on a database that does not keep them (SQLite).
+        ``customer_id`` and ``currency`` are the invoice's, ``places`` its currency's decimal places."""
         if not self.writes_json:
             return None
         connection = await self.session.connection()
         driver: Any = (await connection.get_raw_connection()).driver_connection
-        customer, money = f'"{uuid.UUID(customer_id)}"', f'"{currency}"'
+        customer = str(uuid.UUID(customer_id))  # ids and ISO 4217 codes need no JSON escaping
         rows: list[tuple[Any, ...]] = await driver.fetch(
-            _POSTGRESQL_LINE_ANSWERS, organization_id, invoice_id, places, customer, money
+            _POSTGRESQL_LINE_ANSWERS, organization_id, invoice_id, places, customer, currency
         )
         return rows
 

@@ -404,6 +404,10 @@ class LineItem(_Amounts, Base):
     unit_code: Mapped[str] = mapped_column(String(3), default="C62", server_default="C62")
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # the decimal places of the invoice's currency, which the line's amounts show (None: a line written
+    # before they were kept). On PostgreSQL the generated column ``answer`` (the line's native answer as
+    # JSON, see migration 0014) is not mapped: the database writes it, nothing else does.
+    amount_places: Mapped[int | None] = mapped_column(Integer)
 
 
 class IdempotencyRecord(Base):

@@ -73,6 +73,7 @@ LINE_COLUMNS = (
     "net_amount",
     "tax_amount",
     "total_amount",
+    "amount_places",
 )
 """A line's columns but ``organization_id`` and ``invoice_id`` (the same for every line of the insert)."""
 
@@ -274,5 +275,6 @@ class PlainLines:
             amounts.net,
             amounts.tax,
             amounts.total,
+            setting.currency.exponent,
         )
         return row, key, amounts

@@ -246,6 +246,7 @@ async def line_row(
         idempotency_key=new.idempotency_key,
         created_at=utcnow(),
         **amount_columns(alone),
+        amount_places=setting.currency.exponent,
     )
     state = LineState(alone, key, str(product.id), None if catalog_price is None else str(catalog_price.id))
     return values, state

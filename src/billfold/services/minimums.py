@@ -55,6 +55,7 @@ async def set_minimum(
             start_date=invoice.period_start,
             end_date=invoice.period_end,
             pricing="minimum",
+            amount_places=money.exponent,
             quantity=ONE,
             unit_price=ZERO,
             sub_lines=[],

@@ -1,0 +1,81 @@
+"""Migration 0014: lines written before it get their currency's places and, on PostgreSQL, the answer the
+database keeps; the native read of such an invoice answers what Python writes; the downgrade takes both
+away."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from billfold.api import invoice_answers
+from billfold.api.app import create_app
+from billfold.db.engine import make_engine
+from billfold.db.migrate import alembic_config, upgrade
+from billfold.db.uow import UnitOfWork
+from billfold.documents.records import WrittenLine
+from billfold.services import invoice_records, invoices
+from billfold.services.documents import actor_for
+from conftest import BACKENDS, ApiClient, _postgres_database, make_invoice, new_api_key
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
+        return
+    yield from _postgres_database()
+
+
+async def _places(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                sa.text("SELECT amount_places FROM line_items ORDER BY position, amount_places DESC")
+            )
+            return [row[0] for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_existing_lines_get_their_places_and_answers(fresh_url: str) -> None:
+    upgrade(fresh_url)
+    engine = make_engine(fresh_url)
+    app = create_app(engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        api = ApiClient(client, await new_api_key(engine))
+        organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
+        made = []
+        for currency, amount in (("USD", "10.5"), ("JPY", "1000"), ("BHD", "0.125")):
+            invoice = await make_invoice(api, currency)
+            base = f"/v1/invoices/{invoice['id']}"
+            await api.create(f"{base}/line-items", {"name": 'Work "A"', "amount": amount})
+            await api.create(f"{base}/line-items", {"name": "Hours", "quantity": "1.5", "unitPrice": amount})
+            made.append(str(invoice["id"]))
+        await engine.dispose()
+        command.downgrade(alembic_config(fresh_url), "0013")
+        upgrade(fresh_url)
+        assert await _places(fresh_url) == [3, 2, 0, 3, 2, 0]
+        engine = make_engine(fresh_url)
+        try:
+            for invoice_id in made:
+                async with UnitOfWork(engine) as uow:
+                    actor = actor_for(await uow.repo.organization(organization_id))
+                    record = await invoice_records.load_invoice_record(
+                        uow, actor, uuid.UUID(invoice_id), native=True
+                    )
+                    view = await invoices.load_invoice(uow, actor, uuid.UUID(invoice_id))
+                if engine.dialect.name == "postgresql":
+                    assert record.answers is not None
+                    assert all(isinstance(line, WrittenLine) for line in record.answers)
+                native = orjson.dumps(invoice_answers.invoice(record))
+                assert native == orjson.dumps(invoice_answers.invoice(invoice_records.record_of(view)))
+        finally:
+            await engine.dispose()
