@@ -10,7 +10,9 @@ figure with its ratio to its SQL counterpart:
 2. issue invoices, 16 connections: many customers' (a month-end run) and one customer's
    / ``counter.sql`` (the gapless counter of one series, 16 clients);
 3. create 1,000-line invoices in one request each, 4 connections (lines/s)
-   / a multi-row INSERT of the same 1,000 lines (generated at run time), 4 clients;
+   / a multi-row INSERT of the same 1,000 lines (generated at run time), 4 clients, into a table shaped
+   like Billfold's and, second, into Billfold's own ``line_items`` (its foreign keys, indexes and the
+   trigger that keeps each line's answer), onto the benchmark's invoice;
 4. GET of a 1,000-line invoice, 4 connections: p50/p90/p99 (the goal is absolute: p50 under 30 ms);
 5. one add (1 connection) to a 10-line and to a 10,000-line invoice: a write must not grow with the
    invoice (at most 1.5x).
@@ -148,6 +150,42 @@ def bulk_sql(lines: int) -> Path:
     return Path(handle.name)
 
 
+async def a_line_of(database: str, invoice_id: str) -> tuple[str, str, str]:
+    """The organization, invoice and product of one of the invoice's lines."""
+    connection = await asyncpg.connect(f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}")
+    try:
+        row = await connection.fetchrow(
+            "SELECT organization_id::text, invoice_id::text, product_id::text FROM line_items"
+            " WHERE invoice_id = $1 LIMIT 1",
+            uuid.UUID(invoice_id),
+        )
+        return row[0], row[1], row[2]
+    finally:
+        await connection.close()
+
+
+def own_table_sql(lines: int, organization: str, invoice: str, product: str) -> Path:
+    """The same multi-row INSERT into Billfold's own ``line_items`` (its foreign keys, indexes and the
+    trigger that keeps each line's answer), onto an existing invoice of the benchmark's database."""
+    columns = (
+        "organization_id, id, invoice_id, product_id, position, name, scope, start_date, end_date, pricing,"
+        " quantity, unit_price, subtotal_amount, discount_amount, adjustment_amount, net_amount, tax_amount,"
+        " total_amount, idempotency_key, created_at, amount_places"
+    )
+    rows = []
+    for i in range(lines):
+        amount = round((i % 7 + 1) * 12.345, 2)
+        rows.append(
+            f"('{organization}', gen_random_uuid(), '{invoice}', '{product}', {i}, 'Item {i % 50}',"
+            f" 'one_off', '2026-12-01', '2026-12-31', 'unit_price', {i % 7 + 1}, 12.345, {amount},"
+            f" 0.00, 0.00, {amount}, 0.00, {amount}, gen_random_uuid()::text, now(), 2)"
+        )
+    handle = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)  # noqa: SIM115
+    with handle:
+        handle.write(f"INSERT INTO line_items ({columns}) VALUES\n" + ",\n".join(rows) + ";\n")
+    return Path(handle.name)
+
+
 def ids_file(ids: list[str]) -> str:
     handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)  # noqa: SIM115
     with handle:
@@ -226,21 +264,25 @@ def measure(args: argparse.Namespace, database: str, key: str, port: int) -> dic
     )
     bulk_env = {**base, "BILLFOLD_BENCH_CUSTOMER": made["customer"], "BILLFOLD_BENCH_LINES": "1000"}
     results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env)
+    results["large"] = made["large"]
     return results
 
 
-def measure_sql(database: str, seconds: int) -> dict[str, Any]:
+def measure_sql(database: str, seconds: int, large: str) -> dict[str, Any]:
     asyncio.run(admin((ROOT / "bench/pgbench/schema.sql").read_text(), database))
     scripts = ROOT / "bench/pgbench"
     bulk = bulk_sql(1000)
+    own = own_table_sql(1000, *asyncio.run(a_line_of(database, large)))
     try:
         return {
             "add": pgbench(database, scripts / "add_line.sql", 16, seconds),
             "counter": pgbench(database, scripts / "counter.sql", 16, seconds),
             "bulk": pgbench(database, bulk, 4, seconds),
+            "bulk_own": pgbench(database, own, 4, seconds),
         }
     finally:
         bulk.unlink()
+        own.unlink()
 
 
 def machine() -> str:
@@ -269,6 +311,7 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
 
     bulk_lines = bulk["rps"] * 1000
     sql_lines = sql["bulk"]["tps"] * 1000
+    own_lines = sql["bulk_own"]["tps"] * 1000
     rows = [
         f"### API vs pgbench on PostgreSQL — {when}",
         "",
@@ -288,6 +331,9 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"| {bulk_lines:,.0f} lines/s, p50 {bulk['p50_ms']:.0f} ms | {bulk['load']} "
         f"| 1,000-row INSERT, 4 clients: {sql_lines:,.0f} lines/s | **{bulk_lines / sql_lines:.2f}** "
         "| ≥ 20,000 lines/s |",
+        f"| (the same 1,000 rows into Billfold's own `line_items`: its foreign keys, indexes and answer "
+        f"trigger, 4 clients) | | {sql['bulk_own']['load']} "
+        f"| {own_lines:,.0f} lines/s | **{bulk_lines / own_lines:.2f}** | |",
         f"| GET a 1,000-line invoice, 4 conn. ({get['requests']} requests) "
         f"| p50 {get['p50_ms']:.1f} ms, p90 {get['p90_ms']:.1f} ms, p99 {get['p99_ms']:.1f} ms "
         f"| {get['load']} "
@@ -323,7 +369,7 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=30)
         process = None
-        sql = measure_sql(database, args.seconds)
+        sql = measure_sql(database, args.seconds, api["large"])
     finally:
         if process is not None:
             process.terminate()

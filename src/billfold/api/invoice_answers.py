@@ -24,7 +24,6 @@ from billfold.documents.records import (
     LineRecord,
     TaxAmount,
     WrittenLine,
-    group_lines,
 )
 from billfold.web.public_url import document_links as links_of
 from billfold.web.shape import camel_keys
@@ -203,11 +202,26 @@ def _answer(item: LineRecord | WrittenLine, customer_id: str, formats: Formats) 
     return line(item, customer_id, formats)
 
 
+def _lines(
+    lines: Sequence[LineRecord],
+    answers: str | Sequence[LineRecord | WrittenLine] | None,
+    customer_id: str,
+    formats: Formats,
+) -> Any:
+    """A group's or the invoice's lines: from their records, or the native read's answers (joined by the
+    database, or one by one)."""
+    if answers is None:
+        return [line(item, customer_id, formats) for item in lines]
+    if isinstance(answers, str):
+        return orjson.Fragment(f"[{answers}]")
+    return [_answer(item, customer_id, formats) for item in answers]
+
+
 def group(
     row: GroupRecord,
     customer_id: str,
     formats: Formats,
-    answers: Sequence[LineRecord | WrittenLine] | None = None,
+    answers: str | Sequence[LineRecord | WrittenLine] | None = None,
 ) -> dict[str, Any]:
     """A line item group's answer, with its lines (``answers``: the native read's, else its records)."""
     currency = formats.currency
@@ -228,9 +242,7 @@ def group(
         **amounts(row, currency),
         "taxAmounts": _taxes(row.taxes, formats.money),
         "adjustmentDefinitions": _definitions(row.adjustments, currency),
-        "lineItems": [line(item, customer_id, formats) for item in row.lines]
-        if answers is None
-        else [_answer(item, customer_id, formats) for item in answers],
+        "lineItems": _lines(row.lines, answers, customer_id, formats),
         "createdAt": timestamp(row.created_at),
     }
 
@@ -302,11 +314,11 @@ def invoice(record: InvoiceRecord) -> dict[str, Any]:
     customer_id = fields.customer_id
     if record.answers is None:
         groups = [group(row, customer_id, formats) for row in record.groups]
-        standalone = [line(item, customer_id, formats) for item in record.standalone]
+        standalone = _lines(record.standalone, None, customer_id, formats)
     else:
-        by_group = group_lines(record.answers)
-        groups = [group(row, customer_id, formats, by_group.get(row.id, ())) for row in record.groups]
-        standalone = [_answer(item, customer_id, formats) for item in by_group.get(None, ())]
+        answers = record.answers
+        groups = [group(row, customer_id, formats, answers.get(row.id, ())) for row in record.groups]
+        standalone = _lines((), answers.get(None, ()), customer_id, formats)
     return {
         **summary(fields),
         **calculation(record.calculation, fields),

@@ -116,10 +116,29 @@ _POSTGRESQL_LINE_ANSWERS = (
     " CASE WHEN amount_places = $3 THEN replace(replace(answer, chr(1), $4), chr(2), $5) END"
     " FROM line_items WHERE organization_id = $1 AND invoice_id = $2 ORDER BY position"
 )
-"""Each line's native answer as the database keeps it (the generated column ``line_items.answer``, see
+"""Each line's native answer as the database keeps it (``line_items.answer``, written by a trigger, see
 migration 0014), with the invoice's customer id and currency put in; ``NULL`` for a line Python writes
 (a price model, usage, sub-lines or adjustments, or written before lines kept their places);
 with what the groups' tax per rate needs."""
+
+
+_ANSWER = "replace(replace(answer, chr(1), $4), chr(2), $5)"
+_POSTGRESQL_JOINED_ANSWERS = (
+    "SELECT group_id::text, bool_and(answer IS NOT NULL AND amount_places = $3),"
+    f" string_agg({_ANSWER}, ',' ORDER BY position)"
+    " FROM line_items WHERE organization_id = $1 AND invoice_id = $2 GROUP BY group_id"
+)
+"""Each group's lines' answers as the database keeps them, joined in position order, and whether every
+line has one (with the currency's places)."""
+_POSTGRESQL_GROUP_TAXES = (
+    "SELECT group_id::text, tax_key_category_id::text, tax_key_rate::text,"
+    " coalesce(tax_key_inclusive, false), sum(tax_amount)::text"
+    " FROM line_items WHERE organization_id = $1 AND invoice_id = $2 AND group_id IS NOT NULL"
+    " AND tax_key_category_id IS NOT NULL AND tax_key_rate IS NOT NULL"
+    " GROUP BY 1, 2, 3, 4 ORDER BY 1, min(position)"
+)
+"""Each group's tax per rate (the rate as its exact text, as the records key rates), in order of the
+rate's first use in the group."""
 
 
 class InvoiceReads:
@@ -139,13 +158,38 @@ class InvoiceReads:
         ``customer_id`` and ``currency`` are the invoice's, ``places`` its currency's decimal places."""
         if not self.writes_json:
             return None
-        connection = await self.session.connection()
-        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver = await self._driver()
         customer = str(uuid.UUID(customer_id))  # ids and ISO 4217 codes need no JSON escaping
         rows: list[tuple[Any, ...]] = await driver.fetch(
             _POSTGRESQL_LINE_ANSWERS, organization_id, invoice_id, places, customer, currency
         )
         return rows
+
+    async def joined_line_answers(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, customer_id: str, currency: str, places: int
+    ) -> list[tuple[str | None, str]] | None:
+        """Each group's (``None``: the standalone lines') lines' native answers joined with commas in
+        position order, when the database keeps every line's (PostgreSQL); else ``None``."""
+        if not self.writes_json:
+            return None
+        driver = await self._driver()
+        customer = str(uuid.UUID(customer_id))  # ids and ISO 4217 codes need no JSON escaping
+        rows = await driver.fetch(
+            _POSTGRESQL_JOINED_ANSWERS, organization_id, invoice_id, places, customer, currency
+        )
+        if not all(row[1] for row in rows):
+            return None
+        return [(row[0], row[2]) for row in rows]
+
+    async def group_taxes(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[tuple[Any, ...]]:
+        """``(group id, tax category id, rate, inclusive, tax)`` per group and rate, as text (PostgreSQL)."""
+        driver = await self._driver()
+        rows: list[tuple[Any, ...]] = await driver.fetch(_POSTGRESQL_GROUP_TAXES, organization_id, invoice_id)
+        return rows
+
+    async def _driver(self) -> Any:
+        connection = await self.session.connection()
+        return (await connection.get_raw_connection()).driver_connection
 
     async def line_rows(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, ids: Sequence[str] | None = None

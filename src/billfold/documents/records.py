@@ -285,10 +285,12 @@ class InvoiceRecord:
     groups: tuple[GroupRecord, ...]
     lines: tuple[LineRecord, ...]
     credit_notes: tuple[CreditNoteRef, ...] = ()
-    answers: tuple[LineRecord | WrittenLine, ...] | None = None
-    """Set by the native API's read only: every line in position order, most written as JSON by the
-    database (:class:`WrittenLine`); ``lines`` and the groups' ``lines`` are then empty, the groups'
-    ``taxes`` complete. Only the native renderer reads a record that has them."""
+    answers: Mapping[str | None, str | tuple[LineRecord | WrittenLine, ...]] | None = None
+    """Set by the native API's read only: each group's lines (key ``None``: the standalone lines) in
+    position order, either all written as JSON by the database and joined (``str``: the array's items,
+    comma-separated) or one by one, most written by the database (:class:`WrittenLine`), the rest as
+    records. ``lines`` and the groups' ``lines`` are then empty, the groups' ``taxes`` complete. Only the
+    native renderer reads a record that has them."""
 
     @property
     def currency(self) -> Currency:

@@ -16,7 +16,7 @@ a draft that needs its calculation goes through the same calculation as
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from billfold.documents.records import (
     InvoiceFields,
     InvoiceRecord,
     LineRecord,
+    TaxAmount,
     TaxRates,
     WrittenLine,
     figures,
@@ -160,8 +161,10 @@ def group_record(
     row: m.LineItemGroup,
     lines: Sequence[LineRecord],
     taxed: Sequence[LineRecord | WrittenLine] | None = None,
+    taxes: tuple[TaxAmount, ...] | None = None,
 ) -> GroupRecord:
-    """A group with its lines and their tax per rate (of ``taxed`` when given, else of ``lines``)."""
+    """A group with its lines and their tax per rate (``taxes``, or of ``taxed`` when given, else of
+    ``lines``)."""
     return GroupRecord(
         id=str(row.id),
         invoice_id=str(row.invoice_id),
@@ -182,7 +185,7 @@ def group_record(
         total_amount=row.total_amount,
         adjustments=row.adjustments,
         lines=tuple(lines),
-        taxes=taxes_by_rate(lines if taxed is None else taxed),
+        taxes=taxes if taxes is not None else taxes_by_rate(lines if taxed is None else taxed),
     )
 
 
@@ -203,23 +206,32 @@ def assemble(
     groups: Sequence[m.LineItemGroup],
     lines: Sequence[LineRecord],
     credit_notes: Sequence[m.CreditNote] = (),
-    answers: Sequence[LineRecord | WrittenLine] | None = None,
+    answers: Mapping[str | None, str | tuple[LineRecord | WrittenLine, ...]] | None = None,
+    group_taxes: Mapping[str, tuple[TaxAmount, ...]] | None = None,
 ) -> InvoiceRecord:
-    """The record; with ``answers`` (the native read's), the groups carry their taxes but no lines."""
+    """The record; with ``answers`` (the native read's), the groups carry their taxes (``group_taxes``,
+    or worked out from ``answers``' lines) but no lines."""
     if answers is None:
         by_group = group_lines(lines)
         grouped = tuple(group_record(row, by_group.get(str(row.id), ())) for row in groups)
+    elif group_taxes is not None:
+        grouped = tuple(group_record(row, (), taxes=group_taxes.get(str(row.id), ())) for row in groups)
     else:
-        by_answer = group_lines(answers)
-        grouped = tuple(group_record(row, (), by_answer.get(str(row.id), ())) for row in groups)
+        grouped = tuple(group_record(row, (), _taxed(answers.get(str(row.id), ()))) for row in groups)
     return InvoiceRecord(
         invoice=invoice,
         calculation=calculation or {},
         groups=grouped,
         lines=tuple(lines),
         credit_notes=tuple(_credit_note(note) for note in credit_notes),
-        answers=None if answers is None else tuple(answers),
+        answers=answers,
     )
+
+
+def _taxed(items: str | tuple[LineRecord | WrittenLine, ...]) -> tuple[LineRecord | WrittenLine, ...]:
+    if isinstance(items, str):
+        raise ValueError("joined answers need their group's taxes given")
+    return items
 
 
 def record_of(view: InvoiceView) -> InvoiceRecord:
@@ -253,10 +265,16 @@ async def load_invoice_record(
     fields = invoice_fields(invoice, money, today)
     notes = await uow.repo.credit_notes_of(org, invoice.id) if invoice.frozen else ()
     calculation = invoice.calculation if invoice.frozen else {}
-    if native:
-        written = await uow.repo.line_answers(org, invoice.id, fields.customer_id, money.code, money.exponent)
+    if native and uow.repo.writes_json:
+        place = (fields.customer_id, money.code, money.exponent)
+        joined = await uow.repo.joined_line_answers(org, invoice.id, *place)
+        if joined is not None:
+            group_taxes = await _group_taxes(uow, org, invoice.id, taxes) if groups else {}
+            return assemble(fields, calculation, groups, (), notes, dict(joined), group_taxes)
+        written = await uow.repo.line_answers(org, invoice.id, *place)
         if written is not None:
-            answers = await _answers(uow, org, invoice.id, written, taxes)
+            by_group = group_lines(await _answers(uow, org, invoice.id, written, taxes))
+            answers = {group: tuple(items) for group, items in by_group.items()}
             return assemble(fields, calculation, groups, (), notes, answers)
     invoice_id_text = str(invoice.id)
     make = LineRecord._make
@@ -265,6 +283,18 @@ async def load_invoice_record(
         for row in await uow.repo.line_rows(org, invoice.id)
     ]
     return assemble(fields, calculation, groups, lines, notes)
+
+
+async def _group_taxes(
+    uow: UnitOfWork, org: uuid.UUID, invoice_id: uuid.UUID, taxes: TaxRates
+) -> dict[str, tuple[TaxAmount, ...]]:
+    """Each group's tax per rate, in order of first use, as the database summed it."""
+    found: dict[str, list[TaxAmount]] = {}
+    for group_id, category, rate, inclusive, amount in await uow.repo.group_taxes(org, invoice_id):
+        tax = taxes(category, Decimal(rate), inclusive)
+        if tax is not None:
+            found.setdefault(group_id, []).append(TaxAmount(tax, Decimal(amount)))
+    return {group_id: tuple(items) for group_id, items in found.items()}
 
 
 async def _answers(
