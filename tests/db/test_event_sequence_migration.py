@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import httpx
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import DateTime, String, Uuid, column, table, update
@@ -16,16 +13,7 @@ from sqlalchemy import DateTime, String, Uuid, column, table, update
 from billfold.api.app import create_app
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
-from conftest import BACKENDS, ApiClient, _postgres_database, make_invoice, new_api_key
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind, for this test alone."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
-        return
-    yield from _postgres_database()
+from conftest import ApiClient, make_invoice, new_api_key
 
 
 async def test_existing_events_are_numbered_in_order_and_the_counter_continues(fresh_url: str) -> None:

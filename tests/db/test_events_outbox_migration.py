@@ -3,11 +3,7 @@ old event names its invoice as its resource, and the downgrade gives the old typ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -15,15 +11,7 @@ from alembic.script import ScriptDirectory
 from billfold.api.app import create_app
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
-from conftest import BACKENDS, ApiClient, _postgres_database, make_invoice, new_api_key
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
-        return
-    yield from _postgres_database()
+from conftest import ApiClient, make_invoice, new_api_key
 
 
 async def _types(url: str) -> list[str]:

@@ -5,12 +5,9 @@ away."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import orjson
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -21,15 +18,7 @@ from billfold.db.migrate import alembic_config, upgrade
 from billfold.db.uow import UnitOfWork
 from billfold.services import invoice_records, invoices
 from billfold.services.documents import actor_for
-from conftest import BACKENDS, ApiClient, _postgres_database, make_invoice, new_api_key
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
-        return
-    yield from _postgres_database()
+from conftest import ApiClient, make_invoice, new_api_key
 
 
 async def _places(url: str) -> list[object]:
