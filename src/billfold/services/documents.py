@@ -179,11 +179,20 @@ def party_from_json(raw: Mapping[str, Any]) -> Party:
     )
 
 
-async def live_parties(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> dict[str, Any]:
-    """The seller, buyer and locale as they are now (what :func:`freeze_parties` copies at issue)."""
+async def live_parties(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    account: m.IssuingAccount | None = None,
+    customer: m.Customer | None = None,
+) -> dict[str, Any]:
+    """The seller, buyer and locale as they are now (what :func:`freeze_parties` copies at issue);
+    ``account`` and ``customer``: the invoice's, when the caller read them already in this transaction."""
     org = actor.organization_id
-    account = await uow.repo.get(m.IssuingAccount, org, invoice.issuing_account_id)
-    customer = await uow.repo.get(m.Customer, org, invoice.customer_id)
+    if account is None:
+        account = await uow.repo.get(m.IssuingAccount, org, invoice.issuing_account_id)
+    if customer is None:
+        customer = await uow.repo.get(m.Customer, org, invoice.customer_id)
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     billed = await uow.repo.get(m.PaymentAccount, org, invoice.payment_account_id)

@@ -113,9 +113,9 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
-    # Seller and buyer as they are now, and the hosted token; written with the rest of the invoice's
-    # changes in one UPDATE (below).
-    invoice.parties = await live_parties(uow, actor, invoice)
+    # Seller and buyer as they are now (the account and customer just read with the invoice), and the
+    # hosted token; written with the rest of the invoice's changes in one UPDATE (below).
+    invoice.parties = await live_parties(uow, actor, invoice, account, customer)
     if invoice.hosted_token is None:
         invoice.hosted_token = new_hosted_token()
     terms = invoice.payment_terms_days
