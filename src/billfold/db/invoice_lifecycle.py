@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy import insert as insert_statement
@@ -21,18 +21,26 @@ from billfold.db.numbering import NumberClaim, delivery_records, draw_postgresql
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 
+class ToIssue(NamedTuple):
+    """An invoice about to be issued and the rows issuing it reads (``None``: gone)."""
+
+    invoice: m.Invoice
+    account: m.IssuingAccount | None
+    customer: m.Customer | None
+    billed: m.PaymentAccount | None
+    organization: m.Organization
+
+
 class InvoiceLifecycle(WebhookQueries):
     """Built on :class:`~billfold.db.webhook_queries.WebhookQueries`: adding events reads the enabled
     endpoints."""
 
-    async def invoice_to_issue(
-        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
-    ) -> tuple[m.Invoice, m.IssuingAccount | None, m.Customer | None] | None:
-        """The invoice, row-locked (only the invoice's row), with its issuing account and customer: one
-        statement."""
-        invoice, account, customer = m.Invoice, m.IssuingAccount, m.Customer
+    async def invoice_to_issue(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> ToIssue | None:
+        """The invoice, row-locked (only the invoice's row), with what issuing it reads besides: its
+        issuing account, customer, billed payment account and organization. One statement."""
+        invoice, account, customer, billed = m.Invoice, m.IssuingAccount, m.Customer, m.PaymentAccount
         statement = (
-            select(invoice, account, customer)
+            select(invoice, account, customer, billed, m.Organization)
             .outerjoin(
                 account,
                 (account.organization_id == invoice.organization_id)
@@ -42,12 +50,18 @@ class InvoiceLifecycle(WebhookQueries):
                 customer,
                 (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
             )
+            .outerjoin(
+                billed,
+                (billed.organization_id == invoice.organization_id)
+                & (billed.id == invoice.payment_account_id),
+            )
+            .join(m.Organization, m.Organization.id == invoice.organization_id)
             .where(invoice.organization_id == organization_id, invoice.id == invoice_id)
             .with_for_update(of=invoice)
             .execution_options(populate_existing=True)
         )
         row = (await self.session.execute(statement)).first()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else ToIssue(row[0], row[1], row[2], row[3], row[4])
 
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str

@@ -157,16 +157,26 @@ async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> Credi
 
 
 async def credit_grants_and_uses(
-    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, currency: str, *, lock: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    currency: str,
+    *,
+    lock: bool = False,
+    known: m.Customer | None = None,
 ) -> tuple[list[CreditGrant], list[CreditUse]]:
     """The customer's grants and uses in ``currency``, as :func:`billfold.core.credits.apply_credits`
     takes them (a grant's id is ``str(entry.id)``; a use's ``invoice_id`` is ``str(invoice id)``).
 
     With ``lock`` the customer's row is locked for the rest of the transaction first, so two
     invoices of one customer issued at once take credit one after the other (pass it at issue, where
-    :func:`record_credit_uses` follows; it needs a writable unit of work).
+    :func:`record_credit_uses` follows; it needs a writable unit of work). ``known``: the customer, read
+    in this transaction already (without ``lock``, it is not read again).
     """
-    customer = await _customer(uow, actor, customer_id, lock=lock)
+    if known is not None and not lock and known.id == customer_id:
+        customer = known
+    else:
+        customer = await _customer(uow, actor, customer_id, lock=lock)
     return grants_and_uses(await uow.repo.credit_entries_of(actor.organization_id, customer.id, currency))
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from billfold.core.money import RoundingMode, add
 from billfold.core.taxes import TaxKey
 from billfold.db import models as m
+from billfold.db.invoice_lifecycle import ToIssue
 from billfold.db.uow import UnitOfWork
 from billfold.documents.model import (
     Address,
@@ -183,20 +184,21 @@ async def live_parties(
     uow: UnitOfWork,
     actor: Actor,
     invoice: m.Invoice,
-    account: m.IssuingAccount | None = None,
-    customer: m.Customer | None = None,
+    read: ToIssue | None = None,
 ) -> dict[str, Any]:
     """The seller, buyer and locale as they are now (what :func:`freeze_parties` copies at issue);
-    ``account`` and ``customer``: the invoice's, when the caller read them already in this transaction."""
+    ``read``: the invoice's issuing account, customer, billed payment account and organization, when
+    the caller read them already in this transaction (issuing does, with the invoice)."""
     org = actor.organization_id
-    if account is None:
+    if read is None:
         account = await uow.repo.get(m.IssuingAccount, org, invoice.issuing_account_id)
-    if customer is None:
         customer = await uow.repo.get(m.Customer, org, invoice.customer_id)
+        billed = await uow.repo.get(m.PaymentAccount, org, invoice.payment_account_id)
+        organization = await uow.repo.organization(org)
+    else:
+        account, customer, billed, organization = read.account, read.customer, read.billed, read.organization
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
-    billed = await uow.repo.get(m.PaymentAccount, org, invoice.payment_account_id)
-    organization = await uow.repo.organization(org)
     return {
         "seller": party_json(seller_of(account)),
         "buyer": party_json(buyer_of(customer, billed)),

@@ -322,6 +322,19 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     return InvoiceView(invoice, money, groups, lines, calculation_json(result), actor.today())
 
 
+async def just_issued_view(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> InvoiceView:
+    """:func:`load_invoice` of the invoice this transaction has just issued (the row in memory, its
+    figures frozen and flushed): its groups and lines are read; it has no credit notes yet (a note
+    needs an issued invoice, and an invoice is issued once)."""
+    if not invoice.frozen:
+        raise RuntimeError("just_issued_view takes an invoice frozen by this transaction's issue")
+    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
+    return InvoiceView(
+        invoice, currency(invoice.currency), groups, rows, invoice.calculation, actor.today(), ()
+    )
+
+
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
     """Row-lock the invoice for a change to its content; a non-draft invoice is locked (409)."""
     invoice = await uow.repo.get_for_update(m.Invoice, actor.organization_id, invoice_id)

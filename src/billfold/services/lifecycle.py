@@ -108,14 +108,14 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     loaded = await uow.repo.invoice_to_issue(actor.organization_id, invoice_id)
     if loaded is None:
         raise NotFound.resource("invoice", invoice_id)
-    invoice, account, customer = loaded
+    invoice, account, customer = loaded.invoice, loaded.account, loaded.customer
     check_transition(invoice, "issued")
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
     day = issue_date or actor.today()
-    # Seller and buyer as they are now (the account and customer just read with the invoice), and the
-    # hosted token; written with the rest of the invoice's changes in one UPDATE (below).
-    invoice.parties = await live_parties(uow, actor, invoice, account, customer)
+    # Seller and buyer as they are now (the rows just read with the invoice), and the hosted token;
+    # written with the rest of the invoice's changes in one UPDATE (below).
+    invoice.parties = await live_parties(uow, actor, invoice, loaded)
     if invoice.hosted_token is None:
         invoice.hosted_token = new_hosted_token()
     terms = invoice.payment_terms_days
@@ -126,7 +126,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
             else DEFAULT_PAYMENT_TERMS_DAYS
         )
     due = due_date(day, terms)
-    await totals.freeze(uow, actor, invoice, day)
+    await totals.freeze(uow, actor, invoice, day, customer)
     marker = placeholder()
     invoice.invoice_number = marker
     invoice.issue_date = day

@@ -342,7 +342,9 @@ def _set(invoice: m.Invoice, values: dict[str, Any]) -> None:
         setattr(invoice, name, value)
 
 
-async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) -> None:
+async def freeze(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any, customer: m.Customer | None = None
+) -> None:
     """At issue: calculate the invoice one last time, with the customer's available credit applied
     (oldest expiring first, up to the amount due), and store every figure; it never changes again.
     The invoice's own figures are set on the loaded row, for the issue's flush to write (its lines,
@@ -350,8 +352,11 @@ async def freeze(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any) ->
 
     The customer row is locked only when the customer has credit to spend (then its ledger is read
     again under the lock), so two invoices of one customer issued at once spend its credit one after
-    the other and no grant is used twice, while a customer without credit serializes nothing."""
-    grants, uses = await credit_grants_and_uses(uow, actor, invoice.customer_id, invoice.currency)
+    the other and no grant is used twice, while a customer without credit serializes nothing.
+    ``customer``: the invoice's customer, when the caller read it in this transaction."""
+    grants, uses = await credit_grants_and_uses(
+        uow, actor, invoice.customer_id, invoice.currency, known=customer
+    )
     if grants:
         grants, uses = await credit_grants_and_uses(
             uow, actor, invoice.customer_id, invoice.currency, lock=True

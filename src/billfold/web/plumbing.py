@@ -158,6 +158,20 @@ async def write(
     raise Conflict("the request conflicted with concurrent changes; retry it", code="concurrent_update")
 
 
+async def write_as_caller(request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]]) -> T:
+    """:func:`write` for a route whose dependency is :func:`presented_caller`: the caller's key and
+    settings are read by the transaction's first statement (one query, not one before the transaction
+    and another inside it) and ``work`` gets the caller found there. A key that is not valid is 401."""
+
+    async def attempt(uow: UnitOfWork) -> T:
+        actor = await authenticate(uow, presented_key(request))
+        request.state.actor = actor
+        setattr(request.state, _DEFERRED, False)
+        return await work(uow, actor)
+
+    return await write(request, attempt, reauthenticate=False)
+
+
 def resolve_key(request: Request, body_key: str | None) -> str:
     """The idempotency key from the body or the ``Idempotency-Key`` header; generated when absent."""
     header_key = request.headers.get("idempotency-key")
