@@ -180,3 +180,31 @@ async def test_concurrent_issue_of_one_invoice_gives_one_number(api: ApiClient) 
     assert sorted(r.status_code for r in responses) == [200] + [409] * 9
     events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
     assert [e["type"] for e in events].count("invoice.issued") == 1
+
+
+async def test_the_issue_answer_equals_the_invoice_read_after_it(api: ApiClient) -> None:
+    """The issue's answer is rendered from the invoice just issued (in memory, not read again): it must
+    be what a GET answers right after, for a taxed invoice with a group, a discount and credit applied,
+    and for one paid at issue (nothing due)."""
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    invoice = await make_invoice(api)
+    invoice_id, customer_id = invoice["id"], invoice["customerId"]
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "5", "currency": "USD"})
+    group = await api.create(f"/v1/invoices/{invoice_id}/line-item-groups", {"name": "Seats"})
+    lines = f"/v1/invoices/{invoice_id}/line-items"
+    await api.create(
+        lines, {"name": "Seat", "quantity": "3", "unitPrice": "9.99", "lineItemGroupId": group["id"]}
+    )
+    await api.create(lines, {"name": "Setup", "amount": "25.00", "taxCategoryId": category["id"]})
+    await api.create(
+        f"/v1/invoices/{invoice_id}/adjustments", {"type": "percentage_discount", "percentage": "10"}
+    )
+    issued = await _post(api, invoice_id, "issue")  # today: the credit is usable from today
+    assert issued["creditsAppliedAmount"] == "5.00"
+    assert issued == (await api.get(f"/v1/invoices/{invoice_id}")).json()
+
+    free = await make_invoice(api)
+    await api.create(f"/v1/invoices/{free['id']}/line-items", {"name": "Trial", "amount": "0.00"})
+    paid = await _post(api, str(free["id"]), "issue")
+    assert paid["status"] == "paid"
+    assert paid == (await api.get(f"/v1/invoices/{free['id']}")).json()
