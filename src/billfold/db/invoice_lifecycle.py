@@ -29,6 +29,8 @@ class ToIssue(NamedTuple):
     customer: m.Customer | None
     billed: m.PaymentAccount | None
     organization: m.Organization
+    has_credit: bool
+    """Whether the customer's credit ledger has any entry in the invoice's currency."""
 
 
 class InvoiceLifecycle(WebhookQueries):
@@ -37,10 +39,21 @@ class InvoiceLifecycle(WebhookQueries):
 
     async def invoice_to_issue(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> ToIssue | None:
         """The invoice, row-locked (only the invoice's row), with what issuing it reads besides: its
-        issuing account, customer, billed payment account and organization. One statement."""
+        issuing account, customer, billed payment account and organization, and whether the customer
+        has any credit entry in its currency (when not, issuing reads no ledger). One statement."""
         invoice, account, customer, billed = m.Invoice, m.IssuingAccount, m.Customer, m.PaymentAccount
+        entry = m.CreditEntry
+        has_credit = (
+            select(entry.id)
+            .where(
+                entry.organization_id == invoice.organization_id,
+                entry.customer_id == invoice.customer_id,
+                entry.currency == invoice.currency,
+            )
+            .exists()
+        )
         statement = (
-            select(invoice, account, customer, billed, m.Organization)
+            select(invoice, account, customer, billed, m.Organization, has_credit)
             .outerjoin(
                 account,
                 (account.organization_id == invoice.organization_id)
@@ -61,7 +74,7 @@ class InvoiceLifecycle(WebhookQueries):
             .execution_options(populate_existing=True)
         )
         row = (await self.session.execute(statement)).first()
-        return None if row is None else ToIssue(row[0], row[1], row[2], row[3], row[4])
+        return None if row is None else ToIssue(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str

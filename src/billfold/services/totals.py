@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from billfold.core.adjustments import Adjustment
 from billfold.core.amounts import Amounts, base_amounts
 from billfold.core.calculate import GroupInput, InvoiceResult, LineInput
+from billfold.core.credits import CreditGrant, CreditUse
 from billfold.core.money import ZERO
 from billfold.core.running import Cell, NotSummable, added_up, covering_order, line_cell
 from billfold.db import models as m
@@ -343,7 +344,13 @@ def _set(invoice: m.Invoice, values: dict[str, Any]) -> None:
 
 
 async def freeze(
-    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, day: Any, customer: m.Customer | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice: m.Invoice,
+    day: Any,
+    customer: m.Customer | None = None,
+    *,
+    has_credit: bool = True,
 ) -> None:
     """At issue: calculate the invoice one last time, with the customer's available credit applied
     (oldest expiring first, up to the amount due), and store every figure; it never changes again.
@@ -353,10 +360,14 @@ async def freeze(
     The customer row is locked only when the customer has credit to spend (then its ledger is read
     again under the lock), so two invoices of one customer issued at once spend its credit one after
     the other and no grant is used twice, while a customer without credit serializes nothing.
-    ``customer``: the invoice's customer, when the caller read it in this transaction."""
-    grants, uses = await credit_grants_and_uses(
-        uow, actor, invoice.customer_id, invoice.currency, known=customer
-    )
+    ``customer``: the invoice's customer, when the caller read it in this transaction; ``has_credit``
+    false: the caller found no entry in the customer's ledger in this currency (nothing is read)."""
+    grants: list[CreditGrant] = []
+    uses: list[CreditUse] = []
+    if has_credit:
+        grants, uses = await credit_grants_and_uses(
+            uow, actor, invoice.customer_id, invoice.currency, known=customer
+        )
     if grants:
         grants, uses = await credit_grants_and_uses(
             uow, actor, invoice.customer_id, invoice.currency, lock=True
