@@ -48,14 +48,16 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.key = key
 
-    def post(self, path: str, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+    def post(
+        self, path: str, body: dict[str, Any], idempotency_key: str | None = None, *, expect: int = 201
+    ) -> dict[str, Any]:
         headers = {"X-API-KEY": self.key, "Content-Type": "application/json"}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         self.connection.request("POST", path, body=json.dumps(body), headers=headers)
         response = self.connection.getresponse()
         data = response.read()
-        if response.status != 201:
+        if response.status != expect:
             raise SystemExit(f"{path}: {response.status} {data[:500]!r}")
         answer: dict[str, Any] = json.loads(data)
         return answer

@@ -139,9 +139,14 @@ async def grant_credit(
     return entry
 
 
-async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> CreditLedger:
-    """The customer's entries, newest first, and per currency the credit available today (UTC)."""
-    customer = await get_customer(uow, actor, customer_id)
+async def ledger(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, *, known: m.Customer | None = None
+) -> CreditLedger:
+    """The customer's entries, newest first, and per currency the credit available today (UTC).
+    ``known``: the customer, read in this transaction already (not read again)."""
+    customer = known if known is not None and known.id == customer_id else None
+    if customer is None:
+        customer = await get_customer(uow, actor, customer_id)
     entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
     by_currency: dict[str, list[m.CreditEntry]] = {}
     for entry in entries:
@@ -187,6 +192,8 @@ async def record_credit_uses(
     invoice_id: uuid.UUID,
     currency: str,
     uses: Sequence[CreditUse],
+    *,
+    locked_ledger: tuple[list[CreditGrant], list[CreditUse]] | None = None,
 ) -> None:
     """Write ``uses`` (what :func:`billfold.core.credits.apply_credits` spent on the invoice) to the
     ledger as negative entries of kind ``use``.
@@ -195,6 +202,9 @@ async def record_credit_uses(
     balance as it is now: a grant spent meanwhile by another invoice is a 409 ``credit_balance_changed``
     (retry the issue). If the invoice already has uses in the ledger, ``uses`` must be exactly those
     (``apply_credits`` hands them back, so issuing twice never spends twice) and nothing is written.
+    ``locked_ledger``: the grants and uses in ``currency`` as this transaction read them after locking
+    the customer's row (every writer of the ledger locks it first, so they are still the ledger); the
+    lock and the read are then not repeated.
     """
     if not uses:
         return
@@ -205,7 +215,10 @@ async def record_credit_uses(
             raise ValidationFailed.field(f"creditUses[{index}].amount", "must be greater than zero")
         if use.invoice_id is not None and use.invoice_id != invoice_text:
             raise ValidationFailed.field(f"creditUses[{index}].invoiceId", f"must be {invoice_text}")
-    grants, recorded = await credit_grants_and_uses(uow, actor, customer_id, money.code, lock=True)
+    if locked_ledger is not None:
+        grants, recorded = locked_ledger
+    else:
+        grants, recorded = await credit_grants_and_uses(uow, actor, customer_id, money.code, lock=True)
     mine = [use for use in recorded if use.invoice_id == invoice_text]
     if mine:
         if _spent(mine) != _spent(uses):

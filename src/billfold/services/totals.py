@@ -368,8 +368,9 @@ async def freeze(
         grants, uses = await credit_grants_and_uses(
             uow, actor, invoice.customer_id, invoice.currency, known=customer
         )
+    locked: tuple[list[CreditGrant], list[CreditUse]] | None = None
     if grants:
-        grants, uses = await credit_grants_and_uses(
+        grants, uses = locked = await credit_grants_and_uses(
             uow, actor, invoice.customer_id, invoice.currency, lock=True
         )
     if not (
@@ -421,5 +422,11 @@ async def freeze(
     )
     if result.credit_uses:
         await record_credit_uses(
-            uow, actor, invoice.customer_id, invoice.id, invoice.currency, list(result.credit_uses)
+            uow,
+            actor,
+            invoice.customer_id,
+            invoice.id,
+            invoice.currency,
+            list(result.credit_uses),
+            locked_ledger=locked,
         )
