@@ -24,6 +24,9 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,36 +88,40 @@ def statements_since(offset: int, database: str) -> Counter[str]:
     return found
 
 
-def run_adds(
-    client: Client, pid: int, database: str, path: str, body: dict[str, Any], adds: int, label: str
-) -> dict[str, Any]:
-    for index in range(50):  # warm-up: statement caches, first-use imports
-        client.post(path, body, f"warm-{label}-{index}")
-    offset = log_offset()
-    cpu = cpu_seconds(pid)
-    started = time.perf_counter()
-    for index in range(adds):
-        client.post(path, body, f"{label}-{index}")
-    elapsed = time.perf_counter() - started
-    used = cpu_seconds(pid) - cpu
-    statements = statements_since(offset, database)
-    return {
-        "kind": label,
-        "adds": adds,
-        "server_cpu_ms_per_add": round(1000 * used / adds, 3),
-        "wall_ms_per_add": round(1000 * elapsed / adds, 3),
-        "statements_per_add": round(sum(statements.values()) / adds, 2),
-        "statements": {text: round(count / adds, 2) for text, count in statements.most_common()},
-        "load": load(),
-    }
+@dataclass
+class CostServer:
+    """A one-worker server on a fresh database whose statements PostgreSQL logs, and a client of it."""
+
+    client: Client
+    pid: int
+    database: str
+
+    def measure(self, label: str, unit: str, count: int, work: Callable[[int], object]) -> dict[str, Any]:
+        """Run ``work(0..count-1)`` (one request each) and report per ``unit``: the server's CPU time,
+        the wall time, and the statements PostgreSQL received, by their first words."""
+        offset = log_offset()
+        cpu = cpu_seconds(self.pid)
+        started = time.perf_counter()
+        for index in range(count):
+            work(index)
+        elapsed = time.perf_counter() - started
+        used = cpu_seconds(self.pid) - cpu
+        statements = statements_since(offset, self.database)
+        return {
+            "kind": label,
+            f"{unit}s": count,
+            f"server_cpu_ms_per_{unit}": round(1000 * used / count, 3),
+            f"wall_ms_per_{unit}": round(1000 * elapsed / count, 3),
+            f"statements_per_{unit}": round(sum(statements.values()) / count, 2),
+            "statements": {text: round(n / count, 2) for text, n in statements.most_common()},
+            "load": load(),
+        }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--adds", type=int, default=2000, help="adds of each kind (standalone, in a group)")
-    args = parser.parse_args()
+@contextmanager
+def cost_server() -> Iterator[CostServer]:
+    """Start ``billfold serve`` (one worker, no embedded webhook worker) on a fresh PostgreSQL database
+    with ``log_statement = all`` for that database only; stop it and drop the database after."""
     database = f"billfold_cost_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{database}"'))
     asyncio.run(admin(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'"))
@@ -123,31 +130,45 @@ def main() -> None:
     process = None
     try:
         process, key = start_server(database, port, 1)
-        client = Client(port, key)
+        yield CostServer(Client(port, key), process.pid, database)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def run_adds(server: CostServer, path: str, body: dict[str, Any], adds: int, label: str) -> dict[str, Any]:
+    for index in range(50):  # warm-up: statement caches, first-use imports
+        server.client.post(path, body, f"warm-{label}-{index}")
+    return server.measure(
+        label, "add", adds, lambda index: server.client.post(path, body, f"{label}-{index}")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--adds", type=int, default=2000, help="adds of each kind (standalone, in a group)")
+    args = parser.parse_args()
+    with cost_server() as server:
+        client = server.client
         customer = client.post("/v1/customers", {"name": "Cost"})["id"]
         plain = client.post("/v1/invoices", {"customerId": customer})["id"]
         grouped = client.post("/v1/invoices", {"customerId": customer})["id"]
         group = client.post(f"/v1/invoices/{grouped}/line-item-groups", {"name": "Group"})["id"]
         line = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
         results = [
+            run_adds(server, f"/v1/invoices/{plain}/line-items", line, args.adds, "line"),
             run_adds(
-                client, process.pid, database, f"/v1/invoices/{plain}/line-items", line, args.adds, "line"
-            ),
-            run_adds(
-                client,
-                process.pid,
-                database,
+                server,
                 f"/v1/invoices/{grouped}/line-items",
                 {**line, "lineItemGroupId": group},
                 args.adds,
                 "group-line",
             ),
         ]
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     for result in results:
         print(json.dumps(result, indent=1))
 
