@@ -14,7 +14,7 @@ from billfold.api import invoice_answers as answers
 from billfold.api.invoice_answers import amounts, day, money, timestamp, uid
 from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
-from billfold.services.credits import CreditLedger, referenced_grant
+from billfold.services.credits import CreditLedger, LedgerEntry, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
 from billfold.services.invoice_records import group_record, invoice_fields, line_record, record_of
@@ -252,7 +252,7 @@ def api_key(row: m.ApiKey) -> dict[str, Any]:
     }
 
 
-def credit_entry(row: m.CreditEntry) -> dict[str, Any]:
+def credit_entry(row: LedgerEntry) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "object": "credit_entry",

@@ -15,6 +15,7 @@ from sqlalchemy import Row, Table, bindparam, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
+from billfold.db.ledger import LedgerEntry
 from billfold.db.statement_cache import built as _built
 
 # api_key_id, organization_id, rounding_mode, tax_rounding, default_tax_category_id, time_zone
@@ -161,15 +162,18 @@ class OrganizationQueries:
 
     async def credit_entries_of(
         self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None
-    ) -> list[m.CreditEntry]:
-        """The customer's ledger (in ``currency`` when given), newest first."""
-        statement = select(m.CreditEntry).where(
-            m.CreditEntry.organization_id == organization_id, m.CreditEntry.customer_id == customer_id
+    ) -> list[LedgerEntry]:
+        """The customer's ledger (in ``currency`` when given), newest first: plain rows, not ORM objects
+        (the ledger is read whole at every issue with credit and grows with the customer's history;
+        a row costs a fraction of a mapped object). Entries are only ever added, never changed."""
+        table = cast(Table, m.CreditEntry.__table__)
+        statement = select(*table.c).where(
+            table.c.organization_id == organization_id, table.c.customer_id == customer_id
         )
         if currency is not None:
-            statement = statement.where(m.CreditEntry.currency == currency)
-        statement = statement.order_by(m.CreditEntry.id.desc())
-        return list((await self.session.execute(statement)).scalars())
+            statement = statement.where(table.c.currency == currency)
+        statement = statement.order_by(table.c.id.desc())
+        return cast(list[LedgerEntry], list((await self.session.execute(statement)).all()))
 
     async def customer_has_invoices(self, organization_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
         statement = (

@@ -33,6 +33,7 @@ from billfold.core.money import ZERO, Currency, add
 from billfold.core.split import CalculationError
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
+from billfold.db.ledger import LedgerEntry as LedgerEntry
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.currencies import check_fits
@@ -64,18 +65,18 @@ class CreditBalance:
 class CreditLedger:
     """A customer's ledger entries, newest first, and its balance per currency (by code)."""
 
-    entries: list[m.CreditEntry]
+    entries: list[LedgerEntry]
     balances: list[CreditBalance]
 
 
-def referenced_grant(entry: m.CreditEntry) -> str | None:
+def referenced_grant(entry: LedgerEntry) -> str | None:
     """The grant an entry (a use, or a return of credit) moves, or ``None`` (a grant, for one)."""
     if entry.kind == GRANT or not entry.reason or not entry.reason.startswith(GRANT_REFERENCE):
         return None
     return entry.reason.removeprefix(GRANT_REFERENCE)
 
 
-def grants_and_uses(entries: Sequence[m.CreditEntry]) -> tuple[list[CreditGrant], list[CreditUse]]:
+def grants_and_uses(entries: Sequence[LedgerEntry]) -> tuple[list[CreditGrant], list[CreditUse]]:
     """The core's view of ledger ``entries`` of one currency (see the module docstring), grants and
     uses oldest first."""
     ordered = sorted(entries, key=lambda entry: (entry.created_at, entry.id))
@@ -148,7 +149,7 @@ async def ledger(
     if customer is None:
         customer = await get_customer(uow, actor, customer_id)
     entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
-    by_currency: dict[str, list[m.CreditEntry]] = {}
+    by_currency: dict[str, list[LedgerEntry]] = {}
     for entry in entries:
         by_currency.setdefault(entry.currency, []).append(entry)
     balances = []

@@ -1,0 +1,36 @@
+"""What a credit ledger entry reads as, whether a stored row or a new mapped object."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+class LedgerEntry(Protocol):
+    """A credit entry's fields (:class:`billfold.db.models.CreditEntry`'s columns), read-only: the
+    repository reads the ledger as plain rows, a grant just made is a mapped object; both read alike."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+    @property
+    def customer_id(self) -> uuid.UUID: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def expires_at(self) -> date | None: ...
+    @property
+    def invoice_id(self) -> uuid.UUID | None: ...
+    @property
+    def payment_id(self) -> uuid.UUID | None: ...
+    @property
+    def created_at(self) -> datetime: ...
