@@ -269,14 +269,19 @@ def credit_entry(row: LedgerEntry) -> dict[str, Any]:
     }
 
 
+def credit_balances(view: CreditLedger) -> list[dict[str, Any]]:
+    """The credit available per currency."""
+    return [
+        {"currency": balance.currency.code, "available": money(balance.available, balance.currency)}
+        for balance in view.balances
+    ]
+
+
 def credit_ledger(view: CreditLedger) -> dict[str, Any]:
     """The whole ledger, newest first, and the balances; one page (``hasMore`` is always false)."""
     return {
         "data": [credit_entry(row) for row in view.entries],
-        "balances": [
-            {"currency": balance.currency.code, "available": money(balance.available, balance.currency)}
-            for balance in view.balances
-        ],
+        "balances": credit_balances(view),
         "hasMore": False,
         "nextCursor": None,
     }
