@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from billfold.db.repository import Repository
 from conftest import ApiClient, make_invoice
 
 
@@ -143,3 +148,35 @@ async def test_list_invoices_paginates_and_filters(api: ApiClient) -> None:
     assert rest["nextCursor"] is None
     drafts = (await api.get("/v1/invoices", params={"status": "paid"})).json()
     assert drafts["data"] == []
+
+
+async def test_an_invoice_that_never_had_a_group_reads_no_groups(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading or issuing an invoice that never had a group sends no query for its groups (its
+    ``next_group_index`` is 0); one whose groups were all deleted still reads them (and finds none)."""
+    reads: list[str] = []
+    original = Repository.groups_of
+
+    async def counted(self: Repository, organization_id: Any, invoice_id: Any) -> Any:
+        reads.append(str(invoice_id))
+        return await original(self, organization_id, invoice_id)
+
+    monkeypatch.setattr(Repository, "groups_of", counted)
+    plain = await make_invoice(api)
+    await api.create(f"/v1/invoices/{plain['id']}/line-items", {"name": "Seat", "amount": "10.00"})
+    read = (await api.get(f"/v1/invoices/{plain['id']}")).json()
+    assert read["lineItemGroups"] == []
+    assert read["totalAmount"] == "10.00"
+    issued = await api.post(f"/v1/invoices/{plain['id']}/issue", json={})
+    assert issued.status_code == 200
+    assert issued.json()["lineItemGroups"] == []
+    assert reads == []
+
+    emptied = await make_invoice(api)
+    group = await api.create(f"/v1/invoices/{emptied['id']}/line-item-groups", {"name": "Gone"})
+    gone = await api.delete(f"/v1/invoices/{emptied['id']}/line-item-groups/{group['id']}")
+    assert gone.status_code == 204
+    reads.clear()
+    assert (await api.get(f"/v1/invoices/{emptied['id']}")).json()["lineItemGroups"] == []
+    assert reads == [str(emptied["id"])]

@@ -31,6 +31,15 @@ class LineQueries:
         )
         return list((await self.session.execute(statement)).scalars())
 
+    async def groups_of_invoice(
+        self, organization_id: uuid.UUID, invoice: m.Invoice
+    ) -> list[m.LineItemGroup]:
+        """:meth:`groups_of` the organization's ``invoice``, without a query when it never had a group
+        (``next_group_index`` counts every group made for it, and only grows)."""
+        if invoice.next_group_index == 0:
+            return []
+        return await self.groups_of(organization_id, invoice.id)
+
     async def groups_spanning(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
     ) -> list[m.LineItemGroup]:

@@ -153,7 +153,7 @@ async def _answer(
     )
     if final and uow.repo.writes_json:
         return await load_invoice_record(uow, actor, invoice.id, native=True)
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     lines = [StoredLine(invoice.organization_id, invoice.id, *row) for row in rows]
     money = currency(invoice.currency)
     if final:

@@ -253,7 +253,7 @@ async def load_invoice_record(
     line's, else one by one (:class:`WrittenLine`, and records of the lines Python writes)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
     org, money, today = invoice.organization_id, currency_of(invoice.currency), actor.today()
-    groups = await uow.repo.groups_of(org, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     if not invoice.frozen and (
         sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations
     ):

@@ -307,7 +307,7 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     """The invoice with its groups and lines; a draft's figures calculated afresh (an issued invoice's
     were frozen at issue and are read as stored)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     money = currency(invoice.currency)
     if invoice.frozen:
@@ -328,7 +328,7 @@ async def just_issued_view(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) ->
     needs an issued invoice, and an invoice is issued once)."""
     if not invoice.frozen:
         raise RuntimeError("just_issued_view takes an invoice frozen by this transaction's issue")
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     return InvoiceView(
         invoice, currency(invoice.currency), groups, rows, invoice.calculation, actor.today(), ()

@@ -128,7 +128,7 @@ async def covering(
     own = {adjustment.id for adjustment in invoice_adjustments}
     if not any(set(cell.coverage) - own for cell in cells):
         return covering_order((), invoice_adjustments)
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 

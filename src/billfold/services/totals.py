@@ -188,7 +188,7 @@ async def _covering(
     own = {adjustment.id for adjustment in invoice_adjustments}
     if not any(set(cell.coverage) - own for cell in cells):
         return covering_order((), invoice_adjustments)
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 
@@ -204,7 +204,7 @@ async def recalculate(
     whether later writes may use the running sums again."""
     setting = setting or await setting_for(uow, actor, invoice)
     await uow.session.flush()  # a changed line (an ORM object) must be read back as changed
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     has_gross_up = any(row.scope == GROSS_UP_SCOPE for row in rows)
     full = has_gross_up
@@ -383,7 +383,7 @@ async def freeze(
         _set(invoice, {"frozen": True, "calculation": {}, "last_calculated_at": utcnow()})
         return
     setting = await setting_for(uow, actor, invoice)
-    groups = await uow.repo.groups_of(invoice.organization_id, invoice.id)
+    groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
     rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
     result = calculate(
         setting,
