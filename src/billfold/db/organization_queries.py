@@ -165,7 +165,7 @@ class OrganizationQueries:
     ) -> list[LedgerEntry]:
         """The customer's ledger (in ``currency`` when given), newest first: plain rows, not ORM objects
         (the ledger is read whole at every issue with credit and grows with the customer's history;
-        a row costs a fraction of a mapped object). Entries are only ever added, never changed."""
+        a row costs a fraction of a mapped object)."""
         table = cast(Table, m.CreditEntry.__table__)
         statement = select(*table.c).where(
             table.c.organization_id == organization_id, table.c.customer_id == customer_id
