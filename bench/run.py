@@ -18,7 +18,12 @@ figure with its ratio to its SQL counterpart:
    invoice (at most 1.5x).
 
 The load average is printed with each figure: on a shared machine the ratios are what compare.
-Prints a Markdown table; ``--record`` appends it to docs/benchmarks.md.
+Each timed run also records the CPU time it cost each party (``/proc``): the server's processes, every
+PostgreSQL process (the backends that exited included, through the postmaster's reaped time) and the load
+generator (wrk or pgbench), per operation. A second table prints them: where an operation's time goes,
+and the ratio Billfold would reach if its own processes cost nothing (PostgreSQL's and the load
+generator's share alone), which no change to Billfold's Python can exceed.
+Prints Markdown tables; ``--record`` appends them to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -46,6 +52,49 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BILLFOLD_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PGBENCH = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, int, float, float]]:
+    """Every process: its name, parent, own CPU seconds and the CPU seconds of the children it reaped."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / TICKS
+        reaped = (int(fields[13]) + int(fields[14])) / TICKS
+        found[int(entry)] = (name, int(fields[1]), own, reaped)
+    return found
+
+
+def cpu_now(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by the server (``server_pid`` and its workers), by PostgreSQL (every
+    ``postgres`` process, and the backends that already exited: the postmaster's reaped time) and by this
+    script's finished children (wrk, pgbench)."""
+    processes = _processes()
+    server = 0.0
+    postgres = 0.0
+    for pid, (name, parent, own, reaped) in processes.items():
+        if server_pid is not None and server_pid in (pid, parent):
+            server += own
+        if name.startswith("postgres"):
+            postgres += own
+            if not processes.get(parent, ("",))[0].startswith("postgres"):  # the postmaster
+                postgres += reaped
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"server": server, "postgres": postgres, "client": children.ru_utime + children.ru_stime}
+
+
+def cpu_per(before: dict[str, float], after: dict[str, float], operations: float) -> dict[str, float]:
+    """Milliseconds of CPU per operation for each party between two :func:`cpu_now` readings."""
+    count = max(operations, 1)
+    return {name: round(1000 * (after[name] - before[name]) / count, 3) for name in before}
 
 
 def free_port() -> int:
@@ -91,7 +140,14 @@ def start_server(database: str, port: int, workers: int) -> tuple[subprocess.Pop
     raise SystemExit("server did not start")
 
 
-def wrk(script: str, port: int, connections: int, seconds: int, env: dict[str, str]) -> dict[str, Any]:
+def wrk(
+    script: str,
+    port: int,
+    connections: int,
+    seconds: int,
+    env: dict[str, str],
+    server_pid: int | None = None,
+) -> dict[str, Any]:
     """One wrk run (2 threads; 1 for 1 connection): its script's RESULT line, with the load average when it
     ended. A script that stops its threads early (issue.lua, when every invoice is issued) writes one line
     per stopped thread to BILLFOLD_BENCH_MARKER; wrk is then interrupted (it reports on SIGINT)."""
@@ -107,6 +163,7 @@ def wrk(script: str, port: int, connections: int, seconds: int, env: dict[str, s
         "BILLFOLD_BENCH_MARKER": str(marker),
         **env,
     }
+    before = cpu_now(server_pid)
     process = subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=subprocess.PIPE, text=True)
     try:
         while process.poll() is None:
@@ -122,6 +179,8 @@ def wrk(script: str, port: int, connections: int, seconds: int, env: dict[str, s
             figures: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
             figures["rps"] = figures["requests"] / figures["seconds"]
             figures["load"] = load()
+            operations = figures.get("issued", figures["requests"])
+            figures["cpu_ms"] = cpu_per(before, cpu_now(server_pid), operations)
             return figures
     raise SystemExit(f"no result from wrk {script}:\n{stdout}")
 
@@ -129,10 +188,20 @@ def wrk(script: str, port: int, connections: int, seconds: int, env: dict[str, s
 def pgbench(database: str, script: Path, clients: int, seconds: int) -> dict[str, Any]:
     command = [PGBENCH, "-h", "127.0.0.1", "-U", "postgres", "-n", "-f", str(script)]
     command += ["-c", str(clients), "-j", "2", "-T", str(seconds), database]
+    before = cpu_now(None)
     result = subprocess.run(command, capture_output=True, text=True, check=True)
+    time.sleep(0.5)  # the postmaster reaps pgbench's backends
+    after = cpu_now(None)
+    processed = [
+        int(line.split(":")[1].split("/")[0])
+        for line in result.stdout.splitlines()
+        if line.startswith("number of transactions actually processed")
+    ]
     for line in result.stdout.splitlines():
         if line.startswith("tps"):
-            return {"tps": float(line.split("=")[1].split()[0]), "load": load()}
+            tps = float(line.split("=")[1].split()[0])
+            operations = processed[0] if processed else tps * seconds
+            return {"tps": tps, "load": load(), "cpu_ms": cpu_per(before, after, operations)}
     raise SystemExit(f"could not read pgbench output:\n{result.stdout}{result.stderr}")
 
 
@@ -238,18 +307,17 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
     }
 
 
-def measure(args: argparse.Namespace, database: str, key: str, port: int) -> dict[str, Any]:
+def measure(args: argparse.Namespace, key: str, port: int, server_pid: int) -> dict[str, Any]:
     made = asyncio.run(prepare(key, port, args))
     base = {"BILLFOLD_BENCH_KEY": key}
     seconds = args.seconds
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
     results: dict[str, Any] = {}
-    results["add"] = wrk(
-        "add_line.lua", port, 16, seconds, {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
-    )
+    drafts = {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
+    results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, server_pid)
     for name in ("many", "single"):
         results[f"issue_{name}"] = wrk(
-            "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}
+            "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}, server_pid
         )
     for name in ("small", "huge"):  # one connection: the cost of one add, 10 vs 10,000 lines
         results[f"add_{name}"] = wrk(
@@ -258,12 +326,13 @@ def measure(args: argparse.Namespace, database: str, key: str, port: int) -> dic
             1,
             max(seconds // 2, 3),
             {**base, "BILLFOLD_BENCH_IDS": ids_file([made[name]])},
+            server_pid,
         )
     results["get"] = wrk(
-        "get_invoice.lua", port, 4, seconds, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]}
+        "get_invoice.lua", port, 4, seconds, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]}, server_pid
     )
     bulk_env = {**base, "BILLFOLD_BENCH_CUSTOMER": made["customer"], "BILLFOLD_BENCH_LINES": "1000"}
-    results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env)
+    results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env, server_pid)
     results["large"] = made["large"]
     return results
 
@@ -344,8 +413,47 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"**{api['add_huge']['p50_ms'] / api['add_small']['p50_ms']:.2f}x** | at most 1.5x |",
         f"| (pgbench loads) | | | add {sql['add']['load']}; counter {sql['counter']['load']}; "
         f"bulk {sql['bulk']['load']} | | |",
+        "",
+        *cpu_table(api, sql),
     ]
     return "\n".join(rows) + "\n"
+
+
+def cpu_table(api: dict[str, Any], sql: dict[str, Any]) -> list[str]:
+    """Where each operation's CPU went (ms per operation, from ``/proc``), and the ratio Billfold would
+    reach if its own processes cost nothing: the SQL counterpart's CPU over Billfold's PostgreSQL and
+    load-generator CPU, both on the same cores."""
+    rows = [
+        "CPU per operation (ms; a bulk operation is one 1,000-line request): Billfold's server processes, "
+        "PostgreSQL's (the backends serving it) and the load generator's, against the SQL counterpart's "
+        "PostgreSQL and pgbench. *Ceiling*: the ratio if Billfold's own processes cost nothing.",
+        "",
+        "| operation | server | PostgreSQL | wrk | SQL counterpart: PostgreSQL | pgbench | ceiling |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    pairs = [
+        ("add line", "add", "add"),
+        ("issue, month-end", "issue_many", "counter"),
+        ("issue, one customer", "issue_single", "counter"),
+        ("create 1,000 lines (SQL: into `line_items`)", "bulk", "bulk_own"),
+        ("GET a 1,000-line invoice", "get", None),
+    ]
+    for label, run, counterpart in pairs:
+        mine = api[run]["cpu_ms"]
+        if counterpart is None:
+            rows.append(
+                f"| {label} | {mine['server']:.2f} | {mine['postgres']:.2f} | {mine['client']:.2f} | | | |"
+            )
+            continue
+        theirs = sql[counterpart]["cpu_ms"]
+        sql_cost = theirs["postgres"] + theirs["client"]
+        floor = mine["postgres"] + mine["client"]
+        ceiling = f"{sql_cost / floor:.2f}" if floor > 0 else "n/a"
+        rows.append(
+            f"| {label} | {mine['server']:.2f} | {mine['postgres']:.2f} | {mine['client']:.2f} "
+            f"| {theirs['postgres']:.2f} | {theirs['client']:.2f} | {ceiling} |"
+        )
+    return rows
 
 
 def main() -> None:
@@ -364,7 +472,7 @@ def main() -> None:
     process = None
     try:
         process, key = start_server(database, port, args.workers)
-        api = measure(args, database, key, port)
+        api = measure(args, key, port, process.pid)
         print(json.dumps(api), file=sys.stderr)  # kept if the SQL half fails
         process.terminate()
         process.wait(timeout=30)
