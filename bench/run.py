@@ -18,11 +18,11 @@ figure with its ratio to its SQL counterpart:
    invoice (at most 1.5x).
 
 The load average is printed with each figure: on a shared machine the ratios are what compare.
-Each timed run also records the CPU time it cost each party (``/proc``): the server's processes, every
-PostgreSQL process (the backends that exited included, through the postmaster's reaped time) and the load
-generator (wrk or pgbench), per operation. A second table prints them: where an operation's time goes,
-and the ratio Billfold would reach if its own processes cost nothing (PostgreSQL's and the load
-generator's share alone), which no change to Billfold's Python can exceed.
+Each timed run also records the CPU time it cost each party (``/proc``, read every 0.2 s): the server's
+processes, the PostgreSQL backends serving the benchmark's database, PostgreSQL's other processes and the
+load generator (wrk or pgbench), per operation. A second table prints them: where an operation's time
+goes, and the ratio Billfold would reach if its own processes cost nothing (its backends' and the load
+generator's share alone against the counterpart's), which no change to Billfold's Python can exceed.
 Prints Markdown tables; ``--record`` appends them to docs/benchmarks.md.
 """
 
@@ -33,13 +33,13 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -55,46 +55,78 @@ PGBENCH = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _processes() -> dict[int, tuple[str, int, float, float]]:
-    """Every process: its name, parent, own CPU seconds and the CPU seconds of the children it reaped."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw.rsplit(")", 1)[1].split()
-        own = (int(fields[11]) + int(fields[12])) / TICKS
-        reaped = (int(fields[13]) + int(fields[14])) / TICKS
-        found[int(entry)] = (name, int(fields[1]), own, reaped)
-    return found
+class CpuWatch:
+    """The CPU time each party uses while the watch runs, read from ``/proc`` every 0.2 s (a process that
+    exits between two readings loses at most its last 0.2 s): the server (``server_pid`` and its
+    workers), PostgreSQL's backends serving ``database``, PostgreSQL's other processes (checkpointer, WAL
+    writer, autovacuum: work the run causes, or an earlier one left), and the load generator (wrk,
+    pgbench)."""
 
+    PARTIES = ("server", "postgres", "postgres_background", "client")
 
-def cpu_now(server_pid: int | None) -> dict[str, float]:
-    """CPU seconds used so far by the server (``server_pid`` and its workers), by PostgreSQL (every
-    ``postgres`` process, and the backends that already exited: the postmaster's reaped time) and by this
-    script's finished children (wrk, pgbench)."""
-    processes = _processes()
-    server = 0.0
-    postgres = 0.0
-    for pid, (name, parent, own, reaped) in processes.items():
-        if server_pid is not None and server_pid in (pid, parent):
-            server += own
+    def __init__(self, server_pid: int | None, database: str) -> None:
+        self.server_pid = server_pid
+        self.database = database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> CpuWatch:
+        self._read(first=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._read()
+
+    def _watch(self) -> None:
+        while not self.stop.wait(0.2):
+            self._read()
+
+    def _party(self, pid: int, name: str, parent: int) -> str | None:
+        if self.server_pid is not None and self.server_pid in (pid, parent):
+            return "server"
         if name.startswith("postgres"):
-            postgres += own
-            if not processes.get(parent, ("",))[0].startswith("postgres"):  # the postmaster
-                postgres += reaped
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"server": server, "postgres": postgres, "client": children.ru_utime + children.ru_stime}
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                return None
+            return "postgres" if f" {self.database} " in title else "postgres_background"
+        if name in ("wrk", "pgbench"):
+            return "client"
+        return None
 
+    def _read(self, *, first: bool = False) -> None:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = raw.rsplit(")", 1)[1].split()
+            used = (int(fields[11]) + int(fields[12])) / TICKS
+            if first:
+                self.first[pid] = used
+            known = self.last.get(pid)
+            if known is None:
+                party = self._party(pid, raw[raw.index("(") + 1 : raw.rindex(")")], int(fields[1]))
+                if party is None:
+                    continue
+                known = (party, used)
+            self.last[pid] = (known[0], used)
 
-def cpu_per(before: dict[str, float], after: dict[str, float], operations: float) -> dict[str, float]:
-    """Milliseconds of CPU per operation for each party between two :func:`cpu_now` readings."""
-    count = max(operations, 1)
-    return {name: round(1000 * (after[name] - before[name]) / count, 3) for name in before}
+    def per(self, operations: float) -> dict[str, float]:
+        """Milliseconds of CPU per operation for each party."""
+        totals = dict.fromkeys(self.PARTIES, 0.0)
+        for pid, (party, used) in self.last.items():
+            totals[party] += used - self.first.get(pid, 0.0)
+        count = max(operations, 1)
+        return {party: round(1000 * spent / count, 3) for party, spent in totals.items()}
 
 
 def free_port() -> int:
@@ -146,7 +178,7 @@ def wrk(
     connections: int,
     seconds: int,
     env: dict[str, str],
-    server_pid: int | None = None,
+    watched: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     """One wrk run (2 threads; 1 for 1 connection): its script's RESULT line, with the load average when it
     ended. A script that stops its threads early (issue.lua, when every invoice is issued) writes one line
@@ -163,24 +195,24 @@ def wrk(
         "BILLFOLD_BENCH_MARKER": str(marker),
         **env,
     }
-    before = cpu_now(server_pid)
-    process = subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=subprocess.PIPE, text=True)
-    try:
-        while process.poll() is None:
-            if marker.read_text().count("stopped") >= 2:
-                process.send_signal(signal.SIGINT)
-                break
-            time.sleep(0.2)
-        stdout, _ = process.communicate(timeout=120)
-    finally:
-        marker.unlink()
+    with CpuWatch(*(watched or (None, ""))) as watch:
+        process = subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=subprocess.PIPE, text=True)
+        try:
+            while process.poll() is None:
+                if marker.read_text().count("stopped") >= 2:
+                    process.send_signal(signal.SIGINT)
+                    break
+                time.sleep(0.2)
+            stdout, _ = process.communicate(timeout=120)
+        finally:
+            marker.unlink()
     for line in stdout.splitlines():
         if line.startswith("RESULT "):
             figures: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
             figures["rps"] = figures["requests"] / figures["seconds"]
             figures["load"] = load()
             operations = figures.get("issued", figures["requests"])
-            figures["cpu_ms"] = cpu_per(before, cpu_now(server_pid), operations)
+            figures["cpu_ms"] = watch.per(operations)
             return figures
     raise SystemExit(f"no result from wrk {script}:\n{stdout}")
 
@@ -188,10 +220,8 @@ def wrk(
 def pgbench(database: str, script: Path, clients: int, seconds: int) -> dict[str, Any]:
     command = [PGBENCH, "-h", "127.0.0.1", "-U", "postgres", "-n", "-f", str(script)]
     command += ["-c", str(clients), "-j", "2", "-T", str(seconds), database]
-    before = cpu_now(None)
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    time.sleep(0.5)  # the postmaster reaps pgbench's backends
-    after = cpu_now(None)
+    with CpuWatch(None, database) as watch:
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
     processed = [
         int(line.split(":")[1].split("/")[0])
         for line in result.stdout.splitlines()
@@ -201,7 +231,7 @@ def pgbench(database: str, script: Path, clients: int, seconds: int) -> dict[str
         if line.startswith("tps"):
             tps = float(line.split("=")[1].split()[0])
             operations = processed[0] if processed else tps * seconds
-            return {"tps": tps, "load": load(), "cpu_ms": cpu_per(before, after, operations)}
+            return {"tps": tps, "load": load(), "cpu_ms": watch.per(operations)}
     raise SystemExit(f"could not read pgbench output:\n{result.stdout}{result.stderr}")
 
 
@@ -307,17 +337,17 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
     }
 
 
-def measure(args: argparse.Namespace, key: str, port: int, server_pid: int) -> dict[str, Any]:
+def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, str]) -> dict[str, Any]:
     made = asyncio.run(prepare(key, port, args))
     base = {"BILLFOLD_BENCH_KEY": key}
     seconds = args.seconds
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
     results: dict[str, Any] = {}
     drafts = {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
-    results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, server_pid)
+    results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, watched)
     for name in ("many", "single"):
         results[f"issue_{name}"] = wrk(
-            "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}, server_pid
+            "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}, watched
         )
     for name in ("small", "huge"):  # one connection: the cost of one add, 10 vs 10,000 lines
         results[f"add_{name}"] = wrk(
@@ -326,13 +356,13 @@ def measure(args: argparse.Namespace, key: str, port: int, server_pid: int) -> d
             1,
             max(seconds // 2, 3),
             {**base, "BILLFOLD_BENCH_IDS": ids_file([made[name]])},
-            server_pid,
+            watched,
         )
     results["get"] = wrk(
-        "get_invoice.lua", port, 4, seconds, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]}, server_pid
+        "get_invoice.lua", port, 4, seconds, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]}, watched
     )
     bulk_env = {**base, "BILLFOLD_BENCH_CUSTOMER": made["customer"], "BILLFOLD_BENCH_LINES": "1000"}
-    results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env, server_pid)
+    results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env, watched)
     results["large"] = made["large"]
     return results
 
@@ -421,15 +451,17 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
 
 def cpu_table(api: dict[str, Any], sql: dict[str, Any]) -> list[str]:
     """Where each operation's CPU went (ms per operation, from ``/proc``), and the ratio Billfold would
-    reach if its own processes cost nothing: the SQL counterpart's CPU over Billfold's PostgreSQL and
-    load-generator CPU, both on the same cores."""
+    reach if its own processes cost nothing: the SQL counterpart's backends and pgbench over Billfold's
+    backends and wrk, all on the same cores."""
     rows = [
         "CPU per operation (ms; a bulk operation is one 1,000-line request): Billfold's server processes, "
-        "PostgreSQL's (the backends serving it) and the load generator's, against the SQL counterpart's "
-        "PostgreSQL and pgbench. *Ceiling*: the ratio if Billfold's own processes cost nothing.",
+        "the PostgreSQL backends serving the run, PostgreSQL's other processes (checkpointer, WAL writer, "
+        "autovacuum) and the load generator, against the SQL counterpart's. *Ceiling*: the ratio Billfold "
+        "would reach if its own processes cost nothing (the counterpart's backends and pgbench over "
+        "Billfold's backends and wrk).",
         "",
-        "| operation | server | PostgreSQL | wrk | SQL counterpart: PostgreSQL | pgbench | ceiling |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| operation | server | backends | other | wrk | SQL: backends | other | pgbench | ceiling |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     pairs = [
         ("add line", "add", "add"),
@@ -440,18 +472,17 @@ def cpu_table(api: dict[str, Any], sql: dict[str, Any]) -> list[str]:
     ]
     for label, run, counterpart in pairs:
         mine = api[run]["cpu_ms"]
+        cells = f"| {label} | {mine['server']:.2f} | {mine['postgres']:.2f} "
+        cells += f"| {mine['postgres_background']:.2f} | {mine['client']:.2f} "
         if counterpart is None:
-            rows.append(
-                f"| {label} | {mine['server']:.2f} | {mine['postgres']:.2f} | {mine['client']:.2f} | | | |"
-            )
+            rows.append(cells + "| | | | |")
             continue
         theirs = sql[counterpart]["cpu_ms"]
-        sql_cost = theirs["postgres"] + theirs["client"]
         floor = mine["postgres"] + mine["client"]
-        ceiling = f"{sql_cost / floor:.2f}" if floor > 0 else "n/a"
+        ceiling = f"{(theirs['postgres'] + theirs['client']) / floor:.2f}" if floor > 0 else "n/a"
         rows.append(
-            f"| {label} | {mine['server']:.2f} | {mine['postgres']:.2f} | {mine['client']:.2f} "
-            f"| {theirs['postgres']:.2f} | {theirs['client']:.2f} | {ceiling} |"
+            cells + f"| {theirs['postgres']:.2f} | {theirs['postgres_background']:.2f} "
+            f"| {theirs['client']:.2f} | {ceiling} |"
         )
     return rows
 
@@ -472,7 +503,7 @@ def main() -> None:
     process = None
     try:
         process, key = start_server(database, port, args.workers)
-        api = measure(args, key, port, process.pid)
+        api = measure(args, key, port, (process.pid, database))
         print(json.dumps(api), file=sys.stderr)  # kept if the SQL half fails
         process.terminate()
         process.wait(timeout=30)
