@@ -208,8 +208,8 @@ def _lines(
     customer_id: str,
     formats: Formats,
 ) -> Any:
-    """A group's or the invoice's lines: from their records, or the native read's answers (joined by the
-    database, or one by one)."""
+    """A group's or the invoice's lines: from their records, or the native read's answers (kept by the
+    database and joined, or one by one)."""
     if answers is None:
         return [line(item, customer_id, formats) for item in lines]
     if isinstance(answers, str):

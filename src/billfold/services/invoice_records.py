@@ -249,8 +249,8 @@ async def load_invoice_record(
     organization's id), as a record: stored figures read in one statement per table.
 
     ``native``: for the native API's answer only. Where the database keeps the lines' answers
-    (PostgreSQL), the record's ``answers`` hold each group's: joined by the database when it keeps every
-    line's, else one by one (:class:`WrittenLine`, and records of the lines Python writes)."""
+    (PostgreSQL), the record's ``answers`` hold each group's: the database's, joined, when it keeps
+    every line's, else one by one (:class:`WrittenLine`, and records of the lines Python writes)."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
     org, money, today = invoice.organization_id, currency_of(invoice.currency), actor.today()
     groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
