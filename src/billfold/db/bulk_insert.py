@@ -2,17 +2,17 @@
 
 On PostgreSQL the rows go in with ``COPY … FROM STDIN`` in its text format, on the transaction's own
 connection: PostgreSQL parses each row once and runs no statement per row, where an ``executemany`` of
-an ``INSERT`` (what this did before) binds and executes the statement once per row, ~35 % more of the
-database's CPU for the same 1,000 lines of ``line_items`` (its foreign keys, indexes and the trigger
-that keeps each line's answer run for every row either way). Each column's values are written as
-PostgreSQL's own text for them: decimals as their exact digits (``str``, which the ``numeric`` input
-reads with their scale), ids, integers and dates as text, JSON as its serialized text (``None`` is SQL
-NULL, as the column stores it), booleans as ``t``/``f``; text is escaped as the format asks (backslash,
-tab, newline, carriage return). The ORM's insert would first build and type-process every row's
-parameters, which cost more than the whole insert. A constraint the rows break is raised as the ORM
-would raise it (:class:`~sqlalchemy.exc.IntegrityError`, with the driver's error as its cause), so
-:func:`billfold.db.errors.unique_violation` reads it the same. Elsewhere (SQLite) the rows go in with the
-ORM's ``executemany``, whose type processing SQLite needs (decimals and ids as text).
+an ``INSERT`` (what this did before) binds and executes the statement once per row: its backends spent
+~20-25 % more CPU on the same 1,000 lines of ``line_items`` (its foreign keys, indexes and the trigger
+that keeps each line's answer run for every row either way; docs/benchmarks.md). Each column's values
+are written as PostgreSQL's own text for them: decimals as their exact digits (``str``, which the
+``numeric`` input reads with their scale), ids, integers and dates as text, JSON as its serialized text
+(``None`` is SQL NULL, as the column stores it), booleans as ``t``/``f``; text is escaped as the format
+asks (backslash, tab, newline, carriage return). The ORM's insert would first build and type-process
+every row's parameters, which cost more than the whole insert. A constraint the rows break is raised as
+the ORM would raise it (:class:`~sqlalchemy.exc.IntegrityError`, with the driver's error as its cause),
+so :func:`billfold.db.errors.unique_violation` reads it the same. Elsewhere (SQLite) the rows go in with
+the ORM's ``executemany``, whose type processing SQLite needs (decimals and ids as text).
 """
 
 from __future__ import annotations
