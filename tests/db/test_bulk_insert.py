@@ -46,6 +46,7 @@ def test_the_text_format_escapes_what_it_gives_a_meaning_to() -> None:
     row = [None] * len(LINE_COLUMNS)
     row[LINE_COLUMNS.index("description")] = "x\ty\r\n"
     row[LINE_COLUMNS.index("tax_key_inclusive")] = False
+    row[LINE_COLUMNS.index("name")] = "C:\\N"
     data = copy_text(TABLE, scalars, LINE_COLUMNS, [row]).decode()
     fields = data.removesuffix("\n").split("\t")
     assert data.endswith("\n")
@@ -54,6 +55,7 @@ def test_the_text_format_escapes_what_it_gives_a_meaning_to() -> None:
     assert fields[:2] == [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]
     assert fields[2 + LINE_COLUMNS.index("description")] == "x\\ty\\r\\n"
     assert fields[2 + LINE_COLUMNS.index("tax_key_inclusive")] == "f"
+    assert fields[2 + LINE_COLUMNS.index("name")] == "C:\\\\N"
     assert fields[2 + LINE_COLUMNS.index("id")] == "\\N"
 
 

@@ -26,12 +26,10 @@ from operator import is_, methodcaller
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no type information shipped
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table
+from sqlalchemy import JSON, Boolean, Date, DateTime, String, Table
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from billfold.db.types import ExactDecimal
 
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -69,17 +67,9 @@ def _encoder(table: Table, name: str) -> Encoder:
         return _timestamp
     if isinstance(kind, Date):
         return date.isoformat
-    if not isinstance(kind, ExactDecimal) and _python_type(kind) is str:
+    if isinstance(kind, String):  # String and Text (ExactDecimal is a decorator, not a String)
         return _ESCAPE
     return str  # decimals (their exact digits), ids, integers
-
-
-def _python_type(kind: Any) -> type | None:
-    try:
-        found: type = kind.python_type
-    except NotImplementedError:
-        return None
-    return found
 
 
 @cache
