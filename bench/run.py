@@ -149,6 +149,22 @@ async def admin(sql: str, database: str | None = None) -> None:
         await connection.close()
 
 
+async def index_reads(database: str) -> list[tuple[str, int, float]]:
+    """The indexes the run scanned most widely (index entries read per scan, over 100 scans or more):
+    a lookup whose plan reads many entries per scan (a key probed by a wider index than it needs, on a
+    database whose statistics are not gathered yet) shows here."""
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT indexrelname, idx_scan, idx_tup_read::float / idx_scan FROM pg_stat_user_indexes"
+            " WHERE idx_scan >= 100 ORDER BY 3 DESC LIMIT 5"
+        )
+    finally:
+        await connection.close()
+    return [(row[0], row[1], round(row[2], 1)) for row in rows]
+
+
 def start_server(database: str, port: int, workers: int) -> tuple[subprocess.Popen[str], str]:
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     env = {**os.environ, "BILLFOLD_DATABASE_URL": f"{base}/{database}"}
@@ -505,6 +521,9 @@ def main() -> None:
         process, key = start_server(database, port, args.workers)
         api = measure(args, key, port, (process.pid, database))
         print(json.dumps(api), file=sys.stderr)  # kept if the SQL half fails
+        time.sleep(1)  # the statistics collector's last report
+        for name, scans, per_scan in asyncio.run(index_reads(database)):
+            print(f"index {name}: {scans} scans, {per_scan} entries read per scan", file=sys.stderr)
         process.terminate()
         process.wait(timeout=30)
         process = None

@@ -65,11 +65,20 @@ _TABLE = re.compile(r"\b(?:from|join|update|into)\s+\"?(\w+)\"?", re.IGNORECASE)
 
 
 def _unscoped(statement: str) -> bool:
-    """A read, update or delete of a tenant table whose WHERE clause does not name organization_id."""
+    """A read, update or delete of a tenant table whose WHERE clause does not name organization_id (a
+    tenant table only outer-joined is scoped by its join's condition: its own organization_id there)."""
     sql = " ".join(statement.split()).lower()
     if not sql.startswith(("select", "update", "delete", "with")):
         return False
-    if not TENANT_TABLES & set(_TABLE.findall(sql)):
+    tables = TENANT_TABLES & set(_TABLE.findall(sql))
+    if not tables:
+        return False
+    joined = {
+        table
+        for table in tables
+        if re.search(rf"left outer join \"?{table}\"? on .*{table}\.organization_id", sql)
+    }
+    if tables <= joined:
         return False
     _, _, where = sql.partition(" where ")
     return "organization_id" not in where
@@ -80,6 +89,11 @@ def test_the_statement_check_catches_an_unscoped_query() -> None:
     assert _unscoped("DELETE FROM line_items WHERE line_items.id = $1")
     assert not _unscoped("UPDATE invoices SET memo=? WHERE invoices.organization_id = ? AND invoices.id = ?")
     assert not _unscoped("SELECT organizations.name FROM organizations WHERE organizations.id = ?")
+    joined = (
+        "SELECT r.key FROM api_keys LEFT OUTER JOIN idempotency_records ON {} WHERE api_keys.key_hash = ?"
+    )
+    assert _unscoped(joined.format("idempotency_records.key = ?"))
+    assert not _unscoped(joined.format("idempotency_records.organization_id = api_keys.organization_id"))
 
 
 async def test_every_statement_of_an_invoices_life_is_scoped(api: ApiClient, engine: AsyncEngine) -> None:

@@ -71,8 +71,10 @@ async def test_every_primary_key_is_organization_then_id(engine: AsyncEngine) ->
     schema = await _read_schema(engine)
     keys = {table: info["pk"] for table, info in schema.items() if TENANT in info["columns"]}
     assert len(keys) >= 15
-    # a table with one row per organization (event_counters) is keyed by the organization alone
-    expected = {table: [TENANT, "id"] if "id" in schema[table]["columns"] else [TENANT] for table in keys}
+    # a table with one row per organization (event_counters) is keyed by the organization alone; the
+    # idempotency records by what finds them (migration 0015)
+    natural = {"event_counters": [TENANT], "idempotency_records": [TENANT, "scope", "key"]}
+    expected = {table: natural.get(table, [TENANT, "id"]) for table in keys}
     assert {table: pk for table, pk in keys.items() if pk != expected[table]} == {}
     assert schema["organizations"]["pk"] == ["id"]
 
@@ -166,14 +168,16 @@ async def _no_event(*_args: Any, **_kwargs: Any) -> None:
 
 async def _populate(url: str) -> dict[str, int]:
     """An organization with a customer, an invoice, a group and a grouped line, made through the API
-    on the schema before migration 0010; the number of rows of each table. Events are not written:
-    that schema's events table predates the outbox's columns (migration 0013), and events are not
-    what migration 0010 is about."""
+    on the schema before migration 0010; the number of rows of each table. Events and idempotency
+    records are not written: that schema's events table predates the outbox's columns (migration 0013)
+    and its idempotency records had an ``id`` (migration 0015), and neither is what migration 0010 is
+    about."""
     engine = make_engine(url)
     try:
         with (
             mock.patch.object(Repository, "add_events", _no_event),
             mock.patch("billfold.services.invoices.invoice_updated", _no_event),
+            mock.patch("billfold.web.plumbing.idempotency.remember", _no_event),
         ):
             return await _populate_rows(engine)
     finally:

@@ -35,6 +35,9 @@ def _uniques(table: Table) -> list[tuple[tuple[str, ...], str]]:
         for constraint in table.constraints
         if isinstance(constraint, UniqueConstraint) and isinstance(constraint.name, str)
     ]
+    key = table.primary_key
+    if isinstance(key.name, str):  # a natural key, named in its model (a record's scope and key)
+        found.append((tuple(column.name for column in key.columns), key.name))
     found += [
         (tuple(column.name for column in index.columns), str(index.name))
         for index in table.indexes
@@ -44,8 +47,9 @@ def _uniques(table: Table) -> list[tuple[tuple[str, ...], str]]:
 
 
 def unique_violation(error: IntegrityError) -> str | None:
-    """The name of the unique constraint (or unique index) declared in the models that ``error``
-    violated; ``None`` for any other integrity error (a primary key, a foreign key, NOT NULL, a check)."""
+    """The name of the unique constraint (or unique index, or natural primary key) declared in the models
+    that ``error`` violated; ``None`` for any other integrity error (an ``(organization_id, id)`` primary
+    key, a foreign key, NOT NULL, a check)."""
     cause = error.orig.__cause__ if error.orig is not None else None
     if getattr(cause, "sqlstate", None) == _POSTGRES_UNIQUE:
         name = getattr(cause, "constraint_name", None)

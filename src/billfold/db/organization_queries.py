@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, false, func, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
@@ -36,19 +36,17 @@ def _key_holder(idempotency: tuple[str, str] | None) -> Any:
     ]
     statement = select(*columns).join(organization, organization.id == key.organization_id)
     if idempotency is not None:
-        record = m.IdempotencyRecord.__table__
-        # Correlated to the key's organization; each a probe of the record's unique index.
+        record = cast(Table, m.IdempotencyRecord.__table__)
+        # The key's organization's record of this scope and key: one probe of the record's primary key.
         statement = statement.add_columns(
-            *(
-                select(column)
-                .where(
-                    record.c.organization_id == key.organization_id,
-                    record.c.scope == bindparam("scope", type_=record.c.scope.type),
-                    record.c.key == bindparam("used", type_=record.c.key.type),
-                )
-                .scalar_subquery()
-                for column in (record.c.fingerprint, record.c.status_code, record.c.response_body)
-            )
+            record.c.fingerprint, record.c.status_code, record.c.response_body
+        ).outerjoin(
+            record,
+            and_(
+                record.c.organization_id == key.organization_id,
+                record.c.scope == bindparam("scope", type_=record.c.scope.type),
+                record.c.key == bindparam("used", type_=record.c.key.type),
+            ),
         )
     hashed = bindparam("key_hash", type_=key.key_hash.type)
     return statement.where(key.key_hash == hashed, key.revoked_at.is_(None))

@@ -62,6 +62,11 @@ def _by_id(model: type[m.Base], *, lock: bool) -> Any:
     return statement
 
 
+def _identity(table: Table, values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's primary key values: a held UPDATE of a row merges into its held INSERT."""
+    return tuple(values[column.key] for column in table.primary_key.columns)
+
+
 def model_id(row: m.Base) -> uuid.UUID:
     row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
     return row_id
@@ -92,7 +97,7 @@ class Repository(
         table = cast(Table, row.__table__)
         values = {column.key: getattr(row, column.key) for column in table.columns}
         if self._held is not None:
-            self._held[(table.name, model_id(row))] = ("insert", table, values)
+            self._held[(table.name, _identity(table, values))] = ("insert", table, values)
             return
         await self.session.execute(insert_statement(table), values)
 
@@ -143,7 +148,7 @@ class Repository(
         """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
         per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
         assert self._held is not None
-        slot = (table.name, model_id(row))
+        slot = (table.name, tuple(getattr(row, column.key) for column in table.primary_key.columns))
         held = self._held.get(slot)
         if held is None:
             organization_id = getattr(row, "organization_id", None)

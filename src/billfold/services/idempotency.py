@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from billfold.db import models as m
-from billfold.db.ids import new_id, utcnow
+from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.errors import Conflict
@@ -59,7 +59,6 @@ async def remember(
 ) -> None:
     await uow.repo.insert(
         m.IdempotencyRecord(
-            id=new_id(),
             organization_id=actor.organization_id,
             scope=scope,
             key=key,

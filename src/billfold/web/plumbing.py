@@ -124,12 +124,12 @@ async def read(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> 
         return await work(uow)
 
 
-RETRIED_UNIQUE = frozenset({"uq_idempotency_scope_key", "uq_products_name", "uq_customers_external_id"})
+RETRIED_UNIQUE = frozenset({"pk_idempotency_records", "uq_products_name", "uq_customers_external_id"})
 
 
 def expected_conflict(constraint: str | None) -> bool:
     """A unique conflict a concurrent request can cause and a retry resolves: the same idempotency key
-    (its record, ``uq_idempotency_scope_key``, or the resource's own key, every ``uq_*_idem``) or a name
+    (its record, keyed ``pk_idempotency_records``, or the resource's own key, every ``uq_*_idem``) or a name
     another request took meanwhile (the retry finds it: replays, shares it or answers 409)."""
     if constraint is None:
         return False
