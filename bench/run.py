@@ -17,6 +17,10 @@ figure with its ratio to its SQL counterpart:
 5. one add (1 connection) to a 10-line and to a 10,000-line invoice: a write must not grow with the
    invoice (at most 1.5x).
 
+The data the runs need is made through the API first, then the database is analyzed, as autovacuum does
+on a server that runs it (this machine's PostgreSQL has autovacuum off: without statistics a lookup may
+probe a wider index than its own key's). After the API half, the indexes read most widely per scan are
+printed to stderr: a plan that reads far more entries than it finds shows there.
 The load average is printed with each figure: on a shared machine the ratios are what compare.
 Each timed run also records the CPU time it cost each party (``/proc``, read every 0.2 s): the server's
 processes, the PostgreSQL backends serving the benchmark's database, PostgreSQL's other processes and the
@@ -355,6 +359,10 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
 
 def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, str]) -> dict[str, Any]:
     made = asyncio.run(prepare(key, port, args))
+    # The planner's statistics, as autovacuum gathers them on a server that runs it (this machine's
+    # PostgreSQL has it off): without them a lookup may probe a wider index than its key's (see
+    # index_reads).
+    asyncio.run(admin("ANALYZE", watched[1]))
     base = {"BILLFOLD_BENCH_KEY": key}
     seconds = args.seconds
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
@@ -385,6 +393,7 @@ def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, s
 
 def measure_sql(database: str, seconds: int, large: str) -> dict[str, Any]:
     asyncio.run(admin((ROOT / "bench/pgbench/schema.sql").read_text(), database))
+    asyncio.run(admin("ANALYZE", database))  # as the API half's tables were
     scripts = ROOT / "bench/pgbench"
     bulk = bulk_sql(1000)
     own = own_table_sql(1000, *asyncio.run(a_line_of(database, large)))
