@@ -59,6 +59,33 @@ def test_the_text_format_escapes_what_it_gives_a_meaning_to() -> None:
     assert fields[2 + LINE_COLUMNS.index("id")] == "\\N"
 
 
+def test_each_column_is_written_whatever_its_values_share() -> None:
+    """A column of one object throughout (written once and repeated), of equal but distinct objects, of
+    differing values, of ``None`` throughout and of ``None`` among values: each row gets its own."""
+    scalars = {"organization_id": uuid.UUID(int=1), "invoice_id": uuid.UUID(int=2)}
+    shared = Decimal("1.50")
+    rows = []
+    for index in range(3):
+        row: list[Any] = [None] * len(LINE_COLUMNS)
+        row[LINE_COLUMNS.index("unit_price")] = shared
+        row[LINE_COLUMNS.index("quantity")] = Decimal("2.0")  # equal values, three objects
+        row[LINE_COLUMNS.index("position")] = index
+        row[LINE_COLUMNS.index("description")] = None if index == 1 else f"d{index}\t"
+        rows.append(row)
+    lines = copy_text(TABLE, scalars, LINE_COLUMNS, rows).decode().removesuffix("\n").split("\n")
+    fields = [line.split("\t")[2:] for line in lines]
+
+    def column(name: str) -> list[str]:
+        return [row[LINE_COLUMNS.index(name)] for row in fields]
+
+    assert column("unit_price") == ["1.50"] * 3
+    assert column("quantity") == ["2.0"] * 3
+    assert column("position") == ["0", "1", "2"]
+    assert column("description") == ["d0\\t", "\\N", "d2\\t"]  # a tab, escaped
+    assert column("id") == ["\\N"] * 3
+    assert [line.split("\t")[:2] for line in lines] == [[str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]] * 3
+
+
 async def test_text_comes_back_exactly_as_sent(api: ApiClient) -> None:
     customer = await api.create("/v1/customers", {"name": "Acme", "currency": "EUR"})
     lines = [

