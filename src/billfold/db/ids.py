@@ -7,16 +7,27 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+_MILLIS = (1 << 48) - 1
+_VERSION_AND_VARIANT = 0x7 << 76 | 0x2 << 62  # version 7, RFC 4122 variant
+_RANDOM = ((1 << 80) - 1) & ~(0xF << 76) & ~(0x3 << 62)  # the 74 random bits around them
+
+
+def _prefix() -> int:
+    return ((time.time_ns() // 1_000_000) & _MILLIS) << 80 | _VERSION_AND_VARIANT
+
 
 def new_id() -> uuid.UUID:
-    millis = time.time_ns() // 1_000_000
-    value = (millis & ((1 << 48) - 1)) << 80
-    value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
-    value &= ~(0xF << 76)
-    value |= 0x7 << 76  # version 7
-    value &= ~(0x3 << 62)
-    value |= 0x2 << 62  # RFC 4122 variant
-    return uuid.UUID(int=value)
+    return uuid.UUID(int=_prefix() | (int.from_bytes(os.urandom(10), "big") & _RANDOM))
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` new ids with one read of the system's randomness (a bulk create's lines), all of this
+    millisecond."""
+    prefix, random = _prefix(), os.urandom(10 * count)
+    return [
+        uuid.UUID(int=prefix | (int.from_bytes(random[start : start + 10], "big") & _RANDOM))
+        for start in range(0, 10 * count, 10)
+    ]
 
 
 def utcnow() -> datetime:

@@ -20,7 +20,7 @@ from billfold.core.amounts import Amounts
 from billfold.core.running import Cell, NotSummable
 from billfold.core.taxes import TaxKey
 from billfold.db import models as m
-from billfold.db.ids import new_id, utcnow
+from billfold.db.ids import new_ids, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.documents.records import InvoiceRecord
 from billfold.services import invoices, totals
@@ -218,11 +218,12 @@ class _Made:
     async def add(self, field: str, group: m.LineItemGroup | None, lines: Sequence[NewLine]) -> None:
         """``lines`` (listed as ``field``) of ``group``; a failing line is named ``field[i]``."""
         rows, sums, plain, keys = self.rows, self.sums, self.plain, self.keys
+        ids = iter(new_ids(len(lines)))
         for i, line in enumerate(lines):
             position = len(rows)
             try:
                 if is_plain(line):
-                    row, key, amounts = plain.row(line, group, position, new_id(), keys.text(position))
+                    row, key, amounts = plain.row(line, group, position, next(ids), keys.text(position))
                 else:
                     row, key, amounts = await self._line(line, group, position)
             except DomainError as error:
