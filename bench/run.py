@@ -530,12 +530,12 @@ def main() -> None:
         process, key = start_server(database, port, args.workers)
         api = measure(args, key, port, (process.pid, database))
         print(json.dumps(api), file=sys.stderr)  # kept if the SQL half fails
-        time.sleep(1)  # the statistics collector's last report
-        for name, scans, per_scan in asyncio.run(index_reads(database)):
-            print(f"index {name}: {scans} scans, {per_scan} entries read per scan", file=sys.stderr)
         process.terminate()
         process.wait(timeout=30)
         process = None
+        # read once the server's connections are closed: a backend reports its counters as it exits
+        for name, scans, per_scan in asyncio.run(index_reads(database)):
+            print(f"index {name}: {scans} scans, {per_scan} entries read per scan", file=sys.stderr)
         sql = measure_sql(database, args.seconds, api["large"])
     finally:
         if process is not None:

@@ -13,7 +13,7 @@ page), :mod:`~billfold.db.credit_note_queries` (credit notes and refunds),
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -62,9 +62,10 @@ def _by_id(model: type[m.Base], *, lock: bool) -> Any:
     return statement
 
 
-def _identity(table: Table, values: dict[str, Any]) -> tuple[Any, ...]:
-    """A row's primary key values: a held UPDATE of a row merges into its held INSERT."""
-    return tuple(values[column.key] for column in table.primary_key.columns)
+def _identity(table: Table, value_of: Callable[[str], Any]) -> tuple[str, tuple[Any, ...]]:
+    """A held write's slot: the row's table and primary key values (a held UPDATE of a row merges into
+    its held INSERT)."""
+    return table.name, tuple(value_of(column.key) for column in table.primary_key.columns)
 
 
 def model_id(row: m.Base) -> uuid.UUID:
@@ -97,7 +98,7 @@ class Repository(
         table = cast(Table, row.__table__)
         values = {column.key: getattr(row, column.key) for column in table.columns}
         if self._held is not None:
-            self._held[(table.name, _identity(table, values))] = ("insert", table, values)
+            self._held[_identity(table, values.__getitem__)] = ("insert", table, values)
             return
         await self.session.execute(insert_statement(table), values)
 
@@ -148,7 +149,7 @@ class Repository(
         """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
         per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
         assert self._held is not None
-        slot = (table.name, tuple(getattr(row, column.key) for column in table.primary_key.columns))
+        slot = _identity(table, partial(getattr, row))
         held = self._held.get(slot)
         if held is None:
             organization_id = getattr(row, "organization_id", None)

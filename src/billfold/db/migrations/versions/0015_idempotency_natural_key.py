@@ -5,9 +5,10 @@ A record is only ever looked up by its organization, scope and key. With the pri
 statistics are not gathered yet (a new install, before autovacuum's first ``ANALYZE``) found both indexes
 as cheap, and the plan it chose, kept by the prepared statement, probed the primary key by the
 organization alone and filtered every record of the organization: each create read all the keys used
-before it (measured: 3,400 records read per lookup after 2,000 adds, ~1 ms of the database's CPU per
-add). With the key as the primary key there is one index, the right one, and one index less to write on
-every create. The ``id`` column, which nothing read, goes.
+before it, three times (measured over 2,200 adds on one invoice: 6.9 million index entries read by 6,426
+lookups, about 1 ms of the database's CPU per add by the end). With the key as the primary key there
+is one index, the right one, and one index less to write on every create. The ``id`` column, which
+nothing read, goes.
 
 Revision ID: 0015
 Revises: 0014
