@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 import pikepdf
-from weasyprint import Attachment
 
 from billfold.documents.model import Document
+
+if TYPE_CHECKING:
+    from weasyprint import Attachment
 
 FILENAME = "factur-x.xml"
 FX_NAMESPACE = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
@@ -40,6 +43,8 @@ _FX_PROPERTIES = (
 def attachment(cii: bytes, doc: Document) -> Attachment:
     """The ``factur-x.xml`` file for WeasyPrint to embed (dated with the issue date, so the same
     document always gives the same attachment)."""
+    from weasyprint import Attachment  # loaded with the first PDF (see render_pdf)
+
     stamp = datetime.combine(doc.issue_date, time())
     return Attachment(
         string=cii,

@@ -15,11 +15,9 @@ from __future__ import annotations
 import io
 from functools import cache
 from importlib import resources
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.css import ColorProfile
 
 from billfold.documents import facturx
 from billfold.documents.cii import render_cii
@@ -28,9 +26,16 @@ from billfold.documents.i18n import Formatter
 from billfold.documents.model import Document, DocumentKind
 from billfold.documents.view import common_context, formatter, party_ids, render_template, stylesheet
 
+if TYPE_CHECKING:
+    from weasyprint.css import ColorProfile
+
 
 def render_pdf(doc: Document, locale: str | None = None) -> bytes:
     """The PDF/A-3b of ``doc`` in ``locale`` (default: the document's own)."""
+    # WeasyPrint takes about a second to import: a server (and every CLI command) starts without it,
+    # and the first PDF a process renders loads it.
+    from weasyprint import HTML
+
     fmt = formatter(doc, locale)
     html = render_template("pdf.html", **pdf_context(doc, fmt))
     cii = None if doc.is_draft or not_representable(doc) else render_cii(doc)
@@ -55,6 +60,8 @@ def _srgb_bytes() -> bytes:
 def _srgb_profile() -> ColorProfile:
     """WeasyPrint's own sRGB output intent, given from memory: left to itself, WeasyPrint 70 opens the
     profile file on every render and never closes it (a ResourceWarning, an error under our tests)."""
+    from weasyprint.css import ColorProfile
+
     return ColorProfile(
         io.BytesIO(_srgb_bytes()), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
     )
