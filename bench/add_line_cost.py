@@ -10,6 +10,9 @@ prints
 * the server process's CPU time per add (user + system, from ``/proc/<pid>/stat``), and
 * the statements PostgreSQL received per add (``BEGIN`` and ``COMMIT`` included: each is a round
   trip), counted from the server's log lines for this database.
+
+``--profile FILE``: py-spy (``pip install py-spy``) samples the server during the standalone adds and
+writes its collapsed stacks to ``FILE`` (one line per stack, its sample count last).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import http.client
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -138,12 +143,34 @@ def cost_server() -> Iterator[CostServer]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
-def run_adds(server: CostServer, path: str, body: dict[str, Any], adds: int, label: str) -> dict[str, Any]:
+@contextmanager
+def sampled(pid: int, output: str | None) -> Iterator[None]:
+    """py-spy samples ``pid`` (idle time left out) while the block runs, when ``output`` is given."""
+    if output is None:
+        yield
+        return
+    spy = subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--output", output],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def run_adds(
+    server: CostServer, path: str, body: dict[str, Any], adds: int, label: str, profile: str | None = None
+) -> dict[str, Any]:
     for index in range(50):  # warm-up: statement caches, first-use imports
         server.client.post(path, body, f"warm-{label}-{index}")
-    return server.measure(
-        label, "add", adds, lambda index: server.client.post(path, body, f"{label}-{index}")
-    )
+    with sampled(server.pid, profile):
+        return server.measure(
+            label, "add", adds, lambda index: server.client.post(path, body, f"{label}-{index}")
+        )
 
 
 def main() -> None:
@@ -151,6 +178,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--adds", type=int, default=2000, help="adds of each kind (standalone, in a group)")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy's collapsed stacks of the standalone adds")
     args = parser.parse_args()
     with cost_server() as server:
         client = server.client
@@ -160,7 +188,7 @@ def main() -> None:
         group = client.post(f"/v1/invoices/{grouped}/line-item-groups", {"name": "Group"})["id"]
         line = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
         results = [
-            run_adds(server, f"/v1/invoices/{plain}/line-items", line, args.adds, "line"),
+            run_adds(server, f"/v1/invoices/{plain}/line-items", line, args.adds, "line", args.profile),
             run_adds(
                 server,
                 f"/v1/invoices/{grouped}/line-items",

@@ -12,7 +12,7 @@ from billfold.core.taxes import TaxCategory, TaxRate
 from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import authenticate
 from billfold.services.tax_categories import load_tax_categories
-from conftest import ApiClient, new_api_key
+from conftest import ApiClient, make_invoice, new_api_key
 
 VAT = {
     "name": "VAT standard",
@@ -224,3 +224,26 @@ async def test_bad_withholding_rates_are_400(api: ApiClient, rates: object, fiel
     assert response.status_code == 400, response.text
     assert field in response.json()["details"], response.json()
     assert (await api.get("/v1/customers")).json()["data"] == []
+
+
+async def test_a_line_names_only_its_own_organizations_tax_category(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """The categories an add reads with the invoice's lock decide: its own is used, another
+    organization's (or none at all) is 404 naming ``taxCategoryId`` and nothing is written."""
+    own = await api.create("/v1/tax-categories", VAT)
+    other = ApiClient(api.raw, await new_api_key(engine, "Other"))
+    foreign = await other.create("/v1/tax-categories", VAT)
+    invoice = await make_invoice(api)
+    url = f"/v1/invoices/{invoice['id']}/line-items"
+    for category in (foreign["id"], "00000000-0000-7000-8000-000000000000"):
+        response = await api.post(url, json={"name": "Fee", "amount": "10.00", "taxCategoryId": category})
+        assert response.status_code == 404, response.text
+        assert response.json()["details"] == {"taxCategoryId": "no such tax category"}
+    assert (await api.get(url)).json()["data"] == []
+    assert (await api.get("/v1/products")).json()["data"] == []  # the refused line made no product
+    line = await api.create(url, {"name": "Fee", "amount": "10.00", "taxCategoryId": own["id"]})
+    assert line["taxCategoryId"] == own["id"]
+    again = await api.create(url, {"name": "Fee", "amount": "5.00"})
+    assert again["productId"] == line["productId"]  # the name's product, made once
+    assert len((await api.get("/v1/products")).json()["data"]) == 1

@@ -7,19 +7,89 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, select, update
+from sqlalchemy import JSON, Row, Table, and_, bindparam, delete, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
+from billfold.db.statement_cache import built as _built
 
 LineRow = Row[Any]
 
 
+class CategoryRow(NamedTuple):
+    """A tax category as :meth:`LineQueries.lock_invoice_for_line` reads it (as ``tax_categories_of``)."""
+
+    id: uuid.UUID
+    name: str
+    rates: list[dict[str, Any]]
+
+
+class ForNewLine(NamedTuple):
+    """What adding a line reads with the invoice's lock: the invoice, the organization's tax
+    categories, and the product of the line's name (``None``: no name asked or no such product)."""
+
+    invoice: m.Invoice
+    categories: list[CategoryRow]
+    product: m.Product | None
+
+
+def _for_new_line(dialect: str) -> Any:
+    """:meth:`LineQueries.lock_invoice_for_line`'s statement (``organization_id``, ``row_id``,
+    ``product_name``): the organization's tax categories as one JSON array (a column of the invoice's
+    row, so one round trip reads all three)."""
+    invoice, product = m.Invoice, m.Product
+    categories = cast(Table, m.TaxCategory.__table__)
+    organization = bindparam("organization_id", type_=invoice.organization_id.type)
+    aggregated: Any
+    if dialect == "postgresql":
+        entry = func.json_build_array(categories.c.id, categories.c.name, categories.c.rates)
+        aggregated = func.coalesce(func.json_agg(entry), func.json_build_array())
+    else:
+        entry = func.json_array(categories.c.id, categories.c.name, func.json(categories.c.rates))
+        aggregated = func.json_group_array(entry)
+    listed = select(aggregated).where(categories.c.organization_id == organization).scalar_subquery()
+    return (
+        select(invoice, type_coerce(listed, JSON).label("categories"), product)
+        .outerjoin(
+            product,
+            and_(
+                product.organization_id == invoice.organization_id,
+                product.name == bindparam("product_name", type_=product.name.type),
+            ),
+        )
+        .where(
+            invoice.organization_id == organization, invoice.id == bindparam("row_id", type_=invoice.id.type)
+        )
+        .with_for_update(of=invoice)
+        .execution_options(populate_existing=True)
+    )
+
+
 class LineQueries:
     session: AsyncSession
+
+    async def lock_invoice_for_line(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, product_name: str | None
+    ) -> ForNewLine | None:
+        """Row-lock the invoice (as ``get_for_update``) and, in the same statement, read the
+        organization's tax categories and its product named ``product_name``: what adding a line reads
+        besides the invoice, in one round trip instead of three. ``None``: no such invoice.
+
+        The categories and the product are read as the statement starts (a wait for the invoice's lock
+        does not refresh them): the invoice's lock does not guard them, so this is as if they had been
+        read just before it."""
+        dialect = self.session.get_bind().dialect.name
+        statement = _built(("lock_invoice_for_line", dialect), lambda: _for_new_line(dialect))
+        params = {"organization_id": organization_id, "row_id": invoice_id, "product_name": product_name}
+        row = (await self.session.execute(statement, params)).first()
+        if row is None:
+            return None
+        listed = [CategoryRow(uuid.UUID(str(entry[0])), entry[1], entry[2]) for entry in row.categories or []]
+        listed.sort(key=lambda category: category.id)  # as tax_categories_of orders them
+        return ForNewLine(row[0], listed, row[2])
 
     async def groups_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
         statement = (

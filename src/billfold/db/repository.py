@@ -124,14 +124,14 @@ class Repository(
         statement, and the same values on the loaded ``row`` without marking it dirty (so no second
         UPDATE follows at flush). The organization itself is found by its own id."""
         table = cast(Table, row.__table__)
-        statement = update(table).where(table.c.id == model_id(row))
-        if "organization_id" in table.c:
-            statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
         for name, value in values.items():
             set_committed_value(row, name, value)
         if self._held is not None:
             self._hold_update(table, row, values)
             return
+        statement = update(table).where(table.c.id == model_id(row))
+        if "organization_id" in table.c:
+            statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
         await self.session.execute(statement, values)
 
     # -- held writes (the add-line fast path) ----------------------------------------------------

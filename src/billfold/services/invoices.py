@@ -337,7 +337,16 @@ async def just_issued_view(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) ->
 
 async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> m.Invoice:
     """Row-lock the invoice for a change to its content; a non-draft invoice is locked (409)."""
-    invoice = await uow.repo.get_for_update(m.Invoice, actor.organization_id, invoice_id)
+    return await editable(
+        uow, actor, invoice_id, await uow.repo.get_for_update(m.Invoice, actor.organization_id, invoice_id)
+    )
+
+
+async def editable(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, invoice: m.Invoice | None
+) -> m.Invoice:
+    """``invoice`` (just row-locked) as :func:`lock_editable_invoice` answers it: 404 when there is
+    none, 409 when it is not a draft; its ``invoice.updated`` event recorded or refreshed."""
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
     if invoice.status not in EDITABLE_STATUSES:

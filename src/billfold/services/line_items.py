@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from billfold.core.money import ZERO
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
+from billfold.db.line_queries import ForNewLine
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.calculation import (
@@ -35,6 +36,7 @@ from billfold.services.invoices import (
     LineData,
     amount_columns,
     amounts_of,
+    editable,
     get_invoice_row,
     load_invoice,
     lock_editable_invoice,
@@ -50,8 +52,15 @@ from billfold.services.line_pricing import (
     pricing_input,
     repriced,
 )
-from billfold.services.products import ensure_active, get_product, resolve_product, usable_product
+from billfold.services.products import (
+    ensure_active,
+    get_product,
+    new_product,
+    resolve_product,
+    usable_product,
+)
 from billfold.services.running_sums import sums_json, sums_need_calculation, totals_with_line
+from billfold.services.tax_categories import core_categories
 
 __all__ = [
     "Lookups",
@@ -80,6 +89,18 @@ class Lookups:
     def __init__(self) -> None:
         self._products: dict[tuple[uuid.UUID | None, str | None], m.Product] = {}
         self._categories: set[uuid.UUID] = set()
+        self._absent: set[str] = set()  # names known to have no product in this transaction (yet)
+
+    def knowing(self, read: ForNewLine, name: str | None) -> Lookups:
+        """Take what :meth:`Repository.lock_invoice_for_line` read: the organization's tax categories
+        (a line naming another one is refused without a query) and the product of ``name``."""
+        self._categories.update(category.id for category in read.categories)
+        if name:
+            if read.product is not None:
+                self._products[(None, name)] = read.product
+            else:
+                self._absent.add(name)
+        return self
 
     async def product(
         self, uow: UnitOfWork, actor: Actor, product_id: uuid.UUID | None, name: str | None
@@ -87,7 +108,11 @@ class Lookups:
         key = (product_id, None if product_id is not None else name)
         found = self._products.get(key)
         if found is None:
-            found = self._products[key] = await resolve_product(uow, actor, product_id, name)
+            if product_id is None and name in self._absent:
+                found = await new_product(uow, actor, name)
+            else:
+                found = await resolve_product(uow, actor, product_id, name)
+            self._products[key] = found
         return ensure_active(found, "productId" if product_id is not None else "name")
 
     async def prime(self, uow: UnitOfWork, actor: Actor, names: set[str]) -> None:
@@ -107,14 +132,17 @@ async def create_line(
     """Add a line to a draft. ``hold_writes``: the caller reads nothing more before it commits, so when
     the running sums decide the totals the writes (line, group, invoice) are held and go at commit as
     one statement with the rest of the transaction's (see :meth:`UnitOfWork.hold_writes`)."""
-    invoice = await lock_editable_invoice(uow, actor, invoice_id)
+    # One statement locks the invoice and reads the tax categories and the product the line names.
+    name = new.name if new.product_id is None else None
+    read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name)
+    invoice = await editable(uow, actor, invoice_id, None if read is None else read.invoice)
+    assert read is not None
     group = None
     if new.line_item_group_id is not None:
         group = await lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
-    setting = await totals.setting_for(uow, actor, invoice)
-    values, state = await line_row(
-        uow, actor, invoice, group, new, setting, invoice.next_line_index, Lookups()
-    )
+    setting = await totals.setting_for(uow, actor, invoice, core_categories(read.categories))
+    lookups = Lookups().knowing(read, name)
+    values, state = await line_row(uow, actor, invoice, group, new, setting, invoice.next_line_index, lookups)
     line = m.LineItem(**values)
     if hold_writes and await _add_held(uow, actor, invoice, group, line, state, setting):
         return line, invoice

@@ -107,6 +107,12 @@ async def resolve_product(
     existing = await uow.repo.product_by_name(actor.organization_id, name)
     if existing is not None:
         return existing if allow_archived else ensure_active(existing, "name")
+    return await new_product(uow, actor, name)
+
+
+async def new_product(uow: UnitOfWork, actor: Actor, name: str) -> m.Product:
+    """A new product of this name (when a line names one the organization does not have); the one a
+    concurrent request made meanwhile, if any (it is not checked for being archived: callers check)."""
     return await uow.repo.product_by_name_or_insert(
         {
             "id": new_id(),

@@ -136,6 +136,9 @@ def _core_rate(raw: dict[str, Any]) -> TaxRate:
 async def load_tax_categories(uow: UnitOfWork, actor: Actor) -> dict[str, TaxCategory]:
     """Every category of the organization as the core's objects, keyed by ``str(id)``: the
     ``tax_categories`` of :class:`billfold.core.calculate.InvoiceInput`."""
-    return {
-        str(row.id): core_category(row) for row in await uow.repo.tax_categories_of(actor.organization_id)
-    }
+    return core_categories(await uow.repo.tax_categories_of(actor.organization_id))
+
+
+def core_categories(rows: Sequence[Any]) -> dict[str, TaxCategory]:
+    """Stored categories (id, name, rates) as :func:`load_tax_categories` answers them."""
+    return {str(row.id): core_category(row) for row in rows}

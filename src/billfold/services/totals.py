@@ -18,6 +18,7 @@ from billfold.core.calculate import GroupInput, InvoiceResult, LineInput
 from billfold.core.credits import CreditGrant, CreditUse
 from billfold.core.money import ZERO
 from billfold.core.running import Cell, NotSummable, added_up, covering_order, line_cell
+from billfold.core.taxes import TaxCategory
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -83,11 +84,15 @@ def state_of(row: Any) -> LineState:
     )
 
 
-async def setting_for(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> Setting:
-    """The organization's rounding and tax categories, and (only when a rate depends on the country or
-    a gross-up needs withholding rates) the customer's country and withholding rates."""
+async def setting_for(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, categories: dict[str, TaxCategory] | None = None
+) -> Setting:
+    """The organization's rounding and tax categories (``categories``: already read in this
+    transaction), and (only when a rate depends on the country or a gross-up needs withholding rates)
+    the customer's country and withholding rates."""
     money = currency(invoice.currency)
-    categories = await load_tax_categories(uow, actor)
+    if categories is None:
+        categories = await load_tax_categories(uow, actor)
     by_country = any(rate.country for category in categories.values() for rate in category.rates)
     country, withholding = None, invoice.withholding_rates
     if by_country or (invoice.recalculate_all and not withholding):

@@ -1,8 +1,8 @@
 """The server's public address, for absolute links in answers (``hostedInvoiceUrl``, ``pdfUrl``).
 
 ``BILLFOLD_PUBLIC_URL`` when set (behind a proxy, the address customers reach); otherwise the address the
-request itself was made to (its scheme and ``Host``). Set per request by :class:`PublicUrl`, read by the
-renderers through :data:`PUBLIC_BASE`.
+request itself was made to (its scheme and ``Host``). Kept per request by :class:`PublicUrl`, read by the
+renderers through :func:`public_base` (worked out only when an answer has a link: most have none).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from contextvars import ContextVar
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-PUBLIC_BASE: ContextVar[str] = ContextVar("billfold_public_base", default="http://127.0.0.1:8000")
+DEFAULT_BASE = "http://127.0.0.1:8000"
+# The configured public URL, or the request's scope to work the base out from.
+_REQUEST: ContextVar[str | Scope] = ContextVar("billfold_public_base", default=DEFAULT_BASE)
 
 
 class PublicUrl:
@@ -22,21 +24,26 @@ class PublicUrl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            base = self.public_url or str(URL(scope=scope).replace(path="", query="", fragment="")).rstrip(
-                "/"
-            )
-            PUBLIC_BASE.set(base)
+            _REQUEST.set(self.public_url or scope)
         await self.app(scope, receive, send)
+
+
+def public_base() -> str:
+    """The public address of the server for the request being answered, without a trailing slash."""
+    known = _REQUEST.get()
+    if isinstance(known, str):
+        return known
+    return str(URL(scope=known).replace(path="", query="", fragment="")).rstrip("/")
 
 
 def absolute_url(path: str) -> str:
     """A path of this server (``/v1/credit-notes/{id}/pdf``) as an absolute URL."""
-    return f"{PUBLIC_BASE.get().rstrip('/')}{path}"
+    return f"{public_base()}{path}"
 
 
 def document_links(hosted_token: str | None) -> tuple[str | None, str | None]:
     """(hosted page URL, PDF URL) for an invoice's hosted token, absolute; ``(None, None)`` before issue."""
     if hosted_token is None:
         return None, None
-    page = f"{PUBLIC_BASE.get().rstrip('/')}/i/{hosted_token}"
+    page = f"{public_base()}/i/{hosted_token}"
     return page, f"{page}/pdf"

@@ -30,7 +30,7 @@ from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound, ValidationFailed
 from billfold.web.body import JsonRoute
 from billfold.web.plumbing import current_actor, json_response, read, write
-from billfold.web.public_url import PUBLIC_BASE
+from billfold.web.public_url import public_base
 
 router = APIRouter(tags=["documents"], route_class=JsonRoute)
 
@@ -161,7 +161,7 @@ def _locale(request: Request) -> str | None:
 @router.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def hosted_page(token: str, request: Request) -> Response:
     doc = await _hosted(request, token)
-    base = f"{PUBLIC_BASE.get()}/i/{token}"
+    base = f"{public_base()}/i/{token}"
     representable = not not_representable(doc)
     links = HostedLinks(
         pdf=f"{base}/pdf",
