@@ -456,3 +456,31 @@ async def test_another_organizations_ids_answer_404_and_change_nothing(
     ):
         error_of(await other.patch(url, json=body), 404, code="not_found")
     assert [await fetch(api, url) for url in (customer_url, account_url, invoice_url)] == before
+
+
+async def test_a_line_into_a_group_not_on_its_invoice_is_404_naming_the_group(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    invoice = await make_invoice(api)
+    url = f"/v1/invoices/{invoice['id']}/line-items"
+    second = await make_invoice(api)
+    theirs = await api.create(f"/v1/invoices/{second['id']}/line-item-groups", {"name": "Second's"})
+    other = ApiClient(api.raw, await new_api_key(engine, "Other groups"))
+    foreign_invoice = await make_invoice(other)
+    foreign = await other.create(f"/v1/invoices/{foreign_invoice['id']}/line-item-groups", {"name": "X"})
+    for group_id in (theirs["id"], foreign["id"], "00000000-0000-7000-8000-000000000000"):
+        body = {"name": "Seat", "amount": "1.00", "lineItemGroupId": group_id}
+        response = await api.post(url, json=body)
+        assert response.status_code == 404, response.text
+        assert response.json()["details"] == {"lineItemGroupId": "no such group on this invoice"}
+    missing = await api.post(
+        "/v1/invoices/00000000-0000-7000-8000-000000000000/line-items",
+        json={"name": "Seat", "amount": "1.00", "lineItemGroupId": theirs["id"]},
+    )
+    assert missing.status_code == 404
+    assert "invoice" in missing.json()["message"]
+    assert (await api.get(url)).json()["data"] == []
+    assert (await api.get(f"/v1/invoices/{second['id']}/line-items")).json()["data"] == []
+    own = await api.create(f"/v1/invoices/{invoice['id']}/line-item-groups", {"name": "Own"})
+    line = await api.create(url, {"name": "Seat", "amount": "1.00", "lineItemGroupId": own["id"]})
+    assert line["lineItemGroupId"] == own["id"]

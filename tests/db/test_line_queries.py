@@ -77,3 +77,37 @@ async def test_an_organization_without_categories_reads_none(api: ApiClient, eng
     assert read is not None
     assert read.categories == []
     assert read.product is None
+
+
+async def test_a_grouped_read_locks_the_group_of_that_invoice_only(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    invoice = await make_invoice(api)
+    second = await make_invoice(api)
+    invoice_id = uuid.UUID(str(invoice["id"]))
+    group = await api.create(f"/v1/invoices/{invoice_id}/line-item-groups", {"name": "Seats"})
+    elsewhere = await api.create(f"/v1/invoices/{second['id']}/line-item-groups", {"name": "Theirs"})
+    organization_id = await _organization_of(engine, invoice_id)
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE goes with the first statement
+            statements.append(" ".join(statement.split()))
+
+    async with UnitOfWork(engine) as uow:
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            read = await uow.repo.lock_invoice_for_line(
+                organization_id, invoice_id, None, uuid.UUID(str(group["id"]))
+            )
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        assert read is not None
+        assert read.group is not None
+        assert str(read.group.id) == group["id"]
+        assert len(statements) == 1
+        if engine.dialect.name == "postgresql":
+            assert "FOR UPDATE OF invoices, line_item_groups" in statements[0]
+        # another invoice's group, or no group at all: nothing is read
+        for group_id in (uuid.UUID(str(elsewhere["id"])), uuid.uuid4()):
+            assert await uow.repo.lock_invoice_for_line(organization_id, invoice_id, None, group_id) is None

@@ -29,18 +29,20 @@ class CategoryRow(NamedTuple):
 
 class ForNewLine(NamedTuple):
     """What adding a line reads with the invoice's lock: the invoice, the organization's tax
-    categories, and the product of the line's name (``None``: no name asked or no such product)."""
+    categories, the product of the line's name (``None``: no name asked or no such product) and the
+    line's group, locked too (``None`` when no group was asked)."""
 
     invoice: m.Invoice
     categories: list[CategoryRow]
     product: m.Product | None
+    group: m.LineItemGroup | None
 
 
-def _for_new_line(dialect: str) -> Any:
+def _for_new_line(dialect: str, grouped: bool) -> Any:
     """:meth:`LineQueries.lock_invoice_for_line`'s statement (``organization_id``, ``row_id``,
-    ``product_name``): the organization's tax categories as one JSON array (a column of the invoice's
-    row, so one round trip reads all three)."""
-    invoice, product = m.Invoice, m.Product
+    ``product_name``, and ``group_id`` when ``grouped``): the organization's tax categories as one JSON
+    array (a column of the invoice's row, so one round trip reads them all)."""
+    invoice, product, group = m.Invoice, m.Product, m.LineItemGroup
     categories = cast(Table, m.TaxCategory.__table__)
     organization = bindparam("organization_id", type_=invoice.organization_id.type)
     aggregated: Any
@@ -51,7 +53,7 @@ def _for_new_line(dialect: str) -> Any:
         entry = func.json_array(categories.c.id, categories.c.name, func.json(categories.c.rates))
         aggregated = func.json_group_array(entry)
     listed = select(aggregated).where(categories.c.organization_id == organization).scalar_subquery()
-    return (
+    statement = (
         select(invoice, type_coerce(listed, JSON).label("categories"), product)
         .outerjoin(
             product,
@@ -63,8 +65,23 @@ def _for_new_line(dialect: str) -> Any:
         .where(
             invoice.organization_id == organization, invoice.id == bindparam("row_id", type_=invoice.id.type)
         )
-        .with_for_update(of=invoice)
         .execution_options(populate_existing=True)
+    )
+    if not grouped:
+        return statement.with_for_update(of=invoice)
+    # The group locked with the invoice (the invoice's row first, as every other writer locks them):
+    # each row as its latest version, however long the lock was waited for.
+    return (
+        statement.add_columns(group)
+        .join(
+            group,
+            and_(
+                group.organization_id == invoice.organization_id,
+                group.invoice_id == invoice.id,
+                group.id == bindparam("group_id", type_=group.id.type),
+            ),
+        )
+        .with_for_update(of=[invoice, group])
     )
 
 
@@ -72,24 +89,34 @@ class LineQueries:
     session: AsyncSession
 
     async def lock_invoice_for_line(
-        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, product_name: str | None
+        self,
+        organization_id: uuid.UUID,
+        invoice_id: uuid.UUID,
+        product_name: str | None,
+        group_id: uuid.UUID | None = None,
     ) -> ForNewLine | None:
         """Row-lock the invoice (as ``get_for_update``) and, in the same statement, read the
-        organization's tax categories and its product named ``product_name``: what adding a line reads
-        besides the invoice, in one round trip instead of three. ``None``: no such invoice.
+        organization's tax categories and its product named ``product_name``, and lock the invoice's
+        group ``group_id`` when one is given: what adding a line reads, in one round trip instead of
+        three or four. ``None``: no such invoice (or no such group on it).
 
         The categories and the product are read as the statement starts (a wait for the invoice's lock
         does not refresh them): the invoice's lock does not guard them, so this is as if they had been
         read just before it."""
         dialect = self.session.get_bind().dialect.name
-        statement = _built(("lock_invoice_for_line", dialect), lambda: _for_new_line(dialect))
+        grouped = group_id is not None
+        statement = _built(
+            ("lock_invoice_for_line", dialect, grouped), lambda: _for_new_line(dialect, grouped)
+        )
         params = {"organization_id": organization_id, "row_id": invoice_id, "product_name": product_name}
+        if grouped:
+            params["group_id"] = group_id
         row = (await self.session.execute(statement, params)).first()
         if row is None:
             return None
         listed = [CategoryRow(uuid.UUID(str(entry[0])), entry[1], entry[2]) for entry in row.categories or []]
         listed.sort(key=lambda category: category.id)  # as tax_categories_of orders them
-        return ForNewLine(row[0], listed, row[2])
+        return ForNewLine(row[0], listed, row[2], row[3] if grouped else None)
 
     async def groups_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
         statement = (

@@ -134,12 +134,19 @@ async def create_line(
     one statement with the rest of the transaction's (see :meth:`UnitOfWork.hold_writes`)."""
     # One statement locks the invoice and reads the tax categories and the product the line names.
     name = new.name if new.product_id is None else None
-    read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name)
-    invoice = await editable(uow, actor, invoice_id, None if read is None else read.invoice)
-    assert read is not None
-    group = None
-    if new.line_item_group_id is not None:
-        group = await lock_group(uow, actor, invoice, new.line_item_group_id, field="lineItemGroupId")
+    group_id = new.line_item_group_id
+    read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name, group_id)
+    if read is None:
+        # No such invoice, or no such group on it: the reads one by one say which (404, 409). Should
+        # both exist now (made meanwhile), the same read again, under the locks they took.
+        invoice = await lock_editable_invoice(uow, actor, invoice_id)
+        if group_id is not None:
+            await lock_group(uow, actor, invoice, group_id, field="lineItemGroupId")
+        read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name, group_id)
+        assert read is not None, "an invoice and group locked in this transaction are not read"
+    else:
+        invoice = await editable(uow, actor, invoice_id, read.invoice)
+    group = read.group
     setting = await totals.setting_for(uow, actor, invoice, core_categories(read.categories))
     lookups = Lookups().knowing(read, name)
     values, state = await line_row(uow, actor, invoice, group, new, setting, invoice.next_line_index, lookups)
