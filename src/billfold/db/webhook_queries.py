@@ -34,7 +34,7 @@ def _waiting_update_statement() -> Any:
         .exists()
     )
     return (
-        select(event, picked_up)
+        select(event.id, event.type, picked_up)
         .where(
             event.organization_id == bindparam("organization_id", type_=event.organization_id.type),
             event.invoice_id == bindparam("invoice_id", type_=event.invoice_id.type),
@@ -82,15 +82,15 @@ class WebhookQueries:
 
     async def waiting_update_event(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID
-    ) -> m.InvoiceEvent | None:
-        """The invoice's latest event, if it is an ``invoice.updated`` no deliverer has picked up yet
-        (none of its deliveries leased, attempted or finished): one query."""
+    ) -> uuid.UUID | None:
+        """The id of the invoice's latest event, if it is an ``invoice.updated`` no deliverer has picked
+        up yet (none of its deliveries leased, attempted or finished): one query, of three columns."""
         params = {"organization_id": organization_id, "invoice_id": invoice_id}
         row = (await self.session.execute(_waiting_update_statement(), params)).first()
-        if row is None or row[0].type != "invoice.updated" or row[1]:
+        if row is None or row[1] != "invoice.updated" or row[2]:
             return None
-        latest: m.InvoiceEvent = row[0]
-        return latest
+        event_id: uuid.UUID = row[0]
+        return event_id
 
     async def events_page(
         self,

@@ -181,11 +181,11 @@ async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> 
 
 
 def _refresher(
-    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, event: m.InvoiceEvent
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, event_id: uuid.UUID
 ) -> Callable[[], Awaitable[None]]:
     async def refresh() -> None:
         payload = await render_payload(uow, actor, "invoice", invoice)
-        await uow.repo.write_values(event, {"payload": payload})
+        await uow.repo.update_row(m.InvoiceEvent, actor.organization_id, event_id, {"payload": payload})
 
     return refresh
 
