@@ -7,6 +7,7 @@ customer (in bulk, one request each), then issues them one at a time over one ke
 plain ``http.client``), and prints the server process's CPU time per issue and the statements
 PostgreSQL received per issue (``BEGIN`` and ``COMMIT`` included), by their first words. A second
 customer with credit in the invoices' currency shows what issuing costs when credit is applied.
+``--profile FILE``: py-spy's collapsed stacks of the issues without credit (as ``add_line_cost.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from add_line_cost import CostServer, cost_server
+from add_line_cost import CostServer, cost_server, sampled
 
 LINE = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
 
 
-def run_issues(server: CostServer, customer: str, count: int, label: str) -> dict[str, Any]:
+def run_issues(
+    server: CostServer, customer: str, count: int, label: str, profile: str | None = None
+) -> dict[str, Any]:
     client = server.client
     invoices = [
         client.post("/v1/invoices", {"customerId": customer, "lineItems": [LINE]})["id"]
@@ -33,9 +36,13 @@ def run_issues(server: CostServer, customer: str, count: int, label: str) -> dic
     for invoice in invoices[:20]:  # warm-up: statement caches, first-use imports
         client.post(f"/v1/invoices/{invoice}/issue", {}, expect=200)
     todo = invoices[20:]
-    return server.measure(
-        label, "issue", count, lambda index: client.post(f"/v1/invoices/{todo[index]}/issue", {}, expect=200)
-    )
+    with sampled(server.pid, profile):
+        return server.measure(
+            label,
+            "issue",
+            count,
+            lambda index: client.post(f"/v1/invoices/{todo[index]}/issue", {}, expect=200),
+        )
 
 
 def main() -> None:
@@ -43,6 +50,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--invoices", type=int, default=500, help="issues of each kind")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy's collapsed stacks of the plain issues")
     args = parser.parse_args()
     with cost_server() as server:
         client = server.client
@@ -50,7 +58,7 @@ def main() -> None:
         credited = client.post("/v1/customers", {"name": "With credit", "currency": "USD"})["id"]
         client.post(f"/v1/customers/{credited}/credits", {"amount": "1000000", "currency": "USD"})
         results = [
-            run_issues(server, plain, args.invoices, "issue"),
+            run_issues(server, plain, args.invoices, "issue", args.profile),
             run_issues(server, credited, args.invoices, "issue-with-credit"),
         ]
     for result in results:

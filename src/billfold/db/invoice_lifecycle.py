@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from billfold.db import models as m
 from billfold.db.ids import new_id
 from billfold.db.numbering import NumberClaim, delivery_records, draw_postgresql, draw_sqlite
+from billfold.db.statement_cache import built as _built
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 
@@ -33,6 +34,44 @@ class ToIssue(NamedTuple):
     """Whether the customer's credit ledger has any entry in the invoice's currency."""
 
 
+def _to_issue() -> Any:
+    """:meth:`InvoiceLifecycle.invoice_to_issue`'s statement (``organization_id``, ``row_id``), built
+    once."""
+    invoice, account, customer, billed = m.Invoice, m.IssuingAccount, m.Customer, m.PaymentAccount
+    entry = m.CreditEntry
+    has_credit = (
+        select(entry.id)
+        .where(
+            entry.organization_id == invoice.organization_id,
+            entry.customer_id == invoice.customer_id,
+            entry.currency == invoice.currency,
+        )
+        .exists()
+    )
+    return (
+        select(invoice, account, customer, billed, m.Organization, has_credit)
+        .outerjoin(
+            account,
+            (account.organization_id == invoice.organization_id) & (account.id == invoice.issuing_account_id),
+        )
+        .outerjoin(
+            customer,
+            (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
+        )
+        .outerjoin(
+            billed,
+            (billed.organization_id == invoice.organization_id) & (billed.id == invoice.payment_account_id),
+        )
+        .join(m.Organization, m.Organization.id == invoice.organization_id)
+        .where(
+            invoice.organization_id == bindparam("organization_id", type_=invoice.organization_id.type),
+            invoice.id == bindparam("row_id", type_=invoice.id.type),
+        )
+        .with_for_update(of=invoice)
+        .execution_options(populate_existing=True)
+    )
+
+
 class InvoiceLifecycle(WebhookQueries):
     """Built on :class:`~billfold.db.webhook_queries.WebhookQueries`: adding events reads the enabled
     endpoints."""
@@ -41,39 +80,9 @@ class InvoiceLifecycle(WebhookQueries):
         """The invoice, row-locked (only the invoice's row), with what issuing it reads besides: its
         issuing account, customer, billed payment account and organization, and whether the customer
         has any credit entry in its currency (when not, issuing reads no ledger). One statement."""
-        invoice, account, customer, billed = m.Invoice, m.IssuingAccount, m.Customer, m.PaymentAccount
-        entry = m.CreditEntry
-        has_credit = (
-            select(entry.id)
-            .where(
-                entry.organization_id == invoice.organization_id,
-                entry.customer_id == invoice.customer_id,
-                entry.currency == invoice.currency,
-            )
-            .exists()
-        )
-        statement = (
-            select(invoice, account, customer, billed, m.Organization, has_credit)
-            .outerjoin(
-                account,
-                (account.organization_id == invoice.organization_id)
-                & (account.id == invoice.issuing_account_id),
-            )
-            .outerjoin(
-                customer,
-                (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
-            )
-            .outerjoin(
-                billed,
-                (billed.organization_id == invoice.organization_id)
-                & (billed.id == invoice.payment_account_id),
-            )
-            .join(m.Organization, m.Organization.id == invoice.organization_id)
-            .where(invoice.organization_id == organization_id, invoice.id == invoice_id)
-            .with_for_update(of=invoice)
-            .execution_options(populate_existing=True)
-        )
-        row = (await self.session.execute(statement)).first()
+        params = {"organization_id": organization_id, "row_id": invoice_id}
+        statement = _built("invoice_to_issue", _to_issue)
+        row = (await self.session.execute(statement, params)).first()
         return None if row is None else ToIssue(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     async def lock_counter(

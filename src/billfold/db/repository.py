@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, inspect, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -134,6 +134,16 @@ class Repository(
         if "organization_id" in table.c:
             statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
         await self.session.execute(statement, values)
+
+    async def write_changes(self, row: m.Base) -> None:
+        """The column values changed on the loaded ``row`` since it was read, written as one Core
+        :meth:`write_values` (and committed on the row): the same UPDATE the ORM's flush would send,
+        without the unit of work's bookkeeping (an issue's invoice)."""
+        state = inspect(row)
+        columns = cast(Table, row.__table__).c
+        changed = {key: state.dict[key] for key in state.committed_state if key in columns}
+        if changed:
+            await self.write_values(row, changed)
 
     # -- held writes (the add-line fast path) ----------------------------------------------------
 

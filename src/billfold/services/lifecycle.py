@@ -161,7 +161,9 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
         ],
     )
     uow.number_at_commit(claim)
-    await uow.session.flush()
+    await uow.repo.write_changes(invoice)  # one Core UPDATE, not the unit of work's flush
+    if uow.session.new or uow.session.dirty:  # e.g. a credit grant of a negative total
+        await uow.session.flush()
     return Issued(invoice, claim)
 
 
