@@ -23,6 +23,8 @@ UNSCOPED = {
     "insert_many": "rows (each carries its organization_id)",
     "insert_values": "rows (each carries its organization_id)",
     "write_values": "row",
+    "write_changes": "row",
+    "take_changes": "row (nothing is sent)",
     "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",
     # the organizations table: its own id scopes it; authentication finds the organization from the key

@@ -59,3 +59,10 @@ async def test_only_the_changed_columns_are_written_once(engine: AsyncEngine) ->
         read = await uow.repo.get(m.Product, organization.id, product.id)
     assert read is not None
     assert (read.name, read.description, read.default_unit_price) == ("After", "kept", Decimal("2.50"))
+
+
+def test_every_mapped_attribute_is_named_as_its_column() -> None:
+    """``write_changes`` and ``take_changes`` write an attribute to the column of its name."""
+    for mapper in m.Base.registry.mappers:
+        for prop in mapper.column_attrs:
+            assert [column.name for column in prop.columns] == [prop.key], (mapper.class_, prop.key)

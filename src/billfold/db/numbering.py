@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from billfold.db import models as m
 from billfold.db.ids import new_id
 
 COUNTERS = cast(Table, m.NumberCounter.__table__)
+INVOICES = cast(Table, m.Invoice.__table__)
 
 
 @dataclass(eq=False)
@@ -56,6 +57,8 @@ class NumberClaim:
     refused: Callable[[date | None], Exception]
     patches: list[tuple[type[m.Base], uuid.UUID, str]] = field(default_factory=list)
     number: str | None = None
+    invoice_values: dict[str, Any] = field(default_factory=dict)
+    """The invoice's other changed columns, written by the statement that writes its number."""
 
 
 def _uuid_text(value: Any) -> str:
@@ -138,6 +141,11 @@ def _claim_sql(claim: NumberClaim, params: dict[str, Any]) -> list[str]:
         else:
             value = "num.last_value::text"
             rendered.append(f"lpad({value}, greatest({int(piece)}, length({value})), '0')")
+    settings = ["invoice_number = drawn.number"]
+    for name in claim.invoice_values:
+        if name != "invoice_number":
+            settings.append(f"{name} = :invoice_{name}")
+            params[f"invoice_{name}"] = claim.invoice_values[name]
     parts = [
         "num AS (INSERT INTO number_counters AS c"
         " (id, organization_id, issuing_account_id, series, prefix, last_value, last_issue_date)"
@@ -150,7 +158,7 @@ def _claim_sql(claim: NumberClaim, params: dict[str, Any]) -> list[str]:
         " AND (c.last_issue_date IS NULL OR c.last_issue_date <= excluded.last_issue_date)"
         " RETURNING c.last_value)",
         f"drawn AS (SELECT num.last_value, concat({', '.join(rendered)}) AS number FROM num)",
-        "numbered AS (UPDATE invoices SET invoice_number = drawn.number FROM drawn"
+        f"numbered AS (UPDATE invoices SET {', '.join(settings)} FROM drawn"
         " WHERE invoices.organization_id = CAST(:organization_id AS uuid)"
         " AND invoices.id = CAST(:invoice_id AS uuid) RETURNING invoices.id)",
     ]
@@ -231,7 +239,12 @@ async def draw_postgresql(
         columns.append("seq.base")
     sources = (["drawn"] if claim is not None else []) + (["seq"] if rows else [])
     statement = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM {', '.join(sources)}"
-    result = (await session.execute(text(statement), params)).first()
+    typed = [
+        bindparam(f"invoice_{name}", type_=INVOICES.c[name].type)
+        for name in (claim.invoice_values if claim is not None else ())
+        if name != "invoice_number"
+    ]
+    result = (await session.execute(text(statement).bindparams(*typed), params)).first()
     if result is None:
         assert claim is not None  # only the number's counter can refuse
         raise claim.refused(await _last_issue_date(session, claim))
@@ -267,11 +280,10 @@ async def draw_sqlite(session: AsyncSession, claim: NumberClaim, rows: Sequence[
     if value is None:
         raise claim.refused(await _last_issue_date(session, claim))
     number = claim.number = render_pieces(claim.pieces, value)
-    invoices = cast(Table, m.Invoice.__table__)
     await session.execute(
-        update(invoices)
-        .where(invoices.c.organization_id == claim.organization_id, invoices.c.id == claim.invoice_id)
-        .values(invoice_number=number)
+        update(INVOICES)
+        .where(INVOICES.c.organization_id == claim.organization_id, INVOICES.c.id == claim.invoice_id)
+        .values({**claim.invoice_values, "invoice_number": number})
     )
     for model, row_id, column in claim.patches:
         table = cast(Table, model.__table__)

@@ -68,6 +68,14 @@ def _identity(table: Table, value_of: Callable[[str], Any]) -> tuple[str, tuple[
     return table.name, tuple(value_of(column.key) for column in table.primary_key.columns)
 
 
+def _changed_columns(row: m.Base) -> dict[str, Any]:
+    """The columns changed on a loaded row since it was read (its attributes are named as its columns,
+    which ``tests/db/test_write_changes.py`` holds for every model)."""
+    state = inspect(row)
+    columns = cast(Table, row.__table__).c
+    return {key: state.dict[key] for key in state.committed_state if key in columns}
+
+
 def model_id(row: m.Base) -> uuid.UUID:
     row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
     return row_id
@@ -135,13 +143,20 @@ class Repository(
             statement = statement.where(table.c.organization_id == row.organization_id)  # type: ignore[attr-defined]
         await self.session.execute(statement, values)
 
+    def take_changes(self, row: m.Base) -> dict[str, Any]:
+        """The column values changed on the loaded ``row`` since it was read, committed on the row
+        without being written: the caller writes them with a statement of its own (an issue's invoice,
+        with its number)."""
+        changed = _changed_columns(row)
+        for name, value in changed.items():
+            set_committed_value(row, name, value)
+        return changed
+
     async def write_changes(self, row: m.Base) -> None:
         """The column values changed on the loaded ``row`` since it was read, written as one Core
         :meth:`write_values` (and committed on the row): the same UPDATE the ORM's flush would send,
         without the unit of work's bookkeeping (an issue's invoice)."""
-        state = inspect(row)
-        columns = cast(Table, row.__table__).c
-        changed = {key: state.dict[key] for key in state.committed_state if key in columns}
+        changed = _changed_columns(row)
         if changed:
             await self.write_values(row, changed)
 

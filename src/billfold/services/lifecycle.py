@@ -160,8 +160,10 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
             if isinstance(row, m.CreditEntry) and marker in (row.reason or "")
         ],
     )
+    # The invoice's changes are written with its number, by the commit's last statement (not by the
+    # unit of work's flush): nothing in this transaction reads the invoice's row again.
+    claim.invoice_values = uow.repo.take_changes(invoice)
     uow.number_at_commit(claim)
-    await uow.repo.write_changes(invoice)  # one Core UPDATE, not the unit of work's flush
     if uow.session.new or uow.session.dirty:  # e.g. a credit grant of a negative total
         await uow.session.flush()
     return Issued(invoice, claim)
