@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.config import WebhookSettings
-from conftest import ApiClient, make_invoice
+from conftest import ApiClient, make_invoice, new_api_key
 
 
 @pytest.fixture
@@ -75,3 +77,45 @@ async def test_the_counter_is_the_last_statement_before_commit(
 
 def _hex(value: object) -> str:
     return str(value).replace("-", "")
+
+
+async def test_the_fan_out_follows_each_endpoints_subscription_and_organization(
+    api: ApiClient, engine: AsyncEngine, private_allowed: Any
+) -> None:
+    """One delivery per event and enabled endpoint of the event's organization subscribed to its type
+    (or to ``*``); a test event goes to its endpoint alone. Each delivery's id is time-ordered (UUID
+    version 7, of this moment) and it waits behind the events of the same invoice."""
+    url = "http://127.0.0.1:9/hooks"
+    everything = await api.create("/v1/webhook-endpoints", {"url": url, "enabledEvents": ["*"]})
+    issued_only = await api.create("/v1/webhook-endpoints", {"url": url, "enabledEvents": ["invoice.issued"]})
+    disabled = await api.create(
+        "/v1/webhook-endpoints", {"url": url, "enabledEvents": ["*"], "disabled": True}
+    )
+    elsewhere = await api.create("/v1/webhook-endpoints", {"url": url, "enabledEvents": ["invoice.created"]})
+    other = ApiClient(api.raw, await new_api_key(engine, "Other fan-out"))
+    theirs = await other.create("/v1/webhook-endpoints", {"url": url, "enabledEvents": ["*"]})
+    before = time.time()
+    invoice = await make_invoice(api)
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "5.00"})
+    await api.create(f"/v1/invoices/{invoice['id']}/issue", {"issueDate": "2026-06-01"}, status=200)
+    test_event = await api.create(f"/v1/webhook-endpoints/{issued_only['id']}/test", {}, status=200)
+
+    async def delivered(client: ApiClient, endpoint: dict[str, Any]) -> list[str]:
+        path = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries?limit=100"
+        return sorted(d["eventId"] for d in (await client.get(path)).json()["data"])
+
+    events = (await api.get("/v1/events?limit=100")).json()["data"]
+    of_type = {
+        kind: sorted(e["id"] for e in events if e["type"] == kind) for kind in {e["type"] for e in events}
+    }
+    assert test_event["type"] == "webhook.test"
+    assert await delivered(api, everything) == sorted(e["id"] for e in events if e["type"] != "webhook.test")
+    assert await delivered(api, issued_only) == sorted(of_type["invoice.issued"] + [test_event["id"]])
+    assert await delivered(api, disabled) == []
+    assert await delivered(api, elsewhere) == of_type["invoice.created"]
+    assert await delivered(other, theirs) == []
+    path = f"/v1/webhook-endpoints/{everything['id']}/deliveries?limit=100"
+    for delivery in (await api.get(path)).json()["data"]:
+        made = uuid.UUID(delivery["id"])
+        assert made.version == 7
+        assert before - 1 <= (made.int >> 80) / 1000 <= time.time() + 1

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from billfold.db import models as m
 from billfold.db.ids import new_id
-from billfold.db.numbering import NumberClaim, delivery_records, draw_postgresql, draw_sqlite
+from billfold.db.numbering import NumberClaim, draw_postgresql, draw_sqlite
 from billfold.db.statement_cache import built as _built
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
@@ -140,7 +140,7 @@ class InvoiceLifecycle(WebhookQueries):
         (the outbox fan-out: in the same transaction, so a committed event always has its deliveries and
         a rolled-back one never does). ``targets`` sends an event to one endpoint only (a test event).
 
-        On PostgreSQL that is one statement per organization (the endpoints are read before it), so the
+        On PostgreSQL that is one statement per organization (which reads the endpoints too), so the
         counters' row locks are held for that statement and the commit. On SQLite the write lock is the
         transaction's from its start, and the ORM writes the events.
         """
@@ -152,10 +152,8 @@ class InvoiceLifecycle(WebhookQueries):
             if claim is not None:
                 by_organization.setdefault(claim.organization_id, [])
             for organization_id, group in by_organization.items():
-                endpoints = await self.enabled_endpoints(organization_id) if group else []
-                records = delivery_records(group, endpoints, targets)
                 own = claim if claim is not None and claim.organization_id == organization_id else None
-                await draw_postgresql(self.session, organization_id, group, records, own)
+                await draw_postgresql(self.session, organization_id, group, targets, own)
             return
         if claim is not None:
             await draw_sqlite(self.session, claim, rows)

@@ -72,10 +72,11 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=_uuid_text).decode()
 
 
-def _event_record(row: m.InvoiceEvent, ordinal: int) -> dict[str, Any]:
+def _event_record(row: m.InvoiceEvent, ordinal: int, target: uuid.UUID | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "ord": ordinal,
+        "target": target,
         "invoice_id": row.invoice_id,
         "resource_type": row.resource_type,
         "resource_id": row.resource_id,
@@ -87,39 +88,6 @@ def _event_record(row: m.InvoiceEvent, ordinal: int) -> dict[str, Any]:
         "payload": row.payload,
         "created_at": row.created_at,
     }
-
-
-def delivery_records(
-    rows: Sequence[m.InvoiceEvent],
-    endpoints: Sequence[tuple[uuid.UUID, list[str]]],
-    targets: dict[uuid.UUID, uuid.UUID],
-) -> list[dict[str, Any]]:
-    """One pending delivery per event and enabled endpoint subscribed to its type (or the event's one
-    target), as the statement's input: ``ord`` is the event's place among ``rows``."""
-    records = []
-    for ordinal, row in enumerate(rows):
-        target = targets.get(row.id)
-        chosen = (
-            [(target, row.id)]
-            if target is not None
-            else [
-                (endpoint_id, row.invoice_id or row.resource_id)
-                for endpoint_id, subscribed in endpoints
-                if "*" in subscribed or row.type in subscribed
-            ]
-        )
-        records += [
-            {
-                "id": new_id(),
-                "endpoint_id": endpoint_id,
-                "event_id": row.id,
-                "ord": ordinal,
-                "ordering_key": key,
-                "created_at": row.created_at,
-            }
-            for endpoint_id, key in chosen
-        ]
-    return records
 
 
 def _claim_sql(claim: NumberClaim, params: dict[str, Any]) -> list[str]:
@@ -174,22 +142,36 @@ def _claim_sql(claim: NumberClaim, params: dict[str, Any]) -> list[str]:
 
 
 _EVENT_COLUMNS = (
-    "id uuid, ord bigint, invoice_id uuid, resource_type text, resource_id uuid, type text,"
+    "id uuid, ord bigint, target uuid, invoice_id uuid, resource_type text, resource_id uuid, type text,"
     " from_status text, to_status text, api_key_id uuid, data json, payload json, created_at timestamp"
 )
 _DELIVERY_COLUMNS = (
-    "id uuid, endpoint_id uuid, event_id uuid, ord bigint, ordering_key uuid, created_at timestamp"
+    "(id, organization_id, endpoint_id, event_id, event_sequence, ordering_key, status, attempts,"
+    " next_attempt_at, lease_until, lease_owner, last_status_code, last_error, delivered_at, created_at,"
+    " updated_at)"
+)
+# A new delivery's id: time-ordered as :func:`billfold.db.ids.new_id` makes them (``:id_prefix``, the
+# first 15 characters of one, gives the millisecond and the version), random after.
+_DELIVERY_ID = "CAST(overlay(CAST(gen_random_uuid() AS text) placing :id_prefix from 1 for 15) AS uuid)"
+_PENDING = (
+    "'pending', 0, e.created_at, CAST(NULL AS timestamp), CAST(NULL AS text), CAST(NULL AS integer),"
+    " CAST(NULL AS text), CAST(NULL AS timestamp), e.created_at, e.created_at"
 )
 
 
-def _events_sql(claim: NumberClaim | None, deliveries: bool, params: dict[str, Any]) -> list[str]:
-    """The parts that advance the event counter and insert the numbered events (and deliveries)."""
+def _events_sql(claim: NumberClaim | None, params: dict[str, Any]) -> list[str]:
+    """The parts that advance the event counter, insert the numbered events, and fan them out: one
+    pending delivery per event and enabled endpoint subscribed to its type (``*``: every type), ordered
+    by the event's invoice (else its resource); an event with a ``target`` (a test) goes to that
+    endpoint alone, as its own ordering key. The endpoints are read by this statement, at commit."""
     source = "CAST(:events AS json)"
     if claim is not None:
         # the number, escaped as inside a JSON string, in place of the placeholder
         escaped = "(SELECT substr(to_json(number)::text, 2, length(to_json(number)::text) - 2) FROM drawn)"
         source = f"CAST(replace(CAST(:events AS text), :marker, {escaped}) AS json)"
-    parts = [
+    params["id_prefix"] = str(new_id())[:15]
+    return [
+        f"ev AS MATERIALIZED (SELECT * FROM json_to_recordset({source}) AS e({_EVENT_COLUMNS}))",
         "seq AS (INSERT INTO event_counters AS ec (organization_id, last_value)"
         " SELECT CAST(:organization_id AS uuid), CAST(:event_count AS bigint)"
         + (" FROM drawn" if claim is not None else "")
@@ -200,31 +182,32 @@ def _events_sql(claim: NumberClaim | None, deliveries: bool, params: dict[str, A
         " resource_id, type, from_status, to_status, api_key_id, data, payload, created_at)"
         " SELECT e.id, CAST(:organization_id AS uuid), seq.base + e.ord, e.invoice_id, e.resource_type,"
         " e.resource_id, e.type, e.from_status, e.to_status, e.api_key_id, e.data, e.payload, e.created_at"
-        f" FROM seq, json_to_recordset({source}) AS e({_EVENT_COLUMNS}) RETURNING invoice_events.id)",
+        " FROM seq, ev AS e RETURNING invoice_events.id)",
+        f"sent AS (INSERT INTO webhook_deliveries {_DELIVERY_COLUMNS}"
+        f" SELECT {_DELIVERY_ID}, CAST(:organization_id AS uuid), w.id, e.id, seq.base + e.ord,"
+        f" coalesce(e.invoice_id, e.resource_id), {_PENDING}"
+        " FROM seq, ev AS e JOIN webhook_endpoints AS w"
+        " ON w.organization_id = CAST(:organization_id AS uuid) AND w.status = 'enabled'"
+        " AND EXISTS (SELECT FROM json_array_elements_text(w.enabled_events) AS s(name)"
+        " WHERE s.name = '*' OR s.name = e.type)"
+        " WHERE e.target IS NULL"
+        f" UNION ALL SELECT {_DELIVERY_ID}, CAST(:organization_id AS uuid), e.target, e.id,"
+        f" seq.base + e.ord, e.id, {_PENDING}"
+        " FROM seq, ev AS e WHERE e.target IS NOT NULL"
+        " RETURNING webhook_deliveries.id)",
     ]
-    if deliveries:
-        parts.append(
-            "sent AS (INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id,"
-            " event_sequence, ordering_key, status, attempts, next_attempt_at, lease_until, lease_owner,"
-            " last_status_code, last_error, delivered_at, created_at, updated_at)"
-            " SELECT d.id, CAST(:organization_id AS uuid), d.endpoint_id, d.event_id, seq.base + d.ord,"
-            " d.ordering_key, 'pending', 0, d.created_at, NULL, NULL, NULL, NULL, NULL, d.created_at,"
-            " d.created_at"
-            f" FROM seq, json_to_recordset(CAST(:deliveries AS json)) AS d({_DELIVERY_COLUMNS})"
-            " RETURNING webhook_deliveries.id)"
-        )
-    return parts
 
 
 async def draw_postgresql(
     session: AsyncSession,
     organization_id: uuid.UUID,
     rows: Sequence[m.InvoiceEvent],
-    deliveries: list[dict[str, Any]],
+    targets: dict[uuid.UUID, uuid.UUID],
     claim: NumberClaim | None,
 ) -> None:
     """One statement: the invoice's number (``claim``), then the organization's events ``rows``
-    numbered in order, with their ``deliveries`` (:func:`delivery_records`)."""
+    numbered in order, with their webhook deliveries (``targets``: the one endpoint of an event that
+    goes to one only)."""
     params: dict[str, Any] = {"organization_id": organization_id}
     parts = _claim_sql(claim, params) if claim is not None else []
     columns = []
@@ -232,10 +215,8 @@ async def draw_postgresql(
         columns += ["drawn.last_value", "drawn.number"]
     if rows:
         params["event_count"] = len(rows)
-        params["events"] = _json([_event_record(row, i) for i, row in enumerate(rows)])
-        if deliveries:
-            params["deliveries"] = _json(deliveries)
-        parts += _events_sql(claim, bool(deliveries), params)
+        params["events"] = _json([_event_record(row, i, targets.get(row.id)) for i, row in enumerate(rows)])
+        parts += _events_sql(claim, params)
         columns.append("seq.base")
     sources = (["drawn"] if claim is not None else []) + (["seq"] if rows else [])
     statement = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM {', '.join(sources)}"
