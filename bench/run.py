@@ -154,8 +154,8 @@ async def admin(sql: str, database: str | None = None) -> None:
 
 
 async def index_reads(database: str) -> list[tuple[str, int, float]]:
-    """The indexes the run scanned most widely (index entries read per scan, over 100 scans or more):
-    a lookup whose plan reads many entries per scan (a key probed by a wider index than it needs, on a
+    """The indexes the timed runs scanned most widely (index entries read per scan, over 100 scans or
+    more): a lookup whose plan reads many entries per scan (a key probed by a wider index than it needs, on a
     database whose statistics are not gathered yet) shows here."""
     url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
     connection = await asyncpg.connect(url)
@@ -363,6 +363,10 @@ def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, s
     # PostgreSQL has it off): without them a lookup may probe a wider index than its key's (see
     # index_reads).
     asyncio.run(admin("ANALYZE", watched[1]))
+    # The index counters from here on: the timed runs' scans, not the preparation's (whose plans were
+    # made before the statistics; a backend may still report up to a second of those).
+    time.sleep(1.5)
+    asyncio.run(admin("SELECT pg_stat_reset()", watched[1]))
     base = {"BILLFOLD_BENCH_KEY": key}
     seconds = args.seconds
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
