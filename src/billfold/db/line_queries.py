@@ -155,13 +155,21 @@ class LineQueries:
 
     async def lines_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[LineRow]:
         """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap)."""
-        table = m.LineItem.__table__
-        statement = (
-            select(*table.columns)
-            .where(table.c.organization_id == organization_id, table.c.invoice_id == invoice_id)
-            .order_by(table.c.position)
-        )
-        return list((await self.session.execute(statement)).all())
+
+        def build() -> Any:
+            table = cast(Table, m.LineItem.__table__)
+            return (
+                select(*table.columns)
+                .where(
+                    table.c.organization_id
+                    == bindparam("organization_id", type_=table.c.organization_id.type),
+                    table.c.invoice_id == bindparam("invoice_id", type_=table.c.invoice_id.type),
+                )
+                .order_by(table.c.position)
+            )
+
+        params = {"organization_id": organization_id, "invoice_id": invoice_id}
+        return list((await self.session.execute(_built("lines_of", build), params)).all())
 
     async def lines_spanning(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
