@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.config import WebhookSettings
+from billfold.db import models as m
 from conftest import ApiClient, make_invoice
 
 
@@ -100,6 +106,47 @@ async def test_draft_edits_coalesce_into_one_updated_event(api: ApiClient) -> No
         "invoice.updated",
     ]
     assert events[-1]["payload"]["totalAmount"] == "10.00"
+
+
+async def test_concurrent_adds_leave_one_waiting_updated_event_with_the_last_state(api: ApiClient) -> None:
+    """Each add decides at commit, under the invoice's lock, whether the waiting ``invoice.updated``
+    takes its payload or a new one is written: 20 adds at once leave exactly one, showing them all."""
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    responses = await asyncio.gather(
+        *(api.post(f"{base}/line-items", json={"name": "Seat", "amount": "1.25"}) for _ in range(20))
+    )
+    assert {r.status_code for r in responses} == {201}
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.created", "invoice.updated"]
+    assert events[1]["payload"]["totalAmount"] == "25.00"
+    assert [e["sequence"] for e in events] == sorted(e["sequence"] for e in events)
+
+
+async def test_an_updated_event_already_picked_up_is_followed_by_a_new_one(
+    api: ApiClient, engine: AsyncEngine, private_allowed: Any
+) -> None:
+    await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks"})
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Work", "amount": "1.00"})
+    await api.create(f"{base}/line-items", {"name": "Work", "amount": "2.00"})
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.created", "invoice.updated"]
+    picked = events[1]
+    async with engine.begin() as connection:  # a deliverer leases the waiting event's delivery
+        deliveries = m.WebhookDelivery.__table__
+        await connection.execute(
+            update(deliveries)
+            .where(deliveries.c.event_id == uuid.UUID(picked["id"]))
+            .values(lease_until=datetime(2999, 1, 1), lease_owner="a deliverer")
+        )
+    await api.create(f"{base}/line-items", {"name": "Work", "amount": "4.00"})
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.created", "invoice.updated", "invoice.updated"]
+    assert events[1]["payload"] == picked["payload"]  # what the deliverer holds is left as it was
+    assert events[1]["payload"]["totalAmount"] == "3.00"
+    assert events[2]["payload"]["totalAmount"] == "7.00"
 
 
 async def test_an_endpoint_shows_its_secret_once(api: ApiClient, private_allowed: Any) -> None:

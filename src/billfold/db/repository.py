@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -48,6 +49,56 @@ def _held_write(index: int, entry: tuple[Any, ...]) -> Any:
         column = table.c.organization_id
         statement = statement.where(column == bindparam(f"h{index}_organization_id", type_=column.type))
     return statement.values(columns)
+
+
+@dataclass
+class Refresh:
+    """What :meth:`Repository.refresh_waiting_update` found: whether the invoice's waiting
+    ``invoice.updated`` event took the payload (known once the held writes have been sent)."""
+
+    refreshed: bool = False
+
+
+def _refresh_waiting() -> Any:
+    """:meth:`Repository.refresh_waiting_update`'s statement (``r_organization_id``, ``r_invoice_id``,
+    ``r_payload``): the invoice's latest event takes the payload if it is an ``invoice.updated`` no
+    deliverer has picked up (none of its deliveries leased, attempted or finished); its id returned."""
+    event = cast(Table, m.InvoiceEvent.__table__)
+    deliveries = cast(Table, m.WebhookDelivery.__table__)
+    latest_of = event.alias("latest_of_invoice")
+    organization = bindparam("r_organization_id", type_=event.c.organization_id.type)
+    latest = (
+        select(latest_of.c.id)
+        .where(
+            latest_of.c.organization_id == organization,
+            latest_of.c.invoice_id == bindparam("r_invoice_id", type_=event.c.invoice_id.type),
+        )
+        .order_by(latest_of.c.sequence.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    picked_up = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.organization_id == event.c.organization_id,
+            deliveries.c.event_id == event.c.id,
+            (deliveries.c.attempts > 0)
+            | deliveries.c.lease_until.is_not(None)
+            | (deliveries.c.status != "pending"),
+        )
+        .exists()
+    )
+    return (
+        update(event)
+        .where(
+            event.c.organization_id == organization,
+            event.c.id == latest,
+            event.c.type == "invoice.updated",
+            ~picked_up,
+        )
+        .values(payload=bindparam("r_payload", type_=event.c.payload.type))
+        .returning(event.c.id)
+    )
 
 
 def _by_id(model: type[m.Base], *, lock: bool) -> Any:
@@ -93,6 +144,7 @@ class Repository(
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._held: dict[tuple[str, Any], Any] | None = None  # see hold_writes
+        self._held_refresh: tuple[dict[str, Any], Refresh] | None = None  # see refresh_waiting_update
 
     # -- generic -------------------------------------------------------------------------------
 
@@ -160,6 +212,23 @@ class Repository(
         if changed:
             await self.write_values(row, changed)
 
+    async def refresh_waiting_update(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, payload: dict[str, Any]
+    ) -> Refresh:
+        """Give ``payload`` to the invoice's latest event if it is an ``invoice.updated`` still waiting
+        for its deliverers (the coalescing of :func:`billfold.services.events.invoice_updated`), in one
+        statement that also decides whether it is; the outcome says. While writes are held it goes
+        with them (on PostgreSQL, as the held statement's last part) and its outcome is known once they
+        are sent. Call it with the invoice's row locked: every writer of the invoice's events holds it."""
+        outcome = Refresh()
+        params = {"r_organization_id": organization_id, "r_invoice_id": invoice_id, "r_payload": payload}
+        if self._held is not None and self._held_refresh is None:
+            self._held_refresh = (params, outcome)
+            return outcome
+        found = await self.session.execute(_built("refresh_waiting", _refresh_waiting), params)
+        outcome.refreshed = found.first() is not None
+        return outcome
+
     # -- held writes (the add-line fast path) ----------------------------------------------------
 
     def hold_writes(self, organization_id: uuid.UUID) -> None:
@@ -195,30 +264,39 @@ class Repository(
         data-modifying CTE of it: rows of different tables or ids, none reading another's), elsewhere one
         statement each, in the order they were held. Each shape of statement is built once."""
         held, self._held = self._held, None
-        if not held:
-            return
+        refresh, self._held_refresh = self._held_refresh, None
         del organization_id  # every held write names its row's organization
-        entries = list(held.values())
+        entries = list((held or {}).values())
         shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
         params: dict[str, Any] = {}
         for index, (kind, _, values, *rest) in enumerate(entries):
             params.update({f"h{index}_{name}": value for name, value in values.items()})
             if kind == "update":
                 params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
-        if self.session.get_bind().dialect.name != "postgresql":
+        if refresh is not None:
+            params.update(refresh[0])
+        if self.session.get_bind().dialect.name != "postgresql" or not entries:
             for index, entry in enumerate(entries):
                 statement = _built(("held", index, shapes[index]), partial(_held_write, index, entry))
                 prefix = f"h{index}_"
                 await self.session.execute(
                     statement, {name: value for name, value in params.items() if name.startswith(prefix)}
                 )
+            if refresh is not None:
+                found = await self.session.execute(_built("refresh_waiting", _refresh_waiting), refresh[0])
+                refresh[1].refreshed = found.first() is not None
             return
 
         def build() -> Any:
-            *first, last = [_held_write(index, entry) for index, entry in enumerate(entries)]
+            parts = [_held_write(index, entry) for index, entry in enumerate(entries)]
+            if refresh is not None:  # last: the statement's rows are its RETURNING
+                parts.append(_refresh_waiting())
+            *first, last = parts
             return last.add_cte(*(item.cte(f"held_{index}") for index, item in enumerate(first)))
 
-        await self.session.execute(_built(("held", shapes), build), params)
+        result = await self.session.execute(_built(("held", shapes, refresh is not None), build), params)
+        if refresh is not None:
+            refresh[1].refreshed = result.first() is not None
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = _built(("get", model), partial(_by_id, model, lock=False))

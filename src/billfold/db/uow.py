@@ -28,10 +28,14 @@ class UnitOfWork:
         self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
-        self._events: list[m.InvoiceEvent] = []
+        # in the order they happened; None: a place kept for an event decided at commit (reserve_event)
+        self._events: list[m.InvoiceEvent | None] = []
         # event id -> the one endpoint it goes to (a test event), instead of every subscribed endpoint
         self._targets: dict[uuid.UUID, uuid.UUID] = {}
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._after_held: list[Callable[[], Awaitable[None]]] = []
+        # invoices whose invoice.updated is decided at commit (billfold.services.events.invoice_updated)
+        self.decided_at_commit: set[uuid.UUID] = set()
         self._held_for: uuid.UUID | None = None
         self._claim: NumberClaim | None = None
 
@@ -48,15 +52,27 @@ class UnitOfWork:
         # as they are, so renderers can still read them; rollback() would expire them.
         await self.session.close()
 
-    def record_event(self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None) -> None:
-        """Keep an event to be numbered and written at commit (``billfold.services.events`` calls this)."""
-        self._events.append(row)
+    def record_event(
+        self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None, place: int | None = None
+    ) -> None:
+        """Keep an event to be numbered and written at commit (``billfold.services.events`` calls this);
+        ``place``: the one :meth:`reserve_event` kept for it."""
+        if place is None:
+            self._events.append(row)
+        else:
+            self._events[place] = row
         if only_endpoint is not None:
             self._targets[row.id] = only_endpoint
 
+    def reserve_event(self) -> int:
+        """Keep a place in the events' order for an event that may be recorded at commit (after the held
+        writes show whether it is needed): the events recorded meanwhile stay after it."""
+        self._events.append(None)
+        return len(self._events) - 1
+
     def recorded_events(self) -> list[m.InvoiceEvent]:
         """The events recorded in this transaction so far, in order (not yet written)."""
-        return list(self._events)
+        return [row for row in self._events if row is not None]
 
     def hold_writes(self, organization_id: uuid.UUID) -> None:
         """Hold this transaction's inserts and row updates until commit, to send them together (see
@@ -76,6 +92,11 @@ class UnitOfWork:
         whose payload is the resource as the whole transaction left it)."""
         self._before_commit.append(callback)
 
+    def after_held_writes(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` once the held writes are sent (at once when none are held), before the
+        events are written: it may record an event (in a place kept by :meth:`reserve_event`)."""
+        self._after_held.append(callback)
+
     async def commit(self) -> None:
         """Draw the invoice number (an issue's), number and write the recorded events with their webhook
         deliveries, then commit: the counters are the last locks taken."""
@@ -85,7 +106,11 @@ class UnitOfWork:
         # writes held back to go as one statement (Repository.hold_writes): the callbacks' among them
         if self._held_for is not None:
             await self.repo.write_held(self._held_for)
-        events, self._events = self._events, []
+        settle, self._after_held = self._after_held, []
+        for callback in settle:
+            await callback()
+        events = [row for row in self._events if row is not None]
+        self._events = []
         targets, self._targets = self._targets, {}
         claim, self._claim = self._claim, None
         if events or claim is not None:
@@ -96,5 +121,7 @@ class UnitOfWork:
         self._events = []
         self._targets = {}
         self._before_commit = []
+        self._after_held = []
+        self.decided_at_commit = set()
         self._claim = None
         await self.session.rollback()

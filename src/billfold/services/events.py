@@ -94,12 +94,14 @@ async def record_resource_event(
     to_status: str | None = None,
     at: datetime | None = None,
     only_endpoint: uuid.UUID | None = None,
+    place: int | None = None,
 ) -> m.InvoiceEvent:
     """Record that a resource changed (``kind``, e.g. ``credit_note.created``); numbered, written and
     fanned out to the organization's endpoints when the transaction commits. Without ``payload`` the
     registered renderer of ``resource_type`` renders it now. ``invoice_id`` puts the event in that
     invoice's log (and orders its deliveries with the invoice's). ``only_endpoint`` sends it to that
-    one endpoint instead of every subscribed one (a test event)."""
+    one endpoint instead of every subscribed one (a test event); ``place``: the place in the events'
+    order :meth:`UnitOfWork.reserve_event` kept for it."""
     if payload is None:
         payload = await render_payload(uow, actor, resource_type, resource_id)
     row = m.InvoiceEvent(
@@ -116,7 +118,7 @@ async def record_resource_event(
         payload=payload,
         created_at=at or utcnow(),
     )
-    uow.record_event(row, only_endpoint=only_endpoint)
+    uow.record_event(row, only_endpoint=only_endpoint, place=place)
     return row
 
 
@@ -147,7 +149,9 @@ async def record_event(
     )
 
 
-async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
+async def invoice_updated(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, *, decide_at_commit: bool = False
+) -> None:
     """A draft's content is about to change (lines, groups, adjustments, fields; every such write locks
     the invoice through ``lock_editable_invoice``, which calls this): ``invoice.updated``, coalesced,
     its payload rendered when the transaction is about to commit (the draft as the change left it).
@@ -159,6 +163,10 @@ async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> 
     is recorded. So a burst of 100 line edits is one event carrying the draft after the last of them.
     A client polling ``GET /v1/events`` may have read that event before its payload was refreshed: it
     reads the invoice itself for its current content.
+
+    ``decide_at_commit`` (adding a line): no query now; at commit one statement refreshes the waiting
+    event if there is one (with the held writes: :meth:`Repository.refresh_waiting_update`), and a new
+    event is recorded only when it finds none, in the place this call kept in the events' order.
     """
     if invoice.status != "draft":
         return
@@ -168,6 +176,12 @@ async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> 
                 return
             break
     else:
+        if invoice.id in uow.decided_at_commit:
+            return  # this transaction's decision at commit covers this change too
+        if decide_at_commit:
+            uow.decided_at_commit.add(invoice.id)
+            uow.before_commit(_refresh_or_record(uow, actor, invoice, uow.reserve_event()))
+            return
         waiting = await uow.repo.waiting_update_event(actor.organization_id, invoice.id)
         if waiting is not None:
             uow.before_commit(_refresher(uow, actor, invoice, waiting))
@@ -178,6 +192,24 @@ async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> 
         row.payload = await render_payload(uow, actor, "invoice", invoice)
 
     uow.before_commit(render)
+
+
+def _refresh_or_record(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, place: int
+) -> Callable[[], Awaitable[None]]:
+    async def decide() -> None:
+        payload = await render_payload(uow, actor, "invoice", invoice)
+        outcome = await uow.repo.refresh_waiting_update(actor.organization_id, invoice.id, payload)
+
+        async def settle() -> None:
+            if not outcome.refreshed:
+                await record_resource_event(
+                    uow, actor, "invoice", invoice.id, "invoice.updated", payload, invoice.id, place=place
+                )
+
+        uow.after_held_writes(settle)
+
+    return decide
 
 
 def _refresher(
