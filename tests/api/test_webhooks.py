@@ -123,6 +123,31 @@ async def test_concurrent_adds_leave_one_waiting_updated_event_with_the_last_sta
     assert [e["sequence"] for e in events] == sorted(e["sequence"] for e in events)
 
 
+async def test_every_kind_of_draft_edit_joins_the_waiting_updated_event(api: ApiClient) -> None:
+    """Edits other than adds (a line changed or deleted, a group, an adjustment, the invoice's fields)
+    decide at commit as adds do: one waiting ``invoice.updated`` showing the last state, and a new one
+    after a transition."""
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    line = await api.create(f"{base}/line-items", {"name": "Work", "amount": "10.00"})
+    extra = await api.create(f"{base}/line-items", {"name": "Extra", "amount": "1.00"})
+    assert (await api.patch(f"{base}/line-items/{line['id']}", json={"amount": "20.00"})).status_code == 200
+    assert (await api.delete(f"{base}/line-items/{extra['id']}")).status_code == 204
+    await api.create(f"{base}/line-item-groups", {"name": "Later"})
+    await api.create(f"{base}/adjustments", {"type": "amount_discount", "amount": "2.00"})
+    assert (await api.patch(base, json={"memo": "edited"})).status_code == 200
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events] == ["invoice.created", "invoice.updated"]
+    assert events[1]["payload"]["totalAmount"] == "18.00"
+    await api.post(f"{base}/review", json={})
+    await api.post(f"{base}/reopen", json={})
+    assert (await api.patch(f"{base}/line-items/{line['id']}", json={"amount": "30.00"})).status_code == 200
+    events = (await api.get(f"/v1/events?resourceId={invoice['id']}")).json()["data"]
+    assert [e["type"] for e in events][-3:] == ["invoice.in_review", "invoice.reopened", "invoice.updated"]
+    assert events[-1]["payload"]["totalAmount"] == "28.00"
+    assert events[1]["payload"]["totalAmount"] == "18.00"
+
+
 async def test_an_updated_event_already_picked_up_is_followed_by_a_new_one(
     api: ApiClient, engine: AsyncEngine, private_allowed: Any
 ) -> None:

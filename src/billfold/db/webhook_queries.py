@@ -6,42 +6,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
 from billfold.db.ids import new_id
-
-
-@cache
-def _waiting_update_statement() -> Any:
-    """:meth:`WebhookQueries.waiting_update_event`'s statement (``organization_id``, ``invoice_id``),
-    built once: every draft edit runs it."""
-    event = m.InvoiceEvent
-    deliveries = cast(Table, m.WebhookDelivery.__table__)
-    picked_up = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.organization_id == event.organization_id,
-            deliveries.c.event_id == event.id,
-            (deliveries.c.attempts > 0)
-            | deliveries.c.lease_until.is_not(None)
-            | (deliveries.c.status != "pending"),
-        )
-        .exists()
-    )
-    return (
-        select(event.id, event.type, picked_up)
-        .where(
-            event.organization_id == bindparam("organization_id", type_=event.organization_id.type),
-            event.invoice_id == bindparam("invoice_id", type_=event.invoice_id.type),
-        )
-        .order_by(event.sequence.desc())
-        .limit(1)
-    )
 
 
 def new_delivery(
@@ -79,18 +50,6 @@ class WebhookQueries:
             table.c.organization_id == organization_id, table.c.status == "enabled"
         )
         return [(row[0], list(row[1])) for row in (await self.session.execute(statement)).all()]
-
-    async def waiting_update_event(
-        self, organization_id: uuid.UUID, invoice_id: uuid.UUID
-    ) -> uuid.UUID | None:
-        """The id of the invoice's latest event, if it is an ``invoice.updated`` no deliverer has picked
-        up yet (none of its deliveries leased, attempted or finished): one query, of three columns."""
-        params = {"organization_id": organization_id, "invoice_id": invoice_id}
-        row = (await self.session.execute(_waiting_update_statement(), params)).first()
-        if row is None or row[1] != "invoice.updated" or row[2]:
-            return None
-        event_id: uuid.UUID = row[0]
-        return event_id
 
     async def events_page(
         self,

@@ -149,9 +149,7 @@ async def record_event(
     )
 
 
-async def invoice_updated(
-    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, *, decide_at_commit: bool = False
-) -> None:
+async def invoice_updated(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
     """A draft's content is about to change (lines, groups, adjustments, fields; every such write locks
     the invoice through ``lock_editable_invoice``, which calls this): ``invoice.updated``, coalesced,
     its payload rendered when the transaction is about to commit (the draft as the change left it).
@@ -164,9 +162,10 @@ async def invoice_updated(
     A client polling ``GET /v1/events`` may have read that event before its payload was refreshed: it
     reads the invoice itself for its current content.
 
-    ``decide_at_commit`` (adding a line): no query now; at commit one statement refreshes the waiting
-    event if there is one (with the held writes: :meth:`Repository.refresh_waiting_update`), and a new
-    event is recorded only when it finds none, in the place this call kept in the events' order.
+    Nothing is read now: at commit (the invoice's row still locked) one statement refreshes the waiting
+    event if there is one (with the held writes of an add: :meth:`Repository.refresh_waiting_update`),
+    and a new event is recorded only when it finds none, in the place this call kept in the
+    transaction's events (the events recorded after it stay after it).
     """
     if invoice.status != "draft":
         return
@@ -176,16 +175,10 @@ async def invoice_updated(
                 return
             break
     else:
-        if invoice.id in uow.decided_at_commit:
-            return  # this transaction's decision at commit covers this change too
-        if decide_at_commit:
+        if invoice.id not in uow.decided_at_commit:  # one decision covers the transaction's changes
             uow.decided_at_commit.add(invoice.id)
             uow.before_commit(_refresh_or_record(uow, actor, invoice, uow.reserve_event()))
-            return
-        waiting = await uow.repo.waiting_update_event(actor.organization_id, invoice.id)
-        if waiting is not None:
-            uow.before_commit(_refresher(uow, actor, invoice, waiting))
-            return
+        return
     row = await record_resource_event(uow, actor, "invoice", invoice.id, "invoice.updated", {}, invoice.id)
 
     async def render() -> None:
@@ -210,16 +203,6 @@ def _refresh_or_record(
         uow.after_held_writes(settle)
 
     return decide
-
-
-def _refresher(
-    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, event_id: uuid.UUID
-) -> Callable[[], Awaitable[None]]:
-    async def refresh() -> None:
-        payload = await render_payload(uow, actor, "invoice", invoice)
-        await uow.repo.update_row(m.InvoiceEvent, actor.organization_id, event_id, {"payload": payload})
-
-    return refresh
 
 
 async def credit_balance_changed(

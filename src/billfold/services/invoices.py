@@ -343,16 +343,11 @@ async def lock_editable_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.
 
 
 async def editable(
-    uow: UnitOfWork,
-    actor: Actor,
-    invoice_id: uuid.UUID,
-    invoice: m.Invoice | None,
-    *,
-    decide_at_commit: bool = False,
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, invoice: m.Invoice | None
 ) -> m.Invoice:
     """``invoice`` (just row-locked) as :func:`lock_editable_invoice` answers it: 404 when there is
-    none, 409 when it is not a draft; its ``invoice.updated`` event recorded or refreshed (decided at
-    commit with ``decide_at_commit``: see :func:`billfold.services.events.invoice_updated`)."""
+    none, 409 when it is not a draft; its ``invoice.updated`` event recorded or refreshed at commit
+    (see :func:`billfold.services.events.invoice_updated`)."""
     if invoice is None:
         raise NotFound.resource("invoice", invoice_id)
     if invoice.status not in EDITABLE_STATUSES:
@@ -361,7 +356,7 @@ async def editable(
             code="invoice_locked",
             details={"status": invoice.status},
         )
-    await invoice_updated(uow, actor, invoice, decide_at_commit=decide_at_commit)
+    await invoice_updated(uow, actor, invoice)
     return invoice
 
 

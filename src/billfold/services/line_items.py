@@ -145,7 +145,7 @@ async def create_line(
         read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name, group_id)
         assert read is not None, "an invoice and group locked in this transaction are not read"
     else:
-        invoice = await editable(uow, actor, invoice_id, read.invoice, decide_at_commit=hold_writes)
+        invoice = await editable(uow, actor, invoice_id, read.invoice)
     group = read.group
     setting = await totals.setting_for(uow, actor, invoice, core_categories(read.categories))
     lookups = Lookups().knowing(read, name)
