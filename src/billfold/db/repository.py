@@ -187,8 +187,7 @@ class Repository(
         for name, value in values.items():
             set_committed_value(row, name, value)
         if self._held is not None:
-            organization_id = getattr(row, "organization_id", None)
-            self._hold_update(table, values, model_id(row), organization_id, partial(getattr, row))
+            self._hold_update(table, row, values)
             return
         statement = update(table).where(table.c.id == model_id(row))
         if "organization_id" in table.c:
@@ -240,22 +239,15 @@ class Repository(
         if self._held is None:
             self._held = {}
 
-    def _hold_update(
-        self,
-        table: Table,
-        values: dict[str, Any],
-        row_id: uuid.UUID,
-        organization_id: uuid.UUID | None,
-        value_of: Callable[[str], Any],
-    ) -> None:
-        """Hold an UPDATE of the row ``row_id`` (``value_of`` gives its key columns), merged into a held
-        write of the same row: PostgreSQL applies only one change per row in one statement, and an
-        UPDATE would not see a row INSERTed by the same statement."""
+    def _hold_update(self, table: Table, row: m.Base, values: dict[str, Any]) -> None:
+        """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
+        per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
         assert self._held is not None
-        slot = _identity(table, value_of)
+        slot = _identity(table, partial(getattr, row))
         held = self._held.get(slot)
         if held is None:
-            self._held[slot] = ("update", table, dict(values), row_id, organization_id)
+            organization_id = getattr(row, "organization_id", None)
+            self._held[slot] = ("update", table, dict(values), model_id(row), organization_id)
         else:  # the same row's INSERT or UPDATE takes these values too
             held[2].update(values)
 
@@ -333,13 +325,6 @@ class Repository(
     async def update_row(
         self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID, values: dict[str, Any]
     ) -> None:
-        """``UPDATE`` the organization's row ``row_id`` of ``model`` (held, like :meth:`write_values`,
-        while writes are held)."""
-        if self._held is not None:
-            table = cast(Table, model.__table__)
-            key = {"organization_id": organization_id, "id": row_id}
-            self._hold_update(table, values, row_id, organization_id, key.__getitem__)
-            return
         statement = update(model).where(
             model.organization_id == organization_id,  # type: ignore[attr-defined]
             model.id == row_id,  # type: ignore[attr-defined]
