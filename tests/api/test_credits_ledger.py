@@ -3,6 +3,7 @@ functions the invoice calculation uses at issue to read grants and record uses."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -11,12 +12,18 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api.responses import CreditEntryOut, CreditLedgerOut
-from billfold.core.credits import CreditGrant, CreditUse, apply_credits
+from billfold.core.credits import CreditGrant, CreditUse, apply_credits, available_credit, remaining_units
 from billfold.db import models as m
 from billfold.db.ids import new_id
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
-from billfold.services.credits import credit_grants_and_uses, record_credit_uses
+from billfold.services.credits import (
+    balances,
+    credit_grants_and_uses,
+    grants_and_uses,
+    record_credit_uses,
+    return_invoice_credits,
+)
 from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
 from conftest import ApiClient, make_invoice, new_api_key
@@ -35,6 +42,11 @@ async def _ledger(api: ApiClient, customer_id: str) -> dict:  # type: ignore[typ
     data: dict = response.json()  # type: ignore[type-arg]
     CreditLedgerOut.model_validate(data)  # the published schema holds
     return data
+
+
+async def _invoice(api: ApiClient, customer_id: str) -> dict:  # type: ignore[type-arg]
+    """A draft invoice of the customer."""
+    return await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": "2026-03-15"})
 
 
 async def _actor(engine: AsyncEngine, api: ApiClient) -> Actor:
@@ -157,6 +169,7 @@ async def test_expired_grants_leave_the_balance(api: ApiClient, engine: AsyncEng
                     invoice_id=None,
                     payment_id=None,
                     created_at=datetime(2020, 6, 1),
+                    remaining=Decimal("7.00"),
                 )
             )
         await uow.commit()
@@ -202,7 +215,19 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
         {"currency": "USD", "available": "99.00"},
     ]
     async with UnitOfWork(engine) as uow:
-        grants, uses = await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR")
+        # the grants that hold credit: the late one alone, 10.00 left
+        assert await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR") == (
+            [CreditGrant(str(late["id"]), Decimal("10.00"), TODAY, None)],
+            [],
+        )
+        # for the invoice that took credit: its uses, and each grant with what it took back on it
+        grants, uses = await credit_grants_and_uses(
+            uow, actor, uuid.UUID(customer_id), "EUR", invoice_id=invoice_id
+        )
+        assert grants == [
+            CreditGrant(str(late["id"]), Decimal("30.00"), TODAY, None),
+            CreditGrant(str(soon["id"]), Decimal("20.00"), TODAY, TODAY + timedelta(days=1)),
+        ]
         assert sorted(uses, key=lambda use: use.grant_id) == sorted(
             [
                 CreditUse(str(soon["id"]), Decimal("20.00"), str(invoice_id)),
@@ -261,32 +286,94 @@ async def test_recording_more_than_a_grant_holds_is_a_conflict(api: ApiClient, e
 async def test_returned_credit_counts_again(api: ApiClient, engine: AsyncEngine) -> None:
     customer_id = await _customer(api)
     grant = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "10.00"})
-    invoice_id = uuid.UUID(str((await make_invoice(api, currency="EUR"))["id"]))
+    invoice_id = uuid.UUID(str((await _invoice(api, customer_id))["id"]))
     actor = await _actor(engine, api)
     async with UnitOfWork(engine) as uow:
         use = CreditUse(str(grant["id"]), Decimal("6.00"), str(invoice_id))
         await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", [use])
-        await uow.repo.add(
-            m.CreditEntry(
-                id=new_id(),
-                organization_id=actor.organization_id,
-                customer_id=uuid.UUID(customer_id),
-                currency="EUR",
-                amount=Decimal("6.00"),
-                kind="release",
-                reason=f"grant:{grant['id']}",
-                expires_at=None,
-                invoice_id=invoice_id,
-                payment_id=None,
-                created_at=datetime.now(UTC).replace(tzinfo=None),
-            )
-        )
+        await uow.commit()
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "4.00"}]
+    async with UnitOfWork(engine) as uow:
+        invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
+        assert invoice is not None
+        await return_invoice_credits(uow, actor, invoice)
         await uow.commit()
     ledger = await _ledger(api, customer_id)
-    assert sorted(row["kind"] for row in ledger["data"]) == ["grant", "release", "use"]
+    assert sorted(row["kind"] for row in ledger["data"]) == ["grant", "return", "use"]
     assert ledger["balances"] == [{"currency": "EUR", "available": "10.00"}]
     async with UnitOfWork(engine, readonly=True) as uow:
-        assert (await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR"))[1] == []
+        customer = uuid.UUID(customer_id)
+        assert (await credit_grants_and_uses(uow, actor, customer, "EUR", invoice_id=invoice_id))[1] == []
+
+
+async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """Grants, uses at issue, a void giving credit back, a grant used up: after each, every grant's
+    stored ``remaining`` is what the whole ledger (every entry that references it) says it holds, and
+    the balances read from the grants alone equal the ones worked out from every entry."""
+    customer_id = await _customer(api)
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "25.00"})
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "5.00", "expiresOn": TOMORROW})
+    actor = await _actor(engine, api)
+
+    async def check() -> None:
+        async with UnitOfWork(engine, readonly=True) as uow:
+            entries = await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))
+            grants, uses = grants_and_uses(entries)
+            held = remaining_units(grants, uses, 2)
+            stored = {str(e.id): e.remaining for e in entries if e.kind == "grant"}
+            assert stored == {
+                grant_id: (Decimal(units).scaleb(-2) if units else None) for grant_id, units in held.items()
+            }
+            whole = available_credit(grants, uses, as_of=TODAY, exponent=2)
+            [balance] = await balances(uow, actor, uuid.UUID(customer_id))
+            assert balance.available == whole
+
+    issued = []
+    for amount in ("12.00", "12.00", "9.00"):
+        invoice = await _invoice(api, customer_id)
+        await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": amount})
+        answer = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY.isoformat()})
+        assert answer.status_code == 200, answer.text
+        issued.append(answer.json())
+        await check()
+    # 30.00 of credit: 5.00 (expiring first) and 7.00, then 12.00, then the last 6.00 of 9.00
+    assert [invoice["creditsAppliedAmount"] for invoice in issued] == ["12.00", "12.00", "6.00"]
+    # the last one (3.00 still due) voided: its 6.00 goes back to the grant it came from
+    voided = await api.post(f"/v1/invoices/{issued[2]['id']}/void", json={"reason": "billed twice"})
+    assert voided.status_code == 200, voided.text
+    await check()
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "6.00"}]
+    again = await _invoice(api, customer_id)
+    await api.create(f"/v1/invoices/{again['id']}/line-items", {"name": "Work", "amount": "10.00"})
+    answer = await api.post(f"/v1/invoices/{again['id']}/issue", json={"issueDate": TODAY.isoformat()})
+    assert answer.json()["creditsAppliedAmount"] == "6.00"
+    await check()
+
+
+async def test_issuing_reads_the_grants_that_hold_credit_not_every_use(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    customer_id = await _customer(api)
+    for _ in range(3):
+        await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "1.00"})
+    for _ in range(4):  # the first three each use a grant up; the fourth finds none
+        invoice = await _invoice(api, customer_id)
+        await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "1.00"})
+        answer = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY.isoformat()})
+        assert answer.status_code == 200, answer.text
+    assert answer.json()["creditsAppliedAmount"] == "0.00"
+    last = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "2.00"})
+    actor = await _actor(engine, api)
+    draft = uuid.UUID(str((await _invoice(api, customer_id))["id"]))
+    async with UnitOfWork(engine, readonly=True) as uow:
+        read = await uow.repo.credit_for_invoice(actor.organization_id, uuid.UUID(customer_id), "EUR", draft)
+        assert [(str(row.id), row.remaining) for row in read] == [(last["id"], Decimal("2.00"))]
+        assert len(await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))) == 7
+        loaded = await uow.repo.invoice_to_issue(actor.organization_id, draft)
+        assert loaded is not None
+        assert loaded.has_credit
 
 
 async def test_an_overpayment_kept_as_credit_is_a_grant(api: ApiClient) -> None:
@@ -303,3 +390,28 @@ async def test_an_overpayment_kept_as_credit_is_a_grant(api: ApiClient) -> None:
     assert (entry["kind"], entry["amount"], entry["reason"]) == ("grant", "20.00", "overpayment")
     assert (entry["invoiceId"], entry["paymentId"], entry["grantId"]) == (invoice["id"], payment["id"], None)
     assert ledger["balances"] == [{"currency": "USD", "available": "20.00"}]
+
+
+async def test_concurrent_issues_spend_each_grant_once(api: ApiClient, engine: AsyncEngine) -> None:
+    customer_id = await _customer(api)
+    for amount in ("7.00", "11.00", "13.00"):  # 31.00 of credit
+        await api.create(f"/v1/customers/{customer_id}/credits", {"amount": amount})
+    invoices = []
+    for _ in range(12):  # 48.00 due in all
+        invoice = await _invoice(api, customer_id)
+        await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "4.00"})
+        invoices.append(invoice["id"])
+    answers = await asyncio.gather(
+        *(api.post(f"/v1/invoices/{i}/issue", json={"issueDate": TODAY.isoformat()}) for i in invoices)
+    )
+    assert [answer.status_code for answer in answers] == [200] * 12, [a.text for a in answers]
+    applied = sum((Decimal(answer.json()["creditsAppliedAmount"]) for answer in answers), Decimal(0))
+    assert applied == Decimal("31.00")
+    ledger = await _ledger(api, customer_id)
+    assert ledger["balances"] == [{"currency": "EUR", "available": "0.00"}]
+    actor = await _actor(engine, api)
+    async with UnitOfWork(engine, readonly=True) as uow:
+        entries = await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))
+    grants, uses = grants_and_uses(entries)
+    assert set(remaining_units(grants, uses, 2).values()) == {0}  # every grant spent exactly, never more
+    assert {entry.remaining for entry in entries} == {None}

@@ -36,7 +36,7 @@ async def customer_payload(uow: UnitOfWork, actor: Actor, resource: m.Customer |
     row = await uow.repo.get(m.Customer, actor.organization_id, customer_id)
     if row is None:
         return {"id": str(customer_id), "object": "customer"}
-    balances = render.credit_balances(await credits.ledger(uow, actor, customer_id, known=row))
+    balances = render.credit_balances(await credits.balances(uow, actor, customer_id, known=row))
     return {**render.customer(row), "creditBalances": balances}
 
 

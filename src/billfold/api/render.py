@@ -6,6 +6,7 @@ Amounts are shown with exactly the currency's minor-unit places (``"10.50"`` in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from billfold.api import invoice_answers as answers
 from billfold.api.invoice_answers import amounts, day, money, timestamp, uid
 from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
-from billfold.services.credits import CreditLedger, LedgerEntry, referenced_grant
+from billfold.services.credits import CreditBalance, CreditLedger, LedgerEntry, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
 from billfold.services.invoice_records import group_record, invoice_fields, line_record, record_of
@@ -269,11 +270,11 @@ def credit_entry(row: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def credit_balances(view: CreditLedger) -> list[dict[str, Any]]:
+def credit_balances(balances: Sequence[CreditBalance]) -> list[dict[str, Any]]:
     """The credit available per currency."""
     return [
         {"currency": balance.currency.code, "available": money(balance.available, balance.currency)}
-        for balance in view.balances
+        for balance in balances
     ]
 
 
@@ -281,7 +282,7 @@ def credit_ledger(view: CreditLedger) -> dict[str, Any]:
     """The whole ledger, newest first, and the balances; one page (``hasMore`` is always false)."""
     return {
         "data": [credit_entry(row) for row in view.entries],
-        "balances": credit_balances(view),
+        "balances": credit_balances(view.balances),
         "hasMore": False,
         "nextCursor": None,
     }

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from billfold.db import models as m
+from billfold.db.credit_queries import is_grant
 from billfold.db.ids import new_id
 from billfold.db.numbering import NumberClaim, draw_postgresql, draw_sqlite
 from billfold.db.statement_cache import built as _built
@@ -31,7 +32,7 @@ class ToIssue(NamedTuple):
     billed: m.PaymentAccount | None
     organization: m.Organization
     has_credit: bool
-    """Whether the customer's credit ledger has any entry in the invoice's currency."""
+    """Whether the customer has a grant in the invoice's currency that still holds credit."""
 
 
 def _to_issue() -> Any:
@@ -45,6 +46,8 @@ def _to_issue() -> Any:
             entry.organization_id == invoice.organization_id,
             entry.customer_id == invoice.customer_id,
             entry.currency == invoice.currency,
+            is_grant(),
+            entry.remaining.is_not(None),
         )
         .exists()
     )

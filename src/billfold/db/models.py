@@ -608,11 +608,27 @@ class Payment(Base):
 
 
 class CreditEntry(Base):
-    """The customer's prepaid balance ledger: grants (positive) and uses (negative), per currency."""
+    """The customer's prepaid balance ledger: grants (positive) and uses (negative), per currency.
+
+    A grant's ``remaining`` is what it still holds (its amount moved by every entry that references
+    it: uses, returns, reversals), kept by those entries' writers under the customer's row lock;
+    ``None`` once nothing remains, and for every entry that is not a grant. Issuing with credit and the
+    balances read the grants alone (``ix_credit_entries_grants``), never the uses, which grow with
+    every invoice that takes credit; an invoice's own entries are found by ``ix_credit_entries_invoice``.
+    """
 
     __tablename__ = "credit_entries"
     __table_args__ = (
         Index("ix_credit_entries_customer", "organization_id", "customer_id", "currency"),
+        Index(
+            "ix_credit_entries_grants",
+            "organization_id",
+            "customer_id",
+            "currency",
+            postgresql_where=text("kind = 'grant'"),
+            sqlite_where=text("kind = 'grant'"),
+        ),
+        Index("ix_credit_entries_invoice", "organization_id", "invoice_id"),
         _tenant_fk("credit_entries", "customer_id", "customers"),
     )
 
@@ -627,6 +643,7 @@ class CreditEntry(Base):
     invoice_id: Mapped[uuid.UUID | None]
     payment_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
+    remaining: Mapped[Decimal | None] = mapped_column(default=None)
 
 
 class CreditNote(_Amounts, Base):

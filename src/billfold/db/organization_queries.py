@@ -1,5 +1,5 @@
 """The repository's queries about organizations, API keys and idempotency records, and about customers
-and their issuing and payment accounts and credit ledger (a part of
+and their issuing and payment accounts (a part of
 :class:`billfold.db.repository.Repository`, kept apart to keep each module small). Every one is scoped by
 organization, but for the organizations table itself (its own id scopes it) and the key lookup that finds
 a request's organization."""
@@ -15,7 +15,6 @@ from sqlalchemy import Row, Table, and_, bindparam, false, func, or_, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import models as m
-from billfold.db.ledger import LedgerEntry
 from billfold.db.statement_cache import built as _built
 
 # api_key_id, organization_id, rounding_mode, tax_rounding, default_tax_category_id, time_zone
@@ -157,21 +156,6 @@ class OrganizationQueries:
             m.Customer.organization_id == organization_id, m.Customer.external_customer_id == external_id
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def credit_entries_of(
-        self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None
-    ) -> list[LedgerEntry]:
-        """The customer's ledger (in ``currency`` when given), newest first: plain rows, not ORM objects
-        (the ledger is read whole at every issue with credit and grows with the customer's history;
-        a row costs a fraction of a mapped object)."""
-        table = cast(Table, m.CreditEntry.__table__)
-        statement = select(*table.c).where(
-            table.c.organization_id == organization_id, table.c.customer_id == customer_id
-        )
-        if currency is not None:
-            statement = statement.where(table.c.currency == currency)
-        statement = statement.order_by(table.c.id.desc())
-        return cast(list[LedgerEntry], list((await self.session.execute(statement)).all()))
 
     async def customer_has_invoices(self, organization_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
         statement = (

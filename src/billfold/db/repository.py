@@ -6,6 +6,7 @@ held writes of the add-line fast path) and inherits the queries of each concern 
 accounts), :mod:`~billfold.db.catalog_queries` (products, tax categories), :mod:`~billfold.db.line_queries`
 (lines and groups), :mod:`~billfold.db.invoice_lifecycle` (issuing, numbering, events, payments, the hosted
 page), :mod:`~billfold.db.credit_note_queries` (credit notes and refunds),
+:mod:`~billfold.db.credit_queries` (customers' credit ledgers),
 :mod:`~billfold.db.webhook_queries` (events, endpoints and deliveries) and :mod:`~billfold.db.invoice_reads`
 (a whole invoice's lines for its answers).
 """
@@ -26,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from billfold.db import models as m
 from billfold.db.catalog_queries import CatalogQueries
 from billfold.db.credit_note_queries import CreditNoteQueries
+from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.line_queries import LineQueries
@@ -138,6 +140,7 @@ class Repository(
     LineQueries,
     InvoiceLifecycle,
     CreditNoteQueries,
+    CreditQueries,
     WebhookQueries,
     InvoiceReads,
 ):

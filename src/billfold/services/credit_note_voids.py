@@ -17,7 +17,7 @@ from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services.context import Actor
 from billfold.services.credit_notes import CreditNoteView, event_data
-from billfold.services.credits import GRANT_REFERENCE, grants_and_uses
+from billfold.services.credits import GRANT_REFERENCE
 from billfold.services.currencies import currency
 from billfold.services.errors import Conflict, NotFound
 from billfold.services.events import credit_balance_changed, record_resource_event
@@ -76,10 +76,10 @@ async def void_credit_note(
 async def _take_back_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, note: m.CreditNote) -> None:
     """Take the note's grant back from the customer's balance, only if nothing of it was used."""
     await uow.repo.get_for_update(m.Customer, actor.organization_id, invoice.customer_id)
-    entries = await uow.repo.credit_entries_of(actor.organization_id, invoice.customer_id, note.currency)
-    _, uses = grants_and_uses(entries)
-    grant_id = str(note.credit_entry_id)
-    if any(use.grant_id == grant_id and use.amount > ZERO for use in uses):
+    assert note.credit_entry_id is not None, "a note that put credit on the balance names its grant"
+    grant = (await uow.repo.credit_entries_by_ids(actor.organization_id, [note.credit_entry_id]))[0]
+    grant_id = str(grant.id)
+    if (grant.remaining or ZERO) != grant.amount:  # some of it was used (and not returned)
         raise Conflict(
             "the credit this note put on the customer's balance has been used",
             code="credit_note_credit_used",
@@ -100,4 +100,5 @@ async def _take_back_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice, n
             created_at=utcnow(),
         )
     )
+    await uow.repo.set_grants_remaining(actor.organization_id, {grant.id: None})  # it holds nothing now
     await credit_balance_changed(uow, actor, invoice.customer_id, note.currency)

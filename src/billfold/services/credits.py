@@ -18,6 +18,11 @@ The ledger is ``credit_entries``. How its rows map to the core's :mod:`billfold.
 
 The available balance in a currency is what the usable grants still hold (grants minus their uses),
 as of a day: today (UTC) for the API's balances, the issue date when credit is applied.
+
+Each grant keeps what it still holds in ``remaining`` (``None`` once nothing), moved by the writer of
+every entry that references it, under the customer's row lock as every writer of the ledger takes it.
+So issuing and the balances read the grants, never the uses (one more with every invoice that takes
+credit); only the ledger's listing reads it whole.
 """
 
 from __future__ import annotations
@@ -134,32 +139,46 @@ async def grant_credit(
         invoice_id=None,
         payment_id=None,
         created_at=utcnow(),
+        remaining=new.amount,
     )
     await uow.repo.add(entry)
     await credit_balance_changed(uow, actor, customer.id, money.code)
     return entry
 
 
-async def ledger(
-    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, *, known: m.Customer | None = None
-) -> CreditLedger:
-    """The customer's entries, newest first, and per currency the credit available today (UTC).
-    ``known``: the customer, read in this transaction already (not read again)."""
-    customer = known if known is not None and known.id == customer_id else None
-    if customer is None:
-        customer = await get_customer(uow, actor, customer_id)
-    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
-    by_currency: dict[str, list[LedgerEntry]] = {}
-    for entry in entries:
-        by_currency.setdefault(entry.currency, []).append(entry)
+def _balances(grants: Sequence[LedgerEntry], as_of: date) -> list[CreditBalance]:
+    """Per currency of ``grants`` (by code), the credit they hold that is usable on ``as_of``."""
+    by_currency: dict[str, list[CreditGrant]] = {}
+    for entry in grants:
+        if entry.kind == GRANT:
+            held = entry.remaining or ZERO
+            by_currency.setdefault(entry.currency, []).append(
+                CreditGrant(str(entry.id), held, entry.created_at.date(), entry.expires_at)
+            )
     balances = []
-    as_of = actor.today()
     for code in sorted(by_currency):
         money = lookup_currency(code)
-        grants, uses = grants_and_uses(by_currency[code])
-        available = available_credit(grants, uses, as_of=as_of, exponent=money.exponent)
+        available = available_credit(by_currency[code], [], as_of=as_of, exponent=money.exponent)
         balances.append(CreditBalance(money, available))
-    return CreditLedger(entries, balances)
+    return balances
+
+
+async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> CreditLedger:
+    """The customer's entries, newest first, and per currency the credit available today (UTC)."""
+    customer = await get_customer(uow, actor, customer_id)
+    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
+    return CreditLedger(entries, _balances(entries, actor.today()))
+
+
+async def balances(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, *, known: m.Customer | None = None
+) -> list[CreditBalance]:
+    """Per currency the customer has credit in, what is available today (UTC), from its grants
+    alone. ``known``: the customer, read in this transaction already (not read again)."""
+    if known is None or known.id != customer_id:
+        await get_customer(uow, actor, customer_id)
+    grants = await uow.repo.credit_grants_of(actor.organization_id, customer_id)
+    return _balances(grants, actor.today())
 
 
 async def credit_grants_and_uses(
@@ -168,11 +187,15 @@ async def credit_grants_and_uses(
     customer_id: uuid.UUID,
     currency: str,
     *,
+    invoice_id: uuid.UUID | None = None,
     lock: bool = False,
     known: m.Customer | None = None,
 ) -> tuple[list[CreditGrant], list[CreditUse]]:
-    """The customer's grants and uses in ``currency``, as :func:`billfold.core.credits.apply_credits`
-    takes them (a grant's id is ``str(entry.id)``; a use's ``invoice_id`` is ``str(invoice id)``).
+    """The credit ``invoice_id`` can take in ``currency``, as :func:`billfold.core.credits.apply_credits`
+    takes it: the customer's grants that hold credit, oldest first, and the invoice's own uses of them
+    (none for an invoice never issued), each grant's amount what it holds plus what the invoice took of
+    it (a grant's id is ``str(entry.id)``; a use's ``invoice_id`` is ``str(invoice id)``). Without
+    ``invoice_id``, the grants as they are and no use.
 
     With ``lock`` the customer's row is locked for the rest of the transaction first, so two
     invoices of one customer issued at once take credit one after the other (pass it at issue, where
@@ -183,7 +206,24 @@ async def credit_grants_and_uses(
         customer = known
     else:
         customer = await _customer(uow, actor, customer_id, lock=lock)
-    return grants_and_uses(await uow.repo.credit_entries_of(actor.organization_id, customer.id, currency))
+    organization_id = actor.organization_id
+    rows = await uow.repo.credit_for_invoice(organization_id, customer.id, currency, invoice_id)
+    grants = {str(row.id): row for row in rows if row.kind == GRANT}
+    _, uses = grants_and_uses([row for row in rows if row.kind != GRANT])
+    spent = {use.grant_id for use in uses} - grants.keys()  # the invoice took all they held
+    for row in await uow.repo.credit_entries_by_ids(organization_id, [uuid.UUID(g) for g in spent]):
+        grants[str(row.id)] = row
+    took = _spent(uses)
+    ordered = sorted(grants.values(), key=lambda entry: (entry.created_at, entry.id))
+    return [
+        CreditGrant(
+            str(entry.id),
+            add(entry.remaining or ZERO, took.get(str(entry.id), ZERO)),
+            entry.created_at.date(),
+            entry.expires_at,
+        )
+        for entry in ordered
+    ], uses
 
 
 async def record_credit_uses(
@@ -219,7 +259,9 @@ async def record_credit_uses(
     if locked_ledger is not None:
         grants, recorded = locked_ledger
     else:
-        grants, recorded = await credit_grants_and_uses(uow, actor, customer_id, money.code, lock=True)
+        grants, recorded = await credit_grants_and_uses(
+            uow, actor, customer_id, money.code, invoice_id=invoice_id, lock=True
+        )
     mine = [use for use in recorded if use.invoice_id == invoice_text]
     if mine:
         if _spent(mine) != _spent(uses):
@@ -254,7 +296,24 @@ async def record_credit_uses(
                 created_at=now,
             )
         )
+    # what each grant holds now: what it held (its amount here, as the invoice had taken nothing of
+    # it: ``mine`` is empty) less these uses
+    held = {grant.id: grant.amount for grant in grants}
+    await _move_grants(uow, actor, held, [(use.grant_id, use.amount.copy_negate()) for use in uses])
     await credit_balance_changed(uow, actor, customer_id, money.code)
+
+
+async def _move_grants(
+    uow: UnitOfWork, actor: Actor, held: dict[str, Decimal], moves: Sequence[tuple[str, Decimal]]
+) -> None:
+    """Store what grants hold after ``moves`` (grant id, signed amount), given what they ``held``."""
+    for grant_id, amount in moves:
+        held[grant_id] = add(held.get(grant_id, ZERO), amount)
+    changed = {grant_id for grant_id, _ in moves}
+    await uow.repo.set_grants_remaining(
+        actor.organization_id,
+        {uuid.UUID(grant_id): held[grant_id] if held[grant_id] != ZERO else None for grant_id in changed},
+    )
 
 
 def _spent(uses: Sequence[CreditUse]) -> dict[str, Decimal]:
@@ -281,6 +340,7 @@ def invoice_grant(
         invoice_id=invoice.id,
         payment_id=payment_id,
         created_at=utcnow(),
+        remaining=amount if amount > ZERO else None,
     )
 
 
@@ -303,16 +363,17 @@ async def return_invoice_credits(uow: UnitOfWork, actor: Actor, invoice: m.Invoi
     kind ``return`` naming the invoice and the grant, so each grant holds again what the invoice took
     (the customer's row is locked first, as every writer of the balance does)."""
     customer = await _customer(uow, actor, invoice.customer_id, lock=True)
-    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id, invoice.currency)
-    _, uses = grants_and_uses(entries)
+    organization_id = actor.organization_id
+    moves = await uow.repo.credit_entries_of_invoice(organization_id, invoice.id, invoice.currency)
+    _, uses = grants_and_uses(moves)
+    uses = [use for use in uses if use.invoice_id == str(invoice.id) and use.amount > ZERO]
+    grants = await uow.repo.credit_entries_by_ids(organization_id, [uuid.UUID(use.grant_id) for use in uses])
     now = utcnow()
     for use in uses:
-        if use.invoice_id != str(invoice.id) or use.amount <= ZERO:
-            continue
         await uow.repo.insert(
             m.CreditEntry(
                 id=new_id(),
-                organization_id=actor.organization_id,
+                organization_id=organization_id,
                 customer_id=customer.id,
                 currency=invoice.currency,
                 amount=use.amount,
@@ -324,4 +385,6 @@ async def return_invoice_credits(uow: UnitOfWork, actor: Actor, invoice: m.Invoi
                 created_at=now,
             )
         )
+    held = {str(grant.id): grant.remaining or ZERO for grant in grants}
+    await _move_grants(uow, actor, held, [(use.grant_id, use.amount) for use in uses])
     await credit_balance_changed(uow, actor, customer.id, invoice.currency)

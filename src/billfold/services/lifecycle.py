@@ -126,7 +126,7 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
             else DEFAULT_PAYMENT_TERMS_DAYS
         )
     due = due_date(day, terms)
-    await totals.freeze(uow, actor, invoice, day, customer, has_credit=loaded.has_credit)
+    await totals.freeze(uow, actor, invoice, day, has_credit=loaded.has_credit)
     marker = placeholder()
     invoice.invoice_number = marker
     invoice.issue_date = day

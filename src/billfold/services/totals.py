@@ -353,7 +353,6 @@ async def freeze(
     actor: Actor,
     invoice: m.Invoice,
     day: Any,
-    customer: m.Customer | None = None,
     *,
     has_credit: bool = True,
 ) -> None:
@@ -362,21 +361,17 @@ async def freeze(
     The invoice's own figures are set on the loaded row, for the issue's flush to write (its lines,
     groups and credit uses are written now).
 
-    The customer row is locked only when the customer has credit to spend (then its ledger is read
-    again under the lock), so two invoices of one customer issued at once spend its credit one after
-    the other and no grant is used twice, while a customer without credit serializes nothing.
-    ``customer``: the invoice's customer, when the caller read it in this transaction; ``has_credit``
-    false: the caller found no entry in the customer's ledger in this currency (nothing is read)."""
+    The customer row is locked only when the customer has credit to spend (``has_credit``: the caller
+    found a grant holding credit in this currency; then the grants are read under the lock), so two
+    invoices of one customer issued at once spend its credit one after the other and no grant is used
+    twice, while a customer without credit serializes nothing. Only the grants that hold credit are
+    read, never the uses of other invoices."""
     grants: list[CreditGrant] = []
     uses: list[CreditUse] = []
-    if has_credit:
-        grants, uses = await credit_grants_and_uses(
-            uow, actor, invoice.customer_id, invoice.currency, known=customer
-        )
     locked: tuple[list[CreditGrant], list[CreditUse]] | None = None
-    if grants:
+    if has_credit:
         grants, uses = locked = await credit_grants_and_uses(
-            uow, actor, invoice.customer_id, invoice.currency, lock=True
+            uow, actor, invoice.customer_id, invoice.currency, invoice_id=invoice.id, lock=True
         )
     if not (
         grants
