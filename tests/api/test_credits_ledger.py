@@ -75,10 +75,12 @@ async def test_grant_and_read_the_ledger(api: ApiClient) -> None:
     assert grant["expiresOn"] == TOMORROW
     assert grant["reason"] == "welcome"
     assert (grant["grantId"], grant["invoiceId"], grant["paymentId"]) == (None, None, None)
+    assert grant["remaining"] == "50.50"
     assert str(grant["createdAt"]).endswith("Z")
     usd = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "10", "currency": "USD"})
     assert (usd["amount"], usd["currency"], usd["expiresOn"], usd["reason"]) == ("10.00", "USD", None, None)
     jpy = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "500", "currency": "JPY"})
+    assert jpy["remaining"] == "500"
     ledger = await _ledger(api, customer_id)
     assert {row["id"] for row in ledger["data"]} == {grant["id"], usd["id"], jpy["id"]}
     assert ledger["data"][-1] == grant  # newest first
@@ -292,7 +294,12 @@ async def test_returned_credit_counts_again(api: ApiClient, engine: AsyncEngine)
         use = CreditUse(str(grant["id"]), Decimal("6.00"), str(invoice_id))
         await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", [use])
         await uow.commit()
-    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "4.00"}]
+    ledger = await _ledger(api, customer_id)
+    assert ledger["balances"] == [{"currency": "EUR", "available": "4.00"}]
+    assert sorted((row["kind"], row["remaining"]) for row in ledger["data"]) == [
+        ("grant", "4.00"),
+        ("use", None),
+    ]
     async with UnitOfWork(engine) as uow:
         invoice = await uow.repo.get(m.Invoice, actor.organization_id, invoice_id)
         assert invoice is not None
@@ -301,6 +308,7 @@ async def test_returned_credit_counts_again(api: ApiClient, engine: AsyncEngine)
     ledger = await _ledger(api, customer_id)
     assert sorted(row["kind"] for row in ledger["data"]) == ["grant", "return", "use"]
     assert ledger["balances"] == [{"currency": "EUR", "available": "10.00"}]
+    assert [row["remaining"] for row in ledger["data"] if row["kind"] == "grant"] == ["10.00"]
     async with UnitOfWork(engine, readonly=True) as uow:
         customer = uuid.UUID(customer_id)
         assert (await credit_grants_and_uses(uow, actor, customer, "EUR", invoice_id=invoice_id))[1] == []

@@ -15,7 +15,7 @@ from billfold.api import invoice_answers as answers
 from billfold.api.invoice_answers import amounts, day, money, timestamp, uid
 from billfold.core.money import Currency, to_plain_normalized
 from billfold.db import models as m
-from billfold.services.credits import CreditBalance, CreditLedger, LedgerEntry, referenced_grant
+from billfold.services.credits import GRANT, CreditBalance, CreditLedger, LedgerEntry, referenced_grant
 from billfold.services.currencies import currency as lookup_currency
 from billfold.services.document_data import vat_category_for
 from billfold.services.invoice_records import group_record, invoice_fields, line_record, record_of
@@ -266,8 +266,16 @@ def credit_entry(row: LedgerEntry) -> dict[str, Any]:
         "grantId": referenced_grant(row),
         "invoiceId": uid(row.invoice_id),
         "paymentId": uid(row.payment_id),
+        "remaining": _remaining(row),
         "createdAt": timestamp(row.created_at),
     }
+
+
+def _remaining(row: LedgerEntry) -> str | None:
+    """What a grant still holds (expired or not); ``None`` for entries that are not grants."""
+    if row.kind != GRANT:
+        return None
+    return money(row.remaining if row.remaining is not None else Decimal(0), lookup_currency(row.currency))
 
 
 def credit_balances(balances: Sequence[CreditBalance]) -> list[dict[str, Any]]:

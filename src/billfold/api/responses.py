@@ -168,6 +168,7 @@ class CreditEntryOut(Out):
     grantId: Text  # noqa: N815
     invoiceId: Text  # noqa: N815
     paymentId: Text  # noqa: N815
+    remaining: Text  # a grant's credit not yet used (expired or not); null for other kinds
     createdAt: str  # noqa: N815
 
 
