@@ -52,23 +52,19 @@ def upgrade() -> None:
         sa.column("remaining", billfold.db.types.ExactDecimal()),
     )
     bind = op.get_bind()
-    held: dict[str, Decimal] = {}
-    grants: dict[str, tuple[object, object]] = {}
-    moves: list[tuple[str, Decimal]] = []
+    grants: dict[str, tuple[object, object, Decimal]] = {}  # id -> organization, id, amount
+    moved: dict[str, Decimal] = {}  # grant id -> the sum of the entries that reference it
     columns = (entries.c.id, entries.c.organization_id, entries.c.amount, entries.c.kind, entries.c.reason)
-    for row in bind.execute(sa.select(*columns)):
+    for row in bind.execute(sa.select(*columns).execution_options(yield_per=5000)):
         if row.kind == "grant":
             if row.amount > 0:
-                held[str(row.id)] = row.amount
-                grants[str(row.id)] = (row.organization_id, row.id)
+                grants[str(row.id)] = (row.organization_id, row.id, row.amount)
         elif row.reason and row.reason.startswith(GRANT_REFERENCE):
-            moves.append((row.reason.removeprefix(GRANT_REFERENCE), row.amount))
-    for grant_id, amount in moves:
-        if grant_id in held:
-            held[grant_id] += amount
-    for grant_id, remaining in held.items():
+            grant_id = row.reason.removeprefix(GRANT_REFERENCE)
+            moved[grant_id] = moved.get(grant_id, Decimal(0)) + row.amount
+    for grant_id, (organization_id, row_id, amount) in grants.items():
+        remaining = amount + moved.get(grant_id, Decimal(0))
         if remaining != 0:
-            organization_id, row_id = grants[grant_id]
             bind.execute(
                 entries.update()
                 .where(entries.c.organization_id == organization_id, entries.c.id == row_id)
