@@ -7,8 +7,10 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api.responses import CreditEntryOut, CreditLedgerOut
@@ -52,6 +54,16 @@ async def _invoice(api: ApiClient, customer_id: str) -> dict:  # type: ignore[ty
 async def _actor(engine: AsyncEngine, api: ApiClient) -> Actor:
     async with UnitOfWork(engine, readonly=True) as uow:
         return await authenticate(uow, api.key)
+
+
+async def whole_ledger(engine: AsyncEngine, organization_id: uuid.UUID, customer_id: uuid.UUID) -> list[Any]:
+    """Every entry of the customer's ledger, read directly (what the checks work out balances from)."""
+    table = m.CreditEntry.__table__
+    async with engine.connect() as connection:
+        statement = select(table).where(
+            table.c.organization_id == organization_id, table.c.customer_id == customer_id
+        )
+        return list((await connection.execute(statement)).all())
 
 
 async def test_grant_and_read_the_ledger(api: ApiClient) -> None:
@@ -327,7 +339,7 @@ async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
 
     async def check() -> None:
         async with UnitOfWork(engine, readonly=True) as uow:
-            entries = await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))
+            entries = await whole_ledger(engine, actor.organization_id, uuid.UUID(customer_id))
             grants, uses = grants_and_uses(entries)
             held = remaining_units(grants, uses, 2)
             stored = {str(e.id): e.remaining for e in entries if e.kind == "grant"}
@@ -378,7 +390,7 @@ async def test_issuing_reads_the_grants_that_hold_credit_not_every_use(
     async with UnitOfWork(engine, readonly=True) as uow:
         read = await uow.repo.credit_for_invoice(actor.organization_id, uuid.UUID(customer_id), "EUR", draft)
         assert [(str(row.id), row.remaining) for row in read] == [(last["id"], Decimal("2.00"))]
-        assert len(await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))) == 7
+        assert len(await whole_ledger(engine, actor.organization_id, uuid.UUID(customer_id))) == 7
         loaded = await uow.repo.invoice_to_issue(actor.organization_id, draft)
         assert loaded is not None
         assert loaded.has_credit
@@ -418,8 +430,37 @@ async def test_concurrent_issues_spend_each_grant_once(api: ApiClient, engine: A
     ledger = await _ledger(api, customer_id)
     assert ledger["balances"] == [{"currency": "EUR", "available": "0.00"}]
     actor = await _actor(engine, api)
-    async with UnitOfWork(engine, readonly=True) as uow:
-        entries = await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer_id))
+    entries = await whole_ledger(engine, actor.organization_id, uuid.UUID(customer_id))
     grants, uses = grants_and_uses(entries)
     assert set(remaining_units(grants, uses, 2).values()) == {0}  # every grant spent exactly, never more
     assert {entry.remaining for entry in entries} == {None}
+
+
+async def test_the_ledger_is_paged_newest_first_with_the_balances_on_every_page(api: ApiClient) -> None:
+    customer_id = await _customer(api)
+    made = [
+        (await api.create(f"/v1/customers/{customer_id}/credits", {"amount": f"{n}.00"}))["id"]
+        for n in range(1, 6)
+    ]
+    first = await api.get(f"/v1/customers/{customer_id}/credits", params={"limit": 2})
+    assert first.status_code == 200, first.text
+    page = first.json()
+    CreditLedgerOut.model_validate(page)
+    assert [row["id"] for row in page["data"]] == made[:-3:-1]
+    assert (page["hasMore"], page["nextCursor"]) == (True, made[-2])
+    assert page["balances"] == [{"currency": "EUR", "available": "15.00"}]
+    seen = [row["id"] for row in page["data"]]
+    while page["hasMore"]:
+        page = (
+            await api.get(
+                f"/v1/customers/{customer_id}/credits", params={"limit": 2, "after": page["nextCursor"]}
+            )
+        ).json()
+        assert page["balances"] == [{"currency": "EUR", "available": "15.00"}]
+        seen += [row["id"] for row in page["data"]]
+    assert seen == made[::-1]
+    assert page["nextCursor"] is None
+    for bad in ({"limit": 0}, {"limit": 101}, {"after": "not-a-cursor"}):
+        refused = await api.get(f"/v1/customers/{customer_id}/credits", params=bad)
+        assert refused.status_code == 400, refused.text
+        assert next(iter(bad)) in refused.json()["details"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import httpx
 from alembic import command
+from test_credits_ledger import whole_ledger
 
 from billfold.api.app import create_app
 from billfold.db.engine import make_engine
@@ -51,8 +52,8 @@ async def test_existing_grants_get_what_they_hold(fresh_url: str) -> None:
             async def stored() -> dict[str, Decimal | None]:
                 async with UnitOfWork(engine, readonly=True) as uow:
                     actor = await authenticate(uow, api.key)
-                    entries = await uow.repo.credit_entries_of(actor.organization_id, uuid.UUID(customer))
-                    return {str(entry.id): entry.remaining for entry in entries if entry.kind == "grant"}
+                entries = await whole_ledger(engine, actor.organization_id, uuid.UUID(customer))
+                return {str(entry.id): entry.remaining for entry in entries if entry.kind == "grant"}
 
             assert await stored() == expected
             await engine.dispose()

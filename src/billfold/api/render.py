@@ -287,10 +287,6 @@ def credit_balances(balances: Sequence[CreditBalance]) -> list[dict[str, Any]]:
 
 
 def credit_ledger(view: CreditLedger) -> dict[str, Any]:
-    """The whole ledger, newest first, and the balances; one page (``hasMore`` is always false)."""
-    return {
-        "data": [credit_entry(row) for row in view.entries],
-        "balances": credit_balances(view.balances),
-        "hasMore": False,
-        "nextCursor": None,
-    }
+    """A page of the ledger, newest first, and the balances."""
+    paged = page([credit_entry(row) for row in view.entries], view.has_more)
+    return {"data": paged["data"], "balances": credit_balances(view.balances), **paged}

@@ -2,9 +2,9 @@
 :class:`billfold.db.repository.Repository`, kept apart to keep each module small). Every one is scoped by
 organization.
 
-The ledger grows by a use with every invoice that takes credit, so only the listing of a ledger reads
-it whole: issuing and the balances read the grants (each keeps what it still holds in ``remaining``)
-and an invoice's own entries, by indexes on those alone."""
+The ledger grows by a use with every invoice that takes credit, so only its listing (a page at a time,
+:meth:`Repository.page`) reads the uses: issuing and the balances read the grants (each keeps what it
+still holds in ``remaining``) and an invoice's own entries, by indexes on those alone."""
 
 from __future__ import annotations
 
@@ -63,20 +63,6 @@ def _credit_for_invoice() -> Any:
 
 class CreditQueries:
     session: AsyncSession
-
-    async def credit_entries_of(
-        self, organization_id: uuid.UUID, customer_id: uuid.UUID, currency: str | None = None
-    ) -> list[LedgerEntry]:
-        """The customer's whole ledger (in ``currency`` when given), newest first: its listing. Plain
-        rows, not ORM objects."""
-        table = _entries()
-        statement = select(*table.c).where(
-            table.c.organization_id == organization_id, table.c.customer_id == customer_id
-        )
-        if currency is not None:
-            statement = statement.where(table.c.currency == currency)
-        statement = statement.order_by(table.c.id.desc())
-        return cast(list[LedgerEntry], list((await self.session.execute(statement)).all()))
 
     async def credit_grants_of(self, organization_id: uuid.UUID, customer_id: uuid.UUID) -> list[LedgerEntry]:
         """Every grant of the customer, in every currency (the balances: no use is read)."""

@@ -614,12 +614,13 @@ class CreditEntry(Base):
     it: uses, returns, reversals), kept by those entries' writers under the customer's row lock;
     ``None`` once nothing remains, and for every entry that is not a grant. Issuing with credit and the
     balances read the grants alone (``ix_credit_entries_grants``), never the uses, which grow with
-    every invoice that takes credit; an invoice's own entries are found by ``ix_credit_entries_invoice``.
+    every invoice that takes credit; an invoice's own entries are found by ``ix_credit_entries_invoice``,
+    and the ledger's pages, newest first, by ``ix_credit_entries_customer``.
     """
 
     __tablename__ = "credit_entries"
     __table_args__ = (
-        Index("ix_credit_entries_customer", "organization_id", "customer_id", "currency"),
+        Index("ix_credit_entries_customer", "organization_id", "customer_id", "id"),
         Index(
             "ix_credit_entries_grants",
             "organization_id",

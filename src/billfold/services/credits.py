@@ -22,7 +22,7 @@ as of a day: today (UTC) for the API's balances, the issue date when credit is a
 Each grant keeps what it still holds in ``remaining`` (``None`` once nothing), moved by the writer of
 every entry that references it, under the customer's row lock as every writer of the ledger takes it.
 So issuing and the balances read the grants, never the uses (one more with every invoice that takes
-credit); only the ledger's listing reads it whole.
+credit); only the ledger's listing reads the uses, a page at a time.
 """
 
 from __future__ import annotations
@@ -68,10 +68,12 @@ class CreditBalance:
 
 @dataclass(frozen=True, slots=True)
 class CreditLedger:
-    """A customer's ledger entries, newest first, and its balance per currency (by code)."""
+    """A page of a customer's ledger entries, newest first, whether more follow, and its balance per
+    currency (by code)."""
 
     entries: list[LedgerEntry]
     balances: list[CreditBalance]
+    has_more: bool = False
 
 
 def referenced_grant(entry: LedgerEntry) -> str | None:
@@ -163,11 +165,18 @@ def _balances(grants: Sequence[LedgerEntry], as_of: date) -> list[CreditBalance]
     return balances
 
 
-async def ledger(uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> CreditLedger:
-    """The customer's entries, newest first, and per currency the credit available today (UTC)."""
+async def ledger(
+    uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, *, limit: int, after: uuid.UUID | None = None
+) -> CreditLedger:
+    """Up to ``limit`` of the customer's entries, newest first (those older than the entry ``after``),
+    and per currency the credit available today (UTC)."""
     customer = await get_customer(uow, actor, customer_id)
-    entries = await uow.repo.credit_entries_of(actor.organization_id, customer.id)
-    return CreditLedger(entries, _balances(entries, actor.today()))
+    filters = [m.CreditEntry.customer_id == customer.id]
+    entries, more = await uow.repo.page(
+        m.CreditEntry, actor.organization_id, limit=limit, after=after, filters=filters
+    )
+    grants = await uow.repo.credit_grants_of(actor.organization_id, customer.id)
+    return CreditLedger(list(entries), _balances(grants, actor.today()), more)
 
 
 async def balances(

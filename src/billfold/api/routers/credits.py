@@ -14,7 +14,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.services import credits
 from billfold.services.context import Actor
 from billfold.web.body import JsonRoute
-from billfold.web.plumbing import current_actor, idempotent_create, json_response, read
+from billfold.web.plumbing import current_actor, idempotent_create, json_response, page_params, read
 
 router = APIRouter(prefix="/v1", tags=["credits"], route_class=JsonRoute)
 
@@ -37,7 +37,13 @@ async def grant_credit(
 
 @router.get("/customers/{customer_id}/credits")
 async def credit_ledger(
-    customer_id: uuid.UUID, request: Request, actor: Actor = Depends(current_actor)
+    customer_id: uuid.UUID,
+    request: Request,
+    limit: int = 20,
+    after: str | None = None,
+    actor: Actor = Depends(current_actor),
 ) -> Response:
-    view = await read(request, lambda uow: credits.ledger(uow, actor, customer_id))
+    """The customer's ledger entries, newest first (paged), and its balance in each currency."""
+    size, cursor = page_params(limit, after)
+    view = await read(request, lambda uow: credits.ledger(uow, actor, customer_id, limit=size, after=cursor))
     return json_response(200, render.credit_ledger(view))

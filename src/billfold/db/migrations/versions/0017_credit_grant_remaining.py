@@ -4,8 +4,9 @@ Issuing an invoice with credit, and every ``customer.credit_balance_changed`` pa
 customer's whole ledger to work out each grant's balance: every use any invoice ever took. A customer
 billed monthly for years paid for all of them at each issue. A grant now keeps its balance in
 ``remaining`` (``NULL`` once nothing remains, and for entries that are not grants), moved by whoever
-writes an entry that references it; the grants are found by a partial index on them alone, and an
-invoice's own entries by ``(organization_id, invoice_id)``.
+writes an entry that references it; the grants are found by a partial index on them alone, an
+invoice's own entries by ``(organization_id, invoice_id)``, and the ledger (now listed a page at a time,
+newest first) by ``(organization_id, customer_id, id)`` instead of by currency.
 
 The existing grants' balances are worked out here from the entries that reference them (``reason`` is
 ``grant:<grant id>``), as the ledger has always read them.
@@ -42,6 +43,11 @@ def upgrade() -> None:
             sqlite_where=sa.text("kind = 'grant'"),
         )
         batch.create_index("ix_credit_entries_invoice", ["organization_id", "invoice_id"], unique=False)
+        # the ledger's pages, newest first: by id within the customer (was: by currency)
+        batch.drop_index("ix_credit_entries_customer")
+        batch.create_index(
+            "ix_credit_entries_customer", ["organization_id", "customer_id", "id"], unique=False
+        )
     entries = sa.table(
         "credit_entries",
         sa.column("id", sa.Uuid()),
@@ -74,6 +80,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("credit_entries") as batch:
+        batch.drop_index("ix_credit_entries_customer")
+        batch.create_index(
+            "ix_credit_entries_customer", ["organization_id", "customer_id", "currency"], unique=False
+        )
         batch.drop_index("ix_credit_entries_invoice")
         batch.drop_index("ix_credit_entries_grants")
         batch.drop_column("remaining")
