@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -326,6 +327,24 @@ async def test_returned_credit_counts_again(api: ApiClient, engine: AsyncEngine)
         assert (await credit_grants_and_uses(uow, actor, customer, "EUR", invoice_id=invoice_id))[1] == []
 
 
+async def _grants_agree_with_the_ledger(engine: AsyncEngine, actor: Actor, customer_id: str) -> Decimal:
+    """Every grant's stored ``remaining`` is what the whole ledger (every entry that references it) says
+    it holds, and the balance read from the grants alone is the one worked out from every entry, which
+    it answers."""
+    entries = await whole_ledger(engine, actor.organization_id, uuid.UUID(customer_id))
+    grants, uses = grants_and_uses(entries)
+    held = remaining_units(grants, uses, 2)
+    stored = {str(e.id): e.remaining for e in entries if e.kind == "grant"}
+    assert stored == {
+        grant_id: (Decimal(units).scaleb(-2) if units else None) for grant_id, units in held.items()
+    }
+    whole = available_credit(grants, uses, as_of=TODAY, exponent=2)
+    async with UnitOfWork(engine, readonly=True) as uow:
+        [balance] = await balances(uow, actor, uuid.UUID(customer_id))
+    assert balance.available == whole
+    return whole
+
+
 async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
     api: ApiClient, engine: AsyncEngine
 ) -> None:
@@ -338,17 +357,7 @@ async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
     actor = await _actor(engine, api)
 
     async def check() -> None:
-        async with UnitOfWork(engine, readonly=True) as uow:
-            entries = await whole_ledger(engine, actor.organization_id, uuid.UUID(customer_id))
-            grants, uses = grants_and_uses(entries)
-            held = remaining_units(grants, uses, 2)
-            stored = {str(e.id): e.remaining for e in entries if e.kind == "grant"}
-            assert stored == {
-                grant_id: (Decimal(units).scaleb(-2) if units else None) for grant_id, units in held.items()
-            }
-            whole = available_credit(grants, uses, as_of=TODAY, exponent=2)
-            [balance] = await balances(uow, actor, uuid.UUID(customer_id))
-            assert balance.available == whole
+        await _grants_agree_with_the_ledger(engine, actor, customer_id)
 
     issued = []
     for amount in ("12.00", "12.00", "9.00"):
@@ -464,3 +473,36 @@ async def test_the_ledger_is_paged_newest_first_with_the_balances_on_every_page(
         refused = await api.get(f"/v1/customers/{customer_id}/credits", params=bad)
         assert refused.status_code == 400, refused.text
         assert next(iter(bad)) in refused.json()["details"]
+
+
+async def test_concurrent_voids_and_issues_keep_every_grant_exact(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    customer_id = await _customer(api)
+
+    async def draft(amount: str) -> str:
+        invoice = await _invoice(api, customer_id)
+        await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": amount})
+        return str(invoice["id"])
+
+    async def issue(invoice_id: str) -> httpx.Response:
+        return await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": TODAY.isoformat()})
+
+    # three issued invoices, each holding 5.00 of its own grant (5.00 still due: voidable)
+    first = []
+    for _ in range(3):
+        await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "5.00"})
+        first.append(await draft("10.00"))
+        assert (await issue(first[-1])).json()["creditsAppliedAmount"] == "5.00"
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "4.00"})
+    later = [await draft("7.00") for _ in range(6)]
+    # the voids give 15.00 back while six invoices take what they find: 19.00 at most
+    answers = await asyncio.gather(
+        *(api.post(f"/v1/invoices/{i}/void", json={"reason": "redo"}) for i in first),
+        *(issue(invoice_id) for invoice_id in later),
+    )
+    assert {answer.status_code for answer in answers} == {200}, [a.text for a in answers]
+    left = await _grants_agree_with_the_ledger(engine, await _actor(engine, api), customer_id)
+    taken = sum((Decimal(answer.json()["creditsAppliedAmount"]) for answer in answers[3:]), Decimal(0))
+    assert taken >= Decimal("4.00")
+    assert left + taken == Decimal("19.00")
