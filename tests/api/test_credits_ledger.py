@@ -506,3 +506,31 @@ async def test_concurrent_voids_and_issues_keep_every_grant_exact(
     taken = sum((Decimal(answer.json()["creditsAppliedAmount"]) for answer in answers[3:]), Decimal(0))
     assert taken >= Decimal("4.00")
     assert left + taken == Decimal("19.00")
+
+
+async def test_voiding_an_invoice_gives_back_its_credit_not_a_voided_notes(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """A credit note's credit taken back when the note was voided (a ``reversal`` naming the invoice)
+    is not credit the invoice used: voiding the invoice later returns only what it took at issue."""
+    customer_id = await _customer(api)
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "3.00"})
+    invoice = await _invoice(api, customer_id)
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "10.00"})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY.isoformat()})
+    assert issued.json()["creditsAppliedAmount"] == "3.00"
+    note = await api.create(
+        f"/v1/invoices/{invoice['id']}/credit-notes",
+        {"reason": "other", "amount": "2.00", "creditAmount": "2.00"},
+    )
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "2.00"}]
+    assert (await api.post(f"/v1/credit-notes/{note['id']}/void", json={})).status_code == 200
+    assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "0.00"}]
+    voided = await api.post(f"/v1/invoices/{invoice['id']}/void", json={"reason": "redo"})
+    assert voided.status_code == 200, voided.text
+    ledger = await _ledger(api, customer_id)
+    assert ledger["balances"] == [{"currency": "EUR", "available": "3.00"}]
+    assert sorted(row["kind"] for row in ledger["data"]) == ["grant", "grant", "return", "reversal", "use"]
+    assert await _grants_agree_with_the_ledger(engine, await _actor(engine, api), customer_id) == Decimal(
+        "3.00"
+    )

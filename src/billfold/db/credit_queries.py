@@ -35,7 +35,7 @@ def _param(name: str, column: str) -> Any:
 
 
 def _live_grants() -> Any:
-    """The grants of ``customer_id`` in ``currency`` that still hold credit, oldest first."""
+    """The grants of ``customer_id`` in ``currency`` that still hold credit."""
     table = _entries()
     return select(*table.c).where(
         table.c.organization_id == _param("organization_id", "organization_id"),
@@ -47,13 +47,15 @@ def _live_grants() -> Any:
 
 
 def _invoice_moves() -> Any:
-    """The entries of ``invoice_id`` in ``currency`` that move a grant (its uses, returns)."""
+    """The entries of ``invoice_id`` in ``currency`` that are its own credit: the uses it took at issue
+    and the returns of them (at its void). A ``reversal`` names the invoice too (a voided credit note of
+    it taking its credit back), but moves the note's grant, not credit the invoice took."""
     table = _entries()
     return select(*table.c).where(
         table.c.organization_id == _param("organization_id", "organization_id"),
         table.c.invoice_id == _param("invoice_id", "invoice_id"),
         table.c.currency == _param("currency", "currency"),
-        table.c.kind != literal_column("'grant'"),
+        table.c.kind.in_([literal_column("'use'"), literal_column("'return'")]),
     )
 
 
@@ -80,8 +82,8 @@ class CreditQueries:
         invoice_id: uuid.UUID | None,
     ) -> list[LedgerEntry]:
         """What issuing ``invoice_id`` with credit reads, in one statement: the customer's grants in
-        ``currency`` that still hold credit, and the invoice's own entries that move a grant (none for
-        an invoice never issued). The grants those entries name but that hold nothing are not among
+        ``currency`` that still hold credit, and the invoice's own uses and their returns (none for an
+        invoice never issued). The grants those entries name but that hold nothing are not among
         them: :meth:`credit_entries_by_ids` reads them."""
         params = {
             "organization_id": organization_id,
@@ -106,7 +108,7 @@ class CreditQueries:
     async def credit_entries_of_invoice(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, currency: str
     ) -> list[LedgerEntry]:
-        """The invoice's entries in ``currency`` that move a grant (its uses and their returns)."""
+        """The invoice's uses of credit in ``currency`` and their returns."""
         params = {"organization_id": organization_id, "invoice_id": invoice_id, "currency": currency}
         result = await self.session.execute(_built("invoice_moves", _invoice_moves), params)
         return cast(list[LedgerEntry], list(result.all()))
