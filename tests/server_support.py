@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -15,6 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from billfold.config import normalize_database_url
+from billfold.db.engine import make_engine
+from billfold.db.uow import UnitOfWork
+from billfold.services.organizations import create_organization
 
 BILLFOLD = [sys.executable, "-m", "billfold.cli"]
 # How long a started server (or worker) may take to answer: generous, because a loaded 2-core machine
@@ -36,9 +42,21 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def new_key(env: dict[str, str], organization: str) -> str:
-    return (
-        run_cli(["api-keys", "create", "--organization", organization], env).stdout.strip().splitlines()[-1]
-    )
+    """An API key of a new organization in the (migrated) database ``env`` names, made in this process:
+    a ``billfold api-keys create`` would cost a process start (the command itself is tested in
+    test_cli.py)."""
+
+    async def make() -> str:
+        engine = make_engine(normalize_database_url(env["BILLFOLD_DATABASE_URL"]))
+        try:
+            async with UnitOfWork(engine) as uow:
+                _, key = await create_organization(uow, organization)
+                await uow.commit()
+            return key
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(make())
 
 
 @dataclass

@@ -42,7 +42,8 @@ schema = schemathesis.openapi.from_dict(create_app(engine=_NoEngine()).openapi()
 def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     # the session's database: this server must not deliver or schedule for other tests' organizations
     env = {**os.environ, "BILLFOLD_DATABASE_URL": database_url, "BILLFOLD_EMBEDDED_WORKER": "false"}
-    with serving(env, tmp_path_factory.mktemp("fuzz")) as server:
+    # one worker: the cases are sent one at a time
+    with serving(env, tmp_path_factory.mktemp("fuzz"), workers=1) as server:
         key = new_key(env, "Fuzz organization")
         with httpx.Client(base_url=server.base, headers={"X-API-KEY": key}) as client:
             customer = client.post("/v1/customers", json={"name": "Fuzz"}).json()

@@ -174,7 +174,8 @@ def test_killed_server_and_worker_lose_no_event(postgres_url: str, tmp_path: Pat
 def test_two_workers_deliver_each_event_once(postgres_url: str, tmp_path: Path) -> None:
     env = _env(postgres_url, BILLFOLD_EMBEDDED_WORKER="false")
     key = new_key(env, "Two workers")
-    with receiving() as receiver, serving(env, tmp_path / "serve") as server:
+    # the two workers are the webhook workers below; one API worker makes the events
+    with receiving() as receiver, serving(env, tmp_path / "serve", workers=1) as server:
         invoices = _setup(server.base, key, receiver, 12)
         with httpx.Client(base_url=server.base, headers={"X-API-KEY": key}, timeout=30) as client:
             for invoice in invoices:
