@@ -12,14 +12,18 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api.app import create_app
+from billfold.db import models as m
 from billfold.db.engine import make_engine
 from billfold.db.migrate import upgrade
 from billfold.db.uow import UnitOfWork
@@ -100,6 +104,31 @@ async def app_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://billfold.test") as client:
         yield client
+
+
+@asynccontextmanager
+async def served(url: str) -> AsyncIterator[tuple[AsyncEngine, ApiClient]]:
+    """The database at ``url`` migrated to the newest revision and served in this process: its engine
+    (disposed at the end; a migration test may dispose it to migrate in between, and use it again) and
+    a client of a new organization (``ApiClient.raw`` is the shared client, for another key)."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        app = create_app(engine)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            yield engine, ApiClient(client, await new_api_key(engine))
+    finally:
+        await engine.dispose()
+
+
+async def whole_ledger(engine: AsyncEngine, organization_id: uuid.UUID, customer_id: uuid.UUID) -> list[Any]:
+    """Every entry of the customer's ledger, read directly (what the checks work out balances from)."""
+    table = m.CreditEntry.__table__
+    async with engine.connect() as connection:
+        statement = select(table).where(
+            table.c.organization_id == organization_id, table.c.customer_id == customer_id
+        )
+        return list((await connection.execute(statement)).all())
 
 
 async def new_api_key(engine: AsyncEngine, name: str = "Test organization") -> str:

@@ -7,11 +7,9 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api.responses import CreditEntryOut, CreditLedgerOut
@@ -29,7 +27,7 @@ from billfold.services.credits import (
 )
 from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
-from conftest import ApiClient, make_invoice, new_api_key
+from conftest import ApiClient, make_invoice, new_api_key, whole_ledger
 
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
@@ -55,16 +53,6 @@ async def _invoice(api: ApiClient, customer_id: str) -> dict:  # type: ignore[ty
 async def _actor(engine: AsyncEngine, api: ApiClient) -> Actor:
     async with UnitOfWork(engine, readonly=True) as uow:
         return await authenticate(uow, api.key)
-
-
-async def whole_ledger(engine: AsyncEngine, organization_id: uuid.UUID, customer_id: uuid.UUID) -> list[Any]:
-    """Every entry of the customer's ledger, read directly (what the checks work out balances from)."""
-    table = m.CreditEntry.__table__
-    async with engine.connect() as connection:
-        statement = select(table).where(
-            table.c.organization_id == organization_id, table.c.customer_id == customer_id
-        )
-        return list((await connection.execute(statement)).all())
 
 
 async def test_grant_and_read_the_ledger(api: ApiClient) -> None:

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import orjson
 import sqlalchemy as sa
 from alembic import command
 
 from billfold.api import invoice_answers
-from billfold.api.app import create_app
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
 from billfold.db.uow import UnitOfWork
 from billfold.services import invoice_records, invoices
 from billfold.services.documents import actor_for
-from conftest import ApiClient, make_invoice, new_api_key
+from conftest import make_invoice, served
 
 
 async def _places(url: str) -> list[object]:
@@ -34,11 +32,7 @@ async def _places(url: str) -> list[object]:
 
 
 async def test_existing_lines_get_their_places_and_answers(fresh_url: str) -> None:
-    upgrade(fresh_url)
-    engine = make_engine(fresh_url)
-    app = create_app(engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        api = ApiClient(client, await new_api_key(engine))
+    async with served(fresh_url) as (engine, api):
         organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
         made = []
         for currency, amount in (("USD", "10.5"), ("JPY", "1000"), ("BHD", "0.125")):
@@ -51,19 +45,15 @@ async def test_existing_lines_get_their_places_and_answers(fresh_url: str) -> No
         command.downgrade(alembic_config(fresh_url), "0013")
         upgrade(fresh_url)
         assert await _places(fresh_url) == [3, 2, 0, 3, 2, 0]
-        engine = make_engine(fresh_url)
-        try:
-            for invoice_id in made:
-                async with UnitOfWork(engine) as uow:
-                    actor = actor_for(await uow.repo.organization(organization_id))
-                    record = await invoice_records.load_invoice_record(
-                        uow, actor, uuid.UUID(invoice_id), native=True
-                    )
-                    view = await invoices.load_invoice(uow, actor, uuid.UUID(invoice_id))
-                if engine.dialect.name == "postgresql":
-                    assert record.answers is not None
-                    assert all(isinstance(lines, str) for lines in record.answers.values())
-                native = orjson.dumps(invoice_answers.invoice(record))
-                assert native == orjson.dumps(invoice_answers.invoice(invoice_records.record_of(view)))
-        finally:
-            await engine.dispose()
+        for invoice_id in made:
+            async with UnitOfWork(engine) as uow:
+                actor = actor_for(await uow.repo.organization(organization_id))
+                record = await invoice_records.load_invoice_record(
+                    uow, actor, uuid.UUID(invoice_id), native=True
+                )
+                view = await invoices.load_invoice(uow, actor, uuid.UUID(invoice_id))
+            if engine.dialect.name == "postgresql":
+                assert record.answers is not None
+                assert all(isinstance(lines, str) for lines in record.answers.values())
+            native = orjson.dumps(invoice_answers.invoice(record))
+            assert native == orjson.dumps(invoice_answers.invoice(invoice_records.record_of(view)))
