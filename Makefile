@@ -11,8 +11,11 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Billfold's own modules are compiled too (the packages are, by compile-bytecode in pyproject.toml): every
+# `billfold` process the tests start would otherwise compile them again where PYTHONDONTWRITEBYTECODE is set.
 sync: $(UV)
 	$(UV) sync --frozen --quiet
+	$(UV) run --frozen python -m compileall -q src
 
 serve: sync
 	$(UV) run --frozen billfold serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
