@@ -44,6 +44,7 @@ async def test_only_the_changed_columns_are_written_once(engine: AsyncEngine) ->
         event.listen(engine.sync_engine, "before_cursor_execute", capture)
         try:
             await uow.repo.write_changes(loaded)
+            assert loaded not in uow.session.dirty  # settled: the commit's flush has nothing to look at
             await uow.repo.write_changes(loaded)  # nothing changed since: nothing sent
             await uow.session.flush()  # the row is clean: the flush sends nothing either
         finally:
@@ -59,6 +60,22 @@ async def test_only_the_changed_columns_are_written_once(engine: AsyncEngine) ->
         read = await uow.repo.get(m.Product, organization.id, product.id)
     assert read is not None
     assert (read.name, read.description, read.default_unit_price) == ("After", "kept", Decimal("2.50"))
+
+
+async def test_taken_changes_leave_the_row_settled(engine: AsyncEngine) -> None:
+    """``take_changes`` (an issue's invoice, written by the numbering statement): the values are the
+    row's committed ones and the session no longer lists it as modified, so its commit flushes nothing."""
+    async with UnitOfWork(engine) as uow:
+        organization, _ = await create_organization(uow, "Take changes")
+        await uow.commit()
+    async with UnitOfWork(engine) as uow:
+        loaded = await uow.repo.organization(organization.id)
+        loaded.name = "Renamed"
+        assert loaded in uow.session.dirty
+        assert uow.repo.take_changes(loaded) == {"name": "Renamed"}
+        assert loaded not in uow.session.dirty
+        assert not uow.session.is_modified(loaded)
+        assert loaded.name == "Renamed"
 
 
 def test_every_mapped_attribute_is_named_as_its_column() -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.core.numbering import render_pieces, with_number
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import new_id
 
@@ -225,7 +226,9 @@ async def draw_postgresql(
         for name in (claim.invoice_values if claim is not None else ())
         if name != "invoice_number"
     ]
-    result = (await session.execute(text(statement).bindparams(*typed), params)).first()
+    name = ("draw", statement, tuple(param.key for param in typed))
+    found = await driver.rows(session, name, lambda: text(statement).bindparams(*typed), params)
+    result = found[0] if found else None
     if result is None:
         assert claim is not None  # only the number's counter can refuse
         raise claim.refused(await _last_issue_date(session, claim))

@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billfold.db import driver
 from billfold.db import models as m
-from billfold.db.statement_cache import built as _built
 
 # api_key_id, organization_id, rounding_mode, tax_rounding, default_tax_category_id, time_zone
 KeyHolder = Row[uuid.UUID, uuid.UUID, str, str, uuid.UUID | None, str]
@@ -87,8 +87,9 @@ class OrganizationQueries:
         params = {"key_hash": key_hash}
         if idempotency is not None:
             params["scope"], params["used"] = idempotency
-        statement = _built(("key_holder", idempotency is not None), partial(_key_holder, idempotency))
-        return cast(KeyHolder | None, (await self.session.execute(statement, params)).first())
+        name = ("key_holder", idempotency is not None)
+        found = await driver.rows(self.session, name, partial(_key_holder, idempotency), params)
+        return cast(KeyHolder | None, found[0] if found else None)
 
     async def revoke_api_key(
         self, organization_id: uuid.UUID, key_id: uuid.UUID, at: datetime

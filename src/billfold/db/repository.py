@@ -24,6 +24,7 @@ from sqlalchemy import insert as insert_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.catalog_queries import CatalogQueries
 from billfold.db.credit_note_queries import CreditNoteQueries
@@ -129,6 +130,16 @@ def _changed_columns(row: m.Base) -> dict[str, Any]:
     return {key: state.dict[key] for key in state.committed_state if key in columns}
 
 
+def _settle(row: m.Base) -> None:
+    """Once every changed column of a loaded ``row`` is committed on it (its changes are written by a
+    statement of the caller's), the row is no longer modified: the session's flush at commit then has
+    nothing to look through (a flush that finds nothing to write still costs its bookkeeping)."""
+    state = inspect(row)
+    if state.modified and not state.committed_state:
+        session = state.session
+        state._commit_all(state.dict, session.identity_map if session is not None else None)
+
+
 def model_id(row: m.Base) -> uuid.UUID:
     row_id: uuid.UUID = row.id  # type: ignore[attr-defined]
     return row_id
@@ -204,6 +215,7 @@ class Repository(
         changed = _changed_columns(row)
         for name, value in changed.items():
             set_committed_value(row, name, value)
+        _settle(row)
         return changed
 
     async def write_changes(self, row: m.Base) -> None:
@@ -213,6 +225,7 @@ class Repository(
         changed = _changed_columns(row)
         if changed:
             await self.write_values(row, changed)
+            _settle(row)
 
     async def refresh_waiting_update(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, payload: dict[str, Any]
@@ -289,9 +302,9 @@ class Repository(
             *first, last = parts
             return last.add_cte(*(item.cte(f"held_{index}") for index, item in enumerate(first)))
 
-        result = await self.session.execute(_built(("held", shapes, refresh is not None), build), params)
+        written = await driver.rows(self.session, ("held", shapes, refresh is not None), build, params)
         if refresh is not None:
-            refresh[1].refreshed = result.first() is not None
+            refresh[1].refreshed = bool(written)
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = _built(("get", model), partial(_by_id, model, lock=False))

@@ -33,7 +33,9 @@ def public_base() -> str:
     known = _REQUEST.get()
     if isinstance(known, str):
         return known
-    return str(URL(scope=known).replace(path="", query="", fragment="")).rstrip("/")
+    base = str(URL(scope=known).replace(path="", query="", fragment="")).rstrip("/")
+    _REQUEST.set(base)  # worked out once per request (an answer and its event payload both link)
+    return base
 
 
 def absolute_url(path: str) -> str:

@@ -1,0 +1,158 @@
+"""Hot statements sent on the driver's own connection, beneath SQLAlchemy's per-statement execution.
+
+On PostgreSQL a few statements that every write or every issue sends (the caller's key with its
+idempotency record, an add's held writes, an issue's number) go straight to asyncpg, inside the
+session's own transaction: SQLAlchemy compiles each once per process (its SQL, the order of its
+parameters, its types' conversions both ways) and every execution is then one asyncpg call, without the
+session's and the engine's per-statement bookkeeping (measured with ``bench/add_floor.py``: ~0.3-0.4 ms
+of server CPU a statement). What the engine would do around a statement still happens: the transaction
+is begun first if it is not yet, the engine's ``before_cursor_execute`` listeners see the statement (the
+tests' statement checks see every statement), and a database error is raised as SQLAlchemy's own (a
+unique violation is an :class:`~sqlalchemy.exc.IntegrityError` naming its constraint).
+
+Elsewhere (SQLite) the same statement goes through the session.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import DBAPIError, ResourceClosedError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billfold.db.statement_cache import built
+
+_INFO_KEY = "billfold_driver"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the bound parameters, in the order of $1, $2...
+    constants: dict[str, Any]  # the values of those the statement itself gives
+    binds: tuple[Callable[[Any], Any] | None, ...]
+    types: tuple[Any, ...]  # the SQLAlchemy types of its columns
+    row: Any  # the rows' type: a named tuple of the statement's columns
+
+
+_COMPILED: dict[Any, _Compiled] = {}
+# per statement: its columns' conversions (None: the driver's values are SQLAlchemy's as they are)
+_RESULTS: dict[Any, tuple[Callable[[Any], Any] | None, ...] | None] = {}
+
+
+def _compile(statement: Any, dialect: Any) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.insert_prefetch or compiled.update_prefetch:
+        # a value the execution context would add (an expanding IN, a column's Python-side default)
+        raise ValueError("a driver statement names every value it binds")
+    names = tuple(compiled.positiontup or ())
+    # a literal of the statement (``status != 'pending'``) is a bound parameter with its value
+    constants = {
+        name: parameter.effective_value
+        for name, parameter in ((name, compiled.binds[name]) for name in names)
+        if not parameter.required
+    }
+    processors = compiled._bind_processors
+    binds = tuple(processors.get(name) for name in names)
+    columns = compiled._result_columns
+    row: Any = None
+    if columns:
+        row = namedtuple("Row", [entry[0] for entry in columns], rename=True)  # type: ignore[misc,no-redef]
+    types = tuple(entry[3] for entry in columns)
+    return _Compiled(compiled.string, names, constants, binds, types, row)
+
+
+async def _result_processors(connection: Any, compiled: _Compiled, dialect: Any) -> Any:
+    """The conversions of the statement's columns, as SQLAlchemy makes them from the types PostgreSQL
+    describes them with (asked once per statement and process)."""
+    described = (await connection.prepare(compiled.sql)).get_attributes()
+    processors = tuple(
+        type_._cached_result_processor(dialect, attribute.type.oid)
+        for type_, attribute in zip(compiled.types, described, strict=True)
+    )
+    return processors if any(processors) else None
+
+
+async def _adapter(session: AsyncSession) -> Any:
+    """The SQLAlchemy adapter of the asyncpg connection of the session's transaction (kept on the
+    session for the rest of that transaction)."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_INFO_KEY)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapter = raw.dbapi_connection
+    session.info[_INFO_KEY] = (session.sync_session.get_transaction(), adapter)
+    return adapter
+
+
+def _raise(adapter: Any, dialect: Any, sql: str, args: list[Any], error: Exception) -> NoReturn:
+    """``error`` (asyncpg's) as SQLAlchemy's execution raises it: the adapter's DB-API error, wrapped
+    in the matching :class:`~sqlalchemy.exc.DBAPIError` (``IntegrityError``...)."""
+    try:
+        adapter._handle_exception(error)
+    except Exception as translated:
+        if not isinstance(translated, dialect.loaded_dbapi.Error):
+            raise
+        raise DBAPIError.instance(
+            sql, args, translated, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from translated
+    raise error  # pragma: no cover - _handle_exception always raises
+
+
+async def rows(
+    session: AsyncSession, name: Any, build: Callable[[], Any], params: Mapping[str, Any]
+) -> list[Any]:
+    """The rows of the statement ``name`` (built once by ``build``) executed with ``params``, in the
+    session's transaction: on PostgreSQL on the driver's connection, elsewhere through the session.
+    Each row reads its columns by name (``row.organization_id``) or position."""
+    statement = built(name, build)
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        result = await session.execute(statement, dict(params))
+        try:
+            return list(result.all())
+        except ResourceClosedError:  # a statement that returns no rows
+            return []
+    compiled = _COMPILED.get(name)
+    if compiled is None:
+        compiled = _COMPILED[name] = _compile(statement, dialect)
+    args = [
+        value if process is None else process(value)
+        for value, process in zip(
+            [params[key] if key in params else compiled.constants[key] for key in compiled.names],
+            compiled.binds,
+            strict=True,
+        )
+    ]
+    adapter = await _adapter(session)
+    dispatch = session.get_bind().dispatch
+    if dispatch.before_cursor_execute:
+        for listener in dispatch.before_cursor_execute:
+            listener(None, None, compiled.sql, tuple(args), None, False)
+    async with adapter._execute_mutex:
+        if adapter._transaction is None:
+            await adapter._start_transaction()
+        try:
+            if compiled.row is not None and name not in _RESULTS:
+                _RESULTS[name] = await _result_processors(adapter._connection, compiled, dialect)
+            records = await adapter._connection.fetch(compiled.sql, *args)
+        except Exception as error:
+            _raise(adapter, dialect, compiled.sql, args, error)
+    if compiled.row is None:  # a text statement: its columns by position, as the driver gives them
+        return [tuple(record) for record in records]
+    make = compiled.row._make
+    processors = _RESULTS[name]
+    if processors is None:
+        return [make(record) for record in records]
+    return [
+        make(
+            value if process is None else process(value)
+            for value, process in zip(record, processors, strict=True)
+        )
+        for record in records
+    ]

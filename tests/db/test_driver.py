@@ -1,0 +1,164 @@
+"""Statements on the driver's own connection (``billfold.db.driver``): the same rows as the session's
+execution, in the session's transaction, seen by the engine's listeners, errors as SQLAlchemy's."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import Table, bindparam, event, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.db import driver
+from billfold.db import models as m
+from billfold.db.errors import unique_violation
+from billfold.db.ids import new_id, utcnow
+from billfold.db.uow import UnitOfWork
+from billfold.services.organizations import create_organization
+
+RECORDS = cast(Table, m.IdempotencyRecord.__table__)
+PRODUCTS = cast(Table, m.Product.__table__)
+
+
+def _record_insert() -> Any:
+    columns = {column.key: bindparam(column.key, type_=column.type) for column in RECORDS.columns}
+    return insert(RECORDS).values(columns)
+
+
+def _record_select() -> Any:
+    organization = bindparam("organization_id", type_=RECORDS.c.organization_id.type)
+    return select(RECORDS.c.scope, RECORDS.c.key, RECORDS.c.status_code, RECORDS.c.response_body).where(
+        RECORDS.c.organization_id == organization, RECORDS.c.fingerprint != "never"
+    )
+
+
+def _record(organization_id: uuid.UUID, key: str) -> dict[str, Any]:
+    return {
+        "organization_id": organization_id,
+        "scope": "driver-test",
+        "key": key,
+        "fingerprint": "f",
+        "status_code": 201,
+        "response_body": '{"amount": "12.35"}',
+        "created_at": utcnow(),
+    }
+
+
+async def _organization(engine: AsyncEngine, name: str) -> uuid.UUID:
+    async with UnitOfWork(engine) as uow:
+        organization, _ = await create_organization(uow, name)
+        await uow.commit()
+    return organization.id
+
+
+async def test_rows_match_the_sessions_and_join_its_transaction(engine: AsyncEngine) -> None:
+    organization = await _organization(engine, f"Driver {new_id()}")
+    async with UnitOfWork(engine) as uow:
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "a"))
+        # the session reads what the driver wrote: one transaction
+        through_session = (
+            await uow.session.execute(_record_select(), {"organization_id": organization})
+        ).all()
+        through_driver = await driver.rows(
+            uow.session, ("test", "select"), _record_select, {"organization_id": organization}
+        )
+        assert [tuple(row) for row in through_driver] == [tuple(row) for row in through_session]
+        (row,) = through_driver
+        assert (row.scope, row.key, row.status_code) == ("driver-test", "a", 201)
+        assert row.response_body == '{"amount": "12.35"}'
+        # not committed: rolled back with the session
+    async with UnitOfWork(engine) as uow:
+        found = await driver.rows(
+            uow.session, ("test", "select"), _record_select, {"organization_id": organization}
+        )
+        assert found == []
+
+
+async def test_the_engines_listeners_see_each_statement(engine: AsyncEngine) -> None:
+    organization = await _organization(engine, f"Driver seen {new_id()}")
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with UnitOfWork(engine) as uow:
+            await driver.rows(
+                uow.session, ("test", "select"), _record_select, {"organization_id": organization}
+            )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert any("FROM idempotency_records" in statement for statement in seen), seen
+
+
+async def test_a_unique_violation_is_sqlalchemys_integrity_error(engine: AsyncEngine) -> None:
+    organization = await _organization(engine, f"Driver unique {new_id()}")
+    async with UnitOfWork(engine) as uow:
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "k"))
+        await uow.commit()
+    async with UnitOfWork(engine) as uow:
+        with pytest.raises(IntegrityError) as raised:
+            await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "k"))
+    assert unique_violation(raised.value) == "pk_idempotency_records"  # a retried conflict (plumbing)
+    async with UnitOfWork(engine) as uow:  # the failed transaction left nothing behind
+        found = await driver.rows(
+            uow.session, ("test", "select"), _record_select, {"organization_id": organization}
+        )
+        assert [row.key for row in found] == ["k"]
+
+
+async def test_numeric_and_uuid_columns_come_back_as_the_sessions_do(engine: AsyncEngine) -> None:
+    organization = await _organization(engine, f"Driver types {new_id()}")
+    product_id = new_id()
+    values = {
+        "organization_id": organization,
+        "id": product_id,
+        "name": "Priced",
+        "description": None,
+        "default_unit_price": Decimal("12.345"),
+        "tax_category_id": None,
+        "idempotency_key": "driver-types",
+        "created_at": utcnow(),
+    }
+
+    def build() -> Any:
+        organization_id = bindparam("organization_id", type_=PRODUCTS.c.organization_id.type)
+        return select(PRODUCTS.c.id, PRODUCTS.c.default_unit_price, PRODUCTS.c.created_at).where(
+            PRODUCTS.c.organization_id == organization_id
+        )
+
+    async with UnitOfWork(engine) as uow:
+        await uow.session.execute(insert(PRODUCTS), values)
+        (row,) = await driver.rows(uow.session, ("test", "product"), build, {"organization_id": organization})
+        (expected,) = (await uow.session.execute(build(), {"organization_id": organization})).all()
+    assert tuple(row) == tuple(expected)
+    assert [type(value) for value in row] == [type(value) for value in expected]
+    assert isinstance(row.id, uuid.UUID)
+    assert row.id == product_id
+    assert type(row.default_unit_price) is Decimal
+    assert row.default_unit_price == Decimal("12.345")
+
+
+async def test_a_statement_whose_values_the_engine_would_add_is_refused(engine: AsyncEngine) -> None:
+    """rounding_mode, locale...: Python-side defaults that only the engine's execution context fills in.
+    The driver path refuses such a statement when it compiles it (PostgreSQL); SQLite's goes through the
+    session, which fills them."""
+    table = cast(Table, m.Organization.__table__)
+    params = {"id": new_id(), "name": f"Defaults {new_id()}", "created_at": utcnow()}
+
+    def build() -> Any:
+        columns = {name: bindparam(name, type_=table.c[name].type) for name in params}
+        return insert(table).values(columns)
+
+    async with UnitOfWork(engine) as uow:
+        if engine.dialect.name == "postgresql":
+            with pytest.raises(ValueError, match="names every value"):
+                await driver.rows(uow.session, ("test", "defaults"), build, params)
+            return
+        await driver.rows(uow.session, ("test", "defaults"), build, params)
+        organization = await uow.repo.organization(params["id"])
+        assert organization.rounding_mode == "half_up"
