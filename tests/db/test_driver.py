@@ -162,3 +162,19 @@ async def test_a_statement_whose_values_the_engine_would_add_is_refused(engine: 
         await driver.rows(uow.session, ("test", "defaults"), build, params)
         organization = await uow.repo.organization(params["id"])
         assert organization.rounding_mode == "half_up"
+
+
+async def test_the_kept_statements_are_bounded(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement's shape can follow what a client stored (an account's number format): the kept
+    statements are the most recently used ones, never more than the bound."""
+    organization = await _organization(engine, f"Driver bound {new_id()}")
+    monkeypatch.setattr(driver, "CACHE_SIZE", 3)
+    async with UnitOfWork(engine) as uow:
+        for shape in range(6):
+            found = await driver.rows(
+                uow.session, ("test", "bound", shape), _record_select, {"organization_id": organization}
+            )
+            assert found == []
+    kept = [name for name in driver._ENTRIES if name[:2] == ("test", "bound")]
+    assert kept == [("test", "bound", 3), ("test", "bound", 4), ("test", "bound", 5)]
+    assert len(driver._ENTRIES) <= 3

@@ -15,15 +15,13 @@ Elsewhere (SQLite) the same statement goes through the session.
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError, ResourceClosedError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from billfold.db.statement_cache import built
 
 _INFO_KEY = "billfold_driver"
 
@@ -38,9 +36,31 @@ class _Compiled:
     row: Any  # the rows' type: a named tuple of the statement's columns
 
 
-_COMPILED: dict[Any, _Compiled] = {}
-# per statement: its columns' conversions (None: the driver's values are SQLAlchemy's as they are)
-_RESULTS: dict[Any, tuple[Callable[[Any], Any] | None, ...] | None] = {}
+@dataclass
+class _Entry:
+    statement: Any
+    compiled: _Compiled | None = None  # compiled for PostgreSQL at its first execution there
+    described: bool = False  # its columns' conversions known (asked of PostgreSQL once)
+    # its columns' conversions (None: the driver's values are SQLAlchemy's as they are)
+    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+
+# The statements, least recently used first. Bounded: a statement's shape can follow what a client
+# stored (an issuing account's number format shapes the numbering statement), as SQLAlchemy bounds its
+# own compiled cache.
+CACHE_SIZE = 500
+_ENTRIES: OrderedDict[Any, _Entry] = OrderedDict()
+
+
+def _entry(name: Any, build: Callable[[], Any]) -> _Entry:
+    found = _ENTRIES.get(name)
+    if found is None:
+        found = _ENTRIES[name] = _Entry(build())
+        while len(_ENTRIES) > CACHE_SIZE:
+            _ENTRIES.popitem(last=False)
+    else:
+        _ENTRIES.move_to_end(name)
+    return found
 
 
 def _compile(statement: Any, dialect: Any) -> _Compiled:
@@ -107,20 +127,20 @@ def _raise(adapter: Any, dialect: Any, sql: str, args: list[Any], error: Excepti
 async def rows(
     session: AsyncSession, name: Any, build: Callable[[], Any], params: Mapping[str, Any]
 ) -> list[Any]:
-    """The rows of the statement ``name`` (built once by ``build``) executed with ``params``, in the
-    session's transaction: on PostgreSQL on the driver's connection, elsewhere through the session.
-    Each row reads its columns by name (``row.organization_id``) or position."""
-    statement = built(name, build)
+    """The rows of the statement ``name`` (built by ``build`` when it is not kept) executed with
+    ``params``, in the session's transaction: on PostgreSQL on the driver's connection, elsewhere through
+    the session. Each row reads its columns by name (``row.organization_id``) or position."""
+    entry = _entry(name, build)
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
-        result = await session.execute(statement, dict(params))
+        result = await session.execute(entry.statement, dict(params))
         try:
             return list(result.all())
         except ResourceClosedError:  # a statement that returns no rows
             return []
-    compiled = _COMPILED.get(name)
+    compiled = entry.compiled
     if compiled is None:
-        compiled = _COMPILED[name] = _compile(statement, dialect)
+        compiled = entry.compiled = _compile(entry.statement, dialect)
     args = [
         value if process is None else process(value)
         for value, process in zip(
@@ -138,15 +158,16 @@ async def rows(
         if adapter._transaction is None:
             await adapter._start_transaction()
         try:
-            if compiled.row is not None and name not in _RESULTS:
-                _RESULTS[name] = await _result_processors(adapter._connection, compiled, dialect)
+            if compiled.row is not None and not entry.described:
+                entry.results = await _result_processors(adapter._connection, compiled, dialect)
+                entry.described = True
             records = await adapter._connection.fetch(compiled.sql, *args)
         except Exception as error:
             _raise(adapter, dialect, compiled.sql, args, error)
     if compiled.row is None:  # a text statement: its columns by position, as the driver gives them
         return [tuple(record) for record in records]
     make = compiled.row._make
-    processors = _RESULTS[name]
+    processors = entry.results
     if processors is None:
         return [make(record) for record in records]
     return [
