@@ -178,3 +178,89 @@ async def test_the_kept_statements_are_bounded(engine: AsyncEngine, monkeypatch:
     kept = [name for name in driver._ENTRIES if name[:2] == ("test", "bound")]
     assert kept == [("test", "bound", 3), ("test", "bound", 4), ("test", "bound", 5)]
     assert len(driver._ENTRIES) <= 3
+
+
+def _product_with_nothing() -> Any:
+    """Every organization's product of a name (``name``), outer-joined to a product that is never there:
+    a whole row, then a missing one."""
+    products = cast(Table, m.Product.__table__)
+    absent = products.alias("absent")
+    return (
+        select(*driver.columns_of(m.Product), *[absent.c[c.key] for c in driver.columns_of(m.Product)])
+        .outerjoin(absent, absent.c.id == bindparam("nobody", type_=absent.c.id.type))
+        .where(
+            products.c.organization_id == bindparam("organization_id", type_=products.c.organization_id.type),
+            products.c.name == bindparam("name", type_=products.c.name.type),
+        )
+    )
+
+
+async def test_whole_rows_become_the_sessions_own_objects(engine: AsyncEngine) -> None:
+    """A row read on the driver becomes the session's object as the ORM's loading makes it: the same
+    attributes, in the identity map, nothing to flush, and a change to it flushed as an UPDATE."""
+    organization = await _organization(engine, f"Driver objects {new_id()}")
+    async with UnitOfWork(engine) as uow:
+        product = m.Product(
+            id=new_id(),
+            organization_id=organization,
+            name="Widget",
+            idempotency_key=f"widget-{new_id()}",
+            default_unit_price=Decimal("12.345"),
+            created_at=utcnow(),
+        )
+        uow.session.add(product)
+        await uow.commit()
+    params = {"organization_id": organization, "name": "Widget", "nobody": new_id()}
+    async with UnitOfWork(engine) as uow:
+        (row,) = await driver.rows(uow.session, ("test", "objects"), _product_with_nothing, params)
+        made, missing = driver.split(uow.session, row, [m.Product, m.Product])
+        assert missing is None  # the outer join's absent row
+        assert isinstance(made, m.Product)
+        assert made in uow.session
+        assert not uow.session.dirty
+        # the ORM's own read finds the same object, with the same values
+        loaded = await uow.repo.get(m.Product, organization, product.id)
+        assert loaded is made
+        reread = (
+            await uow.session.execute(
+                select(m.Product).where(m.Product.id == product.id).execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        assert reread is made
+        for column in driver.columns_of(m.Product):
+            assert getattr(made, column.key) == getattr(product, column.key), column.key
+        assert made.default_unit_price == Decimal("12.345")
+        made.description = "changed"
+        await uow.commit()
+    async with UnitOfWork(engine) as uow:
+        again = await uow.repo.get(m.Product, organization, product.id)
+        assert again is not None
+        assert again.description == "changed"
+
+
+async def test_a_row_read_again_overwrites_the_sessions_object(engine: AsyncEngine) -> None:
+    """As ``populate_existing``: the object the session holds gets the row's values (a row read under a
+    lock is its latest version), its unflushed changes dropped."""
+    organization = await _organization(engine, f"Driver again {new_id()}")
+    async with UnitOfWork(engine) as uow:
+        product = m.Product(
+            id=new_id(),
+            organization_id=organization,
+            name="Gadget",
+            idempotency_key=f"gadget-{new_id()}",
+            created_at=utcnow(),
+        )
+        uow.session.add(product)
+        await uow.commit()
+    params = {"organization_id": organization, "name": "Gadget", "nobody": new_id()}
+    async with UnitOfWork(engine) as uow:
+        held = await uow.repo.get(m.Product, organization, product.id)
+        assert held is not None
+        held.description = "not flushed"
+        (row,) = await driver.rows(uow.session, ("test", "objects"), _product_with_nothing, params)
+        made, _ = driver.split(uow.session, row, [m.Product, m.Product])
+        assert made is held
+        assert held.description is None
+        assert not uow.session.dirty
+        with pytest.raises(ValueError, match="layout"):
+            driver.split(uow.session, row, [m.Product])

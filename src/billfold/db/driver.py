@@ -11,17 +11,25 @@ tests' statement checks see every statement), and a database error is raised as 
 unique violation is an :class:`~sqlalchemy.exc.IntegrityError` naming its constraint).
 
 Elsewhere (SQLite) the same statement goes through the session.
+
+A statement that reads whole rows of a model (:func:`columns_of`) makes them the session's own objects
+with :func:`persistent` (:func:`split` for a row of several), as the ORM's loading would with
+``populate_existing``: the hot reads that lock an invoice (an add's, an issue's) cost no ORM loading, and
+what the rest of the transaction does with the objects (change, flush, refresh) is unchanged.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, ResourceClosedError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import instance_state
 
 _INFO_KEY = "billfold_driver"
 
@@ -177,3 +185,92 @@ async def rows(
         )
         for record in records
     ]
+
+
+# -- rows as the session's objects ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Shape:
+    columns: tuple[Any, ...]  # the model's table columns, in its mapper's order
+    keys: tuple[str, ...]  # their attributes
+    primary: tuple[int, ...]  # the places of its primary key's columns among them
+    identity_class: type
+    manager: Any
+
+
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(model: type) -> _Shape:
+    found = _SHAPES.get(model)
+    if found is None:
+        mapper: Mapper[Any] = inspect(model)
+        if mapper.class_manager.dispatch.load or mapper.relationships or mapper.version_id_col is not None:
+            # a listener on its loads, related objects, a version check: what the ORM's loading does
+            # besides setting the columns
+            raise ValueError(f"{model.__name__} is loaded by the ORM only")
+        properties = list(mapper.column_attrs)
+        columns = tuple(prop.columns[0] for prop in properties)
+        primary = tuple(
+            next(place for place, column in enumerate(columns) if column is key) for key in mapper.primary_key
+        )
+        found = _SHAPES[model] = _Shape(
+            columns,
+            tuple(prop.key for prop in properties),
+            primary,
+            mapper._identity_class,
+            mapper.class_manager,
+        )
+    return found
+
+
+def columns_of(model: type) -> tuple[Any, ...]:
+    """``model``'s columns, in the order :func:`persistent` takes their values."""
+    return _shape(model).columns
+
+
+def persistent(session: AsyncSession, model: type, values: Sequence[Any]) -> Any:
+    """The session's object of ``model`` whose columns (:func:`columns_of`) hold ``values``: the one its
+    identity map holds, its columns overwritten and nothing left to flush (a ``populate_existing`` load),
+    or a new one, persistent in the session. ``None`` when its primary key is all ``None`` (the missing
+    row of an outer join)."""
+    shape = _shape(model)
+    identity = tuple(values[place] for place in shape.primary)
+    if all(value is None for value in identity):
+        return None
+    sync = session.sync_session
+    identity_map = sync.identity_map
+    key = (shape.identity_class, identity, None)
+    instance = identity_map.get(key)
+    if instance is None:
+        instance = shape.manager.new_instance()
+        state = instance_state(instance)
+        state.key = key
+        state.identity_token = None
+        state.session_id = sync.hash_key
+        identity_map._add_unpresent(state, key)
+    else:
+        state = instance_state(instance)
+    state.dict.update(zip(shape.keys, values, strict=True))
+    state._commit_all(state.dict, identity_map)
+    return instance
+
+
+def split(session: AsyncSession, row: Sequence[Any], layout: Sequence[type | None]) -> list[Any]:
+    """A row of whole models' columns and single values, in ``layout``'s order (a model: its
+    :func:`columns_of`, made :func:`persistent`; ``None``: one value, as it is)."""
+    values = tuple(row)
+    parts: list[Any] = []
+    start = 0
+    for model in layout:
+        if model is None:
+            parts.append(values[start])
+            start += 1
+        else:
+            end = start + len(_shape(model).columns)
+            parts.append(persistent(session, model, values[start:end]))
+            start = end
+    if start != len(values):
+        raise ValueError(f"the row has {len(values)} values, its layout {start}")
+    return parts

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import JSON, Row, Table, and_, bindparam, delete, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
 from billfold.db.statement_cache import built as _built
@@ -40,11 +42,14 @@ class ForNewLine(NamedTuple):
 
 def _for_new_line(dialect: str, grouped: bool) -> Any:
     """:meth:`LineQueries.lock_invoice_for_line`'s statement (``organization_id``, ``row_id``,
-    ``product_name``, and ``group_id`` when ``grouped``): the organization's tax categories as one JSON
-    array (a column of the invoice's row, so one round trip reads them all)."""
-    invoice, product, group = m.Invoice, m.Product, m.LineItemGroup
+    ``product_name``, and ``group_id`` when ``grouped``): the invoice's columns, the organization's tax
+    categories as one JSON array (a column of the invoice's row, so one round trip reads them all), the
+    product's columns and the group's (:func:`driver.columns_of` each)."""
+    invoice, product, group = (
+        cast(Table, model.__table__) for model in (m.Invoice, m.Product, m.LineItemGroup)
+    )
     categories = cast(Table, m.TaxCategory.__table__)
-    organization = bindparam("organization_id", type_=invoice.organization_id.type)
+    organization = bindparam("organization_id", type_=invoice.c.organization_id.type)
     aggregated: Any
     if dialect == "postgresql":
         entry = func.json_build_array(categories.c.id, categories.c.name, categories.c.rates)
@@ -54,35 +59,43 @@ def _for_new_line(dialect: str, grouped: bool) -> Any:
         aggregated = func.json_group_array(entry)
     listed = select(aggregated).where(categories.c.organization_id == organization).scalar_subquery()
     statement = (
-        select(invoice, type_coerce(listed, JSON).label("categories"), product)
+        select(
+            *driver.columns_of(m.Invoice),
+            type_coerce(listed, JSON).label("categories"),
+            *driver.columns_of(m.Product),
+        )
+        .select_from(invoice)
         .outerjoin(
             product,
             and_(
-                product.organization_id == invoice.organization_id,
-                product.name == bindparam("product_name", type_=product.name.type),
+                product.c.organization_id == invoice.c.organization_id,
+                product.c.name == bindparam("product_name", type_=product.c.name.type),
             ),
         )
         .where(
-            invoice.organization_id == organization, invoice.id == bindparam("row_id", type_=invoice.id.type)
+            invoice.c.organization_id == organization,
+            invoice.c.id == bindparam("row_id", type_=invoice.c.id.type),
         )
-        .execution_options(populate_existing=True)
     )
     if not grouped:
         return statement.with_for_update(of=invoice)
     # The group locked with the invoice (the invoice's row first, as every other writer locks them):
     # each row as its latest version, however long the lock was waited for.
     return (
-        statement.add_columns(group)
+        statement.add_columns(*driver.columns_of(m.LineItemGroup))
         .join(
             group,
             and_(
-                group.organization_id == invoice.organization_id,
-                group.invoice_id == invoice.id,
-                group.id == bindparam("group_id", type_=group.id.type),
+                group.c.organization_id == invoice.c.organization_id,
+                group.c.invoice_id == invoice.c.id,
+                group.c.id == bindparam("group_id", type_=group.c.id.type),
             ),
         )
         .with_for_update(of=[invoice, group])
     )
+
+
+_NEW_LINE_LAYOUT: tuple[type | None, ...] = (m.Invoice, None, m.Product)
 
 
 class LineQueries:
@@ -105,18 +118,22 @@ class LineQueries:
         read just before it."""
         dialect = self.session.get_bind().dialect.name
         grouped = group_id is not None
-        statement = _built(
-            ("lock_invoice_for_line", dialect, grouped), lambda: _for_new_line(dialect, grouped)
-        )
         params = {"organization_id": organization_id, "row_id": invoice_id, "product_name": product_name}
         if grouped:
             params["group_id"] = group_id
-        row = (await self.session.execute(statement, params)).first()
-        if row is None:
+        found = await driver.rows(
+            self.session,
+            ("lock_invoice_for_line", dialect, grouped),
+            partial(_for_new_line, dialect, grouped),
+            params,
+        )
+        if not found:
             return None
-        listed = [CategoryRow(uuid.UUID(str(entry[0])), entry[1], entry[2]) for entry in row.categories or []]
+        layout = (*_NEW_LINE_LAYOUT, m.LineItemGroup) if grouped else _NEW_LINE_LAYOUT
+        invoice, categories, product, *group = driver.split(self.session, found[0], layout)
+        listed = [CategoryRow(uuid.UUID(str(entry[0])), entry[1], entry[2]) for entry in categories or []]
         listed.sort(key=lambda category: category.id)  # as tax_categories_of orders them
-        return ForNewLine(row[0], listed, row[2], row[3] if grouped else None)
+        return ForNewLine(invoice, listed, product, group[0] if grouped else None)
 
     async def groups_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
         statement = (
