@@ -15,11 +15,11 @@ from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.credit_queries import is_grant
 from billfold.db.ids import new_id
 from billfold.db.numbering import NumberClaim, draw_postgresql, draw_sqlite
-from billfold.db.statement_cache import built as _built
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 
@@ -35,43 +35,64 @@ class ToIssue(NamedTuple):
     """Whether the customer has a grant in the invoice's currency that still holds credit."""
 
 
+_TO_ISSUE_LAYOUT: tuple[type | None, ...] = (
+    m.Invoice,
+    m.IssuingAccount,
+    m.Customer,
+    m.PaymentAccount,
+    m.Organization,
+    None,
+)
+
+
 def _to_issue() -> Any:
     """:meth:`InvoiceLifecycle.invoice_to_issue`'s statement (``organization_id``, ``row_id``), built
-    once."""
-    invoice, account, customer, billed = m.Invoice, m.IssuingAccount, m.Customer, m.PaymentAccount
+    once: the whole rows of ``_TO_ISSUE_LAYOUT``'s models (:func:`driver.columns_of`), then whether the
+    customer has credit."""
+    invoice, account, customer, billed, organization = (
+        cast(Table, model.__table__)  # type: ignore[attr-defined]
+        for model in _TO_ISSUE_LAYOUT
+        if model is not None
+    )
     entry = m.CreditEntry
     has_credit = (
         select(entry.id)
         .where(
-            entry.organization_id == invoice.organization_id,
-            entry.customer_id == invoice.customer_id,
-            entry.currency == invoice.currency,
+            entry.organization_id == invoice.c.organization_id,
+            entry.customer_id == invoice.c.customer_id,
+            entry.currency == invoice.c.currency,
             is_grant(),
             entry.remaining.is_not(None),
         )
         .exists()
     )
+    columns = [
+        column for model in _TO_ISSUE_LAYOUT if model is not None for column in driver.columns_of(model)
+    ]
     return (
-        select(invoice, account, customer, billed, m.Organization, has_credit)
+        select(*columns, has_credit.label("has_credit"))
+        .select_from(invoice)
         .outerjoin(
             account,
-            (account.organization_id == invoice.organization_id) & (account.id == invoice.issuing_account_id),
+            (account.c.organization_id == invoice.c.organization_id)
+            & (account.c.id == invoice.c.issuing_account_id),
         )
         .outerjoin(
             customer,
-            (customer.organization_id == invoice.organization_id) & (customer.id == invoice.customer_id),
+            (customer.c.organization_id == invoice.c.organization_id)
+            & (customer.c.id == invoice.c.customer_id),
         )
         .outerjoin(
             billed,
-            (billed.organization_id == invoice.organization_id) & (billed.id == invoice.payment_account_id),
+            (billed.c.organization_id == invoice.c.organization_id)
+            & (billed.c.id == invoice.c.payment_account_id),
         )
-        .join(m.Organization, m.Organization.id == invoice.organization_id)
+        .join(organization, organization.c.id == invoice.c.organization_id)
         .where(
-            invoice.organization_id == bindparam("organization_id", type_=invoice.organization_id.type),
-            invoice.id == bindparam("row_id", type_=invoice.id.type),
+            invoice.c.organization_id == bindparam("organization_id", type_=invoice.c.organization_id.type),
+            invoice.c.id == bindparam("row_id", type_=invoice.c.id.type),
         )
         .with_for_update(of=invoice)
-        .execution_options(populate_existing=True)
     )
 
 
@@ -84,9 +105,13 @@ class InvoiceLifecycle(WebhookQueries):
         issuing account, customer, billed payment account and organization, and whether the customer
         has any credit entry in its currency (when not, issuing reads no ledger). One statement."""
         params = {"organization_id": organization_id, "row_id": invoice_id}
-        statement = _built("invoice_to_issue", _to_issue)
-        row = (await self.session.execute(statement, params)).first()
-        return None if row is None else ToIssue(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+        found = await driver.rows(self.session, "invoice_to_issue", _to_issue, params)
+        if not found:
+            return None
+        invoice, account, customer, billed, organization, has_credit = driver.split(
+            self.session, found[0], _TO_ISSUE_LAYOUT
+        )
+        return ToIssue(invoice, account, customer, billed, organization, bool(has_credit))
 
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
