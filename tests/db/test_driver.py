@@ -264,3 +264,55 @@ async def test_a_row_read_again_overwrites_the_sessions_object(engine: AsyncEngi
         assert not uow.session.dirty
         with pytest.raises(ValueError, match="layout"):
             driver.split(uow.session, row, [m.Product])
+
+
+async def test_a_commit_on_the_driver_ends_the_transaction_the_session_goes_on(engine: AsyncEngine) -> None:
+    """With statements sent on the driver and nothing for the session to flush, the transaction is
+    committed on the driver's connection; the session's next statement begins the next transaction, and
+    its own commit still commits it."""
+    organization = await _organization(engine, f"Driver commit {new_id()}")
+    params = {"organization_id": organization}
+    async with UnitOfWork(engine) as uow:
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "first"))
+        assert await driver.commit(uow.session) is (engine.dialect.name == "postgresql")
+        if engine.dialect.name != "postgresql":
+            await uow.session.commit()
+        # seen from another transaction: committed
+        async with UnitOfWork(engine) as other:
+            seen = await driver.rows(other.session, ("test", "select"), _record_select, params)
+            assert [row.key for row in seen] == ["first"]
+        # the same unit of work goes on: the next transaction, ended by the session's own commit
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "second"))
+        uow.session.add(
+            m.Product(
+                id=new_id(),
+                organization_id=organization,
+                name="After",
+                idempotency_key=f"after-{new_id()}",
+                created_at=utcnow(),
+            )
+        )
+        assert await driver.commit(uow.session) is False  # the session has an object to flush
+        await uow.commit()
+    async with UnitOfWork(engine) as uow:
+        seen = await driver.rows(uow.session, ("test", "select"), _record_select, params)
+        assert sorted(row.key for row in seen) == ["first", "second"]
+        products = await uow.repo.products_by_names(organization, ["After"])
+        assert [product.name for product in products] == ["After"]
+
+
+async def test_work_rolled_back_after_a_driver_commit_keeps_what_was_committed(engine: AsyncEngine) -> None:
+    organization = await _organization(engine, f"Driver commit rollback {new_id()}")
+    params = {"organization_id": organization}
+    async with UnitOfWork(engine) as uow:
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "kept"))
+        await uow.commit()
+        await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "dropped"))
+        await uow.rollback()
+        # and a failed statement after it: the session's error, the transaction rolled back
+        with pytest.raises(IntegrityError):
+            await driver.rows(uow.session, ("test", "insert"), _record_insert, _record(organization, "kept"))
+        await uow.rollback()
+    async with UnitOfWork(engine) as uow:
+        seen = await driver.rows(uow.session, ("test", "select"), _record_select, params)
+        assert [row.key for row in seen] == ["kept"]

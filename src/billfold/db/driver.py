@@ -114,7 +114,7 @@ async def _adapter(session: AsyncSession) -> Any:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapter = raw.dbapi_connection
-    session.info[_INFO_KEY] = (session.sync_session.get_transaction(), adapter)
+    session.info[_INFO_KEY] = (session.sync_session.get_transaction(), adapter, connection.sync_connection)
     return adapter
 
 
@@ -130,6 +130,36 @@ def _raise(adapter: Any, dialect: Any, sql: str, args: list[Any], error: Excepti
             sql, args, translated, dialect.loaded_dbapi.Error, dialect=dialect
         ) from translated
     raise error  # pragma: no cover - _handle_exception always raises
+
+
+async def commit(session: AsyncSession) -> bool:
+    """Commit the session's transaction on the driver's connection (True) when the driver has sent
+    statements in it and the session holds nothing to flush: one asyncpg call, without the session's
+    and the engine's commit bookkeeping. False (nothing done): the session commits itself
+    (``session.commit()``), as it does on SQLite.
+
+    The session still counts its transaction as open; ending it (``close``, ``commit``, ``rollback``)
+    then finds nothing to end on the connection, and a statement sent meanwhile begins the next one, as
+    after the session's own commit."""
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    kept = session.info.get(_INFO_KEY)
+    if kept is None or transaction is None or kept[0] is not transaction or transaction.nested:
+        return False
+    if not sync._is_clean():
+        return False
+    adapter = kept[1]
+    dispatch = session.get_bind().dispatch
+    if dispatch.commit:  # as the engine's commit tells its listeners
+        for listener in dispatch.commit:
+            listener(kept[2])
+    async with adapter._execute_mutex:
+        if adapter._transaction is not None:
+            try:
+                await adapter._call_and_discard(adapter._transaction.commit)
+            except Exception as error:
+                _raise(adapter, session.get_bind().dialect, "COMMIT", [], error)
+    return True
 
 
 async def rows(
@@ -161,7 +191,7 @@ async def rows(
     dispatch = session.get_bind().dispatch
     if dispatch.before_cursor_execute:
         for listener in dispatch.before_cursor_execute:
-            listener(None, None, compiled.sql, tuple(args), None, False)
+            listener(session.info[_INFO_KEY][2], None, compiled.sql, tuple(args), None, False)
     async with adapter._execute_mutex:
         if adapter._transaction is None:
             await adapter._start_transaction()

@@ -8,6 +8,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.engine import READONLY_OPTION
 from billfold.db.numbering import NumberClaim
@@ -115,7 +116,8 @@ class UnitOfWork:
         claim, self._claim = self._claim, None
         if events or claim is not None:
             await self.repo.add_events(events, targets, claim)
-        await self.session.commit()
+        if not await driver.commit(self.session):
+            await self.session.commit()
 
     async def rollback(self) -> None:
         self._events = []
