@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
-from billfold.db.statement_cache import built as _built
 
 LineRow = Row[Any]
 
@@ -171,7 +170,8 @@ class LineQueries:
         return list((await self.session.execute(statement)).scalars())
 
     async def lines_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[LineRow]:
-        """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap)."""
+        """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap), read on the
+        driver (:func:`driver.rows`): each reads its columns by name, and ``_fields`` names them."""
 
         def build() -> Any:
             table = cast(Table, m.LineItem.__table__)
@@ -186,7 +186,7 @@ class LineQueries:
             )
 
         params = {"organization_id": organization_id, "invoice_id": invoice_id}
-        return list((await self.session.execute(_built("lines_of", build), params)).all())
+        return await driver.rows(self.session, "lines_of", build, params)
 
     async def lines_spanning(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
