@@ -316,3 +316,16 @@ async def test_work_rolled_back_after_a_driver_commit_keeps_what_was_committed(e
     async with UnitOfWork(engine) as uow:
         seen = await driver.rows(uow.session, ("test", "select"), _record_select, params)
         assert [row.key for row in seen] == ["kept"]
+
+
+def test_a_transient_object_is_what_the_constructor_makes() -> None:
+    values: dict[str, Any] = {
+        column.key: None for column in driver.columns_of(m.LineItem) if column.key != "quantity"
+    }
+    values.update(id=new_id(), organization_id=new_id(), name="Item", total_amount=Decimal("1.50"))
+    made, built = driver.transient(m.LineItem, values), m.LineItem(**values)
+    for column in driver.columns_of(m.LineItem):
+        assert getattr(made, column.key) == getattr(built, column.key), column.key
+    assert made.quantity is None  # not given: as the constructor leaves it
+    with pytest.raises(TypeError, match="no column 'colour'"):
+        driver.transient(m.LineItem, {**values, "colour": "red"})

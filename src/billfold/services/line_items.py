@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.core.money import ZERO
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.line_queries import ForNewLine
@@ -150,7 +151,7 @@ async def create_line(
     setting = await totals.setting_for(uow, actor, invoice, core_categories(read.categories))
     lookups = Lookups().knowing(read, name)
     values, state = await line_row(uow, actor, invoice, group, new, setting, invoice.next_line_index, lookups)
-    line = m.LineItem(**values)
+    line = driver.transient(m.LineItem, values)
     if hold_writes and await _add_held(uow, actor, invoice, group, line, state, setting):
         return line, invoice
     await uow.repo.insert(line)
