@@ -1,0 +1,162 @@
+"""Two trees side by side on one host: what a change saves per operation, whatever the host does meanwhile.
+
+``uv run python bench/ab.py --base REV {add,group,issue} [--ops N]``: checks ``REV`` out in a temporary
+git worktree, starts ``billfold serve`` (one worker, no embedded webhook worker) from it and from this
+tree, each on its own fresh PostgreSQL database, and sends the same operations to both over one plain
+``http.client`` connection each (the client costs the servers nothing), in alternating chunks of 50:
+``add`` a line to a draft, ``group``: add a line into a group, ``issue`` an invoice of one line (one
+customer). For each tree it prints the server process's CPU time per operation and that of the
+PostgreSQL backends serving its database (``/proc``), and this tree's figures over the base's.
+
+On a shared machine the host's speed moves by a third within minutes (``docs/benchmarks.md``): a figure
+measured now and one measured an hour ago do not compare, while two trees measured in the same minutes
+do. The worktree and the databases are removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from add_line_cost import Client, cpu_seconds
+from run import ADMIN_URL, ROOT, admin, free_port, start_server
+
+CHUNK = 50
+LINE = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
+
+
+@dataclass
+class Side:
+    name: str
+    database: str
+    process: subprocess.Popen[str]
+    client: Client
+    customer: str
+    invoice: str
+    body: dict[str, Any]
+    queue: list[str] = field(default_factory=list)  # invoices to issue
+    server_cpu: float = 0.0
+    backend_cpu: float = 0.0
+    operations: int = 0
+
+
+def start(name: str, source: Path, kind: str) -> Side:
+    database = f"billfold_ab_{name}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(admin(f'CREATE DATABASE "{database}"'))
+    port = free_port()
+    os.environ["PYTHONPATH"] = str(source)  # ahead of the installed (editable) package
+    try:
+        process, key = start_server(database, port, 1)
+    finally:
+        del os.environ["PYTHONPATH"]
+    client = Client(port, key)
+    customer = client.post("/v1/customers", {"name": "A/B"})["id"]
+    invoice = client.post("/v1/invoices", {"customerId": customer})["id"]
+    body = dict(LINE)
+    if kind == "group":
+        body["lineItemGroupId"] = client.post(f"/v1/invoices/{invoice}/line-item-groups", {"name": "G"})["id"]
+    return Side(name, database, process, client, customer, invoice, body)
+
+
+def drafts(side: Side, count: int) -> list[str]:
+    made = []
+    for index in range(count):
+        invoice = side.client.post("/v1/invoices", {"customerId": side.customer})["id"]
+        side.client.post(f"/v1/invoices/{invoice}/line-items", LINE, f"draft-{index}")
+        made.append(invoice)
+    return made
+
+
+def operate(side: Side, kind: str, index: str) -> None:
+    key = f"{side.database}-{index}"
+    if kind == "issue":
+        side.client.post(f"/v1/invoices/{side.queue.pop()}/issue", {}, key, expect=200)
+    else:
+        side.client.post(f"/v1/invoices/{side.invoice}/line-items", side.body, key)
+
+
+async def backend_cpu(connection: asyncpg.Connection, database: str) -> float:
+    pids = await connection.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", database
+    )
+    total = 0.0
+    for row in pids:
+        with contextlib.suppress(FileNotFoundError):  # a backend that ended meanwhile
+            total += cpu_seconds(row["pid"])
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", required=True, help="the git revision to compare this tree with")
+    parser.add_argument("kind", choices=["add", "group", "issue"])
+    parser.add_argument("--ops", type=int, default=2000, help="operations on each tree")
+    args = parser.parse_args()
+    os.environ["BILLFOLD_EMBEDDED_WORKER"] = "false"
+    worktree = Path(tempfile.mkdtemp(prefix="billfold-ab-")) / "base"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.base], check=True
+    )
+    sides: list[Side] = []
+    try:
+        sides = [start("base", worktree / "src", args.kind), start("this", ROOT / "src", args.kind)]
+        loop = asyncio.new_event_loop()
+        connection = loop.run_until_complete(asyncpg.connect(ADMIN_URL))
+        for side in sides:  # warm-up: statement caches, first-use imports
+            side.client.connection.close()  # a connection left idle is closed by the server
+            if args.kind == "issue":
+                side.queue = drafts(side, args.ops + CHUNK)
+            for index in range(CHUNK):
+                operate(side, args.kind, f"warm-{index}")
+        done = 0
+        while done < args.ops:
+            for side in sides:
+                side.client.connection.close()
+                server, backends = (
+                    cpu_seconds(side.process.pid),
+                    loop.run_until_complete(backend_cpu(connection, side.database)),
+                )
+                for index in range(CHUNK):
+                    operate(side, args.kind, str(done + index))
+                side.server_cpu += cpu_seconds(side.process.pid) - server
+                side.backend_cpu += loop.run_until_complete(backend_cpu(connection, side.database)) - backends
+                side.operations += CHUNK
+            done += CHUNK
+        loop.run_until_complete(connection.close())
+        loop.close()
+        figures = {}
+        for side in sides:
+            server = side.server_cpu / side.operations * 1000
+            backends = side.backend_cpu / side.operations * 1000
+            figures[side.name] = (server, backends)
+            print(
+                f"{side.name}: {args.kind}, {side.operations} operations:"
+                f" server {server:.3f} ms, backends {backends:.3f} ms"
+            )
+        (base_server, base_backends), (server, backends) = figures["base"], figures["this"]
+        print(f"this / base: server {server / base_server:.2f}, backends {backends / base_backends:.2f}")
+    finally:
+        for side in sides:
+            side.process.terminate()
+            side.process.wait(timeout=30)
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{side.database}" WITH (FORCE)'))
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=True)
+
+
+if __name__ == "__main__":
+    main()
