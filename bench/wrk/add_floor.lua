@@ -10,7 +10,7 @@ function setup(thread)
 end
 
 function init(args)
-  tag = tostring(wrk.thread:get("tag")) .. "-" .. tostring(math.random(1, 1000000000)) .. "-" .. os.time()
+  tag = tostring(wrk.thread:get("tag")) .. "-" .. common.run_tag()
 end
 
 local body = '{"name": "Item", "quantity": "3", "unitPrice": "12.345"}'

@@ -11,7 +11,7 @@ end
 
 function init(args)
   ids = common.lines(os.getenv("BILLFOLD_BENCH_IDS"))
-  tag = tostring(wrk.thread:get("tag")) .. "-" .. tostring(math.random(1, 1000000000))
+  tag = tostring(wrk.thread:get("tag")) .. "-" .. common.run_tag()
 end
 
 local body = '{"name": "Item", "quantity": "3", "unitPrice": "12.345"}'

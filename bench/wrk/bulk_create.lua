@@ -16,7 +16,7 @@ function init(args)
   end
   body = '{"customerId": "' .. os.getenv("BILLFOLD_BENCH_CUSTOMER") .. '", "lineItems": ['
     .. table.concat(lines, ", ") .. "]}"
-  tag = tostring(wrk.thread:get("tag")) .. "-" .. tostring(math.random(1, 1000000000))
+  tag = tostring(wrk.thread:get("tag")) .. "-" .. common.run_tag()
 end
 
 function request()

@@ -16,6 +16,18 @@ function common.now()
   return tonumber(spec.tv_sec) + tonumber(spec.tv_nsec) / 1e9
 end
 
+-- A tag no other run shares, for this run's Idempotency-Keys: LuaJIT seeds math.random the same in every
+-- process, so its numbers alone repeat from one wrk run to the next (a second run's adds would be replays).
+function common.run_tag()
+  local source = io.open("/proc/sys/kernel/random/uuid")
+  if source then
+    local tag = source:read("*l")
+    source:close()
+    return tag
+  end
+  return tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
+end
+
 function common.lines(path)
   local found = {}
   for line in io.lines(path) do
