@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.uow import UnitOfWork
@@ -104,19 +105,22 @@ async def record_resource_event(
     order :meth:`UnitOfWork.reserve_event` kept for it."""
     if payload is None:
         payload = await render_payload(uow, actor, resource_type, resource_id)
-    row = m.InvoiceEvent(
-        id=new_id(),
-        organization_id=actor.organization_id,
-        invoice_id=invoice_id,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        type=kind,
-        from_status=from_status,
-        to_status=to_status,
-        api_key_id=actor.api_key_id,
-        data=data or {},
-        payload=payload,
-        created_at=at or utcnow(),
+    row = driver.transient(
+        m.InvoiceEvent,
+        {
+            "id": new_id(),
+            "organization_id": actor.organization_id,
+            "invoice_id": invoice_id,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "type": kind,
+            "from_status": from_status,
+            "to_status": to_status,
+            "api_key_id": actor.api_key_id,
+            "data": data or {},
+            "payload": payload,
+            "created_at": at or utcnow(),
+        },
     )
     uow.record_event(row, only_endpoint=only_endpoint, place=place)
     return row

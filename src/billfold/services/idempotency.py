@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
@@ -58,13 +59,16 @@ async def remember(
     uow: UnitOfWork, actor: Actor, scope: str, key: str, digest: str, answer: StoredAnswer
 ) -> None:
     await uow.repo.insert(
-        m.IdempotencyRecord(
-            organization_id=actor.organization_id,
-            scope=scope,
-            key=key,
-            fingerprint=digest,
-            status_code=answer.status_code,
-            response_body=orjson.dumps(answer.body).decode(),
-            created_at=utcnow(),
+        driver.transient(
+            m.IdempotencyRecord,
+            {
+                "organization_id": actor.organization_id,
+                "scope": scope,
+                "key": key,
+                "fingerprint": digest,
+                "status_code": answer.status_code,
+                "response_body": orjson.dumps(answer.body).decode(),
+                "created_at": utcnow(),
+            },
         )
     )
