@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, inspect, select, update
@@ -116,6 +116,11 @@ def _by_id(model: type[m.Base], *, lock: bool) -> Any:
     return statement
 
 
+@cache
+def _column_keys(table: Table) -> tuple[str, ...]:
+    return tuple(column.key for column in table.columns)
+
+
 def _identity(table: Table, value_of: Callable[[str], Any]) -> tuple[str, tuple[Any, ...]]:
     """A held write's slot: the row's table and primary key values (a held UPDATE of a row merges into
     its held INSERT)."""
@@ -170,7 +175,8 @@ class Repository(
         """Insert a fully built row with one Core statement, skipping the ORM's unit-of-work
         bookkeeping (the hot write paths). ``row`` stays a plain, detached object for rendering."""
         table = cast(Table, row.__table__)
-        values = {column.key: getattr(row, column.key) for column in table.columns}
+        held = row.__dict__  # a new row's values (a column never set is None, as the attribute reads)
+        values = {key: held.get(key) for key in _column_keys(table)}
         if self._held is not None:
             self._held[_identity(table, values.__getitem__)] = ("insert", table, values)
             return
