@@ -195,21 +195,26 @@ def _product_with_nothing() -> Any:
     )
 
 
-async def test_whole_rows_become_the_sessions_own_objects(engine: AsyncEngine) -> None:
-    """A row read on the driver becomes the session's object as the ORM's loading makes it: the same
-    attributes, in the identity map, nothing to flush, and a change to it flushed as an UPDATE."""
-    organization = await _organization(engine, f"Driver objects {new_id()}")
+async def _stored_product(engine: AsyncEngine, organization: uuid.UUID, name: str, **extra: Any) -> m.Product:
     async with UnitOfWork(engine) as uow:
         product = m.Product(
             id=new_id(),
             organization_id=organization,
-            name="Widget",
-            idempotency_key=f"widget-{new_id()}",
-            default_unit_price=Decimal("12.345"),
+            name=name,
+            idempotency_key=f"{name}-{new_id()}",
             created_at=utcnow(),
+            **extra,
         )
         uow.session.add(product)
         await uow.commit()
+    return product
+
+
+async def test_whole_rows_become_the_sessions_own_objects(engine: AsyncEngine) -> None:
+    """A row read on the driver becomes the session's object as the ORM's loading makes it: the same
+    attributes, in the identity map, nothing to flush, and a change to it flushed as an UPDATE."""
+    organization = await _organization(engine, f"Driver objects {new_id()}")
+    product = await _stored_product(engine, organization, "Widget", default_unit_price=Decimal("12.345"))
     params = {"organization_id": organization, "name": "Widget", "nobody": new_id()}
     async with UnitOfWork(engine) as uow:
         (row,) = await driver.rows(uow.session, ("test", "objects"), _product_with_nothing, params)
@@ -242,16 +247,7 @@ async def test_a_row_read_again_overwrites_the_sessions_object(engine: AsyncEngi
     """As ``populate_existing``: the object the session holds gets the row's values (a row read under a
     lock is its latest version), its unflushed changes dropped."""
     organization = await _organization(engine, f"Driver again {new_id()}")
-    async with UnitOfWork(engine) as uow:
-        product = m.Product(
-            id=new_id(),
-            organization_id=organization,
-            name="Gadget",
-            idempotency_key=f"gadget-{new_id()}",
-            created_at=utcnow(),
-        )
-        uow.session.add(product)
-        await uow.commit()
+    product = await _stored_product(engine, organization, "Gadget")
     params = {"organization_id": organization, "name": "Gadget", "nobody": new_id()}
     async with UnitOfWork(engine) as uow:
         held = await uow.repo.get(m.Product, organization, product.id)
