@@ -269,8 +269,8 @@ def columns_of(model: type) -> tuple[Any, ...]:
 def persistent(session: AsyncSession, model: type, values: Sequence[Any]) -> Any:
     """The session's object of ``model`` whose columns (:func:`columns_of`) hold ``values``: the one its
     identity map holds, its columns overwritten and nothing left to flush (a ``populate_existing`` load),
-    or a new one, persistent in the session. ``None`` when its primary key is all ``None`` (the missing
-    row of an outer join)."""
+    or a new one, persistent in the session. ``None`` when its primary key is null (the missing row of
+    an outer join)."""
     shape = _shape(model)
     identity = shape.identity(values)
     if identity[0] is None:  # a primary key's columns are never null but in an outer join's missing row

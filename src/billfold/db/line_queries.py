@@ -17,6 +17,7 @@ from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
 
+# A line as :meth:`LineQueries.lines_of` reads it: its columns by name (``row.quantity``) or position.
 LineRow = Row[Any]
 
 
