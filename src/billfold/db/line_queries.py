@@ -189,6 +189,28 @@ class LineQueries:
         params = {"organization_id": organization_id, "invoice_id": invoice_id}
         return await driver.rows(self.session, "lines_of", build, params)
 
+    async def net_amounts_of_scope(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, scope: str
+    ) -> list[Any]:
+        """The net amounts of the invoice's lines of ``scope``, in their order: what a paid invoice's
+        ``credit_purchase`` lines grant, without reading its other lines."""
+
+        def build() -> Any:
+            table = cast(Table, m.LineItem.__table__)
+            return (
+                select(table.c.net_amount)
+                .where(
+                    table.c.organization_id
+                    == bindparam("organization_id", type_=table.c.organization_id.type),
+                    table.c.invoice_id == bindparam("invoice_id", type_=table.c.invoice_id.type),
+                    table.c.scope == bindparam("scope", type_=table.c.scope.type),
+                )
+                .order_by(table.c.position)
+            )
+
+        params = {"organization_id": organization_id, "invoice_id": invoice_id, "scope": scope}
+        return [row[0] for row in await driver.rows(self.session, "net_amounts_of_scope", build, params)]
+
     async def lines_spanning(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, start: Any, end: Any
     ) -> list[tuple[uuid.UUID, str]]:

@@ -356,11 +356,12 @@ def invoice_grant(
 async def grant_purchased_credit(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> None:
     """A paid invoice's ``credit_purchase`` lines become the customer's prepaid credit: each grants its
     net amount (what was bought, before tax), in the invoice's currency."""
-    for line in await uow.repo.lines_of(invoice.organization_id, invoice.id):
-        if line.scope != "credit_purchase" or line.net_amount <= ZERO:
+    bought = await uow.repo.net_amounts_of_scope(invoice.organization_id, invoice.id, "credit_purchase")
+    for net_amount in bought:
+        if net_amount <= ZERO:
             continue
         reason = f"credit purchase on invoice {invoice.invoice_number or invoice.id}"
-        uow.session.add(invoice_grant(actor, invoice, line.net_amount, reason))
+        uow.session.add(invoice_grant(actor, invoice, net_amount, reason))
         await credit_balance_changed(uow, actor, invoice.customer_id, invoice.currency)
 
 
