@@ -279,19 +279,17 @@ def persistent(session: AsyncSession, model: type, values: Sequence[Any]) -> Any
     identity_map = sync.identity_map
     key = (shape.identity_class, identity, None)
     instance = identity_map.get(key)
-    if instance is None:
+    held = instance is not None
+    if not held:
         instance = shape.manager.new_instance()
         state = instance_state(instance)
         state.key = key
         state.identity_token = None
         state.session_id = sync.hash_key
         identity_map._add_unpresent(state, key)
-        instance.__dict__.update(zip(shape.keys, values, strict=True))  # nothing to commit on a new one
-        return instance
-    state = instance_state(instance)
-    found = instance.__dict__
-    found.update(zip(shape.keys, values, strict=True))
-    state._commit_all(found, identity_map)
+    instance.__dict__.update(zip(shape.keys, values, strict=True))
+    if held:  # overwritten: its unflushed changes and expired attributes are gone (a new one has none)
+        instance_state(instance)._commit_all(instance.__dict__, identity_map)
     return instance
 
 
