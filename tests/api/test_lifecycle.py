@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 from conftest import ApiClient, make_invoice
 
@@ -180,6 +181,41 @@ async def test_concurrent_issue_of_one_invoice_gives_one_number(api: ApiClient) 
     assert sorted(r.status_code for r in responses) == [200] + [409] * 9
     events = (await api.get(f"/v1/invoices/{invoice_id}/events")).json()["data"]
     assert [e["type"] for e in events].count("invoice.issued") == 1
+
+
+async def test_lines_added_while_invoices_are_issued_are_in_their_totals_or_refused(api: ApiClient) -> None:
+    """Issues and adds racing on the same drafts (on PostgreSQL an issue reads its invoice without a
+    lock first): every line that was added is in its invoice's issued total, every other add was
+    refused as locked, and the numbers have no gap."""
+    invoices = [await _invoice_with_line(api) for _ in range(6)]
+
+    async def issue(invoice_id: str) -> int:
+        response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2099-06-01"})
+        assert response.status_code == 200, response.text
+        return response.status_code
+
+    async def add(invoice_id: str) -> int:
+        response = await api.post(
+            f"/v1/invoices/{invoice_id}/line-items", json={"name": "Late", "amount": "1.00"}
+        )
+        assert response.status_code in (201, 409), response.text
+        return response.status_code
+
+    work = []
+    for invoice_id in invoices:
+        work += [add(invoice_id), add(invoice_id), issue(invoice_id), add(invoice_id), add(invoice_id)]
+    statuses = await asyncio.gather(*work)
+    numbers = []
+    for index, invoice_id in enumerate(invoices):
+        read = (await api.get(f"/v1/invoices/{invoice_id}")).json()
+        added = statuses[5 * index : 5 * index + 5].count(201)
+        lines = read["standaloneLineItems"]
+        assert len(lines) == 1 + added
+        assert read["status"] == "issued"
+        assert read["totalAmount"] == f"{100 + added}.00"
+        assert read["totalAmount"] == f"{sum(Decimal(line['totalAmount']) for line in lines):.2f}"
+        numbers.append(read["invoiceNumber"])
+    assert sorted(numbers) == [f"INV-2099-{n:06d}" for n in range(1, 7)]
 
 
 async def test_the_issue_answer_equals_the_invoice_read_after_it(api: ApiClient) -> None:

@@ -55,6 +55,8 @@ async def test_the_counter_is_the_last_statement_before_commit(
         assert statements[taken:] == [statements[taken], "COMMIT"]
         assert "INSERT INTO invoice_events" in statements[taken]
         assert "INSERT INTO webhook_deliveries" in statements[taken]
+        # the invoice was read without a lock: that statement locks it, if it is still the one read
+        assert [s for s in statements if "FOR UPDATE" in s] == [statements[taken]]
     else:
         # SQLite: the write lock is held from BEGIN IMMEDIATE; the number is still drawn at the end
         assert not any("SELECT invoices" in s or "line_items" in s for s in statements[taken:])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from billfold.config import WebhookSettings
+from billfold.services import lifecycle
 from conftest import ApiClient, make_invoice
 
 
@@ -104,3 +105,83 @@ async def test_a_number_with_quotes_and_backslashes_is_drawn_as_the_format_says(
     events = (await _get(api, f"/v1/invoices/{invoice['id']}/events"))["data"]
     assert events[-1]["payload"]["invoiceNumber"] == issued["invoiceNumber"]
     assert events[-1]["data"] == {"invoiceNumber": issued["invoiceNumber"]}
+
+
+def _watch_reads(monkeypatch: pytest.MonkeyPatch, then: Any = None) -> list[bool]:
+    """Whether each attempt at an issue read its invoice unlocked (``live_parties`` runs once per
+    attempt that gets that far); ``then()`` runs after the first unlocked read."""
+    attempts: list[bool] = []
+    real = lifecycle.live_parties
+
+    async def watched(uow: Any, actor: Any, invoice: Any, loaded: Any) -> Any:
+        attempts.append(loaded.version is not None)
+        if then is not None and attempts == [True]:
+            await then()
+        return await real(uow, actor, invoice, loaded)
+
+    monkeypatch.setattr(lifecycle, "live_parties", watched)
+    return attempts
+
+
+async def test_an_invoice_changed_after_its_unlocked_read_is_issued_again_locked(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL an issue reads its invoice without a lock; a line added between that read and
+    the numbering statement makes that statement write nothing (no number drawn, no event), and the
+    issue runs again in one transaction, locking: the line is in the issued invoice. On SQLite the
+    issue holds the database's write lock from its start."""
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "First", "amount": "10.00"})
+
+    async def add_meanwhile() -> None:
+        await api.create(f"{base}/line-items", {"name": "Second", "amount": "5.00"})
+
+    attempts = _watch_reads(monkeypatch, add_meanwhile)
+    issued = await _issue(api, invoice["id"])
+    dialect = api.raw._transport.app.state.engine.dialect.name  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        assert attempts == [True, False]
+        assert issued["totalAmount"] == "15.00"
+        assert [line["name"] for line in issued["standaloneLineItems"]] == ["First", "Second"]
+    else:
+        assert attempts == [False]
+    assert issued["invoiceNumber"] == "INV-2026-000001"
+    assert issued == await _get(api, base)
+    events = (await _get(api, f"{base}/events"))["data"]
+    assert [event["type"] for event in events].count("invoice.issued") == 1
+    monkeypatch.undo()
+    following = await make_invoice(api)
+    await api.create(f"/v1/invoices/{following['id']}/line-items", {"name": "Next", "amount": "1.00"})
+    assert (await _issue(api, following["id"]))["invoiceNumber"] == "INV-2026-000002"  # no gap
+
+
+async def test_an_issue_that_spends_credit_or_owes_nothing_is_issued_locked(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unlocked issue is only for an invoice whose stored figures are final and whose issue
+    writes nothing but its number: credit to spend, a tax to calculate or a total of zero take the
+    locked issue at once, and a plain invoice the unlocked one (on PostgreSQL)."""
+    dialect = api.raw._transport.app.state.engine.dialect.name  # type: ignore[attr-defined]
+    category = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "20"}]})
+    credited = await make_invoice(api)
+    await api.create(f"/v1/customers/{credited['customerId']}/credits", {"amount": "3.00"})
+    taxed = await make_invoice(api)
+    free = await make_invoice(api)
+    plain = await make_invoice(api)
+    lines = [
+        (credited, {"name": "Item", "amount": "10.00"}),
+        (taxed, {"name": "Item", "amount": "10.00", "taxCategoryId": category["id"]}),
+        (free, {"name": "Trial", "amount": "0.00"}),
+        (plain, {"name": "Item", "amount": "10.00"}),
+    ]
+    for invoice, line in lines:
+        await api.create(f"/v1/invoices/{invoice['id']}/line-items", line)
+    expected = {"credited": "7.00", "taxed": "12.00", "free": "0.00", "plain": "10.00"}
+    for name, invoice in (("credited", credited), ("taxed", taxed), ("free", free), ("plain", plain)):
+        attempts = _watch_reads(monkeypatch)
+        issued = await _issue(api, invoice["id"], "2099-01-01")
+        monkeypatch.undo()
+        assert issued["amountDue"] == expected[name], name
+        unlocked = dialect == "postgresql" and name == "plain"
+        assert attempts == ([True] if unlocked else [False]), name

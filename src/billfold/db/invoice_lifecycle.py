@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, literal_column, select
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,6 +33,8 @@ class ToIssue(NamedTuple):
     organization: m.Organization
     has_credit: bool
     """Whether the customer has a grant in the invoice's currency that still holds credit."""
+    version: tuple[str, str] | None = None
+    """Read without a lock: the invoice row's version (:attr:`NumberClaim.version`)."""
 
 
 _TO_ISSUE_LAYOUT: tuple[type | None, ...] = (
@@ -45,10 +47,10 @@ _TO_ISSUE_LAYOUT: tuple[type | None, ...] = (
 )
 
 
-def _to_issue() -> Any:
+def _to_issue(lock: bool = True) -> Any:
     """:meth:`InvoiceLifecycle.invoice_to_issue`'s statement (``organization_id``, ``row_id``), built
     once: the whole rows of ``_TO_ISSUE_LAYOUT``'s models (:func:`driver.columns_of`), then whether the
-    customer has credit."""
+    customer has credit; ``lock=False``: not locked, and the invoice row's version after them."""
     invoice, account, customer, billed, organization = (
         cast(Table, model.__table__)  # type: ignore[attr-defined]
         for model in _TO_ISSUE_LAYOUT
@@ -66,11 +68,17 @@ def _to_issue() -> Any:
         )
         .exists()
     )
-    columns = [
+    columns: list[Any] = [
         column for model in _TO_ISSUE_LAYOUT if model is not None for column in driver.columns_of(model)
     ]
-    return (
-        select(*columns, has_credit.label("has_credit"))
+    columns.append(has_credit.label("has_credit"))
+    if not lock:
+        columns += [
+            literal_column("CAST(invoices.xmin AS text)").label("seen_xmin"),
+            literal_column("CAST(invoices.xmax AS text)").label("seen_xmax"),
+        ]
+    statement = (
+        select(*columns)
         .select_from(invoice)
         .outerjoin(
             account,
@@ -92,26 +100,42 @@ def _to_issue() -> Any:
             invoice.c.organization_id == bindparam("organization_id", type_=invoice.c.organization_id.type),
             invoice.c.id == bindparam("row_id", type_=invoice.c.id.type),
         )
-        .with_for_update(of=invoice)
     )
+    return statement.with_for_update(of=invoice) if lock else statement
+
+
+_UNLOCKED_LAYOUT = (*_TO_ISSUE_LAYOUT, None, None)  # and the row's xmin and xmax
+
+
+def _unlocked() -> Any:
+    return _to_issue(lock=False)
 
 
 class InvoiceLifecycle(WebhookQueries):
     """Built on :class:`~billfold.db.webhook_queries.WebhookQueries`: adding events reads the enabled
     endpoints."""
 
-    async def invoice_to_issue(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> ToIssue | None:
+    async def invoice_to_issue(
+        self, organization_id: uuid.UUID, invoice_id: uuid.UUID, *, lock: bool = True
+    ) -> ToIssue | None:
         """The invoice, row-locked (only the invoice's row), with what issuing it reads besides: its
         issuing account, customer, billed payment account and organization, and whether the customer
-        has any credit entry in its currency (when not, issuing reads no ledger). One statement."""
+        has any credit entry in its currency (when not, issuing reads no ledger). One statement.
+        ``lock=False`` (PostgreSQL): not locked; the row's version is read instead."""
         params = {"organization_id": organization_id, "row_id": invoice_id}
-        found = await driver.rows(self.session, "invoice_to_issue", _to_issue, params)
+        if lock:
+            found = await driver.rows(self.session, "invoice_to_issue", _to_issue, params)
+            layout = _TO_ISSUE_LAYOUT
+        else:
+            found = await driver.rows(self.session, "invoice_to_issue_unlocked", _unlocked, params)
+            layout = _UNLOCKED_LAYOUT
         if not found:
             return None
-        invoice, account, customer, billed, organization, has_credit = driver.split(
-            self.session, found[0], _TO_ISSUE_LAYOUT
+        invoice, account, customer, billed, organization, has_credit, *version = driver.split(
+            self.session, found[0], layout
         )
-        return ToIssue(invoice, account, customer, billed, organization, bool(has_credit))
+        seen = (version[0], version[1]) if version else None
+        return ToIssue(invoice, account, customer, billed, organization, bool(has_credit), seen)
 
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str

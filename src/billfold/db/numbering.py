@@ -37,6 +37,12 @@ COUNTERS = cast(Table, m.NumberCounter.__table__)
 INVOICES = cast(Table, m.Invoice.__table__)
 
 
+class LockNeeded(Exception):
+    """An issue read without locking the invoice (:attr:`NumberClaim.version`) cannot finish so: the
+    invoice's row changed or was locked since it was read (the numbering statement found it so, and
+    wrote nothing), or the issue needs writes besides that statement. It is begun again, locking."""
+
+
 @dataclass(eq=False)
 class NumberClaim:
     """An invoice's number, to be drawn from its sequence's counter when the transaction commits.
@@ -57,6 +63,11 @@ class NumberClaim:
     marker: str
     refused: Callable[[date | None], Exception]
     patches: list[tuple[type[m.Base], uuid.UUID, str]] = field(default_factory=list)
+    version: tuple[str, str] | None = None
+    """The invoice's row as it was read without a lock (its ``xmin`` and ``xmax``): the numbering
+    statement locks the row first and draws nothing unless the row is still that version, neither
+    changed nor locked by anyone since (every change to a draft locks its row). ``None``: the
+    transaction holds the row's lock already."""
     number: str | None = None
     invoice_values: dict[str, Any] = field(default_factory=dict)
     """The invoice's other changed columns, written by the statement that writes its number."""
@@ -115,12 +126,26 @@ def _claim_sql(claim: NumberClaim, params: dict[str, Any]) -> list[str]:
         if name != "invoice_number":
             settings.append(f"{name} = :invoice_{name}")
             params[f"invoice_{name}"] = claim.invoice_values[name]
-    parts = [
+    values = (
+        "CAST(:counter_id AS uuid), CAST(:organization_id AS uuid), CAST(:issuing_account_id AS uuid),"
+        " CAST(:series AS text), CAST(:sequence_key AS text), 1, CAST(:day AS date)"
+    )
+    parts = []
+    source = f"VALUES ({values})"
+    if claim.version is not None:
+        # the invoice's row, locked before the counter, if it is still the version read
+        params["seen_xmin"], params["seen_xmax"] = claim.version
+        parts.append(
+            "seen AS (SELECT invoices.id FROM invoices WHERE invoices.organization_id ="
+            " CAST(:organization_id AS uuid) AND invoices.id = CAST(:invoice_id AS uuid)"
+            " AND CAST(invoices.xmin AS text) = CAST(:seen_xmin AS text)"
+            " AND CAST(invoices.xmax AS text) = CAST(:seen_xmax AS text) FOR UPDATE)"
+        )
+        source = f"SELECT {values} FROM seen"
+    parts += [
         "num AS (INSERT INTO number_counters AS c"
         " (id, organization_id, issuing_account_id, series, prefix, last_value, last_issue_date)"
-        " VALUES (CAST(:counter_id AS uuid), CAST(:organization_id AS uuid),"
-        " CAST(:issuing_account_id AS uuid), CAST(:series AS text), CAST(:sequence_key AS text), 1,"
-        " CAST(:day AS date))"
+        f" {source}"
         " ON CONFLICT (organization_id, issuing_account_id, series, prefix) DO UPDATE"
         " SET last_value = c.last_value + 1, last_issue_date = excluded.last_issue_date"
         " WHERE c.organization_id = excluded.organization_id"
@@ -231,6 +256,8 @@ async def draw_postgresql(
     result = found[0] if found else None
     if result is None:
         assert claim is not None  # only the number's counter can refuse
+        if claim.version is not None:  # changed since read, or refused: the locking issue tells which
+            raise LockNeeded
         raise claim.refused(await _last_issue_date(session, claim))
     if claim is not None:
         claim.number = result[1]

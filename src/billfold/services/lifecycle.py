@@ -20,7 +20,7 @@ from billfold.core.money import ZERO
 from billfold.core.numbering import number_pieces, placeholder, sequence_key, with_number
 from billfold.db import models as m
 from billfold.db.ids import utcnow
-from billfold.db.numbering import NumberClaim
+from billfold.db.numbering import LockNeeded, NumberClaim
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
@@ -98,20 +98,37 @@ class Issued:
         return with_number(answer, self.claim.marker, number)
 
 
-async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date: date | None) -> Issued:
+async def issue(
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice_id: uuid.UUID,
+    issue_date: date | None,
+    *,
+    unlocked: bool = False,
+) -> Issued:
     """Set the invoice's issue and due dates, freeze it, lock it; paid at once when nothing is due.
 
     Everything that does not need the number happens now, with a placeholder where the number goes; the
     number itself is drawn as the transaction commits (:mod:`billfold.db.numbering`), in the one
     statement that also writes it and the events, so the series' counter stays locked only for that
-    statement and the commit. That statement also refuses an issue date before the series' last one."""
-    loaded = await uow.repo.invoice_to_issue(actor.organization_id, invoice_id)
+    statement and the commit. That statement also refuses an issue date before the series' last one.
+
+    ``unlocked`` (PostgreSQL, a unit of work whose statements commit one by one): the invoice is read
+    without a lock, and the numbering statement, the issue's only write, locks it and writes nothing
+    unless it is still the version read. An issue that needs more (credit to spend, figures to
+    calculate, a total not above zero, any other write), and one whose invoice changed meanwhile,
+    raises :class:`LockNeeded`: it is issued again, locking (``unlocked=False``), in one transaction."""
+    loaded = await uow.repo.invoice_to_issue(actor.organization_id, invoice_id, lock=not unlocked)
     if loaded is None:
         raise NotFound.resource("invoice", invoice_id)
     invoice, account, customer = loaded.invoice, loaded.account, loaded.customer
     check_transition(invoice, "issued")
     if account is None or customer is None:
         raise Conflict("the invoice's issuing account or customer is gone", code="missing_account")
+    if unlocked and (
+        loaded.has_credit or not totals.stored_figures_final(invoice) or remaining(invoice) <= ZERO
+    ):
+        raise LockNeeded
     day = issue_date or actor.today()
     # Seller and buyer as they are now (the rows just read with the invoice), and the hosted token;
     # written with the rest of the invoice's changes in one UPDATE (below).
@@ -165,7 +182,10 @@ async def issue(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, issue_date
     claim.invoice_values = uow.repo.take_changes(invoice)
     uow.number_at_commit(claim)
     if uow.session.new or uow.session.dirty:  # e.g. a credit grant of a negative total
+        if unlocked:
+            raise LockNeeded
         await uow.session.flush()
+    claim.version = loaded.version
     return Issued(invoice, claim)
 
 

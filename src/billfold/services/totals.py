@@ -348,6 +348,13 @@ def _set(invoice: m.Invoice, values: dict[str, Any]) -> None:
         setattr(invoice, name, value)
 
 
+def stored_figures_final(invoice: m.Invoice) -> bool:
+    """Whether the draft's stored figures are what a calculation would give (no line taxed or covered
+    by an adjustment, nothing to recalculate or allocate): then, with no credit to spend, issuing writes
+    none of its lines or groups."""
+    return not (sums_need_calculation(invoice.running_sums) or invoice.recalculate_all or invoice.allocations)
+
+
 async def freeze(
     uow: UnitOfWork,
     actor: Actor,
@@ -373,12 +380,7 @@ async def freeze(
         grants, uses = locked = await credit_grants_and_uses(
             uow, actor, invoice.customer_id, invoice.currency, invoice_id=invoice.id, lock=True
         )
-    if not (
-        grants
-        or sums_need_calculation(invoice.running_sums)
-        or invoice.recalculate_all
-        or invoice.allocations
-    ):
+    if not grants and stored_figures_final(invoice):
         # Nothing to spend and nothing the calculation would change: the stored figures are final.
         _set(invoice, {"frozen": True, "calculation": {}, "last_calculated_at": utcnow()})
         return

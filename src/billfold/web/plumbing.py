@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
 from billfold.db.errors import unique_violation
+from billfold.db.numbering import LockNeeded
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
 from billfold.services.context import Actor
@@ -137,15 +138,20 @@ def expected_conflict(constraint: str | None) -> bool:
 
 
 async def write(
-    request: Request, work: Callable[[UnitOfWork], Awaitable[T]], *, reauthenticate: bool = True
+    request: Request,
+    work: Callable[[UnitOfWork], Awaitable[T]],
+    *,
+    reauthenticate: bool = True,
+    autocommit: bool = False,
 ) -> T:
     """Run ``work`` in one transaction and commit it; a race lost on an expected unique index (see
     :func:`expected_conflict`) is retried. Any other integrity error is a bug and propagates (the error
     handler logs it and answers 500). ``reauthenticate=False``: ``work`` reads the key and settings
-    again itself (folded into its first statement)."""
+    again itself (folded into its first statement). ``autocommit``: no transaction around ``work``
+    (see :class:`UnitOfWork`)."""
     for attempt in range(CREATE_ATTEMPTS):
         try:
-            async with UnitOfWork(engine_of(request)) as uow:
+            async with UnitOfWork(engine_of(request), autocommit=autocommit) as uow:
                 if reauthenticate:
                     await _reauthenticate(request, uow)
                 result = await work(uow)
@@ -158,18 +164,48 @@ async def write(
     raise Conflict("the request conflicted with concurrent changes; retry it", code="concurrent_update")
 
 
-async def write_as_caller(request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]]) -> T:
-    """:func:`write` for a route whose dependency is :func:`presented_caller`: the caller's key and
-    settings are read by the transaction's first statement (one query, not one before the transaction
-    and another inside it) and ``work`` gets the caller found there. A key that is not valid is 401."""
-
+def _as_caller(
+    request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]]
+) -> Callable[[UnitOfWork], Awaitable[T]]:
     async def attempt(uow: UnitOfWork) -> T:
         actor = await authenticate(uow, presented_key(request))
         request.state.actor = actor
         setattr(request.state, _DEFERRED, False)
         return await work(uow, actor)
 
-    return await write(request, attempt, reauthenticate=False)
+    return attempt
+
+
+async def write_as_caller(request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]]) -> T:
+    """:func:`write` for a route whose dependency is :func:`presented_caller`: the caller's key and
+    settings are read by the transaction's first statement (one query, not one before the transaction
+    and another inside it) and ``work`` gets the caller found there. A key that is not valid is 401."""
+    return await write(request, _as_caller(request, work), reauthenticate=False)
+
+
+async def write_unlocked_as_caller(
+    request: Request, work: Callable[[UnitOfWork, Actor, bool], Awaitable[T]]
+) -> T:
+    """:func:`write_as_caller` for work that can be done with one write statement after reads that lock
+    nothing (an issue: ``work(uow, actor, True)``, see :func:`billfold.services.lifecycle.issue`): on
+    PostgreSQL it is tried so first, each statement committing on its own (no BEGIN, no COMMIT, no
+    lock until that statement); when it raises :class:`LockNeeded` (it needs a lock or more writes, or
+    what it read changed), nothing was written and it runs again as usual, in one transaction
+    (``work(uow, actor, False)``). Elsewhere only as usual."""
+    if engine_of(request).dialect.name == "postgresql":
+
+        async def unlocked(uow: UnitOfWork, actor: Actor) -> T:
+            return await work(uow, actor, True)
+
+        try:
+            return await write(request, _as_caller(request, unlocked), reauthenticate=False, autocommit=True)
+        except LockNeeded:
+            pass
+
+    async def locked(uow: UnitOfWork, actor: Actor) -> T:
+        return await work(uow, actor, False)
+
+    return await write_as_caller(request, locked)
 
 
 def resolve_key(request: Request, body_key: str | None) -> str:

@@ -21,6 +21,7 @@ from billfold.web.plumbing import (
     presented_caller,
     read,
     write_as_caller,
+    write_unlocked_as_caller,
 )
 
 # CallerRoute: issuing checks the key in its transaction's first statement (see presented_caller)
@@ -37,14 +38,15 @@ async def _invoice_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
 async def issue_invoice(invoice_id: uuid.UUID, request: Request, body: IssueIn | None = None) -> Response:
     """Assign the next legal number, set the issue and due dates and lock the invoice."""
 
-    async def work(uow: UnitOfWork, actor: Actor) -> tuple[Any, lifecycle.Issued]:
+    async def work(uow: UnitOfWork, actor: Actor, unlocked: bool) -> tuple[Any, lifecycle.Issued]:
         # The answer is rendered before the commit, which draws the number (the counter's lock is held
         # for that last statement and the commit only); the number goes into the answer after. The
         # invoice is the one just issued, in memory: only its groups and lines are read for it.
-        issued = await lifecycle.issue(uow, actor, invoice_id, body.issue_date if body else None)
+        day = body.issue_date if body else None
+        issued = await lifecycle.issue(uow, actor, invoice_id, day, unlocked=unlocked)
         return render.invoice(await invoices.just_issued_view(uow, actor, issued.invoice)), issued
 
-    answer, issued = await write_as_caller(request, work)
+    answer, issued = await write_unlocked_as_caller(request, work)
     return json_response(200, issued.numbered(answer))
 
 
