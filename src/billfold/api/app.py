@@ -111,7 +111,11 @@ def create_app(
     limit = settings.max_body_bytes if max_body_bytes is None else max_body_bytes
     app.add_middleware(BoundedBody, limit=limit)
     app.add_middleware(PublicUrl, public_url=public_url())
+    # Routes are matched one by one in this order (~5 us each): the hottest writes (adding lines,
+    # issuing) come first. No path of theirs overlaps one of the routers they now precede.
     for module in (
+        lines,
+        lifecycle,
         organization,
         api_keys,
         parties,
@@ -120,9 +124,7 @@ def create_app(
         products,
         prices,
         invoices,
-        lines,
         adjustments,
-        lifecycle,
         documents,
         credit_notes,
         webhooks,
