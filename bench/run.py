@@ -17,10 +17,10 @@ figure with its ratio to its SQL counterpart:
 5. one add (1 connection) to a 10-line and to a 10,000-line invoice: a write must not grow with the
    invoice (at most 1.5x).
 
-The data the runs need is made through the API first, then the database is vacuumed and analyzed, as autovacuum does
-on a server that runs it (this machine's PostgreSQL has autovacuum off: without statistics a lookup may
-probe a wider index than its own key's). After the API half, the indexes read most widely per scan are
-printed to stderr: a plan that reads far more entries than it finds shows there.
+The data the runs need is made through the API first, then the database is vacuumed and analyzed, as
+autovacuum does on a server that runs it (this machine's PostgreSQL has autovacuum off: without
+statistics a lookup may probe a wider index than its own key's). After the API half, the indexes read
+most widely per scan are printed to stderr: a plan that reads far more entries than it finds shows there.
 The load average is printed with each figure: on a shared machine the ratios are what compare.
 Each timed run also records the CPU time it cost each party (``/proc``, read every 0.2 s): the server's
 processes, the PostgreSQL backends serving the benchmark's database, PostgreSQL's other processes and the
