@@ -185,3 +185,33 @@ async def test_an_issue_that_spends_credit_or_owes_nothing_is_issued_locked(
         assert issued["amountDue"] == expected[name], name
         unlocked = dialect == "postgresql" and name == "plain"
         assert attempts == ([True] if unlocked else [False]), name
+
+
+async def test_the_unlocked_issue_answers_the_lines_read_with_the_invoice_as_a_get_does(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the unlocked issue reads the invoice's lines in the statement that reads the
+    invoice (records of every column): its answer is still exactly what a GET returns after, for lines
+    of every kind (a price model with usage, dates, a description, a unit code, a group, a product)."""
+    dialect = api.raw._transport.app.state.engine.dialect.name  # type: ignore[attr-defined]
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    product = await api.create("/v1/products", {"name": "Storage"})
+    price = await api.create(
+        "/v1/prices", {"productId": product["id"], "currency": "USD", "model": "unit", "unitPrice": "0.0025"}
+    )
+    group = await api.create(f"{base}/line-item-groups", {"name": "Usage", "startDate": "2026-02-01"})
+    for line in (
+        {"name": "Seat", "quantity": "3", "unitPrice": "19.99"},
+        {"name": "Setup", "amount": "100.05", "description": "line one\n\tline two", "unitCode": "HUR"},
+        {"name": "Ünïcødé ✓", "amount": "1", "startDate": "2026-02-01", "endDate": "2026-02-28"},
+        {"priceId": price["id"], "usage": "10001", "lineItemGroupId": group["id"]},
+        {"name": "Inline", "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "3"},
+    ):
+        await api.create(f"{base}/line-items", line)
+    attempts = _watch_reads(monkeypatch)
+    issued = await _issue(api, invoice["id"])
+    assert attempts == ([True] if dialect == "postgresql" else [False])
+    assert issued == await _get(api, base)
+    assert len(issued["standaloneLineItems"]) == 4
+    assert [len(g["lineItems"]) for g in issued["lineItemGroups"]] == [1]

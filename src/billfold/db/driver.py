@@ -206,6 +206,11 @@ async def rows(
             _raise(adapter, dialect, compiled.sql, args, error)
     if compiled.row is None:  # a text statement: its columns by position, as the driver gives them
         return [tuple(record) for record in records]
+    return _made(entry, compiled, records)
+
+
+def _made(entry: _Entry, compiled: _Compiled, records: Sequence[Sequence[Any]]) -> list[Any]:
+    """The statement's rows of the driver's ``records``: its columns converted, its row type."""
     make = compiled.row._make
     processors = entry.results
     if processors is None:
@@ -217,6 +222,27 @@ async def rows(
         )
         for record in records
     ]
+
+
+async def rows_like(
+    session: AsyncSession, name: Any, build: Callable[[], Any], records: Sequence[Sequence[Any]]
+) -> list[Any]:
+    """``records`` (PostgreSQL: the driver's values, e.g. the anonymous records of an ``array_agg(ROW(...))``
+    with the statement's columns in its order) as :func:`rows` makes the rows of the statement ``name``:
+    the same conversions, the same row type."""
+    entry = _entry(name, build)
+    dialect = session.get_bind().dialect
+    compiled = entry.compiled
+    if compiled is None:
+        compiled = entry.compiled = _compile(entry.statement, dialect)
+    if compiled.row is None:
+        raise ValueError("rows_like needs a statement of named columns")
+    if not entry.described:
+        adapter = await _adapter(session)
+        async with adapter._execute_mutex:
+            entry.results = await _result_processors(adapter._connection, compiled, dialect)
+        entry.described = True
+    return _made(entry, compiled, records)
 
 
 # -- rows as the session's objects ------------------------------------------------------------------

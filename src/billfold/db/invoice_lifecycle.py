@@ -19,6 +19,7 @@ from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.credit_queries import is_grant
 from billfold.db.ids import new_id
+from billfold.db.line_queries import LineRow, lines_of_statement
 from billfold.db.numbering import NumberClaim, draw_postgresql, draw_sqlite
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
@@ -35,6 +36,8 @@ class ToIssue(NamedTuple):
     """Whether the customer has a grant in the invoice's currency that still holds credit."""
     version: tuple[str, str] | None = None
     """Read without a lock: the invoice row's version (:attr:`NumberClaim.version`)."""
+    lines: list[LineRow] | None = None
+    """Read without a lock: the invoice's lines, as :meth:`LineQueries.lines_of` reads them."""
 
 
 _TO_ISSUE_LAYOUT: tuple[type | None, ...] = (
@@ -73,9 +76,16 @@ def _to_issue(lock: bool = True) -> Any:
     ]
     columns.append(has_credit.label("has_credit"))
     if not lock:
+        # (the models' column names are plain identifiers: quoted, none is taken for a keyword)
+        fields = ", ".join(f'l."{column.name}"' for column in cast(Table, m.LineItem.__table__).columns)
         columns += [
             literal_column("CAST(invoices.xmin AS text)").label("seen_xmin"),
             literal_column("CAST(invoices.xmax AS text)").label("seen_xmax"),
+            # the lines, each a record of every column in the table's order (what lines_of reads)
+            literal_column(
+                f"(SELECT array_agg(ROW({fields}) ORDER BY l.position) FROM line_items AS l"
+                " WHERE l.organization_id = invoices.organization_id AND l.invoice_id = invoices.id)"
+            ).label("lines"),
         ]
     statement = (
         select(*columns)
@@ -104,7 +114,7 @@ def _to_issue(lock: bool = True) -> Any:
     return statement.with_for_update(of=invoice) if lock else statement
 
 
-_UNLOCKED_LAYOUT = (*_TO_ISSUE_LAYOUT, None, None)  # and the row's xmin and xmax
+_UNLOCKED_LAYOUT = (*_TO_ISSUE_LAYOUT, None, None, None)  # and the row's xmin and xmax, the lines
 
 
 def _unlocked() -> Any:
@@ -121,7 +131,8 @@ class InvoiceLifecycle(WebhookQueries):
         """The invoice, row-locked (only the invoice's row), with what issuing it reads besides: its
         issuing account, customer, billed payment account and organization, and whether the customer
         has any credit entry in its currency (when not, issuing reads no ledger). One statement.
-        ``lock=False`` (PostgreSQL): not locked; the row's version is read instead."""
+        ``lock=False`` (PostgreSQL): not locked; the row's version and the invoice's lines are read
+        instead."""
         params = {"organization_id": organization_id, "row_id": invoice_id}
         if lock:
             found = await driver.rows(self.session, "invoice_to_issue", _to_issue, params)
@@ -131,11 +142,17 @@ class InvoiceLifecycle(WebhookQueries):
             layout = _UNLOCKED_LAYOUT
         if not found:
             return None
-        invoice, account, customer, billed, organization, has_credit, *version = driver.split(
+        invoice, account, customer, billed, organization, has_credit, *unlocked = driver.split(
             self.session, found[0], layout
         )
-        seen = (version[0], version[1]) if version else None
-        return ToIssue(invoice, account, customer, billed, organization, bool(has_credit), seen)
+        if not unlocked:
+            return ToIssue(invoice, account, customer, billed, organization, bool(has_credit))
+        xmin, xmax, records = unlocked
+        # as lines_of reads them: the same conversions, the same row type
+        lines = await driver.rows_like(self.session, "lines_of", lines_of_statement, records or ())
+        return ToIssue(
+            invoice, account, customer, billed, organization, bool(has_credit), (xmin, xmax), lines
+        )
 
     async def lock_counter(
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str

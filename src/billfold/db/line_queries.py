@@ -21,6 +21,19 @@ from billfold.db.bulk_insert import insert_rows
 LineRow = Row[Any]
 
 
+def lines_of_statement() -> Any:
+    """An invoice's lines, every column (:meth:`LineQueries.lines_of`)."""
+    table = cast(Table, m.LineItem.__table__)
+    return (
+        select(*table.columns)
+        .where(
+            table.c.organization_id == bindparam("organization_id", type_=table.c.organization_id.type),
+            table.c.invoice_id == bindparam("invoice_id", type_=table.c.invoice_id.type),
+        )
+        .order_by(table.c.position)
+    )
+
+
 class CategoryRow(NamedTuple):
     """A tax category as :meth:`LineQueries.lock_invoice_for_line` reads it (as ``tax_categories_of``)."""
 
@@ -173,21 +186,8 @@ class LineQueries:
     async def lines_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[LineRow]:
         """The invoice's lines as plain rows (not ORM objects: a 1,000-line read stays cheap), read on the
         driver (:func:`driver.rows`): each reads its columns by name, and ``_fields`` names them."""
-
-        def build() -> Any:
-            table = cast(Table, m.LineItem.__table__)
-            return (
-                select(*table.columns)
-                .where(
-                    table.c.organization_id
-                    == bindparam("organization_id", type_=table.c.organization_id.type),
-                    table.c.invoice_id == bindparam("invoice_id", type_=table.c.invoice_id.type),
-                )
-                .order_by(table.c.position)
-            )
-
         params = {"organization_id": organization_id, "invoice_id": invoice_id}
-        return await driver.rows(self.session, "lines_of", build, params)
+        return await driver.rows(self.session, "lines_of", lines_of_statement, params)
 
     async def net_amounts_of_scope(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, scope: str

@@ -322,14 +322,17 @@ async def load_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> 
     return InvoiceView(invoice, money, groups, lines, calculation_json(result), actor.today())
 
 
-async def just_issued_view(uow: UnitOfWork, actor: Actor, invoice: m.Invoice) -> InvoiceView:
+async def just_issued_view(
+    uow: UnitOfWork, actor: Actor, invoice: m.Invoice, lines: list[Any] | None = None
+) -> InvoiceView:
     """:func:`load_invoice` of the invoice this transaction has just issued (the row in memory, its
-    figures frozen and flushed): its groups and lines are read; it has no credit notes yet (a note
-    needs an issued invoice, and an invoice is issued once)."""
+    figures frozen and flushed): its groups and lines are read (``lines``: already read, as
+    ``lines_of`` reads them, and unchanged since); it has no credit notes yet (a note needs an issued
+    invoice, and an invoice is issued once)."""
     if not invoice.frozen:
         raise RuntimeError("just_issued_view takes an invoice frozen by this transaction's issue")
     groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
-    rows = await uow.repo.lines_of(invoice.organization_id, invoice.id)
+    rows = lines if lines is not None else await uow.repo.lines_of(invoice.organization_id, invoice.id)
     return InvoiceView(
         invoice, currency(invoice.currency), groups, rows, invoice.calculation, actor.today(), ()
     )

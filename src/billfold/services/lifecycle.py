@@ -89,6 +89,8 @@ class Issued:
 
     invoice: m.Invoice
     claim: NumberClaim
+    lines: list[Any] | None = None
+    """The invoice's lines when they were read with it (an unlocked issue), unchanged since."""
 
     def numbered(self, answer: Any) -> Any:
         """``answer`` (rendered before the commit) with the drawn number in place of the placeholder."""
@@ -186,7 +188,7 @@ async def issue(
             raise LockNeeded
         await uow.session.flush()
     claim.version = loaded.version
-    return Issued(invoice, claim)
+    return Issued(invoice, claim, loaded.lines)
 
 
 def _out_of_order(day: date, last: date | None) -> Conflict:

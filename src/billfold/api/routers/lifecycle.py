@@ -44,7 +44,8 @@ async def issue_invoice(invoice_id: uuid.UUID, request: Request, body: IssueIn |
         # invoice is the one just issued, in memory: only its groups and lines are read for it.
         day = body.issue_date if body else None
         issued = await lifecycle.issue(uow, actor, invoice_id, day, unlocked=unlocked)
-        return render.invoice(await invoices.just_issued_view(uow, actor, issued.invoice)), issued
+        view = await invoices.just_issued_view(uow, actor, issued.invoice, issued.lines)
+        return render.invoice(view), issued
 
     answer, issued = await write_unlocked_as_caller(request, work)
     return json_response(200, issued.numbered(answer))
