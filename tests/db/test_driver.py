@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, event, insert, select
+from sqlalchemy import Table, bindparam, event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -141,6 +141,45 @@ async def test_numeric_and_uuid_columns_come_back_as_the_sessions_do(engine: Asy
     assert row.id == product_id
     assert type(row.default_unit_price) is Decimal
     assert row.default_unit_price == Decimal("12.345")
+
+
+async def test_records_read_in_another_statement_become_the_statements_rows(engine: AsyncEngine) -> None:
+    """``rows_like``: the anonymous records of an ``array_agg(ROW(...))`` (PostgreSQL) become the rows
+    the statement itself would read: the same values, types and row type."""
+    organization = await _organization(engine, f"Driver records {new_id()}")
+    for name in ("First", "Second"):
+        await _stored_product(engine, organization, name, default_unit_price=Decimal("12.345"))
+
+    def build() -> Any:
+        organization_id = bindparam("organization_id", type_=PRODUCTS.c.organization_id.type)
+        return (
+            select(PRODUCTS.c.id, PRODUCTS.c.name, PRODUCTS.c.default_unit_price, PRODUCTS.c.created_at)
+            .where(PRODUCTS.c.organization_id == organization_id)
+            .order_by(PRODUCTS.c.name)
+        )
+
+    def aggregated() -> Any:
+        return text(
+            "SELECT (SELECT array_agg(ROW(p.id, p.name, p.default_unit_price, p.created_at) ORDER BY p.name)"
+            " FROM products AS p WHERE p.organization_id = CAST(:organization_id AS uuid))"
+        )
+
+    params = {"organization_id": organization}
+    async with UnitOfWork(engine) as uow:
+        if engine.dialect.name != "postgresql":
+            with pytest.raises(RuntimeError):
+                await driver.rows_like(uow.session, ("test", "records"), build, [])
+            return
+        expected = await driver.rows(uow.session, ("test", "records"), build, params)
+        ((records,),) = await driver.rows(uow.session, ("test", "aggregated"), aggregated, params)
+        made = await driver.rows_like(uow.session, ("test", "records"), build, records)
+    assert [row.name for row in made] == ["First", "Second"]
+    assert made == expected
+    assert [type(value) for row in made for value in row] == [
+        type(value) for row in expected for value in row
+    ]
+    assert type(made[0]) is type(expected[0])
+    assert isinstance(made[0].id, uuid.UUID)
 
 
 async def test_a_statement_whose_values_the_engine_would_add_is_refused(engine: AsyncEngine) -> None:

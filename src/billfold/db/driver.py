@@ -232,6 +232,8 @@ async def rows_like(
     the same conversions, the same row type."""
     entry = _entry(name, build)
     dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        raise RuntimeError("rows_like converts the PostgreSQL driver's records")
     compiled = entry.compiled
     if compiled is None:
         compiled = entry.compiled = _compile(entry.statement, dialect)
