@@ -7,8 +7,9 @@ figure with its ratio to its SQL counterpart:
 
 1. add a line (unique ``Idempotency-Key`` each) to one of 16 draft invoices, 16 connections
    / ``add_line.sql`` (idempotency record + lock + line insert + invoice update + stored answer);
-2. issue invoices, 16 connections: many customers' (a month-end run) and one customer's
-   / ``counter.sql`` (the gapless counter of one series, 16 clients);
+2. issue invoices, 16 connections: many customers' (a month-end run) and one customer's, after an
+   untimed run that warms the server's connections up / ``counter.sql`` (the gapless counter of one
+   series, 16 clients);
 3. create 1,000-line invoices in one request each, 4 connections (lines/s)
    / a multi-row INSERT of the same 1,000 lines (generated at run time), 4 clients, into a table shaped
    like Billfold's and, second, into Billfold's own ``line_items`` (its foreign keys, indexes and the
