@@ -377,6 +377,7 @@ def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, s
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
     results: dict[str, Any] = {}
     drafts = {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
+    wrk("add_line.lua", port, 16, 2, drafts)  # warm-up, as the issue runs' below
     results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, watched)
     # Issues that warm the server's connections up first (each prepares the issue's statements, and
     # PostgreSQL plans each anew for its first five runs): whichever issue run came first paid for it
