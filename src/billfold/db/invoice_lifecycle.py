@@ -53,7 +53,8 @@ _TO_ISSUE_LAYOUT: tuple[type | None, ...] = (
 def _to_issue(lock: bool = True) -> Any:
     """:meth:`InvoiceLifecycle.invoice_to_issue`'s statement (``organization_id``, ``row_id``), built
     once: the whole rows of ``_TO_ISSUE_LAYOUT``'s models (:func:`driver.columns_of`), then whether the
-    customer has credit; ``lock=False``: not locked, and the invoice row's version after them."""
+    customer has credit; ``lock=False``: not locked, and after them the invoice row's version
+    (``xmin``, ``xmax``) and its lines (an array of records of every ``line_items`` column)."""
     invoice, account, customer, billed, organization = (
         cast(Table, model.__table__)  # type: ignore[attr-defined]
         for model in _TO_ISSUE_LAYOUT
