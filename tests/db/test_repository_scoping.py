@@ -27,6 +27,7 @@ UNSCOPED = {
     "take_changes": "row (nothing is sent)",
     "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",
+    "guard_held": "guard (it carries its organization_id)",
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",

@@ -26,6 +26,7 @@ from billfold.api.app import create_app
 from billfold.db import models as m
 from billfold.db.engine import make_engine
 from billfold.db.migrate import alembic_config, upgrade
+from billfold.db.numbering import LockNeeded
 from billfold.db.repository import Repository
 from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import create_organization
@@ -171,10 +172,11 @@ async def _populate(url: str) -> dict[str, int]:
     on the schema before migration 0010; the number of rows of each table. Events and idempotency
     records are not written: that schema's events table predates the outbox's columns (migration 0013)
     and its idempotency records had an ``id`` (migration 0015), and neither is what migration 0010 is
-    about."""
+    about. Lines are added locking (the unlocked add reads the webhook deliveries, of migration 0013)."""
     engine = make_engine(url)
     try:
         with (
+            mock.patch("billfold.services.line_items._create_unlocked", _lock_needed),
             mock.patch.object(Repository, "add_events", _no_event),
             mock.patch("billfold.services.invoices.invoice_updated", _no_event),
             mock.patch("billfold.web.plumbing.idempotency.remember", _no_event),
@@ -182,6 +184,10 @@ async def _populate(url: str) -> dict[str, int]:
             return await _populate_rows(engine)
     finally:
         await engine.dispose()
+
+
+async def _lock_needed(*_: object, **__: object) -> None:
+    raise LockNeeded
 
 
 async def _populate_rows(engine: AsyncEngine) -> dict[str, int]:

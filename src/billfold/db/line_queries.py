@@ -10,7 +10,21 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import JSON, Row, Table, and_, bindparam, delete, func, select, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    Row,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import driver
@@ -51,13 +65,67 @@ class ForNewLine(NamedTuple):
     categories: list[CategoryRow]
     product: m.Product | None
     group: m.LineItemGroup | None
+    version: tuple[str, ...] | None = None
+    """Read without a lock: the ``xmin`` and ``xmax`` of the invoice's row, then of the group's."""
+    refreshable: bool = False
+    """Read without a lock: whether the invoice's latest event is an ``invoice.updated`` still waiting
+    for its deliverers (an add refreshes it instead of recording one)."""
 
 
-def _for_new_line(dialect: str, grouped: bool) -> Any:
+def waiting_update(invoice_id: Any) -> Any:
+    """Whether the invoice ``invoice_id``'s latest event is an ``invoice.updated`` that no deliverer has
+    picked up (none of its deliveries leased, attempted or finished): the event an add's
+    ``invoice.updated`` refreshes (:meth:`Repository.refresh_waiting_update`)."""
+    invoice = cast(Table, m.Invoice.__table__)
+    event = cast(Table, m.InvoiceEvent.__table__).alias("waiting_event")
+    latest_of = cast(Table, m.InvoiceEvent.__table__).alias("latest_of_waiting")
+    deliveries = cast(Table, m.WebhookDelivery.__table__).alias("waiting_delivery")
+    latest = (
+        select(latest_of.c.id)
+        .where(latest_of.c.organization_id == invoice.c.organization_id, latest_of.c.invoice_id == invoice_id)
+        .order_by(latest_of.c.sequence.desc())
+        .limit(1)
+        .correlate(invoice)
+        .scalar_subquery()
+    )
+    picked_up = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.organization_id == event.c.organization_id,
+            deliveries.c.event_id == event.c.id,
+            (deliveries.c.attempts > 0)
+            | deliveries.c.lease_until.is_not(None)
+            | (deliveries.c.status != "pending"),
+        )
+        .exists()
+    )
+    return (
+        select(event.c.id)
+        .where(
+            event.c.organization_id == invoice.c.organization_id,
+            event.c.id == latest,
+            event.c.type == "invoice.updated",
+            ~picked_up,
+        )
+        .exists()
+    )
+
+
+def _version(table: Table) -> list[Any]:
+    """The row's ``xmin`` and ``xmax`` as text (PostgreSQL): any change to the row, and any lock taken
+    on it, moves one of them."""
+    return [
+        cast_(literal_column(f"{table.name}.{column}"), Text).label(f"{table.name}_{column}")
+        for column in ("xmin", "xmax")
+    ]
+
+
+def _for_new_line(dialect: str, grouped: bool, lock: bool = True) -> Any:
     """:meth:`LineQueries.lock_invoice_for_line`'s statement (``organization_id``, ``row_id``,
     ``product_name``, and ``group_id`` when ``grouped``): the invoice's columns, the organization's tax
     categories as one JSON array (a column of the invoice's row, so one round trip reads them all), the
-    product's columns and the group's (:func:`driver.columns_of` each)."""
+    product's columns and the group's (:func:`driver.columns_of` each). ``lock=False`` (PostgreSQL):
+    nothing locked; then the rows' versions and whether the invoice has a waiting ``invoice.updated``."""
     invoice, product, group = (
         cast(Table, model.__table__) for model in (m.Invoice, m.Product, m.LineItemGroup)
     )
@@ -90,22 +158,23 @@ def _for_new_line(dialect: str, grouped: bool) -> Any:
             invoice.c.id == bindparam("row_id", type_=invoice.c.id.type),
         )
     )
+    if not lock:
+        statement = statement.add_columns(*_version(invoice), waiting_update(invoice.c.id).label("waiting"))
     if not grouped:
-        return statement.with_for_update(of=invoice)
+        return statement.with_for_update(of=invoice) if lock else statement
     # The group locked with the invoice (the invoice's row first, as every other writer locks them):
     # each row as its latest version, however long the lock was waited for.
-    return (
-        statement.add_columns(*driver.columns_of(m.LineItemGroup))
-        .join(
-            group,
-            and_(
-                group.c.organization_id == invoice.c.organization_id,
-                group.c.invoice_id == invoice.c.id,
-                group.c.id == bindparam("group_id", type_=group.c.id.type),
-            ),
-        )
-        .with_for_update(of=[invoice, group])
+    statement = statement.add_columns(*driver.columns_of(m.LineItemGroup)).join(
+        group,
+        and_(
+            group.c.organization_id == invoice.c.organization_id,
+            group.c.invoice_id == invoice.c.id,
+            group.c.id == bindparam("group_id", type_=group.c.id.type),
+        ),
     )
+    if not lock:
+        return statement.add_columns(*_version(group))
+    return statement.with_for_update(of=[invoice, group])
 
 
 _NEW_LINE_LAYOUT: tuple[type | None, ...] = (m.Invoice, None, m.Product)
@@ -120,11 +189,16 @@ class LineQueries:
         invoice_id: uuid.UUID,
         product_name: str | None,
         group_id: uuid.UUID | None = None,
+        *,
+        lock: bool = True,
     ) -> ForNewLine | None:
         """Row-lock the invoice (as ``get_for_update``) and, in the same statement, read the
         organization's tax categories and its product named ``product_name``, and lock the invoice's
         group ``group_id`` when one is given: what adding a line reads, in one round trip instead of
-        three or four. ``None``: no such invoice (or no such group on it).
+        three or four. ``None``: no such invoice (or no such group on it). ``lock=False`` (PostgreSQL,
+        an add that locks nothing until its one write, see :func:`billfold.services.line_items.create_line`):
+        nothing locked; the rows' versions and whether the invoice has a waiting ``invoice.updated`` are
+        read too.
 
         The categories and the product are read as the statement starts (a wait for the invoice's lock
         does not refresh them): the invoice's lock does not guard them, so this is as if they had been
@@ -136,17 +210,27 @@ class LineQueries:
             params["group_id"] = group_id
         found = await driver.rows(
             self.session,
-            ("lock_invoice_for_line", dialect, grouped),
-            partial(_for_new_line, dialect, grouped),
+            ("lock_invoice_for_line", dialect, grouped, lock),
+            partial(_for_new_line, dialect, grouped, lock),
             params,
         )
         if not found:
             return None
-        layout = (*_NEW_LINE_LAYOUT, m.LineItemGroup) if grouped else _NEW_LINE_LAYOUT
-        invoice, categories, product, *group = driver.split(self.session, found[0], layout)
+        layout: tuple[type | None, ...] = _NEW_LINE_LAYOUT
+        if not lock:
+            layout = (*layout, None, None, None)
+        if grouped:
+            layout = (*layout, m.LineItemGroup)
+        if not lock and grouped:
+            layout = (*layout, None, None)
+        invoice, categories, product, *rest = driver.split(self.session, found[0], layout)
         listed = [CategoryRow(uuid.UUID(str(entry[0])), entry[1], entry[2]) for entry in categories or []]
         listed.sort(key=lambda category: category.id)  # as tax_categories_of orders them
-        return ForNewLine(invoice, listed, product, group[0] if grouped else None)
+        if lock:
+            return ForNewLine(invoice, listed, product, rest[0] if grouped else None)
+        xmin, xmax, waiting, *in_group = rest
+        group = in_group[0] if grouped else None
+        return ForNewLine(invoice, listed, product, group, (xmin, xmax, *in_group[1:]), bool(waiting))
 
     async def groups_of(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[m.LineItemGroup]:
         statement = (

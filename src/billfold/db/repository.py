@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, inspect, select, update
+from sqlalchemy import Table, Text, and_, bindparam, delete, exists, inspect, literal_column, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +33,7 @@ from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.line_queries import LineQueries
+from billfold.db.numbering import LockNeeded
 from billfold.db.organization_queries import KeyHolder as KeyHolder
 from billfold.db.organization_queries import OrganizationQueries
 from billfold.db.statement_cache import built as _built
@@ -40,18 +42,80 @@ from billfold.db.webhook_queries import WebhookQueries
 T = TypeVar("T", bound=m.Base)
 
 
-def _held_write(index: int, entry: tuple[Any, ...]) -> Any:
+def _held_write(index: int, entry: tuple[Any, ...], only_if: Any = None) -> Any:
     """A held write (see :meth:`Repository.hold_writes`) as a statement whose values are bound
-    parameters named ``h<index>_<column>``."""
+    parameters named ``h<index>_<column>``; ``only_if``: a condition it writes nothing without (a
+    guarded statement's, see :meth:`Repository.guard_held`)."""
     kind, table, values, *_ = entry
     columns = {name: bindparam(f"h{index}_{name}", type_=table.c[name].type) for name in values}
     if kind == "insert":
-        return insert_statement(table).values(columns)
+        if only_if is None:
+            return insert_statement(table).values(columns)
+        selected = select(*(cast_(column, table.c[name].type) for name, column in columns.items()))
+        return insert_statement(table).from_select(
+            list(columns), selected.where(only_if), include_defaults=False
+        )
     statement = update(table).where(table.c.id == bindparam(f"h{index}_row_id", type_=table.c.id.type))
     if "organization_id" in table.c:
         column = table.c.organization_id
         statement = statement.where(column == bindparam(f"h{index}_organization_id", type_=column.type))
+    if only_if is not None:
+        statement = statement.where(only_if)
     return statement.values(columns)
+
+
+@dataclass(frozen=True)
+class HeldGuard:
+    """The rows an add read without locking them, and their versions as read (``xmin``, ``xmax``):
+    the held writes go only if both are still those versions (:meth:`Repository.guard_held`)."""
+
+    organization_id: uuid.UUID
+    invoice_id: uuid.UUID
+    version: tuple[str, ...]
+    group_id: uuid.UUID | None = None
+
+
+def _seen(grouped: bool) -> Any:
+    """A guarded statement's first part (``g_organization_id``, ``g_invoice_id``, ``g_xmin``,
+    ``g_xmax``; with ``grouped`` also ``g_group_id``, ``g_group_xmin``, ``g_group_xmax``): the invoice's
+    row (and the group's) locked if still the version read, else nothing."""
+    invoice = cast(Table, m.Invoice.__table__)
+    group = cast(Table, m.LineItemGroup.__table__)
+
+    def unchanged(table: Table, prefix: str) -> list[Any]:
+        return [
+            cast_(literal_column(f"{table.name}.{column}"), Text)
+            == bindparam(f"{prefix}{column}", type_=Text)
+            for column in ("xmin", "xmax")
+        ]
+
+    statement = select(invoice.c.id).where(
+        invoice.c.organization_id == bindparam("g_organization_id", type_=invoice.c.organization_id.type),
+        invoice.c.id == bindparam("g_invoice_id", type_=invoice.c.id.type),
+        *unchanged(invoice, "g_"),
+    )
+    if not grouped:
+        return statement.with_for_update(of=invoice)
+    return statement.join(
+        group,
+        and_(
+            group.c.organization_id == invoice.c.organization_id,
+            group.c.invoice_id == invoice.c.id,
+            group.c.id == bindparam("g_group_id", type_=group.c.id.type),
+            *unchanged(group, "g_group_"),
+        ),
+    ).with_for_update(of=[invoice, group])
+
+
+def _guarded(entries: list[tuple[Any, ...]], grouped: bool) -> Any:
+    """The held writes of an unlocked add as one statement: ``seen`` (:func:`_seen`), then the waiting
+    ``invoice.updated`` refreshed only if ``seen`` found the rows, then every held write only if the
+    event was refreshed; the statement's rows: the refreshed event's id (none: nothing was written)."""
+    seen = _seen(grouped).cte("seen")
+    refreshed = _refresh_waiting().where(exists(select(seen.c.id))).cte("refreshed")
+    only_if = exists(select(refreshed.c.id))
+    parts = [_held_write(index, entry, only_if).cte(f"held_{index}") for index, entry in enumerate(entries)]
+    return select(refreshed.c.id).add_cte(seen, refreshed, *parts)
 
 
 @dataclass
@@ -164,6 +228,7 @@ class Repository(
         self.session = session
         self._held: dict[tuple[str, Any], Any] | None = None  # see hold_writes
         self._held_refresh: tuple[dict[str, Any], Refresh] | None = None  # see refresh_waiting_update
+        self._guard: HeldGuard | None = None  # see guard_held
 
     # -- generic -------------------------------------------------------------------------------
 
@@ -261,6 +326,14 @@ class Repository(
         if self._held is None:
             self._held = {}
 
+    def guard_held(self, guard: HeldGuard) -> None:
+        """The held writes go only if the invoice's row (and the group's) is still the version read and
+        the invoice's waiting ``invoice.updated`` is refreshed with them: an add that read without
+        locking (PostgreSQL, in autocommit mode, see :func:`billfold.services.line_items.create_line`).
+        :meth:`write_held` then sends them as one statement that locks those rows first, and raises
+        :class:`LockNeeded` when it wrote nothing (a row changed, or the event went out meanwhile)."""
+        self._guard = guard
+
     def _hold_update(self, table: Table, row: m.Base, values: dict[str, Any]) -> None:
         """Hold an UPDATE, merged into a held write of the same row: PostgreSQL applies only one change
         per row in one statement, and an UPDATE would not see a row INSERTed by the same statement."""
@@ -279,8 +352,12 @@ class Repository(
         statement each, in the order they were held. Each shape of statement is built once."""
         held, self._held = self._held, None
         refresh, self._held_refresh = self._held_refresh, None
+        guard, self._guard = self._guard, None
         del organization_id  # every held write names its row's organization
         entries = list((held or {}).values())
+        if guard is not None:
+            await self._write_guarded(guard, entries, refresh)
+            return
         shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
         params: dict[str, Any] = {}
         for index, (kind, _, values, *rest) in enumerate(entries):
@@ -311,6 +388,37 @@ class Repository(
         written = await driver.rows(self.session, ("held", shapes, refresh is not None), build, params)
         if refresh is not None:
             refresh[1].refreshed = bool(written)
+
+    async def _write_guarded(
+        self,
+        guard: HeldGuard,
+        entries: list[tuple[Any, ...]],
+        refresh: tuple[dict[str, Any], Refresh] | None,
+    ) -> None:
+        """:meth:`write_held` under ``guard`` (:meth:`guard_held`): one statement, PostgreSQL only."""
+        if refresh is None or not entries or self.session.get_bind().dialect.name != "postgresql":
+            raise LockNeeded  # nothing sent: only a waiting event's refresh can be guarded so
+        params: dict[str, Any] = {
+            "g_organization_id": guard.organization_id,
+            "g_invoice_id": guard.invoice_id,
+            **refresh[0],
+        }
+        params["g_xmin"], params["g_xmax"], *group_version = guard.version
+        grouped = guard.group_id is not None
+        if grouped:
+            params["g_group_id"] = guard.group_id
+            params["g_group_xmin"], params["g_group_xmax"] = group_version
+        for index, (kind, _, values, *rest) in enumerate(entries):
+            params.update({f"h{index}_{name}": value for name, value in values.items()})
+            if kind == "update":
+                params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
+        shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
+        written = await driver.rows(
+            self.session, ("guarded", shapes, grouped), partial(_guarded, entries, grouped), params
+        )
+        if not written:
+            raise LockNeeded
+        refresh[1].refreshed = True
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         statement = _built(("get", model), partial(_by_id, model, lock=False))

@@ -17,6 +17,8 @@ from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
 from billfold.db.line_queries import ForNewLine
+from billfold.db.numbering import LockNeeded
+from billfold.db.repository import HeldGuard
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.calculation import (
@@ -128,14 +130,30 @@ class Lookups:
 
 
 async def create_line(
-    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine, *, hold_writes: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice_id: uuid.UUID,
+    new: NewLine,
+    *,
+    hold_writes: bool = False,
+    unlocked: bool = False,
 ) -> tuple[m.LineItem, m.Invoice]:
     """Add a line to a draft. ``hold_writes``: the caller reads nothing more before it commits, so when
     the running sums decide the totals the writes (line, group, invoice) are held and go at commit as
-    one statement with the rest of the transaction's (see :meth:`UnitOfWork.hold_writes`)."""
+    one statement with the rest of the transaction's (see :meth:`UnitOfWork.hold_writes`).
+
+    ``unlocked`` (PostgreSQL, with ``hold_writes``, a unit of work whose statements commit one by one):
+    the invoice (and group) are read without a lock, with their rows' versions, and the held writes are
+    guarded (:meth:`Repository.guard_held`): they go, as one statement, only if those rows are still the
+    versions read and the invoice's waiting ``invoice.updated`` takes the new payload. Whenever that is
+    not so, or the add needs more than its running sums, or there is no such waiting event (a new one
+    would be recorded), nothing is written and :class:`LockNeeded` is raised: the add is made again,
+    locking, in one transaction."""
     # One statement locks the invoice and reads the tax categories and the product the line names.
     name = new.name if new.product_id is None else None
     group_id = new.line_item_group_id
+    if unlocked:
+        return await _create_unlocked(uow, actor, invoice_id, new, name)
     read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name, group_id)
     if read is None:
         # No such invoice, or no such group on it: the reads one by one say which (404, 409). Should
@@ -160,6 +178,29 @@ async def create_line(
         extra["recalculate_all"] = True
         set_committed_value(invoice, "recalculate_all", True)
     await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
+    return line, invoice
+
+
+async def _create_unlocked(
+    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewLine, name: str | None
+) -> tuple[m.LineItem, m.Invoice]:
+    """:func:`create_line` with ``unlocked``."""
+    group_id = new.line_item_group_id
+    read = await uow.repo.lock_invoice_for_line(actor.organization_id, invoice_id, name, group_id, lock=False)
+    if read is None or not read.refreshable or read.version is None:
+        raise LockNeeded  # no such invoice or group (the locked add says which), or no event to refresh
+    if name and read.product is None:
+        raise LockNeeded  # the line names a product to be made: a write of its own
+    invoice = await editable(uow, actor, invoice_id, read.invoice)
+    setting = await totals.setting_for(uow, actor, invoice, core_categories(read.categories))
+    lookups = Lookups().knowing(read, name)
+    values, state = await line_row(
+        uow, actor, invoice, read.group, new, setting, invoice.next_line_index, lookups
+    )
+    line = driver.transient(m.LineItem, values)
+    if not await _add_held(uow, actor, invoice, read.group, line, state, setting):
+        raise LockNeeded
+    uow.repo.guard_held(HeldGuard(actor.organization_id, invoice_id, read.version, group_id))
     return line, invoice
 
 

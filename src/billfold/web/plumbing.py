@@ -258,30 +258,68 @@ async def idempotent_create_as_caller(
     return await _idempotent(request, scope, body_key, work, flavour)
 
 
+async def idempotent_create_unlocked_as_caller(
+    request: Request,
+    scope: str,
+    body_key: str | None,
+    work: Callable[[UnitOfWork, Actor, str, bool], Awaitable[tuple[int, Any]]],
+) -> Response:
+    """:func:`idempotent_create_as_caller` for work that can be done with one write statement after
+    reads that lock nothing (an added line: ``work(uow, actor, key, True)``, see
+    :func:`billfold.services.line_items.create_line`): on PostgreSQL it is tried so first, each
+    statement committing on its own (no BEGIN, no COMMIT, no lock until that statement; the idempotency
+    record is written by that statement too); when it raises :class:`LockNeeded`, nothing was written
+    and it runs again as usual, in one transaction (``work(uow, actor, key, False)``)."""
+
+    async def locked(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
+        return await work(uow, actor, key, False)
+
+    async def unlocked(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
+        return await work(uow, actor, key, True)
+
+    first = unlocked if engine_of(request).dialect.name == "postgresql" else None
+    return await _idempotent(request, scope, body_key, locked, "native", unlocked=first)
+
+
 async def _idempotent(
     request: Request,
     scope: str,
     body_key: str | None,
     work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]],
     flavour: str,
+    *,
+    unlocked: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]] | None = None,
 ) -> Response:
     key = resolve_key(request, body_key)
     digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
 
-    async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
-        # One statement: the caller's key and settings read (again) in this transaction (see
-        # _reauthenticate) and the idempotency key's record.
-        current, record = await authenticate_with_record(uow, presented_key(request), scope, key)
-        setattr(request.state, _DEFERRED, False)
-        stored = idempotency.replay(record, key, digest)
-        if stored is not None:
-            return stored, True
-        status_code, body = await work(uow, current, key)
-        answer = idempotency.StoredAnswer(status_code, body)
-        await idempotency.remember(uow, current, scope, key, digest, answer)
-        return answer, False
+    def attempt_with(
+        work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]],
+    ) -> Callable[[UnitOfWork], Awaitable[tuple[idempotency.StoredAnswer, bool]]]:
+        async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
+            # One statement: the caller's key and settings read (again) in this transaction (see
+            # _reauthenticate) and the idempotency key's record.
+            current, record = await authenticate_with_record(uow, presented_key(request), scope, key)
+            setattr(request.state, _DEFERRED, False)
+            stored = idempotency.replay(record, key, digest)
+            if stored is not None:
+                return stored, True
+            status_code, body = await work(uow, current, key)
+            answer = idempotency.StoredAnswer(status_code, body)
+            await idempotency.remember(uow, current, scope, key, digest, answer)
+            return answer, False
 
-    answer, replayed = await write(request, attempt, reauthenticate=False)
+        return attempt
+
+    if unlocked is not None:
+        try:
+            answer, replayed = await write(
+                request, attempt_with(unlocked), reauthenticate=False, autocommit=True
+            )
+            return json_response(answer.status_code, answer.body, replayed=replayed)
+        except LockNeeded:
+            pass
+    answer, replayed = await write(request, attempt_with(work), reauthenticate=False)
     return json_response(answer.status_code, answer.body, replayed=replayed)
 
 

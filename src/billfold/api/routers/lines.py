@@ -22,6 +22,7 @@ from billfold.web.plumbing import (
     CallerRoute,
     current_actor,
     idempotent_create_as_caller,
+    idempotent_create_unlocked_as_caller,
     json_response,
     presented_caller,
     read,
@@ -140,9 +141,11 @@ async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> 
     # stored), so a large one is parsed without holding the write lock.
     prepared = line_items.prepare(replace(new_line(body), line_item_group_id=body.line_item_group_id))
 
-    async def work(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
+    async def work(uow: UnitOfWork, actor: Actor, key: str, unlocked: bool) -> tuple[int, Any]:
         new = replace(prepared, idempotency_key=key)
-        line, invoice = await line_items.create_line(uow, actor, invoice_id, new, hold_writes=True)
+        line, invoice = await line_items.create_line(
+            uow, actor, invoice_id, new, hold_writes=True, unlocked=unlocked
+        )
         if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
             return 201, await _line_json(uow, actor, invoice_id, line.id)
         # Otherwise the line's own figures: with tax rounded per rate, the invoice's read may move its
@@ -150,7 +153,7 @@ async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> 
         return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
     scope = f"line_item:{invoice_id}"
-    return await idempotent_create_as_caller(request, scope, body.idempotency_key, work)
+    return await idempotent_create_unlocked_as_caller(request, scope, body.idempotency_key, work)
 
 
 @router.get("/line-items")

@@ -1,0 +1,184 @@
+"""Adding a line without locking first (PostgreSQL): the invoice and group are read unlocked, and the
+held writes go as one statement only if those rows are still the versions read and the invoice's waiting
+``invoice.updated`` takes the new payload; otherwise nothing is written and the add runs again, locking.
+On SQLite every add holds the database's write lock from its start."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billfold.config import WebhookSettings
+from billfold.db import models as m
+from billfold.db.repository import Repository
+from conftest import ApiClient, make_invoice
+
+
+def _is_postgresql(api: ApiClient) -> bool:
+    return bool(api.raw._transport.app.state.engine.dialect.name == "postgresql")  # type: ignore[attr-defined]
+
+
+def _watch_guarded(monkeypatch: pytest.MonkeyPatch, then: Any = None) -> list[bool]:
+    """Each guarded statement sent, and whether it wrote (``then()`` runs before the first is sent)."""
+    sent: list[bool] = []
+    waiting = [then] if then is not None else []
+    real = Repository._write_guarded
+
+    async def watched(self: Repository, *args: Any) -> None:
+        if waiting:
+            await waiting.pop()()
+        try:
+            await real(self, *args)
+        except BaseException:
+            sent.append(False)
+            raise
+        sent.append(True)
+
+    monkeypatch.setattr(Repository, "_write_guarded", watched)
+    return sent
+
+
+async def _events(api: ApiClient, base: str) -> list[dict[str, Any]]:
+    response = await api.get(f"{base}/events")
+    assert response.status_code == 200, response.text
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
+
+
+async def test_a_draft_changed_after_the_unlocked_read_gets_the_line_added_again_locked(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    # (its event now waits; the product "Item" is made)
+    await api.create(f"{base}/line-items", {"name": "Item", "description": "first", "amount": "10.00"})
+
+    async def add_meanwhile() -> None:
+        await api.create(f"{base}/line-items", {"name": "Item", "description": "meanwhile", "amount": "5.00"})
+
+    postgresql = _is_postgresql(api)
+    sent = _watch_guarded(monkeypatch, add_meanwhile)
+    late = {"name": "Item", "description": "late", "amount": "1.25"}
+    headers = {"Idempotency-Key": "late-line"}
+    response = await api.post(f"{base}/line-items", json=late, headers=headers)
+    assert response.status_code == 201, response.text
+    monkeypatch.undo()
+    # the add made meanwhile went unlocked; the late one's guarded statement wrote nothing
+    assert sent == ([True, False] if postgresql else [])
+    full = (await api.get(base)).json()
+    lines = full["standaloneLineItems"]
+    expected = ["first", "meanwhile", "late"] if postgresql else ["first", "late"]
+    assert [line["description"] for line in lines] == expected
+    assert full["totalAmount"] == ("16.25" if postgresql else "11.25")
+    assert Decimal(full["totalAmount"]) == sum(Decimal(line["totalAmount"]) for line in lines)
+    assert response.json()["id"] == lines[-1]["id"]
+    replayed = await api.post(f"{base}/line-items", json=late, headers=headers)
+    assert replayed.headers.get("Idempotent-Replayed") == "true"
+    assert replayed.json() == response.json()
+    events = await _events(api, base)
+    updates = [event for event in events if event["type"] == "invoice.updated"]
+    assert len(updates) == 1  # one waiting event, refreshed by every add
+    assert updates[0]["payload"]["totalAmount"] == full["totalAmount"]
+
+
+@pytest.fixture
+def private_allowed(api: ApiClient) -> Any:
+    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
+    app = api.raw._transport.app  # type: ignore[attr-defined]
+    before = app.state.webhook_settings
+    app.state.webhook_settings = WebhookSettings(allow_private=True)
+    yield app
+    app.state.webhook_settings = before
+
+
+async def test_which_adds_go_unlocked(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlocked: an add whose invoice has a waiting ``invoice.updated`` and whose totals the running
+    sums decide, into a group too. Locked: the draft's first add (its event is recorded), a line that
+    names a product to be made."""
+    sent = _watch_guarded(monkeypatch)
+    unlocked = _is_postgresql(api)
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "3", "unitPrice": "1.005"})
+    assert sent == []
+    group = await api.create(f"{base}/line-item-groups", {"name": "Group"})  # (group writes lock)
+    await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "1", "unitPrice": "2"})
+    await api.create(
+        f"{base}/line-items", {"name": "Plain", "amount": "4.00", "lineItemGroupId": group["id"]}
+    )
+    assert sent == ([True, True] if unlocked else [])
+    await api.create(f"{base}/line-items", {"name": "A product made now", "amount": "1.00"})
+    assert sent == ([True, True] if unlocked else [])
+    await api.create(f"{base}/line-items", {"name": "A product made now", "amount": "1.00"})
+    assert sent == ([True, True, True] if unlocked else [])
+    full = (await api.get(base)).json()
+    events = await _events(api, base)
+    assert events[-1]["type"] == "invoice.updated"
+    assert events[-1]["payload"]["totalAmount"] == full["totalAmount"] == "11.02"
+    assert sum(Decimal(line["totalAmount"]) for line in full["standaloneLineItems"]) + Decimal(
+        full["lineItemGroups"][0]["totalAmount"]
+    ) == Decimal(full["totalAmount"])
+
+
+async def test_an_add_after_the_waiting_event_went_out_records_a_new_one(
+    api: ApiClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, private_allowed: Any
+) -> None:
+    await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks", "enabledEvents": ["*"]})
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Item", "amount": "10.00"})
+    await api.create(f"{base}/line-items", {"name": "Item", "amount": "5.00"})
+    first = [event for event in await _events(api, base) if event["type"] == "invoice.updated"]
+    assert len(first) == 1
+    async with engine.begin() as connection:  # a deliverer tried it: it is no longer refreshed
+        delivery = m.WebhookDelivery
+        tried = update(delivery).where(delivery.event_id == uuid.UUID(first[0]["id"])).values(attempts=1)
+        assert (await connection.execute(tried)).rowcount == 1
+    sent = _watch_guarded(monkeypatch)
+    await api.create(f"{base}/line-items", {"name": "Item", "amount": "1.00"})
+    assert sent == []  # nothing to refresh: the add locks and records a new event
+    await api.create(f"{base}/line-items", {"name": "Item", "amount": "2.00"})
+    assert sent == ([True] if _is_postgresql(api) else [])  # the new one waits: refreshed unlocked
+    updates = [event for event in await _events(api, base) if event["type"] == "invoice.updated"]
+    assert [event["payload"]["totalAmount"] for event in updates] == ["15.00", "18.00"]
+
+
+async def test_concurrent_adds_to_two_drafts_are_all_counted(api: ApiClient) -> None:
+    """Adds racing on two drafts (one into a group), most unlocked, some losing their guard and added
+    again locked: every line counted once, positions without gaps, each invoice's waiting event carrying
+    its final totals."""
+    drafts = [await make_invoice(api) for _ in range(2)]
+    group = await api.create(f"/v1/invoices/{drafts[1]['id']}/line-item-groups", {"name": "G"})
+    for draft in drafts:
+        await api.create(f"/v1/invoices/{draft['id']}/line-items", {"name": "Seed", "amount": "1.00"})
+
+    async def add(index: int) -> None:
+        draft = drafts[index % 2]
+        body: dict[str, object] = {"name": "Item", "quantity": str(index + 1), "unitPrice": "0.25"}
+        if index % 4 == 1:
+            body["lineItemGroupId"] = group["id"]
+        response = await api.post(f"/v1/invoices/{draft['id']}/line-items", json=body)
+        assert response.status_code == 201, response.text
+
+    await asyncio.gather(*(add(index) for index in range(40)))
+    for draft in drafts:
+        base = f"/v1/invoices/{draft['id']}"
+        full = (await api.get(base)).json()
+        lines = full["standaloneLineItems"] + [
+            line for grouped in full["lineItemGroups"] for line in grouped["lineItems"]
+        ]
+        assert len(lines) == 21
+        assert Decimal(full["totalAmount"]) == sum(Decimal(line["totalAmount"]) for line in lines)
+        for grouped in full["lineItemGroups"]:
+            assert Decimal(grouped["totalAmount"]) == sum(
+                Decimal(line["totalAmount"]) for line in grouped["lineItems"]
+            )
+        updates = [event for event in await _events(api, base) if event["type"] == "invoice.updated"]
+        assert len(updates) == 1
+        assert updates[0]["payload"]["totalAmount"] == full["totalAmount"]
