@@ -176,6 +176,7 @@ async def _populate(url: str) -> dict[str, int]:
     engine = make_engine(url)
     try:
         with (
+            mock.patch("billfold.services.line_items.unlocked_read", return_value=None),
             mock.patch("billfold.services.line_items._create_unlocked", _lock_needed),
             mock.patch.object(Repository, "add_events", _no_event),
             mock.patch("billfold.services.invoices.invoice_updated", _no_event),

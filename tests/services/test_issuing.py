@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.config import WebhookSettings
 from billfold.services import lifecycle
@@ -215,3 +217,29 @@ async def test_the_unlocked_issue_answers_the_lines_read_with_the_invoice_as_a_g
     assert issued == await _get(api, base)
     assert len(issued["standaloneLineItems"]) == 4
     assert [len(g["lineItems"]) for g in issued["lineItemGroups"]] == [1]
+
+
+async def test_a_plain_issue_is_two_statements_and_no_transaction(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """On PostgreSQL: the caller's key with the invoice and its lines (one statement), then the
+    numbering statement; no BEGIN, no COMMIT."""
+    invoice = await make_invoice(api)
+    await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "3.00"})
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        issued = await _issue(api, invoice["id"])
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    if engine.dialect.name == "postgresql":
+        assert len(statements) == 2, statements
+        assert "FROM api_keys" in statements[0]
+        assert "LATERAL" in statements[0]
+        assert statements[1].startswith("WITH seen AS")
+    assert issued["invoiceNumber"] == "INV-2026-000001"
+    assert issued == await _get(api, f"/v1/invoices/{invoice['id']}")

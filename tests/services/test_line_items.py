@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.config import WebhookSettings
@@ -182,3 +182,28 @@ async def test_concurrent_adds_to_two_drafts_are_all_counted(api: ApiClient) -> 
         updates = [event for event in await _events(api, base) if event["type"] == "invoice.updated"]
         assert len(updates) == 1
         assert updates[0]["payload"]["totalAmount"] == full["totalAmount"]
+
+
+async def test_a_plain_add_is_two_statements_and_no_transaction(api: ApiClient, engine: AsyncEngine) -> None:
+    """On PostgreSQL: the caller's key with the idempotency record and the draft (one statement), then
+    the guarded write; no BEGIN, no COMMIT. On SQLite the add is one transaction, as before."""
+    invoice = await make_invoice(api)
+    url = f"/v1/invoices/{invoice['id']}/line-items"
+    await api.create(url, {"name": "Item", "amount": "1.00"})
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        line = await api.create(url, {"name": "Item", "quantity": "2", "unitPrice": "0.50"})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    if _is_postgresql(api):
+        assert len(statements) == 2, statements
+        assert "FROM api_keys" in statements[0]
+        assert "LATERAL" in statements[0]
+        assert statements[1].startswith("WITH seen AS")
+    assert line["totalAmount"] == "1.00"
+    assert (await api.get(f"/v1/invoices/{invoice['id']}")).json()["totalAmount"] == "2.00"

@@ -21,6 +21,7 @@ from billfold.db.credit_queries import is_grant
 from billfold.db.ids import new_id
 from billfold.db.line_queries import LineRow, lines_of_statement
 from billfold.db.numbering import NumberClaim, draw_postgresql, draw_sqlite
+from billfold.db.organization_queries import NOT_READ, Along, take_along
 from billfold.db.webhook_queries import WebhookQueries, new_delivery
 
 
@@ -122,9 +123,17 @@ def _unlocked() -> Any:
     return _to_issue(lock=False)
 
 
+def to_issue_along(invoice_id: uuid.UUID) -> Along:
+    """:meth:`InvoiceLifecycle.invoice_to_issue`'s read with ``lock=False``, to be sent with the caller's
+    key (PostgreSQL): the method then finds it read."""
+    return Along("invoice_to_issue_unlocked", _unlocked, {"row_id": invoice_id}, ("to_issue", invoice_id))
+
+
 class InvoiceLifecycle(WebhookQueries):
     """Built on :class:`~billfold.db.webhook_queries.WebhookQueries`: adding events reads the enabled
     endpoints."""
+
+    _along: dict[tuple[Any, ...], tuple[Any, ...] | None]  # see organization_queries.take_along
 
     async def invoice_to_issue(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, *, lock: bool = True
@@ -139,7 +148,11 @@ class InvoiceLifecycle(WebhookQueries):
             found = await driver.rows(self.session, "invoice_to_issue", _to_issue, params)
             layout = _TO_ISSUE_LAYOUT
         else:
-            found = await driver.rows(self.session, "invoice_to_issue_unlocked", _unlocked, params)
+            along = take_along(self._along, organization_id, ("to_issue", invoice_id))
+            if along is NOT_READ:
+                found = await driver.rows(self.session, "invoice_to_issue_unlocked", _unlocked, params)
+            else:  # read with the caller's key (to_issue_along)
+                found = [] if along is None else [along]
             layout = _UNLOCKED_LAYOUT
         if not found:
             return None

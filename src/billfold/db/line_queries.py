@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.bulk_insert import insert_rows
+from billfold.db.organization_queries import NOT_READ, Along, take_along
 
 # A line as :meth:`LineQueries.lines_of` reads it: its columns by name (``row.quantity``) or position.
 LineRow = Row[Any]
@@ -180,8 +181,24 @@ def _for_new_line(dialect: str, grouped: bool, lock: bool = True) -> Any:
 _NEW_LINE_LAYOUT: tuple[type | None, ...] = (m.Invoice, None, m.Product)
 
 
+def new_line_along(invoice_id: uuid.UUID, product_name: str | None, group_id: uuid.UUID | None) -> Along:
+    """:meth:`LineQueries.lock_invoice_for_line`'s read with ``lock=False``, to be sent with the caller's
+    key (PostgreSQL): the method then finds it read."""
+    grouped = group_id is not None
+    params: dict[str, Any] = {"row_id": invoice_id, "product_name": product_name}
+    if grouped:
+        params["group_id"] = group_id
+    return Along(
+        ("lock_invoice_for_line", "postgresql", grouped, False),
+        partial(_for_new_line, "postgresql", grouped, False),
+        params,
+        ("new_line", invoice_id, product_name, group_id),
+    )
+
+
 class LineQueries:
     session: AsyncSession
+    _along: dict[tuple[Any, ...], tuple[Any, ...] | None]  # see organization_queries.take_along
 
     async def lock_invoice_for_line(
         self,
@@ -205,15 +222,20 @@ class LineQueries:
         read just before it."""
         dialect = self.session.get_bind().dialect.name
         grouped = group_id is not None
-        params = {"organization_id": organization_id, "row_id": invoice_id, "product_name": product_name}
-        if grouped:
-            params["group_id"] = group_id
-        found = await driver.rows(
-            self.session,
-            ("lock_invoice_for_line", dialect, grouped, lock),
-            partial(_for_new_line, dialect, grouped, lock),
-            params,
-        )
+        slot = ("new_line", invoice_id, product_name, group_id)
+        along = NOT_READ if lock else take_along(self._along, organization_id, slot)
+        if along is not NOT_READ:  # read with the caller's key (new_line_along)
+            found: Sequence[Any] = [] if along is None else [along]
+        else:
+            params = {"organization_id": organization_id, "row_id": invoice_id, "product_name": product_name}
+            if grouped:
+                params["group_id"] = group_id
+            found = await driver.rows(
+                self.session,
+                ("lock_invoice_for_line", dialect, grouped, lock),
+                partial(_for_new_line, dialect, grouped, lock),
+                params,
+            )
         if not found:
             return None
         layout: tuple[type | None, ...] = _NEW_LINE_LAYOUT

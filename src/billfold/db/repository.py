@@ -229,6 +229,7 @@ class Repository(
         self._held: dict[tuple[str, Any], Any] | None = None  # see hold_writes
         self._held_refresh: tuple[dict[str, Any], Refresh] | None = None  # see refresh_waiting_update
         self._guard: HeldGuard | None = None  # see guard_held
+        self._along = {}  # see organization_queries.take_along
 
     # -- generic -------------------------------------------------------------------------------
 

@@ -20,7 +20,9 @@ from billfold.core.money import ZERO
 from billfold.core.numbering import number_pieces, placeholder, sequence_key, with_number
 from billfold.db import models as m
 from billfold.db.ids import utcnow
+from billfold.db.invoice_lifecycle import to_issue_along
 from billfold.db.numbering import LockNeeded, NumberClaim
+from billfold.db.organization_queries import Along
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
 from billfold.services.context import Actor
@@ -98,6 +100,11 @@ class Issued:
         if number is None:
             raise RuntimeError("the invoice's number is drawn when the transaction commits")
         return with_number(answer, self.claim.marker, number)
+
+
+def unlocked_read(invoice_id: uuid.UUID) -> Along:
+    """What :func:`issue` with ``unlocked`` reads first, to be sent with the caller's key."""
+    return to_issue_along(invoice_id)
 
 
 async def issue(

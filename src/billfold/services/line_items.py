@@ -16,8 +16,9 @@ from billfold.core.money import ZERO
 from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
-from billfold.db.line_queries import ForNewLine
+from billfold.db.line_queries import ForNewLine, new_line_along
 from billfold.db.numbering import LockNeeded
+from billfold.db.organization_queries import Along
 from billfold.db.repository import HeldGuard
 from billfold.db.uow import UnitOfWork
 from billfold.services import totals
@@ -179,6 +180,12 @@ async def create_line(
         set_committed_value(invoice, "recalculate_all", True)
     await totals.apply_change(uow, actor, invoice, group, None, state, setting=setting, **extra)
     return line, invoice
+
+
+def unlocked_read(invoice_id: uuid.UUID, new: NewLine) -> Along:
+    """What :func:`create_line` with ``unlocked`` reads first, to be sent with the caller's key."""
+    name = new.name if new.product_id is None else None
+    return new_line_along(invoice_id, name, new.line_item_group_id)
 
 
 async def _create_unlocked(

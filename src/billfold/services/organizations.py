@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 from billfold.core.money import RoundingMode
 from billfold.db import models as m
 from billfold.db.ids import new_id, utcnow
+from billfold.db.organization_queries import Along
 from billfold.db.repository import KeyHolder
 from billfold.db.uow import UnitOfWork
 from billfold.services.api_keys import create_api_key, hash_key
@@ -56,28 +57,30 @@ async def create_organization(
     return organization, key
 
 
-async def authenticate(uow: UnitOfWork, key: str | None) -> Actor:
+async def authenticate(uow: UnitOfWork, key: str | None, along: Along | None = None) -> Actor:
     """The caller behind ``key`` with its organization's settings as they are in this transaction; a
-    missing, unknown or revoked key is :class:`Unauthorized`."""
+    missing, unknown or revoked key is :class:`Unauthorized`. ``along``: a read of the caller's
+    organization sent with the key's (see :class:`Along`)."""
     if not key:
         raise Unauthorized("an API key is required: send X-API-KEY or Authorization: Bearer")
-    found = await uow.repo.key_holder(hash_key(key))
+    found = await uow.repo.key_holder(hash_key(key), None, along)
     if found is None:
         raise Unauthorized("the API key is not valid")
     return actor_of(found)
 
 
 async def authenticate_with_record(
-    uow: UnitOfWork, key: str | None, scope: str, used: str
+    uow: UnitOfWork, key: str | None, scope: str, used: str, along: Along | None = None
 ) -> tuple[Actor, Sequence[object] | None]:
     """:func:`authenticate`, and the idempotency record of ``used`` in ``scope`` (``None`` if unused),
-    read by one statement: the first query of an idempotent create."""
+    read by one statement: the first query of an idempotent create (with ``along``, see
+    :func:`authenticate`)."""
     if not key:
         raise Unauthorized("an API key is required: send X-API-KEY or Authorization: Bearer")
-    found = await uow.repo.key_holder(hash_key(key), (scope, used))
+    found = await uow.repo.key_holder(hash_key(key), (scope, used), along)
     if found is None:
         raise Unauthorized("the API key is not valid")
-    record = tuple(found)[6:]
+    record = tuple(found)[6:9]
     return actor_of(found), (None if record[0] is None else record)
 
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from billfold.db.errors import unique_violation
 from billfold.db.numbering import LockNeeded
+from billfold.db.organization_queries import Along
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
 from billfold.services.context import Actor
@@ -165,10 +166,10 @@ async def write(
 
 
 def _as_caller(
-    request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]]
+    request: Request, work: Callable[[UnitOfWork, Actor], Awaitable[T]], along: Along | None = None
 ) -> Callable[[UnitOfWork], Awaitable[T]]:
     async def attempt(uow: UnitOfWork) -> T:
-        actor = await authenticate(uow, presented_key(request))
+        actor = await authenticate(uow, presented_key(request), along)
         request.state.actor = actor
         setattr(request.state, _DEFERRED, False)
         return await work(uow, actor)
@@ -184,21 +185,23 @@ async def write_as_caller(request: Request, work: Callable[[UnitOfWork, Actor], 
 
 
 async def write_unlocked_as_caller(
-    request: Request, work: Callable[[UnitOfWork, Actor, bool], Awaitable[T]]
+    request: Request, work: Callable[[UnitOfWork, Actor, bool], Awaitable[T]], along: Along | None = None
 ) -> T:
     """:func:`write_as_caller` for work that can be done with one write statement after reads that lock
     nothing (an issue: ``work(uow, actor, True)``, see :func:`billfold.services.lifecycle.issue`): on
     PostgreSQL it is tried so first, each statement committing on its own (no BEGIN, no COMMIT, no
     lock until that statement); when it raises :class:`LockNeeded` (it needs a lock or more writes, or
     what it read changed), nothing was written and it runs again as usual, in one transaction
-    (``work(uow, actor, False)``). Elsewhere only as usual."""
+    (``work(uow, actor, False)``). Elsewhere only as usual. ``along``: the unlocked work's first read,
+    sent with the caller's key (see :class:`Along`)."""
     if engine_of(request).dialect.name == "postgresql":
 
         async def unlocked(uow: UnitOfWork, actor: Actor) -> T:
             return await work(uow, actor, True)
 
         try:
-            return await write(request, _as_caller(request, unlocked), reauthenticate=False, autocommit=True)
+            attempt = _as_caller(request, unlocked, along)
+            return await write(request, attempt, reauthenticate=False, autocommit=True)
         except LockNeeded:
             pass
 
@@ -263,13 +266,15 @@ async def idempotent_create_unlocked_as_caller(
     scope: str,
     body_key: str | None,
     work: Callable[[UnitOfWork, Actor, str, bool], Awaitable[tuple[int, Any]]],
+    along: Along | None = None,
 ) -> Response:
     """:func:`idempotent_create_as_caller` for work that can be done with one write statement after
     reads that lock nothing (an added line: ``work(uow, actor, key, True)``, see
     :func:`billfold.services.line_items.create_line`): on PostgreSQL it is tried so first, each
     statement committing on its own (no BEGIN, no COMMIT, no lock until that statement; the idempotency
-    record is written by that statement too); when it raises :class:`LockNeeded`, nothing was written
-    and it runs again as usual, in one transaction (``work(uow, actor, key, False)``)."""
+    record is written by that statement too), ``along`` (its first read) sent with the caller's key;
+    when it raises :class:`LockNeeded`, nothing was written and it runs again as usual, in one
+    transaction (``work(uow, actor, key, False)``)."""
 
     async def locked(uow: UnitOfWork, actor: Actor, key: str) -> tuple[int, Any]:
         return await work(uow, actor, key, False)
@@ -278,7 +283,7 @@ async def idempotent_create_unlocked_as_caller(
         return await work(uow, actor, key, True)
 
     first = unlocked if engine_of(request).dialect.name == "postgresql" else None
-    return await _idempotent(request, scope, body_key, locked, "native", unlocked=first)
+    return await _idempotent(request, scope, body_key, locked, "native", unlocked=first, along=along)
 
 
 async def _idempotent(
@@ -289,17 +294,19 @@ async def _idempotent(
     flavour: str,
     *,
     unlocked: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]] | None = None,
+    along: Along | None = None,
 ) -> Response:
     key = resolve_key(request, body_key)
     digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
 
     def attempt_with(
-        work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]],
+        work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]], along: Along | None = None
     ) -> Callable[[UnitOfWork], Awaitable[tuple[idempotency.StoredAnswer, bool]]]:
         async def attempt(uow: UnitOfWork) -> tuple[idempotency.StoredAnswer, bool]:
             # One statement: the caller's key and settings read (again) in this transaction (see
-            # _reauthenticate) and the idempotency key's record.
-            current, record = await authenticate_with_record(uow, presented_key(request), scope, key)
+            # _reauthenticate), the idempotency key's record, and ``along``.
+            presented = presented_key(request)
+            current, record = await authenticate_with_record(uow, presented, scope, key, along)
             setattr(request.state, _DEFERRED, False)
             stored = idempotency.replay(record, key, digest)
             if stored is not None:
@@ -314,7 +321,7 @@ async def _idempotent(
     if unlocked is not None:
         try:
             answer, replayed = await write(
-                request, attempt_with(unlocked), reauthenticate=False, autocommit=True
+                request, attempt_with(unlocked, along), reauthenticate=False, autocommit=True
             )
             return json_response(answer.status_code, answer.body, replayed=replayed)
         except LockNeeded:

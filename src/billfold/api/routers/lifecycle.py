@@ -47,7 +47,7 @@ async def issue_invoice(invoice_id: uuid.UUID, request: Request, body: IssueIn |
         view = await invoices.just_issued_view(uow, actor, issued.invoice, issued.lines)
         return render.invoice(view), issued
 
-    answer, issued = await write_unlocked_as_caller(request, work)
+    answer, issued = await write_unlocked_as_caller(request, work, lifecycle.unlocked_read(invoice_id))
     return json_response(200, issued.numbered(answer))
 
 

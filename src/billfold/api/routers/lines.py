@@ -153,7 +153,8 @@ async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> 
         return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
 
     scope = f"line_item:{invoice_id}"
-    return await idempotent_create_unlocked_as_caller(request, scope, body.idempotency_key, work)
+    along = line_items.unlocked_read(invoice_id, prepared)
+    return await idempotent_create_unlocked_as_caller(request, scope, body.idempotency_key, work, along)
 
 
 @router.get("/line-items")
