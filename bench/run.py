@@ -1,9 +1,10 @@
 """API benchmark: ``make bench`` (or ``uv run python bench/run.py``).
 
 Starts ``billfold serve`` (two workers) on a fresh PostgreSQL database, drives it with ``wrk`` (a light C
-load generator, so the server keeps the machine's cores; scripts in ``bench/wrk/``), then runs pgbench's
-same-work SQL scripts (``bench/pgbench/``) against the same PostgreSQL in the same run, and prints each
-figure with its ratio to its SQL counterpart:
+load generator, so the server keeps the machine's cores; scripts in ``bench/wrk/``), and runs pgbench's
+same-work SQL scripts (``bench/pgbench/``) against the same PostgreSQL in the same run (the add's and the
+issue's right after their API runs, the server idle; the bulk inserts' once it has stopped), and prints
+each figure with its ratio to its SQL counterpart:
 
 1. add a line (unique ``Idempotency-Key`` each) to one of 16 draft invoices, 16 connections
    / ``add_line.sql`` (idempotency record + lock + line insert + invoice update + stored answer);
@@ -360,25 +361,36 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
     }
 
 
-def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, str]) -> dict[str, Any]:
+def measure(
+    args: argparse.Namespace, key: str, port: int, watched: tuple[int, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API half's timed runs, and the SQL counterparts of the add and the issue, each run right
+    after its API run (the server idle meanwhile): the host's speed moves by a third within minutes, so
+    a counterpart measured a minute and a half later (after every other API run) compared the two at
+    different speeds."""
     made = asyncio.run(prepare(key, port, args))
+    database = watched[1]
+    asyncio.run(admin((ROOT / "bench/pgbench/schema.sql").read_text(), database))  # vacuumed below too
     # The planner's statistics and the dead row versions cleared, as autovacuum does on a server that
     # runs it (this machine's PostgreSQL has it off): without statistics a lookup may probe a wider
     # index than its key's (see index_reads); without the vacuum the first timed run pays for pruning
     # what the preparation left (each invoice made, then updated by its lines: the first issue run
     # wrote 31 WAL records per issue, the second 18, whichever of the two came first).
-    asyncio.run(admin("VACUUM (ANALYZE)", watched[1]))
+    asyncio.run(admin("VACUUM (ANALYZE)", database))
     # The index counters from here on: the timed runs' scans, not the preparation's (whose plans were
     # made before the statistics; a backend may still report up to a second of those).
     time.sleep(1.5)
-    asyncio.run(admin("SELECT pg_stat_reset()", watched[1]))
+    asyncio.run(admin("SELECT pg_stat_reset()", database))
     base = {"BILLFOLD_BENCH_KEY": key}
     seconds = args.seconds
     wrk("get_invoice.lua", port, 4, 2, {**base, "BILLFOLD_BENCH_INVOICE": made["large"]})  # warm-up
     results: dict[str, Any] = {}
+    sql: dict[str, Any] = {}
+    scripts = ROOT / "bench/pgbench"
     drafts = {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
     wrk("add_line.lua", port, 16, 2, drafts)  # warm-up, as the issue runs' below
     results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, watched)
+    sql["add"] = pgbench(database, scripts / "add_line.sql", 16, seconds)
     # Issues that warm the server's connections up first (each prepares the issue's statements, and
     # PostgreSQL plans each anew for its first five runs): whichever issue run came first paid for it
     # (its backends 0.7-1.5 ms more per issue of the 400), not what an issue costs a running server.
@@ -387,6 +399,7 @@ def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, s
         results[f"issue_{name}"] = wrk(
             "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}, watched
         )
+    sql["counter"] = pgbench(database, scripts / "counter.sql", 16, seconds)
     for name in ("small", "huge"):  # one connection: the cost of one add, 10 vs 10,000 lines
         results[f"add_{name}"] = wrk(
             "add_line.lua",
@@ -402,22 +415,16 @@ def measure(args: argparse.Namespace, key: str, port: int, watched: tuple[int, s
     bulk_env = {**base, "BILLFOLD_BENCH_CUSTOMER": made["customer"], "BILLFOLD_BENCH_LINES": "1000"}
     results["bulk"] = wrk("bulk_create.lua", port, 4, seconds, bulk_env, watched)
     results["large"] = made["large"]
-    return results
+    return results, sql
 
 
 def measure_sql(database: str, seconds: int, large: str) -> dict[str, Any]:
-    asyncio.run(admin((ROOT / "bench/pgbench/schema.sql").read_text(), database))
-    asyncio.run(admin("VACUUM (ANALYZE)", database))  # as the API half's tables were
-    scripts = ROOT / "bench/pgbench"
+    """The bulk inserts' SQL counterparts, once the server has stopped (the second writes into
+    Billfold's own ``line_items``)."""
     bulk = bulk_sql(1000)
     own = own_table_sql(1000, *asyncio.run(a_line_of(database, large)))
     try:
-        return {
-            "add": pgbench(database, scripts / "add_line.sql", 16, seconds),
-            "counter": pgbench(database, scripts / "counter.sql", 16, seconds),
-            "bulk": pgbench(database, bulk, 4, seconds),
-            "bulk_own": pgbench(database, own, 4, seconds),
-        }
+        return {"bulk": pgbench(database, bulk, 4, seconds), "bulk_own": pgbench(database, own, 4, seconds)}
     finally:
         bulk.unlink()
         own.unlink()
@@ -454,7 +461,8 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"### API vs pgbench on PostgreSQL — {when}",
         "",
         f"Machine: {machine()}. Server: `billfold serve`, {args.workers} workers; load: wrk (2 threads); "
-        "pgbench on the same server right after. Load average (1, 5, 15 min) when each figure was taken.",
+        "pgbench on the same server in the same run (add and counter right after the API run they compare "
+        "with). Load average (1, 5, 15 min) when each figure was taken.",
         "",
         "| measure | Billfold | load | SQL counterpart (same run) | ratio | goal |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -542,7 +550,7 @@ def main() -> None:
     process = None
     try:
         process, key = start_server(database, port, args.workers)
-        api = measure(args, key, port, (process.pid, database))
+        api, sql = measure(args, key, port, (process.pid, database))
         print(json.dumps(api), file=sys.stderr)  # kept if the SQL half fails
         process.terminate()
         process.wait(timeout=30)
@@ -550,7 +558,7 @@ def main() -> None:
         # read once the server's connections are closed: a backend reports its counters as it exits
         for name, scans, per_scan in asyncio.run(index_reads(database)):
             print(f"index {name}: {scans} scans, {per_scan} entries read per scan", file=sys.stderr)
-        sql = measure_sql(database, args.seconds, api["large"])
+        sql.update(measure_sql(database, args.seconds, api["large"]))
     finally:
         if process is not None:
             process.terminate()
