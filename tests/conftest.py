@@ -12,17 +12,18 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api.app import create_app
+from billfold.config import WebhookSettings
 from billfold.db import models as m
 from billfold.db.engine import make_engine
 from billfold.db.migrate import upgrade
@@ -136,6 +137,32 @@ async def new_api_key(engine: AsyncEngine, name: str = "Test organization") -> s
         _, key = await create_organization(uow, name)
         await uow.commit()
     return key
+
+
+@pytest.fixture
+def private_allowed(api: ApiClient) -> Iterator[Any]:
+    """Webhook endpoints on this machine are accepted (nothing is delivered by the app itself: no worker
+    runs in it)."""
+    app = api.raw._transport.app  # type: ignore[attr-defined]
+    before = app.state.webhook_settings
+    app.state.webhook_settings = WebhookSettings(allow_private=True)
+    yield app
+    app.state.webhook_settings = before
+
+
+@contextmanager
+def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends meanwhile, whitespace collapsed, in order."""
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
 
 @pytest.fixture

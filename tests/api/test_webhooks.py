@@ -12,22 +12,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billfold.config import WebhookSettings
 from billfold.db import models as m
 from conftest import ApiClient, make_invoice
 
 
 def _app(api: ApiClient) -> Any:
     return api.raw._transport.app  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def private_allowed(api: ApiClient) -> Any:
-    app = _app(api)
-    before = app.state.webhook_settings
-    app.state.webhook_settings = WebhookSettings(allow_private=True)
-    yield app
-    app.state.webhook_settings = before
 
 
 async def _paid_invoice(api: ApiClient) -> dict[str, Any]:

@@ -7,22 +7,10 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billfold.config import WebhookSettings
 from conftest import ApiClient, make_invoice, new_api_key
-
-
-@pytest.fixture
-def private_allowed(api: ApiClient) -> Any:
-    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
-    app = api.raw._transport.app  # type: ignore[attr-defined]
-    before = app.state.webhook_settings
-    app.state.webhook_settings = WebhookSettings(allow_private=True)
-    yield app
-    app.state.webhook_settings = before
 
 
 async def test_the_counter_is_the_last_statement_before_commit(

@@ -28,15 +28,6 @@ from webhook_receiver import Received, Receiver, receiving
 FAST = WebhookSettings(timeout=5, retry_schedule=(0.05, 0.05, 0.05), allow_private=True, poll_interval=0.01)
 
 
-@pytest.fixture
-def private_allowed(api: ApiClient) -> Any:
-    app = api.raw._transport.app  # type: ignore[attr-defined]
-    before = app.state.webhook_settings
-    app.state.webhook_settings = WebhookSettings(allow_private=True)
-    yield app
-    app.state.webhook_settings = before
-
-
 async def drain(
     engine: AsyncEngine,
     until: Callable[[], bool],

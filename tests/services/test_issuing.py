@@ -6,22 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billfold.config import WebhookSettings
 from billfold.services import lifecycle
-from conftest import ApiClient, make_invoice
-
-
-@pytest.fixture
-def private_allowed(api: ApiClient) -> Any:
-    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
-    app = api.raw._transport.app  # type: ignore[attr-defined]
-    before = app.state.webhook_settings
-    app.state.webhook_settings = WebhookSettings(allow_private=True)
-    yield app
-    app.state.webhook_settings = before
+from conftest import ApiClient, make_invoice, statements_sent
 
 
 async def _get(api: ApiClient, url: str) -> Any:
@@ -226,16 +214,8 @@ async def test_a_plain_issue_is_two_statements_and_no_transaction(
     numbering statement; no BEGIN, no COMMIT."""
     invoice = await make_invoice(api)
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "3.00"})
-    statements: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent(engine) as statements:
         issued = await _issue(api, invoice["id"])
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
     if engine.dialect.name == "postgresql":
         assert len(statements) == 2, statements
         assert "FROM api_keys" in statements[0]

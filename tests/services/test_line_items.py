@@ -11,13 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billfold.config import WebhookSettings
 from billfold.db import models as m
 from billfold.db.repository import Repository
-from conftest import ApiClient, make_invoice
+from conftest import ApiClient, make_invoice, statements_sent
 
 
 def _is_postgresql(api: ApiClient) -> bool:
@@ -85,16 +84,6 @@ async def test_a_draft_changed_after_the_unlocked_read_gets_the_line_added_again
     updates = [event for event in events if event["type"] == "invoice.updated"]
     assert len(updates) == 1  # one waiting event, refreshed by every add
     assert updates[0]["payload"]["totalAmount"] == full["totalAmount"]
-
-
-@pytest.fixture
-def private_allowed(api: ApiClient) -> Any:
-    """Webhook endpoints on this machine are accepted (nothing is delivered here: no worker runs)."""
-    app = api.raw._transport.app  # type: ignore[attr-defined]
-    before = app.state.webhook_settings
-    app.state.webhook_settings = WebhookSettings(allow_private=True)
-    yield app
-    app.state.webhook_settings = before
 
 
 async def test_which_adds_go_unlocked(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,16 +179,8 @@ async def test_a_plain_add_is_two_statements_and_no_transaction(api: ApiClient, 
     invoice = await make_invoice(api)
     url = f"/v1/invoices/{invoice['id']}/line-items"
     await api.create(url, {"name": "Item", "amount": "1.00"})
-    statements: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent(engine) as statements:
         line = await api.create(url, {"name": "Item", "quantity": "2", "unitPrice": "0.50"})
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
     if _is_postgresql(api):
         assert len(statements) == 2, statements
         assert "FROM api_keys" in statements[0]

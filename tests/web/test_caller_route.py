@@ -8,13 +8,12 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db.uow import UnitOfWork
 from billfold.services.api_keys import create_api_key
 from billfold.services.organizations import authenticate
-from conftest import ApiClient, make_invoice
+from conftest import ApiClient, make_invoice, statements_sent
 
 BAD_KEY = {"X-API-KEY": "bf_not-a-real-key"}
 
@@ -67,15 +66,7 @@ async def test_an_add_makes_no_query_of_its_own_to_authenticate(api: ApiClient, 
     invoice = await make_invoice(api)
     url = f"/v1/invoices/{invoice['id']}/line-items"
     await api.create(url, {"name": "Warm", "amount": "1.00"})
-    statements: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        # (the product "Warm" exists: a line naming a new one is added again locked, reading the key again)
+    # (the product "Warm" exists: a line naming a new one is added again locked, reading the key again)
+    with statements_sent(engine) as statements:
         await api.create(url, {"name": "Warm", "quantity": "3", "unitPrice": "12.345"})
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
     assert sum("FROM api_keys" in statement for statement in statements) == 1, statements

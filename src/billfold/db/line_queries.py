@@ -73,22 +73,24 @@ class ForNewLine(NamedTuple):
     for its deliverers (an add refreshes it instead of recording one)."""
 
 
-def waiting_update(invoice_id: Any) -> Any:
-    """Whether the invoice ``invoice_id``'s latest event is an ``invoice.updated`` that no deliverer has
-    picked up (none of its deliveries leased, attempted or finished): the event an add's
-    ``invoice.updated`` refreshes (:meth:`Repository.refresh_waiting_update`)."""
-    invoice = cast(Table, m.Invoice.__table__)
-    event = cast(Table, m.InvoiceEvent.__table__).alias("waiting_event")
-    latest_of = cast(Table, m.InvoiceEvent.__table__).alias("latest_of_waiting")
-    deliveries = cast(Table, m.WebhookDelivery.__table__).alias("waiting_delivery")
+def waiting_update_clauses(
+    event: Any, organization_id: Any, invoice_id: Any, *, correlate: Any = None
+) -> list[Any]:
+    """The conditions on ``event`` (``invoice_events`` or an alias of it) of the invoice's waiting
+    ``invoice.updated``: it is the invoice's latest event, an ``invoice.updated``, and no deliverer has
+    picked it up (none of its deliveries leased, attempted or finished). ``correlate``: the enclosing
+    statement's table that ``organization_id`` and ``invoice_id`` are columns of."""
+    table = cast(Table, m.InvoiceEvent.__table__)
+    latest_of = table.alias(f"latest_of_{event.name}")
+    deliveries = cast(Table, m.WebhookDelivery.__table__).alias(f"deliveries_of_{event.name}")
     latest = (
         select(latest_of.c.id)
-        .where(latest_of.c.organization_id == invoice.c.organization_id, latest_of.c.invoice_id == invoice_id)
+        .where(latest_of.c.organization_id == organization_id, latest_of.c.invoice_id == invoice_id)
         .order_by(latest_of.c.sequence.desc())
         .limit(1)
-        .correlate(invoice)
-        .scalar_subquery()
     )
+    if correlate is not None:
+        latest = latest.correlate(correlate)
     picked_up = (
         select(deliveries.c.id)
         .where(
@@ -100,16 +102,22 @@ def waiting_update(invoice_id: Any) -> Any:
         )
         .exists()
     )
-    return (
-        select(event.c.id)
-        .where(
-            event.c.organization_id == invoice.c.organization_id,
-            event.c.id == latest,
-            event.c.type == "invoice.updated",
-            ~picked_up,
-        )
-        .exists()
-    )
+    return [
+        event.c.organization_id == organization_id,
+        event.c.id == latest.scalar_subquery(),
+        event.c.type == "invoice.updated",
+        ~picked_up,
+    ]
+
+
+def waiting_update(invoice_id: Any) -> Any:
+    """Whether the invoice ``invoice_id`` (a column of the enclosing statement's ``invoices``) has a
+    waiting ``invoice.updated`` (:func:`waiting_update_clauses`): the event an add's ``invoice.updated``
+    refreshes (:meth:`Repository.refresh_waiting_update`)."""
+    invoice = cast(Table, m.Invoice.__table__)
+    event = cast(Table, m.InvoiceEvent.__table__).alias("waiting_event")
+    clauses = waiting_update_clauses(event, invoice.c.organization_id, invoice_id, correlate=invoice)
+    return select(event.c.id).where(*clauses).exists()
 
 
 def _version(table: Table) -> list[Any]:

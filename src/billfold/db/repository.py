@@ -32,7 +32,7 @@ from billfold.db.credit_note_queries import CreditNoteQueries
 from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
-from billfold.db.line_queries import LineQueries
+from billfold.db.line_queries import LineQueries, waiting_update_clauses
 from billfold.db.numbering import LockNeeded
 from billfold.db.organization_queries import KeyHolder as KeyHolder
 from billfold.db.organization_queries import OrganizationQueries
@@ -128,41 +128,14 @@ class Refresh:
 
 def _refresh_waiting() -> Any:
     """:meth:`Repository.refresh_waiting_update`'s statement (``r_organization_id``, ``r_invoice_id``,
-    ``r_payload``): the invoice's latest event takes the payload if it is an ``invoice.updated`` no
-    deliverer has picked up (none of its deliveries leased, attempted or finished); its id returned."""
+    ``r_payload``): the invoice's waiting ``invoice.updated`` (:func:`waiting_update_clauses`: its latest
+    event, not picked up by a deliverer) takes the payload; its id returned."""
     event = cast(Table, m.InvoiceEvent.__table__)
-    deliveries = cast(Table, m.WebhookDelivery.__table__)
-    latest_of = event.alias("latest_of_invoice")
     organization = bindparam("r_organization_id", type_=event.c.organization_id.type)
-    latest = (
-        select(latest_of.c.id)
-        .where(
-            latest_of.c.organization_id == organization,
-            latest_of.c.invoice_id == bindparam("r_invoice_id", type_=event.c.invoice_id.type),
-        )
-        .order_by(latest_of.c.sequence.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    picked_up = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.organization_id == event.c.organization_id,
-            deliveries.c.event_id == event.c.id,
-            (deliveries.c.attempts > 0)
-            | deliveries.c.lease_until.is_not(None)
-            | (deliveries.c.status != "pending"),
-        )
-        .exists()
-    )
+    invoice_id = bindparam("r_invoice_id", type_=event.c.invoice_id.type)
     return (
         update(event)
-        .where(
-            event.c.organization_id == organization,
-            event.c.id == latest,
-            event.c.type == "invoice.updated",
-            ~picked_up,
-        )
+        .where(*waiting_update_clauses(event, organization, invoice_id))
         .values(payload=bindparam("r_payload", type_=event.c.payload.type))
         .returning(event.c.id)
     )
