@@ -64,6 +64,18 @@ def _held_write(index: int, entry: tuple[Any, ...], only_if: Any = None) -> Any:
     return statement.values(columns)
 
 
+def _held_shapes_and_params(entries: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The held writes' shapes (what their statement is built from, and kept under) and their bound
+    values (see :func:`_held_write`)."""
+    shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
+    params: dict[str, Any] = {}
+    for index, (kind, _, values, *rest) in enumerate(entries):
+        params.update({f"h{index}_{name}": value for name, value in values.items()})
+        if kind == "update":
+            params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
+    return shapes, params
+
+
 @dataclass(frozen=True)
 class HeldGuard:
     """The rows an add read without locking them, and their versions as read (``xmin``, ``xmax``):
@@ -332,12 +344,7 @@ class Repository(
         if guard is not None:
             await self._write_guarded(guard, entries, refresh)
             return
-        shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
-        params: dict[str, Any] = {}
-        for index, (kind, _, values, *rest) in enumerate(entries):
-            params.update({f"h{index}_{name}": value for name, value in values.items()})
-            if kind == "update":
-                params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
+        shapes, params = _held_shapes_and_params(entries)
         if refresh is not None:
             params.update(refresh[0])
         if self.session.get_bind().dialect.name != "postgresql" or not entries:
@@ -372,21 +379,13 @@ class Repository(
         """:meth:`write_held` under ``guard`` (:meth:`guard_held`): one statement, PostgreSQL only."""
         if refresh is None or not entries or self.session.get_bind().dialect.name != "postgresql":
             raise LockNeeded  # nothing sent: only a waiting event's refresh can be guarded so
-        params: dict[str, Any] = {
-            "g_organization_id": guard.organization_id,
-            "g_invoice_id": guard.invoice_id,
-            **refresh[0],
-        }
+        shapes, params = _held_shapes_and_params(entries)
+        params.update(refresh[0], g_organization_id=guard.organization_id, g_invoice_id=guard.invoice_id)
         params["g_xmin"], params["g_xmax"], *group_version = guard.version
         grouped = guard.group_id is not None
         if grouped:
             params["g_group_id"] = guard.group_id
             params["g_group_xmin"], params["g_group_xmax"] = group_version
-        for index, (kind, _, values, *rest) in enumerate(entries):
-            params.update({f"h{index}_{name}": value for name, value in values.items()})
-            if kind == "update":
-                params[f"h{index}_row_id"], params[f"h{index}_organization_id"] = rest
-        shapes = tuple((kind, table.name, tuple(values)) for kind, table, values, *_ in entries)
         written = await driver.rows(
             self.session, ("guarded", shapes, grouped), partial(_guarded, entries, grouped), params
         )
