@@ -344,6 +344,24 @@ async def test_another_organizations_ids_in_a_body_answer_404(api: ApiClient, ot
             {"name": "x", "amount": "1.00", "lineItemGroupId": tenant.group},
             "lineItemGroupId",
         ),
+        (
+            "POST",
+            f"/v1/invoices/{mine.invoice}/line-items",
+            {"productId": mine.product, "quantity": "1", "taxCategoryId": tenant.tax_category},
+            "taxCategoryId",
+        ),
+        (
+            "POST",
+            f"/v1/invoices/{mine.invoice}/line-items",
+            {"name": "Mine product", "amount": "1.00", "taxCategoryId": tenant.tax_category},
+            "taxCategoryId",
+        ),
+        (
+            "POST",
+            f"/v1/invoices/{mine.invoice}/line-item-groups",
+            {"name": "g", "taxCategoryId": tenant.tax_category},
+            "taxCategoryId",
+        ),
         ("POST", f"/v1/invoices/{mine.invoice}/line-item-groups", {"productId": tenant.product}, "productId"),
         (
             "PATCH",

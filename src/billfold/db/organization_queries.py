@@ -12,7 +12,20 @@ from datetime import datetime
 from functools import partial
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, Select, Table, and_, bindparam, false, func, or_, select, true, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
@@ -91,7 +104,13 @@ def _key_holder(idempotency: tuple[str, str] | None, along: Callable[[], Any] | 
     statement = statement.where(key.key_hash == hashed, key.revoked_at.is_(None))
     if along is None:
         return statement
-    organization_id = cast(Table, key.__table__).c.organization_id
+    # The key's column by its name: a scalar subquery of the read (its tax categories, say) sits a level
+    # deeper than the lateral, so the column itself would not correlate there and SQLAlchemy would add
+    # ``api_keys`` to that subquery's FROM (every organization's rows); the name refers to the outer row.
+    keys = cast(Table, key.__table__)
+    organization_id = literal_column(
+        f"{keys.name}.{keys.c.organization_id.name}", type_=keys.c.organization_id.type
+    )
 
     def the_key_s(element: Any, **_: Any) -> Any:
         if isinstance(element, BindParameter) and element.key == "organization_id":
