@@ -73,51 +73,49 @@ class ForNewLine(NamedTuple):
     for its deliverers (an add refreshes it instead of recording one)."""
 
 
-def waiting_update_clauses(
-    event: Any, organization_id: Any, invoice_id: Any, *, correlate: Any = None
-) -> list[Any]:
-    """The conditions on ``event`` (``invoice_events`` or an alias of it) of the invoice's waiting
-    ``invoice.updated``: it is the invoice's latest event, an ``invoice.updated``, and no deliverer has
-    picked it up (none of its deliveries leased, attempted or finished). ``correlate``: the enclosing
-    statement's table that ``organization_id`` and ``invoice_id`` are columns of."""
+def waiting_update_id(organization_id: Any, invoice_id: Any, *, correlate: Any = None) -> Any:
+    """The id of the invoice's waiting ``invoice.updated`` (a scalar subquery; ``NULL``: none): the
+    invoice's latest event, if it is an ``invoice.updated`` and no deliverer has picked it up (none of
+    its deliveries leased, attempted or finished). The latest event is read once, by the invoice's
+    events' index, and its type and deliveries checked on that row (a lookup of the id afterwards may
+    be planned on the type's index instead, reading every ``invoice.updated`` of the organization).
+    ``correlate``: the enclosing statement's table that ``organization_id`` and ``invoice_id`` are
+    columns of."""
     table = cast(Table, m.InvoiceEvent.__table__)
-    latest_of = table.alias(f"latest_of_{event.name}")
-    deliveries = cast(Table, m.WebhookDelivery.__table__).alias(f"deliveries_of_{event.name}")
-    latest = (
-        select(latest_of.c.id)
+    latest_of = table.alias("latest_event")
+    deliveries = cast(Table, m.WebhookDelivery.__table__).alias("latest_event_deliveries")
+    latest_query = (
+        select(latest_of.c.organization_id, latest_of.c.id, latest_of.c.type)
         .where(latest_of.c.organization_id == organization_id, latest_of.c.invoice_id == invoice_id)
         .order_by(latest_of.c.sequence.desc())
         .limit(1)
     )
     if correlate is not None:
-        latest = latest.correlate(correlate)
+        latest_query = latest_query.correlate(correlate)
+    latest = latest_query.subquery("latest")
     picked_up = (
         select(deliveries.c.id)
         .where(
-            deliveries.c.organization_id == event.c.organization_id,
-            deliveries.c.event_id == event.c.id,
+            deliveries.c.organization_id == latest.c.organization_id,
+            deliveries.c.event_id == latest.c.id,
             (deliveries.c.attempts > 0)
             | deliveries.c.lease_until.is_not(None)
             | (deliveries.c.status != "pending"),
         )
         .exists()
     )
-    return [
-        event.c.organization_id == organization_id,
-        event.c.id == latest.scalar_subquery(),
-        event.c.type == "invoice.updated",
-        ~picked_up,
-    ]
+    waiting = select(latest.c.id).where(latest.c.type == "invoice.updated", ~picked_up)
+    if correlate is not None:
+        waiting = waiting.correlate(correlate)
+    return waiting.scalar_subquery()
 
 
 def waiting_update(invoice_id: Any) -> Any:
     """Whether the invoice ``invoice_id`` (a column of the enclosing statement's ``invoices``) has a
-    waiting ``invoice.updated`` (:func:`waiting_update_clauses`): the event an add's ``invoice.updated``
+    waiting ``invoice.updated`` (:func:`waiting_update_id`): the event an add's ``invoice.updated``
     refreshes (:meth:`Repository.refresh_waiting_update`)."""
     invoice = cast(Table, m.Invoice.__table__)
-    event = cast(Table, m.InvoiceEvent.__table__).alias("waiting_event")
-    clauses = waiting_update_clauses(event, invoice.c.organization_id, invoice_id, correlate=invoice)
-    return select(event.c.id).where(*clauses).exists()
+    return waiting_update_id(invoice.c.organization_id, invoice_id, correlate=invoice).is_not(None)
 
 
 def _version(table: Table) -> list[Any]:

@@ -32,7 +32,7 @@ from billfold.db.credit_note_queries import CreditNoteQueries
 from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
-from billfold.db.line_queries import LineQueries, waiting_update_clauses
+from billfold.db.line_queries import LineQueries, waiting_update_id
 from billfold.db.numbering import LockNeeded
 from billfold.db.organization_queries import KeyHolder as KeyHolder
 from billfold.db.organization_queries import OrganizationQueries
@@ -140,14 +140,16 @@ class Refresh:
 
 def _refresh_waiting() -> Any:
     """:meth:`Repository.refresh_waiting_update`'s statement (``r_organization_id``, ``r_invoice_id``,
-    ``r_payload``): the invoice's waiting ``invoice.updated`` (:func:`waiting_update_clauses`: its latest
+    ``r_payload``): the invoice's waiting ``invoice.updated`` (:func:`waiting_update_id`: its latest
     event, not picked up by a deliverer) takes the payload; its id returned."""
     event = cast(Table, m.InvoiceEvent.__table__)
     organization = bindparam("r_organization_id", type_=event.c.organization_id.type)
     invoice_id = bindparam("r_invoice_id", type_=event.c.invoice_id.type)
     return (
         update(event)
-        .where(*waiting_update_clauses(event, organization, invoice_id))
+        .where(
+            event.c.organization_id == organization, event.c.id == waiting_update_id(organization, invoice_id)
+        )
         .values(payload=bindparam("r_payload", type_=event.c.payload.type))
         .returning(event.c.id)
     )
