@@ -101,6 +101,12 @@ class CostServer:
     pid: int
     database: str
 
+    def analyze(self) -> None:
+        """The planner's statistics, as autovacuum keeps them on a server that runs it (as ``make bench``
+        does; this machine's PostgreSQL has it off): a plan made for empty tables would scan what grows
+        while the requests are measured (the idempotency records, seen by a sequential scan)."""
+        asyncio.run(admin("VACUUM (ANALYZE)", self.database))
+
     def measure(self, label: str, unit: str, count: int, work: Callable[[int], object]) -> dict[str, Any]:
         """Run ``work(0..count-1)`` (one request each) and report per ``unit``: the server's CPU time,
         the wall time, and the statements PostgreSQL received, by their first words."""
@@ -167,6 +173,7 @@ def run_adds(
 ) -> dict[str, Any]:
     for index in range(50):  # warm-up: statement caches, first-use imports
         server.client.post(path, body, f"warm-{label}-{index}")
+    server.analyze()
     with sampled(server.pid, profile):
         return server.measure(
             label, "add", adds, lambda index: server.client.post(path, body, f"{label}-{index}")
