@@ -52,6 +52,8 @@ class UnitOfWork:
         if (single_statement or autocommit) and engine.dialect.name == "postgresql":
             bind = _with_options(engine, "autocommit")
         self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
+        if autocommit and engine.dialect.name == "postgresql":
+            driver.send_on_pooled_connection(self.session, engine)
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
         # in the order they happened; None: a place kept for an event decided at commit (reserve_event)
@@ -76,7 +78,10 @@ class UnitOfWork:
     ) -> None:
         # close() ends the transaction (rolling back anything uncommitted) and detaches the loaded rows
         # as they are, so renderers can still read them; rollback() would expire them.
-        await self.session.close()
+        try:
+            await driver.release(self.session)
+        finally:
+            await self.session.close()
 
     def record_event(
         self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None, place: int | None = None
