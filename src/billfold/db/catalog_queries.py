@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billfold.db import driver
 from billfold.db import models as m
 from billfold.db.statement_cache import built as _built
 
@@ -28,7 +29,7 @@ class CatalogQueries:
         ``INSERT ... ON CONFLICT DO NOTHING`` then a read: two requests naming a new product at once
         both end up with the same row, and neither transaction aborts.
         """
-        dialect = self.session.get_bind().dialect.name
+        dialect = driver.bound(self.session).dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         await self.session.execute(
             insert(m.Product)

@@ -27,6 +27,7 @@ from operator import itemgetter
 from typing import Any, NoReturn, TypeVar, cast
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, ResourceClosedError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapper
@@ -109,6 +110,13 @@ async def _result_processors(connection: Any, compiled: _Compiled, dialect: Any)
     return processors if any(processors) else None
 
 
+def bound(session: AsyncSession) -> Engine | Connection:
+    """The engine the session is bound to, as ``session.get_bind()`` finds it, without its search (every
+    session here is made with one bind): its ``dialect`` and its listeners (``dispatch``)."""
+    bind = session.bind
+    return session.get_bind() if bind is None else bind.sync_engine
+
+
 def send_on_pooled_connection(session: AsyncSession, engine: AsyncEngine) -> None:
     """Send this session's driver statements on a connection of ``engine``'s pool taken for them alone,
     in autocommit mode (each statement commits on its own), not on the session's: an autocommit unit
@@ -185,7 +193,7 @@ async def commit(session: AsyncSession) -> bool:
     kept = session.info.get(_INFO_KEY)
     if kept is not None and kept[0] is _POOLED and sync._is_clean():
         # autocommit: each statement committed on its own; the listeners still hear of the end
-        for listener in session.get_bind().dispatch.commit:
+        for listener in bound(session).dispatch.commit:
             listener(None)
         return True
     if kept is None or transaction is None or kept[0] is not transaction or transaction.nested:
@@ -193,7 +201,7 @@ async def commit(session: AsyncSession) -> bool:
     if not sync._is_clean():
         return False
     adapter = kept[1]
-    dispatch = session.get_bind().dispatch
+    dispatch = bound(session).dispatch
     if dispatch.commit:  # as the engine's commit tells its listeners
         for listener in dispatch.commit:
             listener(kept[2])
@@ -202,7 +210,7 @@ async def commit(session: AsyncSession) -> bool:
             try:
                 await adapter._call_and_discard(adapter._transaction.commit)
             except Exception as error:
-                _raise(adapter, session.get_bind().dialect, "COMMIT", [], error)
+                _raise(adapter, bound(session).dialect, "COMMIT", [], error)
     return True
 
 
@@ -213,7 +221,7 @@ async def rows(
     ``params``, in the session's transaction: on PostgreSQL on the driver's connection, elsewhere through
     the session. Each row reads its columns by name (``row.organization_id``) or position."""
     entry = _entry(name, build)
-    dialect = session.get_bind().dialect
+    dialect = bound(session).dialect
     if dialect.name != "postgresql":
         result = await session.execute(entry.statement, dict(params))
         try:
@@ -232,7 +240,7 @@ async def rows(
         )
     ]
     adapter = await _adapter(session)
-    dispatch = session.get_bind().dispatch
+    dispatch = bound(session).dispatch
     if dispatch.before_cursor_execute:
         for listener in dispatch.before_cursor_execute:
             listener(session.info[_INFO_KEY][2], None, compiled.sql, tuple(args), None, False)
@@ -273,7 +281,7 @@ async def rows_like(
     with the statement's columns in its order) as :func:`rows` makes the rows of the statement ``name``:
     the same conversions, the same row type."""
     entry = _entry(name, build)
-    dialect = session.get_bind().dialect
+    dialect = bound(session).dialect
     if dialect.name != "postgresql":
         raise RuntimeError("rows_like converts the PostgreSQL driver's records")
     compiled = entry.compiled

@@ -172,7 +172,7 @@ class InvoiceLifecycle(WebhookQueries):
         self, organization_id: uuid.UUID, issuing_account_id: uuid.UUID, series: str, prefix: str
     ) -> m.NumberCounter:
         """The numbering sequence's counter, created at zero if new, row-locked for this transaction."""
-        dialect = self.session.get_bind().dialect.name
+        dialect = driver.bound(self.session).dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         await self.session.execute(
             insert(m.NumberCounter)
@@ -231,7 +231,7 @@ class InvoiceLifecycle(WebhookQueries):
         by_organization: dict[uuid.UUID, list[m.InvoiceEvent]] = {}
         for row in rows:
             by_organization.setdefault(row.organization_id, []).append(row)
-        if self.session.get_bind().dialect.name == "postgresql":
+        if driver.bound(self.session).dialect.name == "postgresql":
             if claim is not None:
                 by_organization.setdefault(claim.organization_id, [])
             for organization_id, group in by_organization.items():

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billfold.db import driver
 from billfold.db import models as m
 
 LINE_COLUMNS = (
@@ -153,7 +154,7 @@ class InvoiceReads:
     @property
     def writes_json(self) -> bool:
         """Whether the database writes lines' answers as JSON (:meth:`line_answers`): PostgreSQL."""
-        return self.session.get_bind().dialect.name == "postgresql"
+        return driver.bound(self.session).dialect.name == "postgresql"
 
     async def line_answers(
         self, organization_id: uuid.UUID, invoice_id: uuid.UUID, customer_id: str, currency: str, places: int
@@ -209,14 +210,16 @@ class InvoiceReads:
     ) -> list[tuple[Any, ...]]:
         """The invoice's lines (those of ``ids`` only, when given) in position order, as tuples of
         :data:`LINE_COLUMNS`, ids as text."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        if driver.bound(self.session).dialect.name == "postgresql":
             connection = await self.session.connection()
-            driver: Any = (await connection.get_raw_connection()).driver_connection
+            asyncpg_connection: Any = (await connection.get_raw_connection()).driver_connection
             if ids is None:
-                records = await driver.fetch(_POSTGRESQL_LINES, organization_id, invoice_id)
+                records = await asyncpg_connection.fetch(_POSTGRESQL_LINES, organization_id, invoice_id)
             else:
                 chosen = [uuid.UUID(value) for value in ids]
-                records = await driver.fetch(_POSTGRESQL_SOME_LINES, organization_id, invoice_id, chosen)
+                records = await asyncpg_connection.fetch(
+                    _POSTGRESQL_SOME_LINES, organization_id, invoice_id, chosen
+                )
             return _decimals(records)
         table = cast(Table, m.LineItem.__table__)
         statement = (

@@ -226,7 +226,7 @@ class LineQueries:
         The categories and the product are read as the statement starts (a wait for the invoice's lock
         does not refresh them): the invoice's lock does not guard them, so this is as if they had been
         read just before it."""
-        dialect = self.session.get_bind().dialect.name
+        dialect = driver.bound(self.session).dialect.name
         grouped = group_id is not None
         slot = ("new_line", invoice_id, product_name, group_id)
         along = NOT_READ if lock else take_along(self._along, organization_id, slot)

@@ -349,7 +349,7 @@ class Repository(
         shapes, params = _held_shapes_and_params(entries)
         if refresh is not None:
             params.update(refresh[0])
-        if self.session.get_bind().dialect.name != "postgresql" or not entries:
+        if driver.bound(self.session).dialect.name != "postgresql" or not entries:
             for index, entry in enumerate(entries):
                 statement = _built(("held", index, shapes[index]), partial(_held_write, index, entry))
                 prefix = f"h{index}_"
@@ -379,7 +379,7 @@ class Repository(
         refresh: tuple[dict[str, Any], Refresh] | None,
     ) -> None:
         """:meth:`write_held` under ``guard`` (:meth:`guard_held`): one statement, PostgreSQL only."""
-        if refresh is None or not entries or self.session.get_bind().dialect.name != "postgresql":
+        if refresh is None or not entries or driver.bound(self.session).dialect.name != "postgresql":
             raise LockNeeded  # nothing sent: only a waiting event's refresh can be guarded so
         shapes, params = _held_shapes_and_params(entries)
         params.update(refresh[0], g_organization_id=guard.organization_id, g_invoice_id=guard.invoice_id)
