@@ -45,7 +45,7 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # the bound parameters, in the order of $1, $2...
     constants: dict[str, Any]  # the values of those the statement itself gives
-    binds: tuple[Callable[[Any], Any] | None, ...]
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (parameter's place, conversion), those with one
     types: tuple[Any, ...]  # the SQLAlchemy types of its columns
     row: Any  # the rows' type: a named tuple of the statement's columns
 
@@ -56,7 +56,7 @@ class _Entry:
     compiled: _Compiled | None = None  # compiled for PostgreSQL at its first execution there
     described: bool = False  # its columns' conversions known (asked of PostgreSQL once)
     # its columns' conversions (None: the driver's values are SQLAlchemy's as they are)
-    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None  # (column's place, conversion)
 
 
 # The statements, least recently used first. Bounded: a statement's shape can follow what a client
@@ -90,7 +90,9 @@ def _compile(statement: Any, dialect: Any) -> _Compiled:
         if not parameter.required
     }
     processors = compiled._bind_processors
-    binds = tuple(processors.get(name) for name in names)
+    binds = tuple(
+        (place, process) for place, process in enumerate(processors.get(name) for name in names) if process
+    )
     columns = compiled._result_columns
     row: Any = None
     if columns:
@@ -103,11 +105,13 @@ async def _result_processors(connection: Any, compiled: _Compiled, dialect: Any)
     """The conversions of the statement's columns, as SQLAlchemy makes them from the types PostgreSQL
     describes them with (asked once per statement and process)."""
     described = (await connection.prepare(compiled.sql)).get_attributes()
-    processors = tuple(
+    processors = (
         type_._cached_result_processor(dialect, attribute.type.oid)
         for type_, attribute in zip(compiled.types, described, strict=True)
     )
-    return processors if any(processors) else None
+    # only the columns that have one (a wide row's most need none)
+    converted = tuple((place, process) for place, process in enumerate(processors) if process is not None)
+    return converted or None
 
 
 def bound(session: AsyncSession) -> Engine | Connection:
@@ -231,14 +235,10 @@ async def rows(
     compiled = entry.compiled
     if compiled is None:
         compiled = entry.compiled = _compile(entry.statement, dialect)
-    args = [
-        value if process is None else process(value)
-        for value, process in zip(
-            [params[key] if key in params else compiled.constants[key] for key in compiled.names],
-            compiled.binds,
-            strict=True,
-        )
-    ]
+    constants = compiled.constants
+    args = [params[key] if key in params else constants[key] for key in compiled.names]
+    for place, process in compiled.binds:
+        args[place] = process(args[place])
     adapter = await _adapter(session)
     dispatch = bound(session).dispatch
     if dispatch.before_cursor_execute:
@@ -262,16 +262,16 @@ async def rows(
 def _made(entry: _Entry, compiled: _Compiled, records: Sequence[Sequence[Any]]) -> list[Any]:
     """The statement's rows of the driver's ``records``: its columns converted, its row type."""
     make = compiled.row._make
-    processors = entry.results
-    if processors is None:
+    converted = entry.results
+    if converted is None:
         return [make(record) for record in records]
-    return [
-        make(
-            value if process is None else process(value)
-            for value, process in zip(record, processors, strict=True)
-        )
-        for record in records
-    ]
+    made = []
+    for record in records:
+        values = list(record)
+        for place, process in converted:
+            values[place] = process(values[place])
+        made.append(make(values))
+    return made
 
 
 async def rows_like(
