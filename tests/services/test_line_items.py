@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
@@ -188,3 +188,36 @@ async def test_a_plain_add_is_two_statements_and_no_transaction(api: ApiClient, 
         assert statements[1].startswith("WITH seen AS")
     assert line["totalAmount"] == "1.00"
     assert (await api.get(f"/v1/invoices/{invoice['id']}")).json()["totalAmount"] == "2.00"
+
+
+async def test_an_unlocked_add_or_issue_holds_one_connection_at_a_time(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """The driver's statements and the session's (a product looked up by id) never hold two of the
+    pool's connections at once: with every request holding one and waiting for another, the pool would
+    run dry."""
+    product = await api.create("/v1/products", {"name": "Widget", "defaultUnitPrice": "2.00"})
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    await api.create(f"{base}/line-items", {"name": "Item", "amount": "10.00"})  # (its event waits)
+    held = [0, 0]  # now, at most
+
+    def out(*_: Any) -> None:
+        held[0] += 1
+        held[1] = max(held)
+
+    def back(*_: Any) -> None:
+        held[0] -= 1
+
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkout", out)
+    event.listen(pool, "checkin", back)
+    try:
+        await api.create(f"{base}/line-items", {"productId": product["id"], "quantity": "2"})
+        await api.create(f"{base}/line-items", {"name": "Item", "amount": "1.00"})
+        await api.create(f"{base}/issue", {}, status=200)
+    finally:
+        event.remove(pool, "checkout", out)
+        event.remove(pool, "checkin", back)
+    assert held == [0, 1]
+    assert (await api.get(base)).json()["totalAmount"] == "15.00"

@@ -36,7 +36,6 @@ from sqlalchemy.util import greenlet_spawn
 
 _INFO_KEY = "billfold_driver"
 _POOLED_KEY = "billfold_driver_pool"
-_POOLED = object()  # kept[0] of a pool's connection taken for the driver (no session transaction)
 _T = TypeVar("_T")
 
 
@@ -122,23 +121,31 @@ def bound(session: AsyncSession) -> Engine | Connection:
 
 
 def send_on_pooled_connection(session: AsyncSession, engine: AsyncEngine) -> None:
-    """Send this session's driver statements on a connection of ``engine``'s pool taken for them alone,
-    in autocommit mode (each statement commits on its own), not on the session's: an autocommit unit
-    of work (see :class:`billfold.db.uow.UnitOfWork`) has no transaction for the session to hold, and
-    the session's connection costs a request ~90 us of server CPU (its transaction's state, the
-    engine's ``Connection``, the isolation level set and reset) against ~20 us for the pool's own.
-    :func:`release` gives the connection back."""
+    """Send this session's driver statements each on a connection of ``engine``'s pool taken for that
+    statement alone, in autocommit mode (each statement commits on its own), while the session holds no
+    connection of its own: an autocommit unit of work (see :class:`billfold.db.uow.UnitOfWork`) has no
+    transaction to keep on one, and the session's connection costs a request ~90 us of server CPU (its
+    transaction's state, the engine's ``Connection``, the isolation level set and reset) against ~20 us
+    for the pool's own. Once the session has a connection (a query of its own), the driver's statements
+    go on it: a unit of work never holds two of the pool's connections at once."""
     session.info[_POOLED_KEY] = engine
 
 
-async def release(session: AsyncSession) -> None:
-    """Give back the pool's connection taken by :func:`send_on_pooled_connection` (if one was)."""
-    kept = session.info.pop(_INFO_KEY, None)
-    if kept is None or kept[0] is not _POOLED:
-        if kept is not None:
-            session.info[_INFO_KEY] = kept
-        return
-    adapter, pooled = kept[1], kept[3]
+async def _taken(session: AsyncSession) -> tuple[Any, Any, Any]:
+    """The adapter to send one statement on, the connection the engine's listeners are told of, and
+    the pool's connection taken for that statement alone (``None``: the session's, kept)."""
+    pooled_from = session.info.get(_POOLED_KEY)
+    if pooled_from is not None and session.sync_session.get_transaction() is None:
+        pooled = await pooled_from.raw_connection()
+        adapter = pooled.dbapi_connection
+        adapter.autocommit = True
+        return adapter, None, pooled
+    adapter = await _adapter(session)
+    return adapter, session.info[_INFO_KEY][2], None
+
+
+async def _give_back(adapter: Any, pooled: Any) -> None:
+    """Return a pool's connection taken by :func:`_taken` for one statement."""
     try:
         adapter.autocommit = False  # the connection's own setting again
     finally:
@@ -147,18 +154,8 @@ async def release(session: AsyncSession) -> None:
 
 async def _adapter(session: AsyncSession) -> Any:
     """The SQLAlchemy adapter of the asyncpg connection of the session's transaction (kept on the
-    session for the rest of that transaction), or of the pool's connection taken for the session's
-    driver statements (:func:`send_on_pooled_connection`)."""
+    session for the rest of that transaction)."""
     kept = session.info.get(_INFO_KEY)
-    pooled_from = session.info.get(_POOLED_KEY)
-    if pooled_from is not None:
-        if kept is not None:
-            return kept[1]
-        pooled = await pooled_from.raw_connection()
-        adapter = pooled.dbapi_connection
-        adapter.autocommit = True
-        session.info[_INFO_KEY] = (_POOLED, adapter, None, pooled)
-        return adapter
     transaction = session.sync_session.get_transaction()
     if kept is not None and transaction is not None and kept[0] is transaction:
         return kept[1]
@@ -195,7 +192,7 @@ async def commit(session: AsyncSession) -> bool:
     sync = session.sync_session
     transaction = sync.get_transaction()
     kept = session.info.get(_INFO_KEY)
-    if kept is not None and kept[0] is _POOLED and sync._is_clean():
+    if transaction is None and _POOLED_KEY in session.info and sync._is_clean():
         # autocommit: each statement committed on its own; the listeners still hear of the end
         for listener in bound(session).dispatch.commit:
             listener(None)
@@ -239,21 +236,25 @@ async def rows(
     args = [params[key] if key in params else constants[key] for key in compiled.names]
     for place, process in compiled.binds:
         args[place] = process(args[place])
-    adapter = await _adapter(session)
-    dispatch = bound(session).dispatch
-    if dispatch.before_cursor_execute:
-        for listener in dispatch.before_cursor_execute:
-            listener(session.info[_INFO_KEY][2], None, compiled.sql, tuple(args), None, False)
-    async with adapter._execute_mutex:
-        if adapter._transaction is None:
-            await adapter._start_transaction()
-        try:
-            if compiled.row is not None and not entry.described:
-                entry.results = await _result_processors(adapter._connection, compiled, dialect)
-                entry.described = True
-            records = await adapter._connection.fetch(compiled.sql, *args)
-        except Exception as error:
-            _raise(adapter, dialect, compiled.sql, args, error)
+    adapter, told, pooled = await _taken(session)
+    try:
+        dispatch = bound(session).dispatch
+        if dispatch.before_cursor_execute:
+            for listener in dispatch.before_cursor_execute:
+                listener(told, None, compiled.sql, tuple(args), None, False)
+        async with adapter._execute_mutex:
+            if adapter._transaction is None:
+                await adapter._start_transaction()
+            try:
+                if compiled.row is not None and not entry.described:
+                    entry.results = await _result_processors(adapter._connection, compiled, dialect)
+                    entry.described = True
+                records = await adapter._connection.fetch(compiled.sql, *args)
+            except Exception as error:
+                _raise(adapter, dialect, compiled.sql, args, error)
+    finally:
+        if pooled is not None:
+            await _give_back(adapter, pooled)
     if compiled.row is None:  # a text statement: its columns by position, as the driver gives them
         return [tuple(record) for record in records]
     return _made(entry, compiled, records)
@@ -290,9 +291,13 @@ async def rows_like(
     if compiled.row is None:
         raise ValueError("rows_like needs a statement of named columns")
     if not entry.described:
-        adapter = await _adapter(session)
-        async with adapter._execute_mutex:
-            entry.results = await _result_processors(adapter._connection, compiled, dialect)
+        adapter, _, pooled = await _taken(session)
+        try:
+            async with adapter._execute_mutex:
+                entry.results = await _result_processors(adapter._connection, compiled, dialect)
+        finally:
+            if pooled is not None:
+                await _give_back(adapter, pooled)
         entry.described = True
     return _made(entry, compiled, records)
 

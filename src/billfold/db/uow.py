@@ -78,10 +78,7 @@ class UnitOfWork:
     ) -> None:
         # close() ends the transaction (rolling back anything uncommitted) and detaches the loaded rows
         # as they are, so renderers can still read them; rollback() would expire them.
-        try:
-            await driver.release(self.session)
-        finally:
-            await self.session.close()
+        await self.session.close()
 
     def record_event(
         self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None, place: int | None = None
