@@ -30,12 +30,14 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, ResourceClosedError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.util import greenlet_spawn
 
 _INFO_KEY = "billfold_driver"
 _POOLED_KEY = "billfold_driver_pool"
+_HELD_KEY = "billfold_driver_held"  # (adapter, the pool's connection) held for the driver's statements
+_CONNECTED_KEY = "billfold_session_connected"  # a PooledSession has taken a connection of its own
 _T = TypeVar("_T")
 
 
@@ -120,36 +122,61 @@ def bound(session: AsyncSession) -> Engine | Connection:
     return session.get_bind() if bind is None else bind.sync_engine
 
 
+class PooledSession(Session):
+    """The session of an autocommit unit of work (:func:`send_on_pooled_connection`): before it takes a
+    connection of its own (a query or flush of its own), it gives back the pool's connection the
+    driver's statements hold, so a unit of work never holds two of the pool's connections at once."""
+
+    def _connection_for_bind(self, engine: Any, execution_options: Any = None, **kw: Any) -> Connection:
+        self.info[_CONNECTED_KEY] = True
+        held = self.info.pop(_HELD_KEY, None)
+        if held is not None:
+            _return(*held)  # (the session's work runs in a greenlet: the pool's return may await)
+        return super()._connection_for_bind(engine, execution_options, **kw)
+
+
 def send_on_pooled_connection(session: AsyncSession, engine: AsyncEngine) -> None:
-    """Send this session's driver statements each on a connection of ``engine``'s pool taken for that
-    statement alone, in autocommit mode (each statement commits on its own), while the session holds no
-    connection of its own: an autocommit unit of work (see :class:`billfold.db.uow.UnitOfWork`) has no
-    transaction to keep on one, and the session's connection costs a request ~90 us of server CPU (its
-    transaction's state, the engine's ``Connection``, the isolation level set and reset) against ~20 us
-    for the pool's own. Once the session has a connection (a query of its own), the driver's statements
-    go on it: a unit of work never holds two of the pool's connections at once."""
+    """Send the driver statements of ``session`` (made with ``sync_session_class=PooledSession``) on a
+    connection of ``engine``'s pool taken for them, in autocommit mode (each statement commits on its
+    own), while the session has no connection of its own: an autocommit unit of work (see
+    :class:`billfold.db.uow.UnitOfWork`) has no transaction to keep on one, and the session's
+    connection costs a request ~90 us of server CPU (its transaction's state, the engine's
+    ``Connection``, the isolation level set and reset) against ~20 us for the pool's own. Once the
+    session takes a connection (a query of its own), the driver's is given back and the driver's
+    statements go on the session's. :func:`release` gives back what is still held at the end."""
+    if not isinstance(session.sync_session, PooledSession):
+        raise TypeError("the session gives the pool's connection back only as a PooledSession")
     session.info[_POOLED_KEY] = engine
 
 
-async def _taken(session: AsyncSession) -> tuple[Any, Any, Any]:
-    """The adapter to send one statement on, the connection the engine's listeners are told of, and
-    the pool's connection taken for that statement alone (``None``: the session's, kept)."""
-    pooled_from = session.info.get(_POOLED_KEY)
-    if pooled_from is not None and session.sync_session.get_transaction() is None:
-        pooled = await pooled_from.raw_connection()
-        adapter = pooled.dbapi_connection
-        adapter.autocommit = True
-        return adapter, None, pooled
-    adapter = await _adapter(session)
-    return adapter, session.info[_INFO_KEY][2], None
+async def release(session: AsyncSession) -> None:
+    """Give back the pool's connection still held for the driver (:func:`send_on_pooled_connection`)."""
+    held = session.info.pop(_HELD_KEY, None)
+    if held is not None:
+        await greenlet_spawn(_return, *held)
 
 
-async def _give_back(adapter: Any, pooled: Any) -> None:
-    """Return a pool's connection taken by :func:`_taken` for one statement."""
+def _return(adapter: Any, pooled: Any) -> None:
     try:
         adapter.autocommit = False  # the connection's own setting again
     finally:
-        await greenlet_spawn(pooled.close)  # the pool's reset (a rollback: none is open) and return
+        pooled.close()  # the pool's reset (a rollback: none is open) and return
+
+
+async def _taken(session: AsyncSession) -> tuple[Any, Any]:
+    """The adapter to send a statement on, and the connection the engine's listeners are told of."""
+    info = session.info
+    pooled_from = info.get(_POOLED_KEY)
+    if pooled_from is not None and _CONNECTED_KEY not in info:
+        held = info.get(_HELD_KEY)
+        if held is None:
+            pooled = await pooled_from.raw_connection()
+            adapter = pooled.dbapi_connection
+            adapter.autocommit = True
+            held = info[_HELD_KEY] = (adapter, pooled)
+        return held[0], None
+    adapter = await _adapter(session)
+    return adapter, session.info[_INFO_KEY][2]
 
 
 async def _adapter(session: AsyncSession) -> Any:
@@ -192,7 +219,8 @@ async def commit(session: AsyncSession) -> bool:
     sync = session.sync_session
     transaction = sync.get_transaction()
     kept = session.info.get(_INFO_KEY)
-    if transaction is None and _POOLED_KEY in session.info and sync._is_clean():
+    info = session.info
+    if _POOLED_KEY in info and _CONNECTED_KEY not in info and sync._is_clean():
         # autocommit: each statement committed on its own; the listeners still hear of the end
         for listener in bound(session).dispatch.commit:
             listener(None)
@@ -236,25 +264,21 @@ async def rows(
     args = [params[key] if key in params else constants[key] for key in compiled.names]
     for place, process in compiled.binds:
         args[place] = process(args[place])
-    adapter, told, pooled = await _taken(session)
-    try:
-        dispatch = bound(session).dispatch
-        if dispatch.before_cursor_execute:
-            for listener in dispatch.before_cursor_execute:
-                listener(told, None, compiled.sql, tuple(args), None, False)
-        async with adapter._execute_mutex:
-            if adapter._transaction is None:
-                await adapter._start_transaction()
-            try:
-                if compiled.row is not None and not entry.described:
-                    entry.results = await _result_processors(adapter._connection, compiled, dialect)
-                    entry.described = True
-                records = await adapter._connection.fetch(compiled.sql, *args)
-            except Exception as error:
-                _raise(adapter, dialect, compiled.sql, args, error)
-    finally:
-        if pooled is not None:
-            await _give_back(adapter, pooled)
+    adapter, told = await _taken(session)
+    dispatch = bound(session).dispatch
+    if dispatch.before_cursor_execute:
+        for listener in dispatch.before_cursor_execute:
+            listener(told, None, compiled.sql, tuple(args), None, False)
+    async with adapter._execute_mutex:
+        if adapter._transaction is None:
+            await adapter._start_transaction()
+        try:
+            if compiled.row is not None and not entry.described:
+                entry.results = await _result_processors(adapter._connection, compiled, dialect)
+                entry.described = True
+            records = await adapter._connection.fetch(compiled.sql, *args)
+        except Exception as error:
+            _raise(adapter, dialect, compiled.sql, args, error)
     if compiled.row is None:  # a text statement: its columns by position, as the driver gives them
         return [tuple(record) for record in records]
     return _made(entry, compiled, records)
@@ -291,13 +315,9 @@ async def rows_like(
     if compiled.row is None:
         raise ValueError("rows_like needs a statement of named columns")
     if not entry.described:
-        adapter, _, pooled = await _taken(session)
-        try:
-            async with adapter._execute_mutex:
-                entry.results = await _result_processors(adapter._connection, compiled, dialect)
-        finally:
-            if pooled is not None:
-                await _give_back(adapter, pooled)
+        adapter, _ = await _taken(session)
+        async with adapter._execute_mutex:
+            entry.results = await _result_processors(adapter._connection, compiled, dialect)
         entry.described = True
     return _made(entry, compiled, records)
 

@@ -51,9 +51,13 @@ class UnitOfWork:
         bind = _with_options(engine, READONLY_OPTION) if readonly else engine
         if (single_statement or autocommit) and engine.dialect.name == "postgresql":
             bind = _with_options(engine, "autocommit")
-        self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
         if autocommit and engine.dialect.name == "postgresql":
+            self.session = AsyncSession(
+                bind=bind, expire_on_commit=False, autoflush=False, sync_session_class=driver.PooledSession
+            )
             driver.send_on_pooled_connection(self.session, engine)
+        else:
+            self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
         # in the order they happened; None: a place kept for an event decided at commit (reserve_event)
@@ -78,7 +82,10 @@ class UnitOfWork:
     ) -> None:
         # close() ends the transaction (rolling back anything uncommitted) and detaches the loaded rows
         # as they are, so renderers can still read them; rollback() would expire them.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            await driver.release(self.session)
 
     def record_event(
         self, row: m.InvoiceEvent, *, only_endpoint: uuid.UUID | None = None, place: int | None = None
