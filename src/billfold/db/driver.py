@@ -8,7 +8,9 @@ session's and the engine's per-statement bookkeeping (measured with ``bench/add_
 of server CPU a statement). What the engine would do around a statement still happens: the transaction
 is begun first if it is not yet, the engine's ``before_cursor_execute`` listeners see the statement (the
 tests' statement checks see every statement), and a database error is raised as SQLAlchemy's own (a
-unique violation is an :class:`~sqlalchemy.exc.IntegrityError` naming its constraint).
+unique violation is an :class:`~sqlalchemy.exc.IntegrityError` naming its constraint). A unit of work
+in autocommit mode has no transaction: its statements go on a connection of the pool held for them
+(:func:`send_on_pooled_connection`) until its session takes one of its own.
 
 Elsewhere (SQLite) the same statement goes through the session.
 
@@ -176,14 +178,14 @@ async def _taken(session: AsyncSession) -> tuple[Any, Any]:
             held = info[_HELD_KEY] = (adapter, pooled)
         return held[0], None
     adapter = await _adapter(session)
-    return adapter, session.info[_INFO_KEY][2]
+    return adapter, info[_INFO_KEY][2]
 
 
 async def _adapter(session: AsyncSession) -> Any:
     """The SQLAlchemy adapter of the asyncpg connection of the session's transaction (kept on the
     session for the rest of that transaction)."""
-    kept = session.info.get(_INFO_KEY)
     transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_INFO_KEY)
     if kept is not None and transaction is not None and kept[0] is transaction:
         return kept[1]
     connection = await session.connection()
