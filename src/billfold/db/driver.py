@@ -129,6 +129,9 @@ class PooledSession(Session):
     connection of its own (a query or flush of its own), it gives back the pool's connection the
     driver's statements hold, so a unit of work never holds two of the pool's connections at once."""
 
+    # SQLAlchemy's one place where a session takes its connection (every query, flush and
+    # ``connection()`` passes here): an internal hook, held to its behaviour by
+    # tests/services/test_line_items.py (an unlocked add or issue holds one connection at a time).
     def _connection_for_bind(self, engine: Any, execution_options: Any = None, **kw: Any) -> Connection:
         self.info[_CONNECTED_KEY] = True
         held = self.info.pop(_HELD_KEY, None)
@@ -218,15 +221,14 @@ async def commit(session: AsyncSession) -> bool:
     The session still counts its transaction as open; ending it (``close``, ``commit``, ``rollback``)
     then finds nothing to end on the connection, and a statement sent meanwhile begins the next one, as
     after the session's own commit."""
-    sync = session.sync_session
-    transaction = sync.get_transaction()
-    kept = session.info.get(_INFO_KEY)
-    info = session.info
+    sync, info = session.sync_session, session.info
     if _POOLED_KEY in info and _CONNECTED_KEY not in info and sync._is_clean():
         # autocommit: each statement committed on its own; the listeners still hear of the end
         for listener in bound(session).dispatch.commit:
             listener(None)
         return True
+    transaction = sync.get_transaction()
+    kept = info.get(_INFO_KEY)
     if kept is None or transaction is None or kept[0] is not transaction or transaction.nested:
         return False
     if not sync._is_clean():

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from billfold.db import driver
 from billfold.db import models as m
@@ -51,13 +52,15 @@ class UnitOfWork:
         bind = _with_options(engine, READONLY_OPTION) if readonly else engine
         if (single_statement or autocommit) and engine.dialect.name == "postgresql":
             bind = _with_options(engine, "autocommit")
-        if autocommit and engine.dialect.name == "postgresql":
-            self.session = AsyncSession(
-                bind=bind, expire_on_commit=False, autoflush=False, sync_session_class=driver.PooledSession
-            )
+        pooled = autocommit and engine.dialect.name == "postgresql"
+        self.session = AsyncSession(
+            bind=bind,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=driver.PooledSession if pooled else Session,
+        )
+        if pooled:
             driver.send_on_pooled_connection(self.session, engine)
-        else:
-            self.session = AsyncSession(bind=bind, expire_on_commit=False, autoflush=False)
         self.repo = Repository(self.session)
         self.dialect = engine.dialect.name
         # in the order they happened; None: a place kept for an event decided at commit (reserve_event)
