@@ -8,6 +8,13 @@ tree, each on its own fresh PostgreSQL database, and sends the same operations t
 customer). For each tree it prints the server process's CPU time per operation and that of the
 PostgreSQL backends serving its database (``/proc``), and this tree's figures over the base's.
 
+``--wrk SECONDS`` (``add``): under load instead, as ``make bench`` measures the add: each
+tree's server runs two workers, and ``wrk`` adds lines at 16 connections to 16 drafts of each, SECONDS
+at a time, the two trees taking turns (``--rounds``, default 4); the figures are CPU per add of each
+tree's server and backends over all its turns, and its adds per second (the trees' order alternates
+from turn to turn). What a change does to row locks
+and row versions under concurrent adds shows only so.
+
 On a shared machine the host's speed moves by a third within minutes (``docs/benchmarks.md``): a figure
 measured now and one measured an hour ago do not compare, while two trees measured in the same minutes
 do. The worktree and the databases are removed at the end.
@@ -32,7 +39,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from add_line_cost import Client, cpu_seconds
-from run import ADMIN_URL, ROOT, admin, free_port, start_server
+from run import ADMIN_URL, ROOT, admin, free_port, ids_file, start_server, wrk
 
 CHUNK = 50
 LINE = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
@@ -47,19 +54,21 @@ class Side:
     customer: str
     invoice: str
     body: dict[str, Any]
+    port: int = 0
+    key: str = ""
     queue: list[str] = field(default_factory=list)  # invoices to issue
     server_cpu: float = 0.0
     backend_cpu: float = 0.0
     operations: int = 0
 
 
-def start(name: str, source: Path, kind: str) -> Side:
+def start(name: str, source: Path, kind: str, workers: int = 1) -> Side:
     database = f"billfold_ab_{name}_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{database}"'))
     port = free_port()
     os.environ["PYTHONPATH"] = str(source)  # ahead of the installed (editable) package
     try:
-        process, key = start_server(database, port, 1)
+        process, key = start_server(database, port, workers)
     finally:
         del os.environ["PYTHONPATH"]
     client = Client(port, key)
@@ -68,7 +77,7 @@ def start(name: str, source: Path, kind: str) -> Side:
     body = dict(LINE)
     if kind == "group":
         body["lineItemGroupId"] = client.post(f"/v1/invoices/{invoice}/line-item-groups", {"name": "G"})["id"]
-    return Side(name, database, process, client, customer, invoice, body)
+    return Side(name, database, process, client, customer, invoice, body, port, key)
 
 
 def drafts(side: Side, count: int) -> list[str]:
@@ -99,6 +108,46 @@ async def backend_cpu(connection: asyncpg.Connection, database: str) -> float:
     return total
 
 
+def under_load(sides: list[Side], kind: str, seconds: int, rounds: int) -> None:
+    """``--wrk``: the two trees' servers take turns under wrk's adds; CPU per add over all turns."""
+    environments = []
+    for side in sides:
+        made = []
+        for _ in range(16):
+            made.append(side.client.post("/v1/invoices", {"customerId": side.customer})["id"])
+        side.client.connection.close()
+        asyncio.run(admin("VACUUM (ANALYZE)", side.database))
+        environments.append({"BILLFOLD_BENCH_KEY": side.key, "BILLFOLD_BENCH_IDS": ids_file(made)})
+        wrk("add_line.lua", side.port, 16, 2, environments[-1])  # warm-up
+    totals = {side.name: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0} for side in sides}
+    turns = list(zip(sides, environments, strict=True))
+    for round_ in range(rounds):
+        # the order turns round by round: a tree measured second ran ~5 % faster in an A/A comparison
+        for side, environment in turns if round_ % 2 == 0 else turns[::-1]:
+            run = wrk("add_line.lua", side.port, 16, seconds, environment, (side.process.pid, side.database))
+            if run["status_errors"] or run["socket_errors"]:
+                raise SystemExit(f"{side.name}: {run['status_errors']} error answers")
+            total = totals[side.name]
+            total["requests"] += run["requests"]
+            total["seconds"] += run["seconds"]
+            for party in ("server", "postgres"):
+                total[party] += run["cpu_ms"][party] * run["requests"]
+    figures = {}
+    for name, total in totals.items():
+        rate = total["requests"] / total["seconds"]
+        server, backends = total["server"] / total["requests"], total["postgres"] / total["requests"]
+        figures[name] = (rate, server, backends)
+        print(
+            f"{name}: {kind} under wrk, {total['requests']} adds: {rate:.0f}/s,"
+            f" server {server:.3f} ms, backends {backends:.3f} ms"
+        )
+    (rate0, server0, backends0), (rate, server, backends) = figures["base"], figures["this"]
+    print(
+        f"this / base: rate {rate / rate0:.2f}, server {server / server0:.2f},"
+        f" backends {backends / backends0:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -106,7 +155,11 @@ def main() -> None:
     parser.add_argument("--base", required=True, help="the git revision to compare this tree with")
     parser.add_argument("kind", choices=["add", "group", "issue"])
     parser.add_argument("--ops", type=int, default=2000, help="operations on each tree")
+    parser.add_argument("--wrk", type=int, metavar="SECONDS", help="under load: wrk turns of SECONDS")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of each tree under --wrk")
     args = parser.parse_args()
+    if args.wrk and args.kind != "add":
+        parser.error("--wrk measures adds (add)")
     os.environ["BILLFOLD_EMBEDDED_WORKER"] = "false"
     worktree = Path(tempfile.mkdtemp(prefix="billfold-ab-")) / "base"
     subprocess.run(
@@ -114,7 +167,14 @@ def main() -> None:
     )
     sides: list[Side] = []
     try:
-        sides = [start("base", worktree / "src", args.kind), start("this", ROOT / "src", args.kind)]
+        workers = 2 if args.wrk else 1
+        sides = [
+            start(name, source, args.kind, workers)
+            for name, source in (("base", worktree / "src"), ("this", ROOT / "src"))
+        ]
+        if args.wrk:
+            under_load(sides, args.kind, args.wrk, args.rounds)
+            return
         loop = asyncio.new_event_loop()
         connection = loop.run_until_complete(asyncpg.connect(ADMIN_URL))
         for side in sides:  # warm-up: statement caches, first-use imports
