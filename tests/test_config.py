@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from billfold.api.app import create_app
 from billfold.config import ConfigError, data_dir, load_settings, shown_url
 
 
@@ -39,6 +40,7 @@ def test_defaults_and_overrides() -> None:
     settings = load_settings({"BILLFOLD_DATA_DIR": "/srv/billfold"})
     defaults = (settings.host, settings.port, settings.workers, settings.db_pool_size)
     assert defaults == ("127.0.0.1", 8000, 2, 10)
+    assert not settings.opentelemetry
     given = load_settings(
         {
             "BILLFOLD_DATABASE_URL": "postgresql://billing@db.internal/billfold",
@@ -46,11 +48,23 @@ def test_defaults_and_overrides() -> None:
             "BILLFOLD_PORT": "9000",
             "BILLFOLD_WORKERS": "4",
             "BILLFOLD_DB_POOL_SIZE": "5",
+            "BILLFOLD_OPENTELEMETRY": "true",
         }
     )
     assert given.database_url == "postgresql+asyncpg://billing@db.internal/billfold"
     assert not given.default_database
     assert (given.host, given.port, given.workers, given.db_pool_size) == ("0.0.0.0", 9000, 4, 5)
+    assert given.opentelemetry
+
+
+@pytest.mark.parametrize(("value", "on"), [("", False), ("true", True)])
+def test_fastapis_telemetry_follows_the_setting(
+    value: str, on: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BILLFOLD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BILLFOLD_OPENTELEMETRY", value)
+    config = create_app()._telemetry  # FastAPI's own (the app offers no other way to read it)
+    assert (config["tracing"], config["metrics"], config["logs"]) == (on, on, on)
 
 
 @pytest.mark.parametrize(

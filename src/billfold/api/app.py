@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -44,6 +45,8 @@ from billfold.web.middleware import BoundedBody, JsonByDefault
 from billfold.web.public_url import PublicUrl
 
 DOCS_ASSETS = "/docs/assets"
+# FastAPI's OpenTelemetry instrumentation off (BILLFOLD_OPENTELEMETRY turns it on)
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(
@@ -99,6 +102,7 @@ def create_app(
         version=__version__,
         description="Self-hosted invoicing engine: derived totals, numbering, vendor-compatible APIs.",
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     app.state.engine = engine
     app.state.webhook_settings = webhook_settings
