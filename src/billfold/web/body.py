@@ -17,6 +17,7 @@ the native API keeps the default (a JSON number there is refused by its schemas 
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import types
@@ -25,8 +26,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
+from fastapi._compat import Undefined
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from fastapi.params import Form
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, _effective_route_context_var
 from pydantic import BaseModel
 
 from billfold.services.errors import ValidationFailed
@@ -256,13 +262,116 @@ def _is_json(request: Request) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _request_only(dependency: Dependant) -> bool:
+    """A dependency that takes the request at most and is a coroutine function with nothing beneath it."""
+    return (
+        inspect.iscoroutinefunction(dependency.call)
+        and not dependency.dependencies
+        and not (dependency.path_params or dependency.query_params or dependency.body_params)
+        and not (dependency.header_params or dependency.cookie_params)
+        and not (dependency.http_connection_param_name or dependency.websocket_param_name)
+        and not (dependency.response_param_name or dependency.background_tasks_param_name)
+        and not dependency.security_scopes_param_name
+        and getattr(dependency, "concurrency", None) is None
+    )
+
+
+async def _framework_body(request: Request) -> Any:
+    """The body as the framework hands it to validation: none, the parsed JSON of a JSON content type,
+    else the bytes."""
+    raw = await request.body()
+    if not raw:
+        return Undefined
+    declared = request.headers.get("content-type")
+    if declared:
+        main, _, sub = declared.split(";")[0].strip().lower().partition("/")
+        if main == "application" and (sub == "json" or sub.endswith("+json")):
+            return await request.json()
+    return raw
+
+
+def _direct(route: Any, fallback: Handler) -> Handler | None:
+    """The route's endpoint called without the framework's general dependency solving, for a route that
+    needs none of it: path parameters, one body, the request, and dependencies that take the request at
+    most, an endpoint that answers a :class:`Response` itself. The same functions validate the path and
+    the body, into the same errors; the dependencies run first, as the framework runs them. ``None`` for
+    any other route (and the framework's handler whenever the app overrides a dependency).
+
+    What it skips per request (the add line's profile): the search of the query string, the headers and
+    the cookies for parameters the route does not have, the content type parsed as a MIME message, the
+    telemetry hooks, the generic response building: ~4 % of a small write's CPU."""
+    dependant: Dependant = route.dependant
+    endpoint = dependant.call
+    if not inspect.iscoroutinefunction(endpoint):
+        return None
+    try:
+        answers = inspect.signature(endpoint, eval_str=True).return_annotation
+    except (NameError, TypeError):
+        return None
+    if not (inspect.isclass(answers) and issubclass(answers, Response)):
+        return None
+    if dependant.query_params or dependant.header_params or dependant.cookie_params:
+        return None
+    if dependant.http_connection_param_name or dependant.websocket_param_name:
+        return None
+    if dependant.response_param_name or dependant.background_tasks_param_name:
+        return None
+    if dependant.security_scopes_param_name or len(dependant.body_params) > 1:
+        return None
+    if route.body_field is not None and isinstance(route.body_field.field_info, Form):
+        return None
+    if not all(_request_only(dependency) for dependency in dependant.dependencies):
+        return None
+    dependencies = [(d.call, d.request_param_name, d.name) for d in dependant.dependencies]
+    path_params, body_params = dependant.path_params, dependant.body_params
+    embed = route._embed_body_fields
+    request_name = dependant.request_param_name
+    overrides = route.dependency_overrides_provider
+
+    async def direct(request: Request) -> Response:
+        if overrides is not None and getattr(overrides, "dependency_overrides", None):
+            return await fallback(request)
+        values: dict[str, Any] = {}
+        for call, takes_request, name in dependencies:
+            solved = await (call(**{takes_request: request}) if takes_request else call())  # type: ignore[misc]
+            if name is not None:
+                values[name] = solved
+        found, errors = request_params_to_args(path_params, request.path_params)
+        values.update(found)
+        body: Any = Undefined
+        if body_params:
+            body = await _framework_body(request)
+            found, body_errors = await request_body_to_args(
+                body_fields=body_params, received_body=body, embed_body_fields=embed
+            )
+            values.update(found)
+            errors.extend(body_errors)
+        if errors:
+            raise RequestValidationError(errors, body=None if body is Undefined else body)
+        if request_name:
+            values[request_name] = request
+        answer: Response = await endpoint(**values)
+        return answer
+
+    return direct
+
+
 class JsonRoute(APIRoute):
     """The route class of every native router: the body is parsed strictly before the framework sees it,
-    so a duplicated key or a NUL is a 400 naming the field (the framework would only say "invalid body")."""
+    so a duplicated key or a NUL is a 400 naming the field (the framework would only say "invalid body").
+    A route that needs none of the framework's general dependency solving is called directly
+    (:func:`_direct`)."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         model = None if self.body_field is None else _model(self.body_field.field_info.annotation)
+        # the route as the framework sees it here: an included router's adds its prefix and dependencies
+        context = _effective_route_context_var.get()
+        route = context if context is not None and context.original_route is self else self
+        handle = _direct(route, handler) or handler
 
         async def strict(request: Request) -> Response:
             request = JsonRequest(request.scope, request.receive)
@@ -270,6 +379,6 @@ class JsonRoute(APIRoute):
                 data = await parsed_body(request)
                 if model is not None:
                     refuse_many_unknown_fields(model, data)
-            return await handler(request)
+            return await handle(request)
 
         return strict
