@@ -51,10 +51,17 @@ def usage_input(body: UsageFields) -> UsageInput | None:
     )
 
 
-def new_line(body: LineFields) -> line_items.NewLine:
-    """A line's body as the service's input (its idempotency key and group are set by the caller)."""
-    fields = body.model_dump(exclude={"idempotency_key", "line_item_group_id", *USAGE_FIELDS})
-    return line_items.NewLine(idempotency_key="", usage=usage_input(body), **fields)
+# a line's own fields, read off the body as they are (a dump would copy each into a new dict first)
+LINE_FIELDS = tuple(name for name in LineFields.model_fields if name not in USAGE_FIELDS)
+
+
+def new_line(body: LineFields, line_item_group_id: uuid.UUID | None = None) -> line_items.NewLine:
+    """A line's body as the service's input, in ``line_item_group_id`` (its idempotency key is set by
+    the caller)."""
+    fields = {name: getattr(body, name) for name in LINE_FIELDS}
+    return line_items.NewLine(
+        idempotency_key="", line_item_group_id=line_item_group_id, usage=usage_input(body), **fields
+    )
 
 
 async def _group_json(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, group_id: uuid.UUID) -> Any:
@@ -139,7 +146,7 @@ async def delete_group(
 async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> Response:
     # The usage and an inline price are validated before the transaction opens (they need nothing
     # stored), so a large one is parsed without holding the write lock.
-    prepared = line_items.prepare(replace(new_line(body), line_item_group_id=body.line_item_group_id))
+    prepared = line_items.prepare(new_line(body, body.line_item_group_id))
 
     async def work(uow: UnitOfWork, actor: Actor, key: str, unlocked: bool) -> tuple[int, Any]:
         new = replace(prepared, idempotency_key=key)
