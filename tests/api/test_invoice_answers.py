@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api import invoice_answers
@@ -242,6 +244,12 @@ async def test_lines_the_database_writes_are_the_bytes_python_writes(
             await api.create(f"{base}/line-items", line)
         native, general = await _native_and_general(engine, organization_id, invoice["id"])
         assert native == general
+        if engine.dialect.name == "postgresql":
+            # the adds sent their answers (migration 0018): the very bytes the trigger writes
+            sent = await _kept_answers(engine, invoice["id"])
+            assert sum(answer is not None for answer in sent.values()) == len(lines) - 1  # not the usage
+            await _touch_lines(engine, invoice["id"])  # an update: the trigger writes every answer
+            assert await _kept_answers(engine, invoice["id"]) == sent
         discount = {"type": "percentage_discount", "percentage": "10"}
         assert (await api.post(f"{base}/adjustments", json=discount)).status_code in (200, 201)
         native, general = await _native_and_general(engine, organization_id, invoice["id"])
@@ -281,3 +289,51 @@ async def test_lines_the_database_writes_are_the_bytes_python_writes(
             assert updated.rowcount == 1
         native, general = await _native_and_general(engine, organization_id, plain["id"], written=True)
         assert native == general
+
+
+async def _kept_answers(engine: AsyncEngine, invoice_id: str) -> dict[str, str | None]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT id, answer FROM line_items WHERE invoice_id = :invoice"), {"invoice": invoice_id}
+        )
+        return {str(row.id): row.answer for row in rows}
+
+
+async def _touch_lines(engine: AsyncEngine, invoice_id: str) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE line_items SET name = name WHERE invoice_id = :invoice"), {"invoice": invoice_id}
+        )
+
+
+async def test_an_add_sends_its_lines_answer_and_the_trigger_writes_the_rest(
+    api: ApiClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL an added plain line's answer goes with its insert (the trigger writes none); a line
+    whose answer Python writes at each read (usage priced) gets none; an update has the trigger write
+    the answer again from the row. SQLite keeps no answers: none is rendered for it."""
+    rendered: list[str] = []
+
+    def kept_line(answer: dict[str, Any]) -> str:
+        rendered.append(answer["id"])
+        return '{"sent":true}'
+
+    monkeypatch.setattr(invoice_answers, "kept_line", kept_line)
+    customer = await api.create("/v1/customers", {"name": "Kept"})
+    invoice = await api.create("/v1/invoices", {"customerId": customer["id"]})
+    base = f"/v1/invoices/{invoice['id']}"
+    plain = await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "2", "unitPrice": "1.005"})
+    product = await api.create("/v1/products", {"name": "Calls"})
+    usage = {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"}
+    priced = await api.create(f"{base}/line-items", usage)
+    if engine.dialect.name != "postgresql":
+        assert rendered == []
+        return
+    assert rendered == [plain["id"]]
+    kept = await _kept_answers(engine, invoice["id"])
+    assert kept == {plain["id"]: '{"sent":true}', priced["id"]: None}
+    await _touch_lines(engine, invoice["id"])
+    kept = await _kept_answers(engine, invoice["id"])
+    assert kept[priced["id"]] is None
+    filled = str(kept[plain["id"]]).replace("\x01", "c").replace("\x02", "USD")
+    assert orjson.loads(filled)["name"] == "Plain"

@@ -28,6 +28,7 @@ UNSCOPED = {
     "add_events": "rows (each event carries its organization_id; numbered per organization)",
     "product_by_name_or_insert": "values",
     "guard_held": "guard (it carries its organization_id)",
+    "keep_answer": "row (its held insert, which carries its organization_id)",
     # the organizations table: its own id scopes it; authentication finds the organization from the key
     "count_organizations": "organizations",
     "organization_by_name": "organizations",

@@ -172,12 +172,14 @@ async def _populate(url: str) -> dict[str, int]:
     on the schema before migration 0010; the number of rows of each table. Events and idempotency
     records are not written: that schema's events table predates the outbox's columns (migration 0013)
     and its idempotency records had an ``id`` (migration 0015), and neither is what migration 0010 is
-    about. Lines are added locking (the unlocked add reads the webhook deliveries, of migration 0013)."""
+    about. Lines are added locking (the unlocked add reads the webhook deliveries, of migration 0013) and
+    send no answer (``line_items.answer`` is migration 0014's)."""
     engine = make_engine(url)
     try:
         with (
             mock.patch("billfold.services.line_items.unlocked_read", return_value=None),
             mock.patch("billfold.services.line_items._create_unlocked", _lock_needed),
+            mock.patch("billfold.services.line_items.keep_answer"),
             mock.patch.object(Repository, "add_events", _no_event),
             mock.patch("billfold.services.invoices.invoice_updated", _no_event),
             mock.patch("billfold.web.plumbing.idempotency.remember", _no_event),

@@ -195,6 +195,17 @@ def line(row: LineRecord, customer_id: str, formats: Formats) -> dict[str, Any]:
     }
 
 
+def kept_line(answer: dict[str, Any]) -> str:
+    """A line's answer (:func:`line`) as ``line_items.answer`` keeps it (migration 0014's trigger writes
+    the same bytes): compact JSON with U+0001 in place of the invoice's ``customerId`` and U+0002 in
+    place of its ``currency``, put back as it is read. orjson escapes the two characters in the values
+    it writes, so only the two placeholders, found by their keys, are unescaped."""
+    text = orjson.dumps({**answer, "customerId": "\x01", "currency": "\x02"}).decode()
+    return text.replace('"customerId":"\\u0001"', '"customerId":"\x01"', 1).replace(
+        '"currency":"\\u0002"', '"currency":"\x02"', 1
+    )
+
+
 def _answer(item: LineRecord | WrittenLine, customer_id: str, formats: Formats) -> Any:
     """A line's answer: written by the database already, or written here."""
     if isinstance(item, WrittenLine):

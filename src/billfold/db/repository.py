@@ -19,7 +19,20 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, Text, and_, bindparam, delete, exists, inspect, literal_column, select, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    inspect,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy import cast as cast_
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -178,6 +191,15 @@ def _identity(table: Table, value_of: Callable[[str], Any]) -> tuple[str, tuple[
     return table.name, tuple(value_of(column.key) for column in table.primary_key.columns)
 
 
+@cache
+def _answered(table: Table) -> Table:
+    """``line_items`` with PostgreSQL's ``answer`` (not mapped: migration 0014), for a held insert that
+    brings its line's answer (:meth:`Repository.keep_answer`). Its columns' names and types only: what an
+    INSERT is compiled from."""
+    columns = (Column(column.name, column.type, primary_key=column.primary_key) for column in table.c)
+    return Table(table.name, MetaData(), *columns, Column("answer", Text))
+
+
 def _changed_columns(row: m.Base) -> dict[str, Any]:
     """The columns changed on a loaded row since it was read (its attributes are named as its columns,
     which ``tests/db/test_write_changes.py`` holds for every model)."""
@@ -313,6 +335,21 @@ class Repository(
         del organization_id  # every held write names its row's organization
         if self._held is None:
             self._held = {}
+
+    def keep_answer(self, line: m.LineItem, answer: Callable[[], str]) -> bool:
+        """Write ``answer()`` (the line's native answer as ``line_items.answer`` keeps it, see migrations
+        0014 and 0018) with ``line``'s held insert, so the database's trigger need not write it: on
+        PostgreSQL, when the line's insert is still held. False (nothing done, nothing rendered)
+        otherwise."""
+        if self._held is None or driver.bound(self.session).dialect.name != "postgresql":
+            return False
+        table = cast(Table, m.LineItem.__table__)
+        slot = _identity(table, partial(getattr, line))
+        held = self._held.get(slot)
+        if held is None or held[0] != "insert":
+            return False
+        self._held[slot] = ("insert", _answered(table), {**held[2], "answer": answer()})
+        return True
 
     def guard_held(self, guard: HeldGuard) -> None:
         """The held writes go only if the invoice's row (and the group's) is still the version read and

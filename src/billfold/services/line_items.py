@@ -8,6 +8,7 @@ invoice of ten lines as on one of ten thousand.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -128,6 +129,18 @@ class Lookups:
         if category_id not in self._categories:
             await known_tax_category(uow, actor, category_id)
             self._categories.add(category_id)
+
+
+def keep_answer(uow: UnitOfWork, line: m.LineItem, answer: Callable[[], str]) -> None:
+    """Send the added ``line``'s native answer (``answer()``, as ``line_items.answer`` keeps it) with its
+    held insert, for a line whose answer the database keeps (migration 0014's conditions: its currency's
+    places known, no price model, usage, sub-lines, adjustments or adjustment shares); the trigger
+    writes it otherwise."""
+    if line.amount_places is None or line.price_model is not None:
+        return
+    if line.usage_input or line.sub_lines or line.adjustments or line.adjustment_shares:
+        return
+    uow.repo.keep_answer(line, answer)
 
 
 async def create_line(

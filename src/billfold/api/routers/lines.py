@@ -156,8 +156,11 @@ async def create_line(invoice_id: uuid.UUID, body: LineIn, request: Request) -> 
         if invoice.recalculate_all:  # the write recalculated every line anyway: answer the calculated line
             return 201, await _line_json(uow, actor, invoice_id, line.id)
         # Otherwise the line's own figures: with tax rounded per rate, the invoice's read may move its
-        # tax share by a cent as other lines are added (the invoice's totals are always exact).
-        return 201, render.line(line, currency(invoice.currency), invoice.customer_id)
+        # tax share by a cent as other lines are added (the invoice's totals are always exact). The
+        # database keeps the same answer for the invoice's reads, sent with the line's insert.
+        answer = render.line(line, currency(invoice.currency), invoice.customer_id)
+        line_items.keep_answer(uow, line, lambda: invoice_answers.kept_line(answer))
+        return 201, answer
 
     scope = f"line_item:{invoice_id}"
     along = line_items.unlocked_read(invoice_id, prepared)
