@@ -108,7 +108,7 @@ async def backend_cpu(connection: asyncpg.Connection, database: str) -> float:
     return total
 
 
-def under_load(sides: list[Side], kind: str, seconds: int, rounds: int) -> None:
+def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, script: str) -> None:
     """``--wrk``: the two trees' servers take turns under wrk's adds; CPU per add over all turns."""
     environments = []
     for side in sides:
@@ -118,13 +118,13 @@ def under_load(sides: list[Side], kind: str, seconds: int, rounds: int) -> None:
         side.client.connection.close()
         asyncio.run(admin("VACUUM (ANALYZE)", side.database))
         environments.append({"BILLFOLD_BENCH_KEY": side.key, "BILLFOLD_BENCH_IDS": ids_file(made)})
-        wrk("add_line.lua", side.port, 16, 2, environments[-1])  # warm-up
+        wrk(script, side.port, 16, 2, environments[-1])  # warm-up
     totals = {side.name: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0} for side in sides}
     turns = list(zip(sides, environments, strict=True))
     for round_ in range(rounds):
         # the order turns round by round: a tree measured second ran ~5 % faster in an A/A comparison
         for side, environment in turns if round_ % 2 == 0 else turns[::-1]:
-            run = wrk("add_line.lua", side.port, 16, seconds, environment, (side.process.pid, side.database))
+            run = wrk(script, side.port, 16, seconds, environment, (side.process.pid, side.database))
             if run["status_errors"] or run["socket_errors"]:
                 raise SystemExit(f"{side.name}: {run['status_errors']} error answers")
             total = totals[side.name]
@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000, help="operations on each tree")
     parser.add_argument("--wrk", type=int, metavar="SECONDS", help="under load: wrk turns of SECONDS")
     parser.add_argument("--rounds", type=int, default=4, help="turns of each tree under --wrk")
+    parser.add_argument("--script", default="add_line.lua", help="the wrk script under --wrk (bench/wrk/)")
     args = parser.parse_args()
     if args.wrk and args.kind != "add":
         parser.error("--wrk measures adds (add)")
@@ -173,7 +174,7 @@ def main() -> None:
             for name, source in (("base", worktree / "src"), ("this", ROOT / "src"))
         ]
         if args.wrk:
-            under_load(sides, args.kind, args.wrk, args.rounds)
+            under_load(sides, args.kind, args.wrk, args.rounds, args.script)
             return
         loop = asyncio.new_event_loop()
         connection = loop.run_until_complete(asyncpg.connect(ADMIN_URL))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
 from billfold.db.repository import Repository
+from billfold.web import plumbing
 from conftest import ApiClient, make_invoice, statements_sent
 
 
@@ -84,6 +85,36 @@ async def test_a_draft_changed_after_the_unlocked_read_gets_the_line_added_again
     updates = [event for event in events if event["type"] == "invoice.updated"]
     assert len(updates) == 1  # one waiting event, refreshed by every add
     assert updates[0]["payload"]["totalAmount"] == full["totalAmount"]
+
+
+async def test_after_a_lost_race_the_invoices_adds_lock_for_a_while(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unlocked add that found its draft changed meanwhile is made again locking, and so are this
+    process's next adds to that draft for :data:`plumbing.LOCKING_FOR_SECONDS` (their guarded statement
+    is never sent); then adds go unlocked again. Another draft's adds are not concerned."""
+    drafts = [await make_invoice(api) for _ in range(2)]
+    bases = [f"/v1/invoices/{draft['id']}" for draft in drafts]
+    line = {"name": "Item", "amount": "1.00"}
+    for base in bases:  # (each draft's event now waits; the product is made)
+        await api.create(f"{base}/line-items", line)
+
+    async def add_meanwhile() -> None:
+        await api.create(f"{bases[0]}/line-items", line)
+
+    sent = _watch_guarded(monkeypatch, add_meanwhile)
+    await api.create(f"{bases[0]}/line-items", line)  # loses its race to the add made meanwhile
+    await api.create(f"{bases[0]}/line-items", line)  # locks: no guarded statement
+    await api.create(f"{bases[1]}/line-items", line)  # the other draft: unlocked
+    if not _is_postgresql(api):
+        assert sent == []
+        return
+    assert sent == [True, False, True]
+    monkeypatch.setattr(plumbing, "_LOCKING_UNTIL", {})  # the while is over
+    await api.create(f"{bases[0]}/line-items", line)
+    assert sent == [True, False, True, True]
+    totals = [(await api.get(base)).json()["totalAmount"] for base in bases]
+    assert totals == ["5.00", "2.00"]
 
 
 async def test_which_adds_go_unlocked(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,6 +43,11 @@ class LockNeeded(Exception):
     wrote nothing), or the issue needs writes besides that statement. It is begun again, locking."""
 
 
+class Contended(LockNeeded):
+    """:class:`LockNeeded` because what was read without a lock changed before the write (another
+    write to the same invoice came first): the write found it so and wrote nothing."""
+
+
 @dataclass(eq=False)
 class NumberClaim:
     """An invoice's number, to be drawn from its sequence's counter when the transaction commits.

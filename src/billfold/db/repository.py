@@ -46,7 +46,7 @@ from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.line_queries import LineQueries, waiting_update_id
-from billfold.db.numbering import LockNeeded
+from billfold.db.numbering import Contended, LockNeeded
 from billfold.db.organization_queries import KeyHolder as KeyHolder
 from billfold.db.organization_queries import OrganizationQueries
 from billfold.db.statement_cache import built as _built
@@ -429,7 +429,7 @@ class Repository(
             self.session, ("guarded", shapes, grouped), partial(_guarded, entries, grouped), params
         )
         if not written:
-            raise LockNeeded
+            raise Contended  # the invoice (or group) changed, or its waiting event went out, meanwhile
         refresh[1].refreshed = True
 
     async def get(self, model: type[T], organization_id: uuid.UUID, row_id: uuid.UUID) -> T | None:

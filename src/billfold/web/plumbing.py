@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
 from billfold.db.errors import unique_violation
-from billfold.db.numbering import LockNeeded
+from billfold.db.numbering import Contended, LockNeeded
 from billfold.db.organization_queries import Along
 from billfold.db.uow import UnitOfWork
 from billfold.services import idempotency
@@ -29,6 +30,15 @@ from billfold.web.body import JsonRoute, parsed_body
 
 T = TypeVar("T")
 CREATE_ATTEMPTS = 4
+# After an unlocked add found its invoice changed by another write between its read and its write
+# (:class:`Contended`; it is made again locking, see idempotent_create_unlocked_as_caller), this process
+# adds to that invoice locking for a while: under concurrent adds to one invoice an unlocked add that
+# loses the race has done its work for nothing, while a locking one waits for the lock and does it once
+# (at 16 connections adding to 16 drafts picked at random: 30 % of the unlocked adds lost; rate x1.07).
+# Which way an add is made decides nothing but the work: both write the same.
+LOCKING_FOR_SECONDS = 0.2
+_LOCKING_UNTIL: dict[str, float] = {}  # an add's idempotency scope (its invoice) -> until when
+_LOCKING_AT_MOST = 10_000  # scopes remembered; past that, the expired are forgotten (all, if none is)
 
 
 def json_response(status_code: int, body: Any, *, replayed: bool = False) -> Response:
@@ -318,16 +328,26 @@ async def _idempotent(
 
         return attempt
 
-    if unlocked is not None:
+    if unlocked is not None and _LOCKING_UNTIL.get(scope, 0.0) < time.monotonic():
         try:
             answer, replayed = await write(
                 request, attempt_with(unlocked, along), reauthenticate=False, autocommit=True
             )
             return json_response(answer.status_code, answer.body, replayed=replayed)
+        except Contended:
+            _lock_for_a_while(scope)
         except LockNeeded:
             pass
     answer, replayed = await write(request, attempt_with(work), reauthenticate=False)
     return json_response(answer.status_code, answer.body, replayed=replayed)
+
+
+def _lock_for_a_while(scope: str) -> None:
+    now = time.monotonic()
+    if len(_LOCKING_UNTIL) >= _LOCKING_AT_MOST:
+        for key in [key for key, until in _LOCKING_UNTIL.items() if until < now] or list(_LOCKING_UNTIL):
+            del _LOCKING_UNTIL[key]
+    _LOCKING_UNTIL[scope] = now + LOCKING_FOR_SECONDS
 
 
 def page_params(limit: int, after: str | None) -> tuple[int, uuid.UUID | None]:
