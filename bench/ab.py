@@ -12,8 +12,9 @@ PostgreSQL backends serving its database (``/proc``), and this tree's figures ov
 tree's server runs two workers, and ``wrk`` adds lines at 16 connections to 16 drafts of each, SECONDS
 at a time, the two trees taking turns (``--rounds``, default 4); the figures are CPU per add of each
 tree's server and backends over all its turns, and its adds per second (the trees' order alternates
-from turn to turn). What a change does to row locks
-and row versions under concurrent adds shows only so.
+from turn to turn; ``--random``: each add's draft picked at random, as pgbench's script picks its
+invoice, instead of in turn). What a change does to row locks, row versions and races between
+concurrent adds shows only so.
 
 On a shared machine the host's speed moves by a third within minutes (``docs/benchmarks.md``): a figure
 measured now and one measured an hour ago do not compare, while two trees measured in the same minutes
@@ -108,23 +109,30 @@ async def backend_cpu(connection: asyncpg.Connection, database: str) -> float:
     return total
 
 
-def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, script: str) -> None:
+def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, random: bool) -> None:
     """``--wrk``: the two trees' servers take turns under wrk's adds; CPU per add over all turns."""
     environments = []
     for side in sides:
+        side.client.connection.close()  # a connection left idle while the other tree started is closed
         made = []
         for _ in range(16):
             made.append(side.client.post("/v1/invoices", {"customerId": side.customer})["id"])
         side.client.connection.close()
         asyncio.run(admin("VACUUM (ANALYZE)", side.database))
-        environments.append({"BILLFOLD_BENCH_KEY": side.key, "BILLFOLD_BENCH_IDS": ids_file(made)})
-        wrk(script, side.port, 16, 2, environments[-1])  # warm-up
+        environments.append(
+            {
+                "BILLFOLD_BENCH_KEY": side.key,
+                "BILLFOLD_BENCH_IDS": ids_file(made),
+                "BILLFOLD_BENCH_PICK": "random" if random else "turn",
+            }
+        )
+        wrk("add_line.lua", side.port, 16, 2, environments[-1])  # warm-up
     totals = {side.name: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0} for side in sides}
     turns = list(zip(sides, environments, strict=True))
     for round_ in range(rounds):
         # the order turns round by round: a tree measured second ran ~5 % faster in an A/A comparison
         for side, environment in turns if round_ % 2 == 0 else turns[::-1]:
-            run = wrk(script, side.port, 16, seconds, environment, (side.process.pid, side.database))
+            run = wrk("add_line.lua", side.port, 16, seconds, environment, (side.process.pid, side.database))
             if run["status_errors"] or run["socket_errors"]:
                 raise SystemExit(f"{side.name}: {run['status_errors']} error answers")
             total = totals[side.name]
@@ -157,7 +165,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000, help="operations on each tree")
     parser.add_argument("--wrk", type=int, metavar="SECONDS", help="under load: wrk turns of SECONDS")
     parser.add_argument("--rounds", type=int, default=4, help="turns of each tree under --wrk")
-    parser.add_argument("--script", default="add_line.lua", help="the wrk script under --wrk (bench/wrk/)")
+    parser.add_argument("--random", action="store_true", help="under --wrk: drafts picked at random")
     args = parser.parse_args()
     if args.wrk and args.kind != "add":
         parser.error("--wrk measures adds (add)")
@@ -174,7 +182,7 @@ def main() -> None:
             for name, source in (("base", worktree / "src"), ("this", ROOT / "src"))
         ]
         if args.wrk:
-            under_load(sides, args.kind, args.wrk, args.rounds, args.script)
+            under_load(sides, args.kind, args.wrk, args.rounds, args.random)
             return
         loop = asyncio.new_event_loop()
         connection = loop.run_until_complete(asyncpg.connect(ADMIN_URL))
