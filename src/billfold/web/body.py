@@ -302,7 +302,8 @@ def _direct(route: Any, fallback: Handler) -> Handler | None:
 
     What it skips per request (the add line's profile): the search of the query string, the headers and
     the cookies for parameters the route does not have, the content type parsed as a MIME message, the
-    telemetry hooks, the generic response building: ~4 % of a small write's CPU."""
+    telemetry hooks, the generic response building (``solve_dependencies`` alone was 6.2 % of the add's
+    py-spy samples)."""
     dependant: Dependant = route.dependant
     endpoint = dependant.call
     if not inspect.iscoroutinefunction(endpoint):
