@@ -3,8 +3,8 @@
 Builds the app on a fresh PostgreSQL database (or ``--sqlite``), then sends ``--requests`` sequential
 ``POST /v1/invoices`` of ``--lines`` plain lines each (the body of ``bench/wrk/bulk_create.lua``) through
 an in-process ASGI transport, and prints the process CPU time per request, the lines per CPU second and
-the SQL statements per request sent through SQLAlchemy (on PostgreSQL the lines' ``COPY`` and the read of
-their kept answers go to the driver directly and are not among them: add two). CPU time, not wall time:
+the SQL statements per request sent through SQLAlchemy (on PostgreSQL the lines' ``COPY`` goes to the
+driver directly and is not among them: add one). CPU time, not wall time:
 the figure does not depend on what else the machine runs. The client's share is small (the body is
 serialized once; the answer is not parsed). ``--profile out.txt`` runs the requests under cProfile and
 writes the top functions.

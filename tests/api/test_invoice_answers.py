@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +16,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.api import invoice_answers
+from billfold.core.money import Currency
+from billfold.db.invoice_reads import InvoiceReads
 from billfold.db.uow import UnitOfWork
-from billfold.documents.records import InvoiceRecord, LineRecord, WrittenLine
+from billfold.documents.records import InvoiceRecord, LineRecord, TaxRate, WrittenLine
 from billfold.services import invoice_records, invoices
 from billfold.services.documents import actor_for
 from conftest import ApiClient
@@ -337,3 +340,151 @@ async def test_an_add_sends_its_lines_answer_and_the_trigger_writes_the_rest(
     assert kept[priced["id"]] is None
     filled = str(kept[plain["id"]]).replace("\x01", "c").replace("\x02", "USD")
     assert orjson.loads(filled)["name"] == "Plain"
+
+
+def _record(**changes: Any) -> LineRecord:
+    base = LineRecord(
+        id=str(uuid.UUID(int=7)),
+        group_id=None,
+        product_id=str(uuid.UUID(int=8)),
+        position=0,
+        name="Plain",
+        description=None,
+        scope="one_off",
+        start_date=date(2026, 12, 1),
+        end_date=date(2026, 12, 31),
+        pricing="unit_price",
+        unit_code=None,
+        quantity=Decimal("2"),
+        unit_price=Decimal("1.005"),
+        price_id=None,
+        price_model=None,
+        price_config=None,
+        usage_input=None,
+        total_usage=None,
+        usage_format=None,
+        sub_lines=None,
+        subtotal_amount=Decimal("2.01"),
+        discount_amount=Decimal("0"),
+        adjustment_amount=Decimal("-0.00"),
+        net_amount=Decimal("2.01"),
+        tax_amount=Decimal("0.00"),
+        total_amount=Decimal("2.01"),
+        adjustments=None,
+        adjustment_shares=None,
+        credits_applied_amount=None,
+        idempotency_key="key-1",
+        created_at=datetime(2026, 12, 3, 14, 5, 6, 789999),
+        invoice_id=str(uuid.UUID(int=9)),
+        tax=None,
+    )
+    return base._replace(**changes)
+
+
+@pytest.mark.parametrize(("code", "places"), [("USD", 2), ("JPY", 0), ("BHD", 3)])
+def test_kept_lines_are_the_kept_answers_of_the_lines_answers(code: str, places: int) -> None:
+    """A bulk create's answers, written straight as text, are byte for byte :func:`kept_line` of
+    :func:`line` for every kind of value; a line the trigger leaves to Python goes the general way."""
+    money = Currency(code, places)
+    taxed = TaxRate(str(uuid.UUID(int=10)), Decimal("19.50"), "19.50", False)
+    gross = TaxRate(str(uuid.UUID(int=11)), Decimal("7"), "7", True)
+    records = [
+        _record(name=name, description=f"{name}\tand\n", position=i) for i, name in enumerate(HOSTILE_NAMES)
+    ]
+    records += [
+        _record(group_id=str(uuid.UUID(int=12)), tax=taxed, tax_amount=Decimal("0.39")),
+        _record(tax=gross, pricing="amount", quantity=Decimal("1"), subtotal_amount=Decimal("-12")),
+        _record(start_date=date(1, 1, 1), end_date=date(9999, 12, 31), unit_code="HUR"),
+        _record(
+            quantity=Decimal("1.000000000001"),
+            unit_price=Decimal("0.10"),
+            credits_applied_amount=Decimal("1"),
+        ),
+        _record(price_id=str(uuid.UUID(int=13)), total_usage=Decimal("7.50"), usage_format="sum"),
+        _record(idempotency_key='k"\\\u2028', scope="setup_fee"),
+        # lines whose answers Python writes in full
+        _record(price_model="unit", price_config={"unitPrice": "0.5"}, usage_input={"quantity": "7"}),
+        _record(usage_input={"events": []}),
+        _record(sub_lines=[{"tier": 1, "amount": "1.00"}]),
+        _record(adjustments=[{"id": "a", "type": "percentage_discount", "percentage": "10"}]),
+        _record(adjustment_shares=[{"id": "a", "amount": "-0.20"}]),
+    ]
+    formats = invoice_answers.Formats(money)
+    expected = [invoice_answers.kept_line(invoice_answers.line(row, "", formats)) for row in records]
+    assert invoice_answers.kept_lines(records, money) == expected
+
+
+async def test_a_bulk_create_sends_its_lines_answers(
+    api: ApiClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a bulk create's plain lines bring their answers (the very bytes the trigger writes
+    on an update, for hostile text, taxes, groups, three currencies and the calendar's ends), a
+    usage-priced line brings none, and the 201 answers what ``GET`` then reads. SQLite keeps no
+    answers: none is rendered for it."""
+    rendered: list[int] = []
+    kept_lines = invoice_answers.kept_lines
+
+    def counted(records: Any, money: Currency) -> list[str]:
+        rendered.append(len(records))
+        return kept_lines(records, money)
+
+    monkeypatch.setattr(invoice_answers, "kept_lines", counted)
+    exclusive = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "19.5"}]})
+    inclusive = await api.create(
+        "/v1/tax-categories", {"name": "Gross", "rates": [{"rate": "7", "inclusive": True}]}
+    )
+    product = await api.create("/v1/products", {"name": "Calls"})
+    for currency in ("USD", "JPY", "BHD"):
+        customer = await api.create("/v1/customers", {"name": f"Buyer {currency}", "currency": currency})
+        lines: list[dict[str, Any]] = [
+            {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
+            for name in HOSTILE_NAMES
+        ]
+        lines += [
+            {"name": "Refund", "amount": "-12", "taxCategoryId": inclusive["id"]},
+            {
+                "name": "Last",
+                "amount": "1",
+                "startDate": "9999-12-30",
+                "endDate": "9999-12-31",
+                "unitCode": "HUR",
+            },
+            {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"},
+        ]
+        group = {
+            "name": 'Group "1"',
+            "taxCategoryId": exclusive["id"],
+            "lineItems": [{"name": "Grouped", "quantity": "3", "unitPrice": "10.05"}],
+        }
+        body = {
+            "customerId": customer["id"],
+            "periodStart": "0001-01-01",
+            "periodEnd": "9999-12-31",
+            "lineItemGroups": [group],
+            "lineItems": lines,
+        }
+        made = await api.create("/v1/invoices", body)
+        assert made == (await api.get(f"/v1/invoices/{made['id']}")).json()
+        if engine.dialect.name != "postgresql":
+            continue
+        sent = await _kept_answers(engine, made["id"])
+        assert sum(answer is not None for answer in sent.values()) == len(lines)  # not the usage: +1 grouped
+        await _touch_lines(engine, made["id"])  # an update: the trigger writes every answer
+        assert await _kept_answers(engine, made["id"]) == sent
+    assert rendered == ([len(HOSTILE_NAMES) + 3] * 3 if engine.dialect.name == "postgresql" else [])
+    if engine.dialect.name != "postgresql":
+        return
+
+    # plain lines with final sums: the 201 is built from the answers just sent, none is read back
+    def not_read(*_: Any) -> None:
+        raise AssertionError("the answers just inserted were read back")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(InvoiceReads, "joined_line_answers", not_read)
+        plain = {
+            "customerId": customer["id"],
+            "lineItems": [{"name": n, "amount": "1.5"} for n in HOSTILE_NAMES],
+        }
+        made = await api.create("/v1/invoices", plain)
+    assert made == (await api.get(f"/v1/invoices/{made['id']}")).json()
+    assert [line["name"] for line in made["standaloneLineItems"]] == list(HOSTILE_NAMES)

@@ -17,6 +17,7 @@ from billfold.db import models as m
 from billfold.db.bulk_insert import copy_text, escaped
 from billfold.db.errors import unique_violation
 from billfold.db.ids import new_id
+from billfold.db.line_queries import answered_lines
 from billfold.db.uow import UnitOfWork
 from billfold.services.bulk_rows import LINE_COLUMNS
 from conftest import ApiClient
@@ -84,6 +85,19 @@ def test_each_column_is_written_whatever_its_values_share() -> None:
     assert column("description") == ["d0\\t", "\\N", "d2\\t"]  # a tab, escaped
     assert column("id") == ["\\N"] * 3
     assert [line.split("\t")[:2] for line in lines] == [[str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]] * 3
+
+
+def test_a_kept_answer_has_only_its_backslashes_escaped() -> None:
+    """A line's kept answer is compact JSON: no raw tab, newline or carriage return can be in it (JSON
+    escapes them inside strings, as ``\\t``), so only its backslashes are doubled; the placeholders
+    U+0001 and U+0002 mean nothing to the format."""
+    scalars = {"organization_id": uuid.UUID(int=1), "invoice_id": uuid.UUID(int=2)}
+    answer = '{"name":"C:\\\\N \\t \\"q\\"","customerId":"\x01","currency":"\x02"}'
+    row = [None] * len(LINE_COLUMNS)
+    data = copy_text(answered_lines(), scalars, (*LINE_COLUMNS, "answer"), [(*row, answer)]).decode()
+    field = data.removesuffix("\n").split("\t")[-1]
+    assert field == answer.replace("\\", "\\\\")
+    assert field == escaped(answer)  # what the general escape writes for it
 
 
 async def test_text_comes_back_exactly_as_sent(api: ApiClient) -> None:

@@ -32,6 +32,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 NULL = "\\N"
+COMPACT_JSON = "billfold.compact_json"
+"""A text column's ``info`` key: its values are compact JSON (orjson's, with no raw tab, newline or
+carriage return, which JSON escapes inside strings and compact JSON has nowhere else), so only their
+backslashes need escaping: ``str.replace`` runs ~10 times faster than the general escape's
+``str.translate`` on a line's ~800-character answer."""
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 Encoder = Callable[[Any], str]
 
@@ -42,6 +47,10 @@ def escaped(text: str) -> str:
 
 
 _ESCAPE: Encoder = methodcaller("translate", _ESCAPES)  # escaped() without a Python call per value
+
+
+def _compact_json(text: str) -> str:
+    return text.replace("\\", "\\\\")
 
 
 def _json(value: Any) -> str:
@@ -58,7 +67,10 @@ def _timestamp(value: datetime) -> str:
 
 def _encoder(table: Table, name: str) -> Encoder:
     """How a value (never ``None``) of column ``name`` is written in ``COPY``'s text format."""
-    kind = table.c[name].type
+    column = table.c[name]
+    if column.info.get(COMPACT_JSON):
+        return _compact_json
+    kind = column.type
     if isinstance(kind, JSON):
         return _json
     if isinstance(kind, Boolean):

@@ -9,7 +9,7 @@ amounts parsed once per distinct value), which keeps a 1,000-line read cheap.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -148,6 +148,27 @@ def _filled(answers: str, customer: str, currency: str) -> str:
     return answers.replace("\x01", customer).replace("\x02", currency)
 
 
+def joined_answers(
+    rows: Iterable[tuple[object, str | None]], customer_id: str, currency: str
+) -> list[tuple[str | None, str]] | None:
+    """``(group id, kept answer)`` pairs of an invoice's lines in position order, joined per group
+    (``None``: the standalone lines) with the invoice's customer id and currency put in; ``None`` when a
+    line has no kept answer."""
+    by_group: dict[object, list[str]] = {}
+    for group_id, answer in rows:
+        if answer is None:
+            return None
+        kept = by_group.get(group_id)
+        if kept is None:
+            kept = by_group[group_id] = []
+        kept.append(answer)
+    customer = str(uuid.UUID(customer_id))  # ids and ISO 4217 codes need no JSON escaping
+    return [
+        (None if group_id is None else str(group_id), _filled(",".join(answers), customer, currency))
+        for group_id, answers in by_group.items()
+    ]
+
+
 class InvoiceReads:
     session: AsyncSession
 
@@ -181,19 +202,7 @@ class InvoiceReads:
             return None
         driver = await self._driver()
         rows = await driver.fetch(_POSTGRESQL_KEPT_ANSWERS, organization_id, invoice_id, places)
-        by_group: dict[uuid.UUID | None, list[str]] = {}
-        for group_id, answer in rows:
-            if answer is None:
-                return None
-            kept = by_group.get(group_id)
-            if kept is None:
-                kept = by_group[group_id] = []
-            kept.append(answer)
-        customer = str(uuid.UUID(customer_id))  # ids and ISO 4217 codes need no JSON escaping
-        return [
-            (None if group_id is None else str(group_id), _filled(",".join(answers), customer, currency))
-            for group_id, answers in by_group.items()
-        ]
+        return joined_answers(rows, customer_id, currency)
 
     async def group_taxes(self, organization_id: uuid.UUID, invoice_id: uuid.UUID) -> list[tuple[Any, ...]]:
         """``(group id, tax category id, rate, inclusive, tax)`` per group and rate, as text (PostgreSQL)."""

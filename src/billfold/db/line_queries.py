@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from functools import partial
+from functools import cache, partial
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
+    Column,
+    MetaData,
     Row,
     Table,
     Text,
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billfold.db import driver
 from billfold.db import models as m
-from billfold.db.bulk_insert import insert_rows
+from billfold.db.bulk_insert import COMPACT_JSON, insert_rows
 from billfold.db.organization_queries import NOT_READ, Along, take_along
 
 # A line as :meth:`LineQueries.lines_of` reads it: its columns by name (``row.quantity``) or position.
@@ -202,6 +204,17 @@ def new_line_along(invoice_id: uuid.UUID, product_name: str | None, group_id: uu
     )
 
 
+@cache
+def answered_lines() -> Table:
+    """``line_items`` with PostgreSQL's ``answer`` (not mapped: migration 0014), for inserts that bring
+    their lines' answers (:meth:`Repository.keep_answer`, :meth:`LineQueries.insert_lines`). Its columns'
+    names and types only: what an INSERT is compiled from. ``answer`` holds compact JSON
+    (:data:`~billfold.db.bulk_insert.COMPACT_JSON`)."""
+    table = cast(Table, m.LineItem.__table__)
+    columns = (Column(column.name, column.type, primary_key=column.primary_key) for column in table.c)
+    return Table(table.name, MetaData(), *columns, Column("answer", Text, info={COMPACT_JSON: True}))
+
+
 class LineQueries:
     session: AsyncSession
     _along: dict[tuple[Any, ...], tuple[Any, ...] | None]  # see organization_queries.take_along
@@ -346,12 +359,18 @@ class LineQueries:
         invoice_id: uuid.UUID,
         names: Sequence[str],
         rows: Sequence[Sequence[Any]],
+        answers: Sequence[str | None] | None = None,
     ) -> None:
         """New lines of one invoice (a bulk create's), each row's values in the order of ``names``, in one
         statement (:func:`~billfold.db.bulk_insert.insert_rows`); every row gets this organization and
-        invoice."""
+        invoice. ``answers`` (PostgreSQL): each line's answer as ``line_items.answer`` keeps it, or
+        ``None`` where the database's trigger is to write it."""
         scalars = {"organization_id": organization_id, "invoice_id": invoice_id}
-        await insert_rows(self.session, cast(Table, m.LineItem.__table__), scalars, names, rows)
+        if answers is None:
+            await insert_rows(self.session, cast(Table, m.LineItem.__table__), scalars, names, rows)
+            return
+        kept = [(*row, answer) for row, answer in zip(rows, answers, strict=True)]
+        await insert_rows(self.session, answered_lines(), scalars, (*names, "answer"), kept)
 
     async def update_line_values(
         self, organization_id: uuid.UUID, line_id: uuid.UUID, values: dict[str, Any]

@@ -20,8 +20,6 @@ from functools import cache, partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
-    Column,
-    MetaData,
     Table,
     Text,
     and_,
@@ -45,7 +43,7 @@ from billfold.db.credit_note_queries import CreditNoteQueries
 from billfold.db.credit_queries import CreditQueries
 from billfold.db.invoice_lifecycle import InvoiceLifecycle
 from billfold.db.invoice_reads import InvoiceReads
-from billfold.db.line_queries import LineQueries, waiting_update_id
+from billfold.db.line_queries import LineQueries, answered_lines, waiting_update_id
 from billfold.db.numbering import Contended, LockNeeded
 from billfold.db.organization_queries import KeyHolder as KeyHolder
 from billfold.db.organization_queries import OrganizationQueries
@@ -189,15 +187,6 @@ def _identity(table: Table, value_of: Callable[[str], Any]) -> tuple[str, tuple[
     """A held write's slot: the row's table and primary key values (a held UPDATE of a row merges into
     its held INSERT)."""
     return table.name, tuple(value_of(column.key) for column in table.primary_key.columns)
-
-
-@cache
-def _answered(table: Table) -> Table:
-    """``line_items`` with PostgreSQL's ``answer`` (not mapped: migration 0014), for a held insert that
-    brings its line's answer (:meth:`Repository.keep_answer`). Its columns' names and types only: what an
-    INSERT is compiled from."""
-    columns = (Column(column.name, column.type, primary_key=column.primary_key) for column in table.c)
-    return Table(table.name, MetaData(), *columns, Column("answer", Text))
 
 
 def _changed_columns(row: m.Base) -> dict[str, Any]:
@@ -348,7 +337,7 @@ class Repository(
         held = self._held.get(slot)
         if held is None or held[0] != "insert":
             return False
-        self._held[slot] = ("insert", _answered(table), {**held[2], "answer": answer()})
+        self._held[slot] = ("insert", answered_lines(), {**held[2], "answer": answer()})
         return True
 
     def guard_held(self, guard: HeldGuard) -> None:

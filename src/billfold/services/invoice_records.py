@@ -23,6 +23,7 @@ from typing import Any
 
 from billfold.core.money import Currency
 from billfold.db import models as m
+from billfold.db.invoice_reads import joined_answers
 from billfold.db.uow import UnitOfWork
 from billfold.documents.records import (
     STORED_FIELDS,
@@ -243,14 +244,21 @@ def record_of(view: InvoiceView) -> InvoiceRecord:
 
 
 async def load_invoice_record(
-    uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, *, native: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    invoice_id: uuid.UUID,
+    *,
+    native: bool = False,
+    kept: Sequence[tuple[object, str | None]] | None = None,
 ) -> InvoiceRecord:
     """The invoice as :func:`billfold.services.invoices.load_invoice` reads it (404 for another
     organization's id), as a record: stored figures read in one statement per table.
 
     ``native``: for the native API's answer only. Where the database keeps the lines' answers
     (PostgreSQL), the record's ``answers`` hold each group's: the database's, joined, when it keeps
-    every line's, else one by one (:class:`WrittenLine`, and records of the lines Python writes)."""
+    every line's, else one by one (:class:`WrittenLine`, and records of the lines Python writes).
+    ``kept``: each line's ``(group id, answer as the database keeps it)`` in position order, when the
+    caller has just written them (a bulk create), instead of reading them back."""
     invoice = await get_invoice_row(uow, actor, invoice_id)
     org, money, today = invoice.organization_id, currency_of(invoice.currency), actor.today()
     groups = await uow.repo.groups_of_invoice(invoice.organization_id, invoice)
@@ -268,7 +276,10 @@ async def load_invoice_record(
     calculation = invoice.calculation if invoice.frozen else {}
     if native and uow.repo.writes_json:
         place = (fields.customer_id, money.code, money.exponent)
-        joined = await uow.repo.joined_line_answers(org, invoice.id, *place)
+        if kept is not None:
+            joined = joined_answers(kept, fields.customer_id, money.code)
+        else:
+            joined = await uow.repo.joined_line_answers(org, invoice.id, *place)
         if joined is not None:
             group_taxes = await _group_taxes(uow, org, invoice.id, taxes) if groups else {}
             return assemble(fields, calculation, groups, (), notes, dict(joined), group_taxes)

@@ -47,7 +47,9 @@ async def create_invoice(
     async def work(uow: UnitOfWork, key: str) -> tuple[int, Any]:
         fields = body.model_dump(exclude={"idempotency_key", "line_item_groups", "line_items"})
         new = invoices.NewInvoice(idempotency_key=key, **fields)
-        record = await bulk.create_invoice_with_lines(uow, actor, new, groups, lines)
+        record = await bulk.create_invoice_with_lines(
+            uow, actor, new, groups, lines, invoice_answers.kept_lines
+        )
         return 201, invoice_answers.invoice(record)
 
     return await idempotent_create(request, actor, "invoice", body.idempotency_key, work)
