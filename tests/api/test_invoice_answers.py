@@ -342,7 +342,7 @@ async def test_an_add_sends_its_lines_answer_and_the_trigger_writes_the_rest(
     assert orjson.loads(filled)["name"] == "Plain"
 
 
-def _record(**changes: Any) -> LineRecord:
+def _line_record(**changes: Any) -> LineRecord:
     base = LineRecord(
         id=str(uuid.UUID(int=7)),
         group_id=None,
@@ -389,25 +389,26 @@ def test_kept_lines_are_the_kept_answers_of_the_lines_answers(code: str, places:
     taxed = TaxRate(str(uuid.UUID(int=10)), Decimal("19.50"), "19.50", False)
     gross = TaxRate(str(uuid.UUID(int=11)), Decimal("7"), "7", True)
     records = [
-        _record(name=name, description=f"{name}\tand\n", position=i) for i, name in enumerate(HOSTILE_NAMES)
+        _line_record(name=name, description=f"{name}\tand\n", position=i)
+        for i, name in enumerate(HOSTILE_NAMES)
     ]
     records += [
-        _record(group_id=str(uuid.UUID(int=12)), tax=taxed, tax_amount=Decimal("0.39")),
-        _record(tax=gross, pricing="amount", quantity=Decimal("1"), subtotal_amount=Decimal("-12")),
-        _record(start_date=date(1, 1, 1), end_date=date(9999, 12, 31), unit_code="HUR"),
-        _record(
+        _line_record(group_id=str(uuid.UUID(int=12)), tax=taxed, tax_amount=Decimal("0.39")),
+        _line_record(tax=gross, pricing="amount", quantity=Decimal("1"), subtotal_amount=Decimal("-12")),
+        _line_record(start_date=date(1, 1, 1), end_date=date(9999, 12, 31), unit_code="HUR"),
+        _line_record(
             quantity=Decimal("1.000000000001"),
             unit_price=Decimal("0.10"),
             credits_applied_amount=Decimal("1"),
         ),
-        _record(price_id=str(uuid.UUID(int=13)), total_usage=Decimal("7.50"), usage_format="sum"),
-        _record(idempotency_key='k"\\\u2028', scope="setup_fee"),
+        _line_record(price_id=str(uuid.UUID(int=13)), total_usage=Decimal("7.50"), usage_format="sum"),
+        _line_record(idempotency_key='k"\\\u2028', scope="setup_fee"),
         # lines whose answers Python writes in full
-        _record(price_model="unit", price_config={"unitPrice": "0.5"}, usage_input={"quantity": "7"}),
-        _record(usage_input={"events": []}),
-        _record(sub_lines=[{"tier": 1, "amount": "1.00"}]),
-        _record(adjustments=[{"id": "a", "type": "percentage_discount", "percentage": "10"}]),
-        _record(adjustment_shares=[{"id": "a", "amount": "-0.20"}]),
+        _line_record(price_model="unit", price_config={"unitPrice": "0.5"}, usage_input={"quantity": "7"}),
+        _line_record(usage_input={"events": []}),
+        _line_record(sub_lines=[{"tier": 1, "amount": "1.00"}]),
+        _line_record(adjustments=[{"id": "a", "type": "percentage_discount", "percentage": "10"}]),
+        _line_record(adjustment_shares=[{"id": "a", "amount": "-0.20"}]),
     ]
     formats = invoice_answers.Formats(money)
     expected = [invoice_answers.kept_line(invoice_answers.line(row, "", formats)) for row in records]
