@@ -55,6 +55,13 @@ def _org_fk() -> Any:
     return mapped_column(ForeignKey("organizations.id"), primary_key=True, sort_order=-1)
 
 
+def _org_key() -> Any:
+    """A tenant table's ``organization_id`` held by another foreign key that includes it (a line's, by
+    its invoice's ``(organization_id, id)``, whose own organization is checked): no check of its own
+    (migration 0019)."""
+    return mapped_column(primary_key=True, sort_order=-1)
+
+
 def _tenant_fk(table: str, column: str, target: str) -> ForeignKeyConstraint:
     """``table (organization_id, column)`` -> ``target (organization_id, id)``: a row refers only to rows
     of its own organization."""
@@ -370,7 +377,7 @@ class LineItem(_Amounts, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[uuid.UUID] = _org_fk()
+    organization_id: Mapped[uuid.UUID] = _org_key()  # held by fk_line_items_invoice_id
     invoice_id: Mapped[uuid.UUID]
     group_id: Mapped[uuid.UUID | None]
     product_id: Mapped[uuid.UUID]
