@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
-from billfold.db.bulk_insert import copy_text, escaped
+from billfold.db.bulk_insert import copy_text, escaped, insert_rows
 from billfold.db.errors import unique_violation
 from billfold.db.ids import new_id
 from billfold.db.line_queries import answered_lines
@@ -94,7 +94,7 @@ def test_a_kept_answer_has_only_its_backslashes_escaped() -> None:
     scalars = {"organization_id": uuid.UUID(int=1), "invoice_id": uuid.UUID(int=2)}
     answer = '{"name":"C:\\\\N \\t \\"q\\"","customerId":"\x01","currency":"\x02"}'
     row = [None] * len(LINE_COLUMNS)
-    data = copy_text(answered_lines(), scalars, (*LINE_COLUMNS, "answer"), [(*row, answer)]).decode()
+    data = copy_text(answered_lines(), scalars, LINE_COLUMNS, [row], {"answer": [answer]}).decode()
     field = data.removesuffix("\n").split("\t")[-1]
     assert field == answer.replace("\\", "\\\\")
     assert field == escaped(answer)  # what the general escape writes for it
@@ -142,3 +142,32 @@ async def test_a_broken_unique_constraint_is_raised_as_the_orm_raises_it(
                 scalars["organization_id"], scalars["invoice_id"], LINE_COLUMNS, [row]
             )
     assert unique_violation(raised.value) == "uq_line_items_idem"
+
+
+async def test_columns_given_apart_from_the_rows_go_in_with_them(api: ApiClient, engine: AsyncEngine) -> None:
+    """``insert_rows``'s ``more``: columns given as their values, one per row (a bulk create's answers),
+    go into the same rows as the rows' own values, on either database."""
+    customer = await api.create("/v1/customers", {"name": "Acme"})
+    made = await api.create(
+        "/v1/invoices", {"customerId": customer["id"], "lineItems": [{"name": "Model", "amount": "5"}]}
+    )
+    values = await _stored_line(engine, made["standaloneLineItems"][0]["id"])
+    scalars = {name: values.pop(name) for name in ("organization_id", "invoice_id")}
+    values.pop("answer", None)
+    names = [name for name in LINE_COLUMNS if name != "description"]
+    rows, ids = [], [new_id(), new_id()]
+    for index, line_id in enumerate(ids):
+        rows.append(
+            [
+                line_id if name == "id" else f"k{index}" if name == "idempotency_key" else values[name]
+                for name in names
+            ]
+        )
+    descriptions = ["first\tone \\ C:\\N", None]
+    async with UnitOfWork(engine) as uow:
+        await insert_rows(uow.session, TABLE, scalars, names, rows, {"description": descriptions})
+        await uow.commit()
+    stored = [await _stored_line(engine, str(line_id)) for line_id in ids]
+    assert [line["description"] for line in stored] == descriptions
+    assert [line["idempotency_key"] for line in stored] == ["k0", "k1"]
+    assert {line["name"] for line in stored} == {"Model"}

@@ -104,15 +104,22 @@ def _fields(encode: Encoder, values: Sequence[Any]) -> Iterable[str]:
 
 
 def copy_text(
-    table: Table, scalars: dict[str, Any], names: Sequence[str], rows: Sequence[Sequence[Any]]
+    table: Table,
+    scalars: dict[str, Any],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    more: dict[str, Sequence[Any]] | None = None,
 ) -> bytes:
-    """``rows`` (values in the order of ``names``), each with the values of ``scalars`` first, as the
-    data of a ``COPY`` in text format."""
+    """``rows`` (values in the order of ``names``), each with the values of ``scalars`` first and those
+    of ``more`` (a column's values, one per row) last, as the data of a ``COPY`` in text format."""
     constant = "".join(
         (NULL if value is None else encode(value)) + "\t"
         for encode, value in zip(_encoders(table, tuple(scalars)), scalars.values(), strict=True)
     )
-    columns = list(zip(*rows, strict=True))
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    if more:
+        columns += more.values()
+        names = (*names, *more)
     encoders = _encoders(table, tuple(names))
     fields = [_fields(encode, column) for encode, column in zip(encoders, columns, strict=True)]
     lines = map("\t".join, zip(*fields, strict=True))
@@ -135,24 +142,29 @@ async def insert_rows(
     scalars: dict[str, Any],
     names: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    more: dict[str, Sequence[Any]] | None = None,
 ) -> None:
     """Insert ``rows`` (values in the order of ``names``) into ``table``, every row with the values of
-    ``scalars`` too, in one round trip."""
+    ``scalars`` too, and of ``more`` (a column's values, one per row), in one round trip."""
     if not rows:
         return
-    keys = (*scalars, *names)
+    more = more or {}
+    keys = (*scalars, *names, *more)
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
         constant = tuple(scalars.values())
-        await session.execute(
-            insert_statement(table), [dict(zip(keys, (*constant, *row), strict=True)) for row in rows]
-        )
+        rest = list(zip(*more.values(), strict=True)) if more else [()] * len(rows)
+        values = [
+            dict(zip(keys, (*constant, *row, *extra), strict=True))
+            for row, extra in zip(rows, rest, strict=True)
+        ]
+        await session.execute(insert_statement(table), values)
         return
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
     if not driver.is_in_transaction():  # the session opens its transaction with its first statement
         await connection.exec_driver_sql("SELECT 1")
-    data = copy_text(table, scalars, names, rows)
+    data = copy_text(table, scalars, names, rows, more)
     try:
         await driver.copy_to_table(table.name, source=_once(data), columns=list(keys), format="text")
     except asyncpg.IntegrityConstraintViolationError as error:

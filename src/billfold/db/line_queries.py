@@ -369,8 +369,7 @@ class LineQueries:
         if answers is None:
             await insert_rows(self.session, cast(Table, m.LineItem.__table__), scalars, names, rows)
             return
-        kept = [(*row, answer) for row, answer in zip(rows, answers, strict=True)]
-        await insert_rows(self.session, answered_lines(), scalars, (*names, "answer"), kept)
+        await insert_rows(self.session, answered_lines(), scalars, names, rows, {"answer": answers})
 
     async def update_line_values(
         self, organization_id: uuid.UUID, line_id: uuid.UUID, values: dict[str, Any]
