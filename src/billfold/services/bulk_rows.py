@@ -35,7 +35,7 @@ from billfold.services.document_data import check_unit_code
 from billfold.services.errors import DomainError, ValidationFailed
 from billfold.services.groups import check_dates
 from billfold.services.line_items import USER_SCOPES, Lookups, NewLine
-from billfold.services.line_pricing import price_line, pricing_input
+from billfold.services.line_pricing import Priced, price_line, pricing_input
 
 LINE_COLUMNS = (
     "id",
@@ -197,6 +197,7 @@ class PlainLines:
         self.created_at = created_at
         self.keys: dict[tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID | None], _Rate] = {}
         self.alone: dict[tuple[str, TaxKey], Amounts] = {}
+        self.priced: dict[tuple[int, int, int], tuple[Any, Any, Any, Priced]] = {}
 
     def row(
         self, line: NewLine, group: m.LineItemGroup | None, position: int, line_id: uuid.UUID, key_text: str
@@ -214,9 +215,7 @@ class PlainLines:
         if unit_price is None and line.amount is None:
             unit_price = product.default_unit_price
         setting = self.setting
-        priced = price_line(
-            line.quantity, unit_price, line.amount, setting.currency, self.actor.rounding_mode
-        )
+        priced = self._priced(line.quantity, unit_price, line.amount)
         category = line.tax_category_id
         if category is not None:
             missing = self.known.categories[category]
@@ -278,3 +277,17 @@ class PlainLines:
             setting.currency.exponent,
         )
         return row, key, amounts
+
+    def _priced(self, quantity: Decimal | None, unit_price: Decimal | None, amount: Decimal | None) -> Priced:
+        """:func:`~billfold.services.line_pricing.price_line` of these values, once per distinct values
+        of the request: a body's repeated texts are read into one shared value each
+        (:class:`~billfold.api.bulk_body.PlainReader`), found again here by identity (kept alive with
+        the result, and checked, so equal values of another scale, ``2`` and ``2.0``, are priced
+        apart). Pricing is a pure function of them, the currency and the rounding mode."""
+        slot = (id(quantity), id(unit_price), id(amount))
+        found = self.priced.get(slot)
+        if found is not None and found[0] is quantity and found[1] is unit_price and found[2] is amount:
+            return found[3]
+        priced = price_line(quantity, unit_price, amount, self.setting.currency, self.actor.rounding_mode)
+        self.priced[slot] = (quantity, unit_price, amount, priced)
+        return priced
