@@ -8,13 +8,14 @@ tree, each on its own fresh PostgreSQL database, and sends the same operations t
 customer). For each tree it prints the server process's CPU time per operation and that of the
 PostgreSQL backends serving its database (``/proc``), and this tree's figures over the base's.
 
-``--wrk SECONDS`` (``add``): under load instead, as ``make bench`` measures the add: each
-tree's server runs two workers, and ``wrk`` adds lines at 16 connections to 16 drafts of each, SECONDS
-at a time, the two trees taking turns (``--rounds``, default 4); the figures are CPU per add of each
-tree's server and backends over all its turns, and its adds per second (the trees' order alternates
-from turn to turn; ``--random``: each add's draft picked at random, as pgbench's script picks its
-invoice, instead of in turn). What a change does to row locks, row versions and races between
-concurrent adds shows only so.
+``--wrk SECONDS`` (``add``, ``bulk``): under load instead, as ``make bench`` measures them: each
+tree's server runs two workers, and ``wrk`` adds lines at 16 connections to 16 drafts of each
+(``bulk``: creates 1,000-line invoices at 4 connections, ``bench/wrk/bulk_create.lua``), SECONDS at a
+time, the two trees taking turns (``--rounds``, default 4); the figures are CPU per operation of each
+tree's server and backends over all its turns, and its operations per second (the trees' order
+alternates from turn to turn; ``--random``: each add's draft picked at random, as pgbench's script
+picks its invoice, instead of in turn). What a change does to row locks, row versions and races
+between concurrent adds shows only so.
 
 On a shared machine the host's speed moves by a third within minutes (``docs/benchmarks.md``): a figure
 measured now and one measured an hour ago do not compare, while two trees measured in the same minutes
@@ -43,6 +44,7 @@ from add_line_cost import Client, cpu_seconds
 from run import ADMIN_URL, ROOT, admin, free_port, ids_file, start_server, wrk
 
 CHUNK = 50
+BULK_LINES = 1000
 LINE = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
 
 
@@ -110,12 +112,14 @@ async def backend_cpu(connection: asyncpg.Connection, database: str) -> float:
 
 
 def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, random: bool) -> None:
-    """``--wrk``: the two trees' servers take turns under wrk's adds; CPU per add over all turns."""
+    """``--wrk``: the two trees' servers take turns under wrk's adds (or bulk creates); CPU per
+    operation over all turns."""
+    script, connections = ("bulk_create.lua", 4) if kind == "bulk" else ("add_line.lua", 16)
     environments = []
     for side in sides:
         side.client.connection.close()  # a connection left idle while the other tree started is closed
         made = []
-        for _ in range(16):
+        for _ in range(16 if kind == "add" else 0):
             made.append(side.client.post("/v1/invoices", {"customerId": side.customer})["id"])
         side.client.connection.close()
         asyncio.run(admin("VACUUM (ANALYZE)", side.database))
@@ -124,15 +128,18 @@ def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, random: 
                 "BILLFOLD_BENCH_KEY": side.key,
                 "BILLFOLD_BENCH_IDS": ids_file(made),
                 "BILLFOLD_BENCH_PICK": "random" if random else "turn",
+                "BILLFOLD_BENCH_CUSTOMER": side.customer,
+                "BILLFOLD_BENCH_LINES": str(BULK_LINES),
             }
         )
-        wrk("add_line.lua", side.port, 16, 2, environments[-1])  # warm-up
+        wrk(script, side.port, connections, 2, environments[-1])  # warm-up
     totals = {side.name: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0} for side in sides}
     turns = list(zip(sides, environments, strict=True))
     for round_ in range(rounds):
         # the order turns round by round: a tree measured second ran ~5 % faster in an A/A comparison
         for side, environment in turns if round_ % 2 == 0 else turns[::-1]:
-            run = wrk("add_line.lua", side.port, 16, seconds, environment, (side.process.pid, side.database))
+            watched = (side.process.pid, side.database)
+            run = wrk(script, side.port, connections, seconds, environment, watched)
             if run["status_errors"] or run["socket_errors"]:
                 raise SystemExit(f"{side.name}: {run['status_errors']} error answers")
             total = totals[side.name]
@@ -146,7 +153,7 @@ def under_load(sides: list[Side], kind: str, seconds: int, rounds: int, random: 
         server, backends = total["server"] / total["requests"], total["postgres"] / total["requests"]
         figures[name] = (rate, server, backends)
         print(
-            f"{name}: {kind} under wrk, {total['requests']} adds: {rate:.0f}/s,"
+            f"{name}: {kind} under wrk, {total['requests']} requests: {rate:.1f}/s,"
             f" server {server:.3f} ms, backends {backends:.3f} ms"
         )
     (rate0, server0, backends0), (rate, server, backends) = figures["base"], figures["this"]
@@ -161,14 +168,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--base", required=True, help="the git revision to compare this tree with")
-    parser.add_argument("kind", choices=["add", "group", "issue"])
+    parser.add_argument("kind", choices=["add", "group", "issue", "bulk"])
     parser.add_argument("--ops", type=int, default=2000, help="operations on each tree")
     parser.add_argument("--wrk", type=int, metavar="SECONDS", help="under load: wrk turns of SECONDS")
     parser.add_argument("--rounds", type=int, default=4, help="turns of each tree under --wrk")
     parser.add_argument("--random", action="store_true", help="under --wrk: drafts picked at random")
     args = parser.parse_args()
-    if args.wrk and args.kind != "add":
-        parser.error("--wrk measures adds (add)")
+    if args.wrk and args.kind not in ("add", "bulk"):
+        parser.error("--wrk measures adds (add) and bulk creates (bulk)")
+    if args.kind == "bulk" and not args.wrk:
+        parser.error("bulk is measured under load: give --wrk SECONDS")
     os.environ["BILLFOLD_EMBEDDED_WORKER"] = "false"
     worktree = Path(tempfile.mkdtemp(prefix="billfold-ab-")) / "base"
     subprocess.run(
