@@ -171,6 +171,35 @@ HOSTILE_NAMES = (
 )
 
 
+async def _rates_and_product(api: ApiClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An exclusive rate's category, an inclusive one's, and a product."""
+    exclusive = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "19.5"}]})
+    inclusive = await api.create(
+        "/v1/tax-categories", {"name": "Gross", "rates": [{"rate": "7", "inclusive": True}]}
+    )
+    return exclusive, inclusive, await api.create("/v1/products", {"name": "Calls"})
+
+
+LAST_DAYS = {
+    "name": "Last",
+    "amount": "1",
+    "startDate": "9999-12-30",
+    "endDate": "9999-12-31",
+    "unitCode": "HUR",
+}
+
+
+def _usage_priced(product: dict[str, Any]) -> dict[str, Any]:
+    return {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"}
+
+
+def _hostile_lines() -> list[dict[str, Any]]:
+    return [
+        {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
+        for name in HOSTILE_NAMES
+    ]
+
+
 def _kinds(record: InvoiceRecord) -> set[type]:
     """How the native read's lines came: ``str`` (a group's, joined by the database), ``WrittenLine``
     (one line's, written by it), ``LineRecord`` (written by Python)."""
@@ -206,11 +235,7 @@ async def test_lines_the_database_writes_are_the_bytes_python_writes(
     and exclusive rates, groups, discounts, usage prices, credits applied and an issued invoice (on SQLite
     both reads are Python's)."""
     organization_id = uuid.UUID((await api.get("/v1/organization")).json()["id"])
-    exclusive = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "19.5"}]})
-    inclusive = await api.create(
-        "/v1/tax-categories", {"name": "Gross", "rates": [{"rate": "7", "inclusive": True}]}
-    )
-    product = await api.create("/v1/products", {"name": "Calls"})
+    exclusive, inclusive, product = await _rates_and_product(api)
     for currency in ("USD", "JPY", "BHD"):
         customer = await api.create("/v1/customers", {"name": f"Buyer {currency}", "currency": currency})
         if currency == "USD":
@@ -224,23 +249,14 @@ async def test_lines_the_database_writes_are_the_bytes_python_writes(
         group = await api.create(
             f"{base}/line-item-groups", {"name": 'Group "1"', "taxCategoryId": exclusive["id"]}
         )
-        lines: list[dict[str, Any]] = [
-            {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
-            for name in HOSTILE_NAMES
-        ]
+        lines = _hostile_lines()
         lines += [
             {"name": "Refund", "amount": "-12", "taxCategoryId": inclusive["id"]},
             {"name": "Zero", "quantity": "0", "unitPrice": "99"},
             {"name": "Grouped", "quantity": "3", "unitPrice": "10.05", "lineItemGroupId": group["id"]},
             {"name": "Days", "amount": "1", "startDate": "0001-01-01", "endDate": "0001-01-02"},
-            {
-                "name": "Last",
-                "amount": "1",
-                "startDate": "9999-12-30",
-                "endDate": "9999-12-31",
-                "unitCode": "HUR",
-            },
-            {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"},
+            LAST_DAYS,
+            _usage_priced(product),
             {"name": "Big", "quantity": "123456789012", "unitPrice": "999999.999999"},
         ]
         for line in lines:
@@ -430,27 +446,14 @@ async def test_a_bulk_create_sends_its_lines_answers(
         return kept_lines(records, money)
 
     monkeypatch.setattr(invoice_answers, "kept_lines", counted)
-    exclusive = await api.create("/v1/tax-categories", {"name": "VAT", "rates": [{"rate": "19.5"}]})
-    inclusive = await api.create(
-        "/v1/tax-categories", {"name": "Gross", "rates": [{"rate": "7", "inclusive": True}]}
-    )
-    product = await api.create("/v1/products", {"name": "Calls"})
+    exclusive, inclusive, product = await _rates_and_product(api)
     for currency in ("USD", "JPY", "BHD"):
         customer = await api.create("/v1/customers", {"name": f"Buyer {currency}", "currency": currency})
-        lines: list[dict[str, Any]] = [
-            {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
-            for name in HOSTILE_NAMES
-        ]
+        lines = _hostile_lines()
         lines += [
             {"name": "Refund", "amount": "-12", "taxCategoryId": inclusive["id"]},
-            {
-                "name": "Last",
-                "amount": "1",
-                "startDate": "9999-12-30",
-                "endDate": "9999-12-31",
-                "unitCode": "HUR",
-            },
-            {"productId": product["id"], "price": {"model": "unit", "unitPrice": "0.5"}, "usage": "7"},
+            LAST_DAYS,
+            _usage_priced(product),
         ]
         group = {
             "name": 'Group "1"',
