@@ -3,8 +3,10 @@
 Starts ``billfold serve`` (two workers) on a fresh PostgreSQL database, drives it with ``wrk`` (a light C
 load generator, so the server keeps the machine's cores; scripts in ``bench/wrk/``), and runs pgbench's
 same-work SQL scripts (``bench/pgbench/``) against the same PostgreSQL in the same run (the add's and the
-issue's right after their API runs, the server idle; the bulk inserts' once it has stopped), and prints
-each figure with its ratio to its SQL counterpart:
+issue's in ``--rounds`` rounds (3), each round's API run and SQL run back to back, the server idle during
+the SQL one, which of the two goes first alternating from round to round; the bulk inserts' once the
+server has stopped), and prints each figure with its ratio to its SQL counterpart (for the add and the
+issues: the rounds' operations over their seconds on each side, and each round's own ratio):
 
 1. add a line (unique ``Idempotency-Key`` each) to one of 16 draft invoices, 16 connections
    / ``add_line.sql`` (idempotency record + lock + line insert + invoice update + stored answer);
@@ -340,8 +342,9 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
             customer = (await post("/v1/customers", {"name": f"Customer {index}"}))["id"]
             return await invoice_for(customer)
 
-        many = await asyncio.gather(*(month_end(i) for i in range(args.invoices)))
-        single = await asyncio.gather(*(invoice_for(one) for _ in range(args.invoices)))
+        issued = args.invoices * args.rounds  # each round issues its own
+        many = await asyncio.gather(*(month_end(i) for i in range(issued)))
+        single = await asyncio.gather(*(invoice_for(one) for _ in range(issued)))
         warm = await asyncio.gather(*(invoice_for(one) for _ in range(200)))
         lines = [
             {"name": f"Item {i % 50}", "quantity": str(i % 7 + 1), "unitPrice": "12.345"} for i in range(1000)
@@ -358,6 +361,44 @@ async def prepare(key: str, port: int, args: argparse.Namespace) -> dict[str, An
         "large": large,
         "small": small,
         "huge": huge,
+    }
+
+
+def combined_wrk(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several wrk runs of one script as one: their requests (and issued, refused, errors) and seconds
+    added up, the CPU per operation over all of them, each run's rate kept (``rounds``), the latencies'
+    percentiles the median of the runs' own, the load average the last run's."""
+    first = runs[0]
+    counted = [name for name in first if isinstance(first[name], int)]
+    together: dict[str, Any] = {name: sum(run[name] for run in runs) for name in counted}
+    together["seconds"] = sum(run["seconds"] for run in runs)
+    for name in ("p50_ms", "p90_ms", "p99_ms"):
+        together[name] = sorted(run[name] for run in runs)[len(runs) // 2]
+    operations = [run.get("issued", run["requests"]) for run in runs]
+    together["rps"] = together["requests"] / together["seconds"]
+    together["rounds"] = [done / run["seconds"] for done, run in zip(operations, runs, strict=True)]
+    together["load"] = runs[-1]["load"]
+    together["cpu_ms"] = _weighted([run["cpu_ms"] for run in runs], operations)
+    return together
+
+
+def combined_pgbench(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several pgbench runs of one script (each as long as the others) as one: the mean of their rates,
+    each kept (``rounds``), the CPU per transaction over all of them, the last run's load average."""
+    weights = [run["tps"] for run in runs]
+    return {
+        "tps": sum(weights) / len(runs),
+        "rounds": weights,
+        "load": runs[-1]["load"],
+        "cpu_ms": _weighted([run["cpu_ms"] for run in runs], weights),
+    }
+
+
+def _weighted(figures: list[dict[str, float]], weights: list[float]) -> dict[str, float]:
+    total = sum(weights) or 1
+    return {
+        party: sum(cpu[party] * weight for cpu, weight in zip(figures, weights, strict=True)) / total
+        for party in figures[0]
     }
 
 
@@ -389,17 +430,43 @@ def measure(
     scripts = ROOT / "bench/pgbench"
     drafts = {**base, "BILLFOLD_BENCH_IDS": ids_file(made["drafts"])}
     wrk("add_line.lua", port, 16, 2, drafts)  # warm-up, as the issue runs' below
-    results["add"] = wrk("add_line.lua", port, 16, seconds, drafts, watched)
-    sql["add"] = pgbench(database, scripts / "add_line.sql", 16, seconds)
     # Issues that warm the server's connections up first (each prepares the issue's statements, and
     # PostgreSQL plans each anew for its first five runs): whichever issue run came first paid for it
     # (its backends 0.7-1.5 ms more per issue of the 400), not what an issue costs a running server.
     wrk("issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made["warm"])})
-    for name in ("many", "single"):
-        results[f"issue_{name}"] = wrk(
-            "issue.lua", port, 16, 600, {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name])}, watched
-        )
-    sql["counter"] = pgbench(database, scripts / "counter.sql", 16, seconds)
+    # The add and the issues against their SQL counterparts in rounds, each round's API run and SQL
+    # run back to back, which one goes first alternating from round to round: the host's speed drifts
+    # by a third within minutes (a single pair of runs gave an add ratio of 0.21 and, two minutes
+    # later, 0.34), so each figure is the rounds' together (operations over seconds, both sides).
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    size = args.invoices
+
+    def add_api(index: int) -> None:
+        rounds.setdefault("add", []).append(wrk("add_line.lua", port, 16, seconds, drafts, watched))
+
+    def add_sql(index: int) -> None:
+        rounds.setdefault("sql_add", []).append(pgbench(database, scripts / "add_line.sql", 16, seconds))
+
+    def issue_api(index: int) -> None:
+        for name in ("many", "single"):  # this round's own invoices
+            env = {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name][index * size : (index + 1) * size])}
+            rounds.setdefault(f"issue_{name}", []).append(wrk("issue.lua", port, 16, 600, env, watched))
+
+    def issue_sql(index: int) -> None:
+        rounds.setdefault("sql_counter", []).append(pgbench(database, scripts / "counter.sql", 16, seconds))
+
+    for index in range(args.rounds):
+        api_first = index % 2 == 0
+        for step in (
+            (add_api, add_sql, issue_api, issue_sql)
+            if api_first
+            else (add_sql, add_api, issue_sql, issue_api)
+        ):
+            step(index)
+    for name in ("add", "issue_many", "issue_single"):
+        results[name] = combined_wrk(rounds[name])
+    sql["add"] = combined_pgbench(rounds["sql_add"])
+    sql["counter"] = combined_pgbench(rounds["sql_counter"])
     for name in ("small", "huge"):  # one connection: the cost of one add, 10 vs 10,000 lines
         results[f"add_{name}"] = wrk(
             "add_line.lua",
@@ -443,14 +510,20 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     add, get, bulk = api["add"], api["get"], api["bulk"]
 
+    def each(run: dict[str, Any], counterpart: dict[str, Any]) -> str:
+        """The rounds' own ratios, in the order they ran."""
+        pairs = zip(run["rounds"], counterpart["rounds"], strict=True)
+        return ", ".join(f"{mine / theirs:.2f}" for mine, theirs in pairs)
+
     def issue_row(name: str, label: str) -> str:
         run = api[f"issue_{name}"]
         rate = run["issued"] / run["seconds"]
         return (
-            f"| issue, {label} ({run['issued']} invoices, {run['refused']} refused), 16 conn. "
+            f"| issue, {label} ({run['issued']} invoices in {len(run['rounds'])} rounds, "
+            f"{run['refused']} refused), 16 conn. "
             f"| {rate:.0f} invoices/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms "
             f"| {run['load']} | counter.sql, 16 clients: {sql['counter']['tps']:.0f} tps "
-            f"| **{rate / sql['counter']['tps']:.2f}** "
+            f"| **{rate / sql['counter']['tps']:.2f}** ({each(run, sql['counter'])}) "
             "| ≥ 0.25 |"
         )
 
@@ -461,15 +534,18 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"### API vs pgbench on PostgreSQL — {when}",
         "",
         f"Machine: {machine()}. Server: `billfold serve`, {args.workers} workers; load: wrk (2 threads); "
-        "pgbench on the same server in the same run (add and counter right after the API run they compare "
-        "with). Load average (1, 5, 15 min) when each figure was taken.",
+        f"pgbench on the same server in the same run: the add and the issues in {args.rounds} rounds, each "
+        "round's API run and pgbench run back to back (which goes first alternating), each figure the "
+        "rounds' together and, in brackets, each round's own ratio. Load average (1, 5, 15 min) when each "
+        "figure was taken (the last round's).",
         "",
         "| measure | Billfold | load | SQL counterpart (same run) | ratio | goal |",
         "| --- | --- | --- | --- | --- | --- |",
-        f"| add line, 16 conn. ({add['requests']} requests, {add['status_errors']} non-2xx) "
+        f"| add line, 16 conn. ({add['requests']} requests in {len(add['rounds'])} rounds, "
+        f"{add['status_errors']} non-2xx) "
         f"| {add['rps']:.0f} req/s, p50 {add['p50_ms']:.1f} ms, p99 {add['p99_ms']:.1f} ms | {add['load']} "
         f"| add_line.sql, 16 clients: {sql['add']['tps']:.0f} tps | **{add['rps'] / sql['add']['tps']:.2f}** "
-        "| ≥ 0.25 |",
+        f"({each(add, sql['add'])}) | ≥ 0.25 |",
         issue_row("many", f"{args.invoices} customers (month-end)"),
         issue_row("single", "one customer"),
         f"| create 1,000-line invoices, 4 conn. ({bulk['requests']} requests, "
@@ -540,6 +616,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each timed wrk and pgbench run")
     parser.add_argument("--invoices", type=int, default=400, help="invoices issued in each issue run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the add's and the issues' runs against pgbench's"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--record", action="store_true", help="append the table to docs/benchmarks.md")
     args = parser.parse_args()
