@@ -523,7 +523,7 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
             f"{run['refused']} refused), 16 conn. "
             f"| {rate:.0f} invoices/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms "
             f"| {run['load']} | counter.sql, 16 clients: {sql['counter']['tps']:.0f} tps "
-            f"| **{rate / sql['counter']['tps']:.2f}** ({each(run, sql['counter'])}) "
+            f"| **{rate / sql['counter']['tps']:.3f}** ({each(run, sql['counter'])}) "
             "| ≥ 0.25 |"
         )
 
@@ -544,7 +544,7 @@ def report(api: dict[str, Any], sql: dict[str, Any], args: argparse.Namespace) -
         f"| add line, 16 conn. ({add['requests']} requests in {len(add['rounds'])} rounds, "
         f"{add['status_errors']} non-2xx) "
         f"| {add['rps']:.0f} req/s, p50 {add['p50_ms']:.1f} ms, p99 {add['p99_ms']:.1f} ms | {add['load']} "
-        f"| add_line.sql, 16 clients: {sql['add']['tps']:.0f} tps | **{add['rps'] / sql['add']['tps']:.2f}** "
+        f"| add_line.sql, 16 clients: {sql['add']['tps']:.0f} tps | **{add['rps'] / sql['add']['tps']:.3f}** "
         f"({each(add, sql['add'])}) | ≥ 0.25 |",
         issue_row("many", f"{args.invoices} customers (month-end)"),
         issue_row("single", "one customer"),
