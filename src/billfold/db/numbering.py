@@ -251,13 +251,15 @@ async def draw_postgresql(
         columns.append("seq.base")
     sources = (["drawn"] if claim is not None else []) + (["seq"] if rows else [])
     statement = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM {', '.join(sources)}"
-    typed = [
-        bindparam(f"invoice_{name}", type_=INVOICES.c[name].type)
-        for name in (claim.invoice_values if claim is not None else ())
-        if name != "invoice_number"
-    ]
-    name = ("draw", statement, tuple(param.key for param in typed))
-    found = await driver.rows(session, name, lambda: text(statement).bindparams(*typed), params)
+    changed = tuple(
+        name for name in (claim.invoice_values if claim is not None else ()) if name != "invoice_number"
+    )
+
+    def build() -> Any:  # only when the statement is not kept yet
+        typed = [bindparam(f"invoice_{name}", type_=INVOICES.c[name].type) for name in changed]
+        return text(statement).bindparams(*typed)
+
+    found = await driver.rows(session, ("draw", statement, changed), build, params)
     result = found[0] if found else None
     if result is None:
         assert claim is not None  # only the number's counter can refuse
