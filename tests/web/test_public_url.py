@@ -7,6 +7,7 @@ import itertools
 import pytest
 from starlette.datastructures import URL
 
+from billfold.web import public_url
 from billfold.web.public_url import _base_of
 
 HOSTS = [
@@ -18,6 +19,10 @@ HOSTS = [
     b"x:0080",
     b"x:9999",
     b"x:99999",
+    b"x:65535",
+    b"127.0.0.1:45123",
+    b"x:65536",
+    b"x:123456",
     b"x:",
     b"1.2.3.4",
     b"h\xe9st",
@@ -51,6 +56,8 @@ def test_base_is_starlettes(host: bytes | None, scheme: str, server: tuple[str, 
     assert _base_of(scope) == expected
 
 
-def test_plain_host_is_taken_as_it_is() -> None:
-    scope = {"type": "http", "scheme": "https", "headers": [(b"host", b"billing.example.com:8443")]}
-    assert _base_of(scope) == "https://billing.example.com:8443"
+def test_plain_host_is_taken_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public_url, "URL", None)  # not parsed
+    for host in ("billing.example.com:8443", "127.0.0.1:45123", "localhost"):
+        scope = {"type": "http", "scheme": "https", "headers": [(b"host", host.encode())]}
+        assert _base_of(scope) == f"https://{host}"

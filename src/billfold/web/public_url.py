@@ -39,7 +39,7 @@ def public_base() -> str:
     return base
 
 
-_PLAIN_HOST = re.compile(rb"[A-Za-z0-9.-]+(:[0-9]{1,4})?")
+_PLAIN_HOST = re.compile(rb"[A-Za-z0-9.-]+(?::([0-9]{1,5}))?")
 
 
 def _base_of(scope: Scope) -> str:
@@ -47,7 +47,8 @@ def _base_of(scope: Scope) -> str:
     (no ``Host``, IPv6, odd characters) as Starlette's ``URL`` works it out, which costs ten times more."""
     for name, value in scope["headers"]:
         if name == b"host":
-            if _PLAIN_HOST.fullmatch(value):
+            plain = _PLAIN_HOST.fullmatch(value)
+            if plain and int(plain[1] or 0) <= 65535:
                 return f"{scope.get('scheme', 'http')}://{value.decode('ascii')}"
             break
     return str(URL(scope=scope).replace(path="", query="", fragment="")).rstrip("/")
