@@ -40,6 +40,7 @@ from billfold.config import load_settings, load_webhook_settings, public_url
 from billfold.db.engine import make_engine
 from billfold.delivery import worker
 from billfold.dialects import aira, alguna, orb, sequence
+from billfold.web import allocator
 from billfold.web.body import JsonRoute
 from billfold.web.middleware import BoundedBody, JsonByDefault
 from billfold.web.public_url import PublicUrl
@@ -92,6 +93,8 @@ def create_app(
             # request's objects several times over (~3 % of an add's CPU). Every 20,000, the cyclic
             # garbage of a few requests waits a little longer for its collection.
             gc.set_threshold(*GC_THRESHOLDS)
+            # Large answers' blocks reused from request to request, not mapped afresh (web.allocator).
+            allocator.keep_large_blocks()
         yield
         if task is not None:
             stop.set()
