@@ -8,10 +8,8 @@ instead of failing. Read-only units of work open with a plain deferred ``BEGIN``
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -20,29 +18,14 @@ READONLY_OPTION = "billfold_readonly"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-def json_text(value: Any) -> str:
-    """A JSON column's value as the text written to the database: orjson's compact JSON (an add writes
-    its running sums, an issue its parties, on every request), or the standard library's where orjson
-    refuses the value (an integer beyond 64 bits), so every value ``json.dumps`` writes is written.
-    Read back, both give the same value."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return json.dumps(value)
-
-
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, json_serializer=json_text
-    )
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, json_serializer=json_text
-    )
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
