@@ -6,8 +6,8 @@ than about twice the largest of them lies free there. A request that builds a la
 of a 1,000-line invoice: the lines' answers joined, the customer and currency put in, the bytes sent)
 frees a few such blocks at its end, the heap shrinks, and the next request touches fresh pages again:
 ~830 page faults per ``GET`` of a 1,000-line invoice, ~1,800 per 1,000-line bulk create, each fault a
-zeroed page from the kernel (``bench/read_cpu.py``'s invoice, one worker: 11.6 ms of server CPU per
-``GET`` with glibc's defaults, 7.8 ms with the settings below; docs/benchmarks.md).
+zeroed page from the kernel (one worker, one connection: 11.6 ms of server CPU per ``GET`` with glibc's
+defaults, 7.8 ms with the settings below; ``bench/large_answers.py``, docs/benchmarks.md).
 
 Blocks under 16 MiB come from the heap, and the heap keeps up to 64 MiB free at its top for the next
 request instead of returning it at once: a worker's resident size stays near its high-water mark (the
