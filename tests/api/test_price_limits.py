@@ -39,29 +39,33 @@ async def test_a_1000_tier_price_is_created_and_prices_a_line(api: ApiClient) ->
     assert len(line["subLineItems"]) == 2000  # type: ignore[arg-type]
 
 
-async def test_5000_tiers_are_refused_in_well_under_a_second(api: ApiClient) -> None:
+async def test_5000_tiers_are_refused_by_their_count_before_any_tier_is_read(api: ApiClient) -> None:
+    """Refused by the count alone, whatever the tiers hold (no tier is read: those past the 1,000th could
+    not be, and the answer does not name them), where a wall-clock bound made the test fail on a busy
+    machine."""
     product = await _product(api)
     invoice = await make_invoice(api)
     lines = f"/v1/invoices/{invoice['id']}/line-items"
+    many = tiers(5000)
+    for tier in many[1000:]:
+        tier["unitPrice"] = "not a number"
+        tier["unknown"] = [1, 2, 3]
     cases = [
         (
             "/v1/prices",
-            {"productId": product, "currency": "USD", "model": "graduated", "tiers": tiers(5000)},
+            {"productId": product, "currency": "USD", "model": "graduated", "tiers": many},
             "tiers",
         ),
         (
             lines,
-            {"productId": product, "price": {"model": "volume", "tiers": tiers(5000)}, "usage": "1"},
+            {"productId": product, "price": {"model": "volume", "tiers": many}, "usage": "1"},
             "price.tiers",
         ),
     ]
     for url, body, field in cases:
-        start = time.perf_counter()
         response = await api.post(url, json=body)
-        elapsed = time.perf_counter() - start
         assert response.status_code == 400, response.text
         assert response.json()["details"] == {field: "at most 1000 tiers"}
-        assert elapsed < 1.0
     assert (await api.get("/v1/prices")).json()["data"] == []
     assert (await api.get(lines)).json()["data"] == []
 
@@ -81,11 +85,11 @@ async def test_matrix_cells_and_transactions_are_limited(api: ApiClient) -> None
     assert refused.json()["details"] == {"cells": "at most 10000 cells"}
     invoice = await make_invoice(api)
     line = {"productId": product, "price": {"model": "basis_points", "basisPoints": "25"}}
-    start = time.perf_counter()
+    # refused by the count, whatever the values hold (the one past the limit could not be read)
+    transactions = ["1.00"] * 100_000 + ["not a number"]
     too_many = await api.post(
-        f"/v1/invoices/{invoice['id']}/line-items", json={**line, "transactions": ["1.00"] * 100_001}
+        f"/v1/invoices/{invoice['id']}/line-items", json={**line, "transactions": transactions}
     )
-    assert time.perf_counter() - start < 1.0
     assert too_many.status_code == 400
     assert too_many.json()["details"] == {"transactions": "at most 100000 transactions"}
 
