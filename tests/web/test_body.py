@@ -74,6 +74,36 @@ def test_many_unknown_fields_are_counted_across_nested_models() -> None:
     assert details["_more"] == "6 more"  # 1 + 10 + 15 = 26 unknown, 20 named
 
 
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = ""
+    inner: Inner | None = None
+    parts: list[Inner] = []
+
+
+class Rows(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rows: list[Row] = []
+
+
+def test_unknown_fields_of_a_few_items_among_many_are_named_by_their_path() -> None:
+    # clean items (known fields only, none nested) are passed over; the others are walked in full
+    rows: list[dict[str, object]] = [{"name": "a"} for _ in range(1000)]
+    rows[417] = {"name": "b", "inner": {f"x{i}": 1 for i in range(12)}}
+    rows[500] = {"parts": [{"city": "c"}, {"y": 1, "z": 2}]}
+    rows[999] = {"name": "c", **{f"w{i}": 1 for i in range(10)}}
+    with pytest.raises(ValidationFailed) as caught:
+        refuse_many_unknown_fields(Rows, {"rows": rows})
+    details = caught.value.details
+    named = list(details)
+    assert named[:2] == ["rows[417].inner.x0", "rows[417].inner.x1"]
+    assert named[12:14] == ["rows[500].parts[1].y", "rows[500].parts[1].z"]
+    assert named[14:20] == [f"rows[999].w{i}" for i in range(6)]
+    assert details["_more"] == "4 more"  # 12 + 2 + 10 = 24 unknown, 20 named
+    rows[417] = rows[500] = rows[999] = {"name": "d", "inner": {"city": "e"}, "parts": [{"city": "f"}]}
+    refuse_many_unknown_fields(Rows, {"rows": rows})  # none unknown
+
+
 def test_errors_are_capped_at_20_fields() -> None:
     assert cap_details((f"f{i}", "bad") for i in range(25))["_more"] == "5 more"
     assert "_more" not in cap_details((f"f{i}", "bad") for i in range(20))
