@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
+from billfold.web import plumbing
 from conftest import ApiClient, make_invoice
 
 
@@ -69,11 +72,66 @@ async def test_failed_validation_does_not_consume_the_key(api: ApiClient) -> Non
 async def test_concurrent_identical_creates_make_one_resource(api: ApiClient) -> None:
     body = {"name": "Racer", "externalCustomerId": "racer-1", "idempotencyKey": "race-1"}
     responses = await asyncio.gather(*(api.post("/v1/customers", json=body) for _ in range(50)))
-    assert {r.status_code for r in responses} <= {201, 409}
-    created = [r for r in responses if r.status_code == 201]
-    assert created, [r.text for r in responses]
-    assert len({r.json()["id"] for r in created}) == 1
-    assert all(r.json() == created[0].json() for r in created)
+    assert {r.status_code for r in responses} == {201}, [r.text for r in responses if r.status_code != 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert all(r.json() == responses[0].json() for r in responses)
+    assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1
+    assert len((await api.get("/v1/customers")).json()["data"]) == 1
+
+
+async def test_a_unique_name_taken_by_the_same_key_meanwhile_replays_its_answer(api: ApiClient) -> None:
+    # A request that reads its key unused, then finds the external id or the name taken by a request
+    # with the same key that committed meanwhile, answers that request's answer, not a 409.
+    for round_ in range(6):
+        kinds = (
+            ("/v1/customers", {"name": "Same", "externalCustomerId": f"ext-{round_}"}),
+            ("/v1/products", {"name": f"Product {round_}"}),
+        )
+        for path, body in kinds:
+            headers = {"Idempotency-Key": f"same-{path[4:]}-{round_}"}
+            responses = await asyncio.gather(*(api.post(path, json=body, headers=headers) for _ in range(20)))
+            statuses = [r.status_code for r in responses]
+            assert set(statuses) == {201}, [r.text for r in responses if r.status_code != 201]
+            assert len({r.json()["id"] for r in responses}) == 1
+    other = await api.post("/v1/customers", json={"name": "Other", "externalCustomerId": "ext-0"})
+    assert other.status_code == 409  # another key: the external id is taken
+    assert other.json()["code"] == "duplicate_external_customer_id"
+
+
+async def test_a_key_found_unused_then_used_by_a_committed_request_replays(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race above made certain: the second request's first read finds the key unused (as if it ran
+    # before the first request committed), then its create finds the external id or name taken.
+    first_customer = await api.create(
+        "/v1/customers", {"name": "Early", "externalCustomerId": "early-1", "idempotencyKey": "early"}
+    )
+    first_product = await api.create("/v1/products", {"name": "Early product", "idempotencyKey": "early-p"})
+    real = plumbing.authenticate_with_record
+
+    async def read_too_early(*args: object, **kwargs: object) -> tuple[object, None]:
+        actor, _ = await real(*args, **kwargs)  # type: ignore[arg-type]
+        return actor, None
+
+    monkeypatch.setattr(plumbing, "authenticate_with_record", read_too_early)
+    again = await api.post(
+        "/v1/customers", json={"name": "Early", "externalCustomerId": "early-1", "idempotencyKey": "early"}
+    )
+    assert again.status_code == 201, again.text
+    assert again.json() == first_customer
+    assert again.headers["Idempotent-Replayed"] == "true"
+    product = await api.post("/v1/products", json={"name": "Early product", "idempotencyKey": "early-p"})
+    assert product.status_code == 201, product.text
+    assert product.json() == first_product
+    # the same key with another body: still a reused key; another key: the name is taken
+    reused = await api.post(
+        "/v1/customers", json={"name": "Later", "externalCustomerId": "early-1", "idempotencyKey": "early"}
+    )
+    assert reused.status_code == 409
+    assert reused.json()["code"] == "idempotency_key_reused"
+    taken = await api.post("/v1/products", json={"name": "Early product", "idempotencyKey": "fresh"})
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "duplicate_product_name"
     assert len((await api.get("/v1/customers")).json()["data"]) == 1
 
 

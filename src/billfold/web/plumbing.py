@@ -311,6 +311,7 @@ async def _idempotent(
 ) -> Response:
     key = resolve_key(request, body_key)
     digest = idempotency.fingerprint(flavour, scope, await parsed_body(request))
+    callers: list[Actor] = []
 
     def attempt_with(
         work: Callable[[UnitOfWork, Actor, str], Awaitable[tuple[int, Any]]], along: Along | None = None
@@ -320,6 +321,7 @@ async def _idempotent(
             # _reauthenticate), the idempotency key's record, and ``along``.
             presented = presented_key(request)
             current, record = await authenticate_with_record(uow, presented, scope, key, along)
+            callers.append(current)
             setattr(request.state, _DEFERRED, False)
             stored = idempotency.replay(record, key, digest)
             if stored is not None:
@@ -331,20 +333,44 @@ async def _idempotent(
 
         return attempt
 
-    if unlocked is not None and _LOCKING_UNTIL.get(scope, 0.0) < time.monotonic():
-        for tried in range(1, UNLOCKED_TRIES + 1):
-            try:
-                answer, replayed = await write(
-                    request, attempt_with(unlocked, along), reauthenticate=False, autocommit=True
-                )
-                return json_response(answer.status_code, answer.body, replayed=replayed)
-            except Contended:
-                if tried == UNLOCKED_TRIES:
-                    _lock_for_a_while(scope)
-            except LockNeeded:
-                break
-    answer, replayed = await write(request, attempt_with(work), reauthenticate=False)
+    async def answered() -> tuple[idempotency.StoredAnswer, bool]:
+        if unlocked is not None and _LOCKING_UNTIL.get(scope, 0.0) < time.monotonic():
+            for tried in range(1, UNLOCKED_TRIES + 1):
+                try:
+                    return await write(
+                        request, attempt_with(unlocked, along), reauthenticate=False, autocommit=True
+                    )
+                except Contended:
+                    if tried == UNLOCKED_TRIES:
+                        _lock_for_a_while(scope)
+                except LockNeeded:
+                    break
+        return await write(request, attempt_with(work), reauthenticate=False)
+
+    try:
+        answer, replayed = await answered()
+    except Conflict as error:
+        # A request with the same key may have committed after this one read the key unused, and made
+        # what this one then found taken (a customer's external id, a product's name): its answer is
+        # this request's too. Otherwise (the key still unused) the conflict stands.
+        if error.code == "idempotency_key_reused":
+            raise
+        stored = await _used_meanwhile(request, callers, scope, key, digest)
+        if stored is None:
+            raise
+        answer, replayed = stored, True
     return json_response(answer.status_code, answer.body, replayed=replayed)
+
+
+async def _used_meanwhile(
+    request: Request, callers: list[Actor], scope: str, key: str, digest: str
+) -> idempotency.StoredAnswer | None:
+    """The answer stored for ``key`` by a request that committed since this one read it unused
+    (``None``: still unused, or this request never got as far as reading it)."""
+    if not callers:
+        return None
+    async with UnitOfWork(engine_of(request), readonly=True) as uow:
+        return await idempotency.lookup(uow, callers[-1], scope, key, digest)
 
 
 def _lock_for_a_while(scope: str) -> None:
