@@ -29,6 +29,7 @@ from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
 from conftest import ApiClient, make_invoice, new_api_key, whole_ledger
 
+
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 
@@ -397,7 +398,7 @@ async def test_an_overpayment_kept_as_credit_is_a_grant(api: ApiClient) -> None:
     customer_id = await _customer(api, "USD")
     invoice = await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": "2026-03-15"})
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Service", "amount": "100.00"})
-    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": "2099-01-01"})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY.isoformat()})
     assert issued.status_code == 200, issued.text
     payment = await api.create(
         f"/v1/invoices/{invoice['id']}/payments", {"amount": "120.00", "keepExcessAsCredit": True}

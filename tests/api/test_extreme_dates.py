@@ -6,11 +6,17 @@ field, never a 500; everything that stays inside works, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from billfold.services.errors import ValidationFailed
+from billfold.services.lifecycle import due_date
 from conftest import ApiClient, make_invoice
+
+TODAY = datetime.now(UTC).date().isoformat()
 
 
 def refused(response: httpx.Response, field: str) -> dict[str, Any]:
@@ -26,11 +32,11 @@ async def _issue(api: ApiClient, invoice_id: object, day: str) -> httpx.Response
     return await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": day})
 
 
-async def test_a_due_date_past_the_calendar_is_a_400_on_issue_date(api: ApiClient) -> None:
+async def test_an_issue_date_at_the_end_of_the_calendar_is_a_400_and_uses_no_number(api: ApiClient) -> None:
     invoice = await make_invoice(api)
     response = await _issue(api, invoice["id"], "9999-12-31")
-    body = refused(response, "issueDate")
-    assert "30 days" in body["details"]["issueDate"]
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
     after = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
     assert after["status"] == "draft"
     assert after["invoiceNumber"] is None
@@ -39,13 +45,20 @@ async def test_a_due_date_past_the_calendar_is_a_400_on_issue_date(api: ApiClien
     assert issued.json()["invoiceNumber"].endswith("000001")  # the refused issue used no number
 
 
-async def test_long_payment_terms_near_the_end_of_the_calendar(api: ApiClient) -> None:
+def test_a_due_date_past_the_calendar_is_a_400_on_issue_date() -> None:
+    # an issue date is never after today, so only the service's own guard can meet this
+    assert due_date(date(9999, 12, 31), 0) == date(9999, 12, 31)
+    with pytest.raises(ValidationFailed) as caught:
+        due_date(date(9991, 1, 1), 3650)  # + 3650 days: 10000-12-29
+    assert "9999-12-31" in caught.value.details["issueDate"]
+    assert "3650 days" in caught.value.details["issueDate"]
+
+
+async def test_long_payment_terms(api: ApiClient) -> None:
     invoice = await make_invoice(api, paymentTermsDays=3650)
-    refused(await _issue(api, invoice["id"], "9991-01-01"), "issueDate")  # + 3650 days: 10000-12-29
-    last = await make_invoice(api, paymentTermsDays=0)
-    issued = await _issue(api, last["id"], "9999-12-31")
+    issued = await _issue(api, invoice["id"], TODAY)
     assert issued.status_code == 200, issued.text
-    assert issued.json()["dueDate"] == "9999-12-31"
+    assert issued.json()["dueDate"] == (date.fromisoformat(TODAY) + timedelta(days=3650)).isoformat()
     overdue = await api.get("/v1/invoices?status=overdue")
     assert overdue.status_code == 200, overdue.text
 
@@ -108,10 +121,11 @@ async def test_credits_and_payments_at_the_end_of_the_calendar(api: ApiClient) -
         f"/v1/customers/{customer}/credits", {"amount": "5.00", "expiresOn": "9999-12-31"}
     )
     assert grant["expiresOn"] == "9999-12-31"
-    issued = await _issue(api, invoice["id"], "9999-12-31")
+    issued = await _issue(api, invoice["id"], TODAY)
     assert issued.status_code == 200, issued.text
+    assert issued.json()["creditsAppliedAmount"] == "5.00"  # the credit lasts until 9999-12-31
     payment = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments", json={"amount": "5.00", "date": "9999-12-31"}
+        f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": "9999-12-31"}
     )
     assert payment.status_code == 201, payment.text
     early = await api.post(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from conftest import ApiClient, make_invoice
+
+TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
 
 
 async def _invoice_with_line(api: ApiClient, amount: str = "100.00", **fields: object) -> str:
@@ -55,18 +58,41 @@ async def test_review_reopen_issue_and_locks(api: ApiClient) -> None:
 
 async def test_numbers_are_sequential_per_year_and_never_go_backwards(api: ApiClient) -> None:
     numbers = []
-    for day in ("2026-12-30", "2026-12-31", "2027-01-02", "2027-01-02"):
+    for day in ("2024-12-30", "2024-12-31", "2025-01-02", "2025-01-02"):
         invoice_id = await _invoice_with_line(api)
         numbers.append((await _post(api, invoice_id, "issue", {"issueDate": day}))["invoiceNumber"])
-    assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001", "INV-2027-000002"]
+    assert numbers == ["INV-2024-000001", "INV-2024-000002", "INV-2025-000001", "INV-2025-000002"]
     late = await _invoice_with_line(api)
-    backwards = await api.post(f"/v1/invoices/{late}/issue", json={"issueDate": "2027-01-01"})
+    backwards = await api.post(f"/v1/invoices/{late}/issue", json={"issueDate": "2025-01-01"})
     assert backwards.status_code == 409
     assert backwards.json()["code"] == "issue_date_out_of_order"
     # the refused issue consumed no number
-    assert (await _post(api, late, "issue", {"issueDate": "2027-01-03"}))[
+    assert (await _post(api, late, "issue", {"issueDate": "2025-01-03"}))[
         "invoiceNumber"
-    ] == "INV-2027-000003"
+    ] == "INV-2025-000003"
+
+
+async def test_an_issue_date_after_today_is_refused_and_the_series_stays_open(api: ApiClient) -> None:
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    invoice_id = await _invoice_with_line(api)
+    for day in (tomorrow, "9999-12-31"):
+        refused = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": day})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
+    assert (await api.get(f"/v1/invoices/{invoice_id}")).json()["status"] == "draft"
+    issued = await _post(api, invoice_id, "issue", {"issueDate": TODAY})
+    assert issued["invoiceNumber"] == f"INV-{TODAY[:4]}-000001"
+    note = await api.post(
+        f"/v1/invoices/{invoice_id}/credit-notes",
+        json={
+            "reason": "other",
+            "issueDate": "9999-12-31",
+            "lines": [{"lineItemId": issued["standaloneLineItems"][0]["id"], "quantity": "1"}],
+        },
+    )
+    assert note.status_code == 400, note.text
+    assert note.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
+    assert (await api.get("/v1/credit-notes", params={"invoiceId": invoice_id})).json()["data"] == []
 
 
 async def test_custom_format_and_cancel_and_void(api: ApiClient) -> None:
@@ -102,7 +128,7 @@ async def test_overdue_is_derived_and_listable(api: ApiClient) -> None:
     assert issued["status"] == "overdue"
     future = await api.create("/v1/invoices", {"customerId": customer["id"], "paymentTermsDays": 0})
     await api.create(f"/v1/invoices/{future['id']}/line-items", {"name": "S", "amount": "5.00"})
-    assert (await _post(api, future["id"], "issue", {"issueDate": "2099-01-01"}))["status"] == "issued"
+    assert (await _post(api, future["id"], "issue", {"issueDate": TODAY}))["status"] == "issued"
     overdue = (await api.get("/v1/invoices", params={"status": "overdue"})).json()["data"]
     assert [row["id"] for row in overdue] == [past["id"]]
     current = (await api.get("/v1/invoices", params={"status": "issued"})).json()["data"]
@@ -113,7 +139,7 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
     invoice_id = await _invoice_with_line(api, "100.00")
     draft_payment = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": "10.00"})
     assert draft_payment.status_code == 409
-    await _post(api, invoice_id, "issue", {"issueDate": "2099-01-01"})
+    await _post(api, invoice_id, "issue", {"issueDate": TODAY})
     first = await _post(
         api, invoice_id, "payments", {"amount": "40.00", "method": "pix", "idempotencyKey": "p1"}
     )
@@ -142,11 +168,11 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
 
 async def test_overpayment_kept_as_credit_and_zero_invoice_paid_on_issue(api: ApiClient) -> None:
     invoice_id = await _invoice_with_line(api, "10.00")
-    await _post(api, invoice_id, "issue", {"issueDate": "2099-01-01"})
+    await _post(api, invoice_id, "issue", {"issueDate": TODAY})
     paid = await _post(api, invoice_id, "payments", {"amount": "15.00", "keepExcessAsCredit": True})
     assert (paid["appliedAmount"], paid["excessAmount"], paid["invoiceStatus"]) == ("10.00", "5.00", "paid")
     empty = await make_invoice(api)
-    assert (await _post(api, str(empty["id"]), "issue", {"issueDate": "2099-01-02"}))["status"] == "paid"
+    assert (await _post(api, str(empty["id"]), "issue", {"issueDate": TODAY}))["status"] == "paid"
 
 
 async def test_concurrent_issues_are_gapless_and_unique(api: ApiClient) -> None:
@@ -190,7 +216,7 @@ async def test_lines_added_while_invoices_are_issued_are_in_their_totals_or_refu
     invoices = [await _invoice_with_line(api) for _ in range(6)]
 
     async def issue(invoice_id: str) -> int:
-        response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": "2099-06-01"})
+        response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": TODAY})
         assert response.status_code == 200, response.text
         return response.status_code
 
@@ -215,7 +241,7 @@ async def test_lines_added_while_invoices_are_issued_are_in_their_totals_or_refu
         assert read["totalAmount"] == f"{100 + added}.00"
         assert read["totalAmount"] == f"{sum(Decimal(line['totalAmount']) for line in lines):.2f}"
         numbers.append(read["invoiceNumber"])
-    assert sorted(numbers) == [f"INV-2099-{n:06d}" for n in range(1, 7)]
+    assert sorted(numbers) == [f"INV-{TODAY[:4]}-{n:06d}" for n in range(1, 7)]
 
 
 async def test_the_issue_answer_equals_the_invoice_read_after_it(api: ApiClient) -> None:

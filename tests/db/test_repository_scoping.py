@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billfold.db import models as m
 from billfold.db.repository import Repository
 from conftest import ApiClient
+
+TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
 
 # The only repository methods without an ``organization_id`` parameter, and why.
 UNSCOPED = {
@@ -161,7 +164,7 @@ async def _an_invoices_life(api: ApiClient) -> None:
         assert (await api.get(url)).status_code == 200, url
     for url in (f"{base}/line-items", f"{base}/line-item-groups", "/v1/issuing-accounts", "/v1/organization"):
         assert (await api.get(url)).status_code == 200, url
-    issued = await api.post(f"{base}/issue", json={"issueDate": "2099-01-01"})
+    issued = await api.post(f"{base}/issue", json={"issueDate": TODAY})
     assert issued.status_code == 200, issued.text
     due = issued.json()["amountDue"]
     assert (await api.post(f"{base}/payments", json={"amount": due})).status_code == 201

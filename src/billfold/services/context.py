@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from billfold.core.money import RoundingMode
+from billfold.services.errors import ValidationFailed
 
 
 @dataclass(slots=True)
@@ -29,6 +30,18 @@ class Actor:
     def today(self) -> date:
         """Today's date in the organization's time zone."""
         return datetime.now(ZoneInfo(self.time_zone)).date()
+
+    def issue_day(self, day: date | None, field: str = "issueDate") -> date:
+        """The date a legal number is issued on: ``day``, or today when ``None``. A day after today (in
+        the organization's time zone) is refused: an invoice or credit note cannot be issued in the
+        future, and its series takes no earlier date after it (``9999-12-31`` would close the series
+        for good)."""
+        today = self.today()
+        if day is None:
+            return today
+        if day > today:
+            raise ValidationFailed.field(field, f"must not be after today ({today.isoformat()})")
+        return day
 
     def adopt(self, current: Actor) -> None:
         """Take the settings of ``current``, the same caller read again in a later transaction of the

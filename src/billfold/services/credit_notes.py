@@ -318,7 +318,7 @@ async def create_credit_note(
         )
     money = currency(invoice.currency)
     _check_input(new, money)
-    day = new.issue_date or actor.today()
+    day = actor.issue_day(new.issue_date)
     if invoice.issue_date is not None and day < invoice.issue_date:
         raise ValidationFailed.field(
             "issueDate", f"must not be before the invoice's issue date {invoice.issue_date}"

@@ -138,7 +138,7 @@ async def issue(
         loaded.has_credit or not totals.stored_figures_final(invoice) or remaining(invoice) <= ZERO
     ):
         raise LockNeeded
-    day = issue_date or actor.today()
+    day = actor.issue_day(issue_date)
     # Seller and buyer as they are now (the rows just read with the invoice), and the hosted token;
     # written with the rest of the invoice's changes in one UPDATE (below).
     invoice.parties = await live_parties(uow, actor, invoice, loaded)
