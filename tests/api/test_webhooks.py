@@ -294,6 +294,66 @@ async def test_malformed_urls_are_a_400(api: ApiClient, url: str) -> None:
     assert "url" in response.json()["details"]
 
 
+HOSTILE_URLS = [
+    "https://93.184.216.34/\r\nX-Injected: 1",
+    "https://93.184.216.34/a b",
+    "https://93.184.216.34/a\tb",
+    "https://93.184.216.34/a\u00a0b",
+    "https://93.184.216.34/a\x00b",
+    "https://93.184.216.34:0/",
+    "https://93.184.216.34:/",
+    "https://93.184.216.34:65536/",
+    "https://[2606:2800:220:1:248:1893:25c8:1946]x/",
+    "https://user:pass@93.184.216.34/",
+    "https://93.184.216.34/in#frag",
+    "https://93.184.216.34/in#",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+async def test_hostile_urls_are_refused_at_creation(api: ApiClient, url: str) -> None:
+    response = await api.post("/v1/webhook-endpoints", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"
+    assert list(response.json()["details"]) == ["url"]
+    assert (await api.get("/v1/webhook-endpoints")).json()["data"] == []
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+async def test_hostile_urls_are_refused_on_update(api: ApiClient, url: str) -> None:
+    created = await api.create("/v1/webhook-endpoints", {"url": "https://93.184.216.34/hooks"})
+    response = await api.patch(f"/v1/webhook-endpoints/{created['id']}", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["details"]) == ["url"]
+    assert (await api.get(f"/v1/webhook-endpoints/{created['id']}")).json()["url"] == created["url"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.216.34/hooks?a=1&b=%20two",
+        "https://93.184.216.34:8443/hooks",
+        "https://[2606:2800:220:1:248:1893:25c8:1946]:8443/hooks?x=y",
+        "https://hooks.example.com:8443/in?a=1",
+    ],
+)
+async def test_ordinary_urls_are_taken_and_kept_as_given(api: ApiClient, url: str) -> None:
+    app = _app(api)
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    app.state.webhook_resolver = resolver
+    try:
+        created = await api.create("/v1/webhook-endpoints", {"url": url})
+        assert created["url"] == url
+        patched = await api.patch(f"/v1/webhook-endpoints/{created['id']}", json={"url": url + "&z=1"})
+    finally:
+        app.state.webhook_resolver = None
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["url"] == url + "&z=1"
+
+
 async def test_replay_since_out_of_range_is_a_400(api: ApiClient, private_allowed: Any) -> None:
     created = await api.create("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/x", "disabled": True})
     response = await api.post(

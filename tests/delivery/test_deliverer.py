@@ -218,7 +218,12 @@ async def test_test_events_and_resends_keep_the_webhook_id(
         await drain(engine, lambda: len(receiver.accepted) >= 1)
         resent = await api.post(f"/v1/events/{sent['id']}/resend", json={"endpointId": endpoint["id"]})
         assert resent.status_code == 200, resent.text
+        [answered] = resent.json()["data"]
+        assert answered["eventId"] == sent["id"]
+        assert answered["eventType"] == sent["type"] == "webhook.test"
         await drain(engine, lambda: len(receiver.accepted) >= 2)
+        listed = (await api.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries")).json()["data"]
+        assert {d["id"]: d["eventType"] for d in listed}[answered["id"]] == answered["eventType"]
     first, second = receiver.accepted
     assert first.json["type"] == second.json["type"] == "webhook.test"
     assert first.webhook_id == second.webhook_id == sent["id"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,6 +27,11 @@ RESOLVE_TIMEOUT_S = 5
 # Cloud instance-metadata services answer on these (besides 169.254.169.254, link-local anyway).
 METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# Unicode categories refused anywhere in a URL: control, format (invisible: zero-width, bidi), surrogate.
+UNPRINTABLE = frozenset({"Cc", "Cf", "Cs"})
+# The host and port after any user-info: a bracketed IPv6 literal or a name/IPv4 address with no brackets
+# or colon, then at most one ``:`` and ASCII digits (urlsplit drops text before ``[`` and after ``]``).
+HOST_PORT = re.compile(r"(?:\[[^\[\]]*\]|[^\[\]:]*)(?::(?P<port>[0-9]*))?")
 
 
 class RefusedUrl(ValueError):
@@ -45,15 +52,34 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _unprintable(url: str) -> str | None:
+    """The first whitespace (any, not only ASCII), control (C0, DEL, C1), format (invisible: zero-width,
+    bidi) or lone surrogate character in ``url``, described; ``None`` when there is none. urlsplit
+    silently drops tabs and line breaks and strips leading spaces, so this looks before it."""
+    for index, char in enumerate(url):
+        if char.isspace() or unicodedata.category(char) in UNPRINTABLE:
+            return f"U+{ord(char):04X} at position {index}"
+    return None
+
+
 def parse(url: str, *, allow_private: bool) -> Target:
-    """The URL's parts, or :class:`RefusedUrl` (not http(s), https required, credentials, no host)."""
+    """The URL's parts, or :class:`RefusedUrl` (not http(s), https required, credentials, no host,
+    a #fragment, whitespace or control characters, a port outside 1-65535)."""
     if len(url) > MAX_URL_LENGTH:
         raise RefusedUrl(f"must be at most {MAX_URL_LENGTH} characters")
+    found = _unprintable(url)
+    if found is not None:
+        raise RefusedUrl(f"must not contain whitespace or control characters (found {found})")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
         raise RefusedUrl(f"is not a valid URL ({error})") from None
+    host_port = HOST_PORT.fullmatch(parts.netloc.rpartition("@")[2])
+    if host_port is None:
+        raise RefusedUrl("is not a valid URL (its host and port cannot be read)")
+    if host_port["port"] == "" or (port is not None and not 1 <= port <= 65535):
+        raise RefusedUrl("must have a port from 1 to 65535 after the ':' (or none, for the default)")
     if parts.scheme not in ("https", "http"):
         raise RefusedUrl("must be an https:// URL")
     if parts.scheme == "http" and not allow_private:
@@ -62,7 +88,7 @@ def parse(url: str, *, allow_private: bool) -> Target:
         raise RefusedUrl("must not carry a user name or password")
     if not parts.hostname:
         raise RefusedUrl("must name a host")
-    if parts.fragment:
+    if parts.fragment or "#" in url:
         raise RefusedUrl("must not have a #fragment")
     path = parts.path or "/"
     if parts.query:

@@ -206,9 +206,9 @@ async def deliveries(
 
 async def resend(
     uow: UnitOfWork, actor: Actor, event_id: uuid.UUID, endpoint_id: uuid.UUID | None
-) -> list[m.WebhookDelivery]:
+) -> list[DeliveryView]:
     """Send the event again (same ``webhook-id``): to ``endpoint_id``, else to every enabled endpoint
-    subscribed to its type."""
+    subscribed to its type. The new deliveries, each with the event's type (and no attempts yet)."""
     event = await get_event(uow, actor, event_id)
     if endpoint_id is not None:
         targets = [(await get_endpoint(uow, actor, endpoint_id)).id]
@@ -222,7 +222,7 @@ async def resend(
     rows = [_new_delivery(event, target, now) for target in targets]
     for row in rows:
         await uow.repo.insert(row)
-    return rows
+    return [DeliveryView(row, event.type, []) for row in rows]
 
 
 def _new_delivery(event: m.InvoiceEvent, endpoint_id: uuid.UUID, now: datetime) -> m.WebhookDelivery:

@@ -206,7 +206,7 @@ async def resend(
             raise ValidationFailed.field("endpointId", "must be a UUID") from None
 
     async def work(uow: UnitOfWork) -> Any:
-        rows = await webhooks.resend(uow, actor, event_id, endpoint_id)
-        return [webhook_render.delivery(row, "") for row in rows]
+        views = await webhooks.resend(uow, actor, event_id, endpoint_id)
+        return [webhook_render.delivery_view(view) for view in views]
 
     return json_response(200, render.page(await write(request, work), False))
