@@ -152,6 +152,18 @@ def test_crediting_more_than_is_left_names_the_line() -> None:
     assert error.value.field == "lines[0].lineItemId"
 
 
+def test_a_quantity_too_small_to_credit_one_cent_is_refused_and_leaves_the_line_whole() -> None:
+    lines = [LineInput("l0", D("30.00"), quantity=D(3))]
+    result = issued(lines)
+    with pytest.raises(CalculationError) as error:
+        credit_note(to_credit(lines, result), [LineCredit("l0", quantity=D("0.000000000001"))], [])
+    assert error.value.field == "lines[0].quantity"
+    whole = credit_note(to_credit(lines, result), [LineCredit("l0", quantity=D(3))], [])
+    assert whole.total == result.amounts.total
+    smallest = credit_note(to_credit(lines, result), [LineCredit("l0", quantity=D("0.001"))], [])
+    assert smallest.total == D("0.01")
+
+
 def test_a_plain_amount_at_one_of_the_invoice_rates() -> None:
     lines = [LineInput("l0", D("100.00"), tax_category_id="std")]
     result = issued(lines)

@@ -233,6 +233,9 @@ def _line_part(
         whole = amount == net - net_done
         fraction = CONTEXT.divide(Decimal(amount), Decimal(net))
         part_base = left if whole else min(left, amount if base == net else _round(base, fraction, mode))
+    if part_base <= 0:  # a part too small to round to one unit of the currency: a zero credit note
+        field = f"{where}.quantity" if quantity is not None else f"{where}.amount"
+        raise CalculationError(field, "credits less than the currency's smallest unit; credit more")
     part_subtotal = _round(subtotal, CONTEXT.divide(Decimal(part_base), Decimal(base)), mode)
     line_tax_after = None
     if line.tax_key is not None and invoice.tax_rounding == TaxRounding.PER_LINE:
