@@ -246,6 +246,8 @@ LINE_CASES = [
     case("lines", "product-id-number", {**LINE, "unitPrice": "1", "productId": 7}, "productId"),
     case("lines", "start-date-invalid", {**LINE, "unitPrice": "1", "startDate": "2026-02-30"}, "startDate"),
     case("lines", "end-date-format", {**LINE, "unitPrice": "1", "endDate": "31/03/2026"}, "endDate"),
+    case("lines", "end-date-time", {**LINE, "unitPrice": "1", "endDate": "2026-03-31T00:00:00Z"}, "endDate"),
+    case("lines", "start-date-digits", {**LINE, "unitPrice": "1", "startDate": "20260301"}, "startDate"),
     case(
         "lines",
         "end-before-start",
@@ -388,6 +390,7 @@ INVOICE_CASES = [
     case("invoices", "currency-two-letters", {**INVOICE, "currency": "US"}, "currency"),
     case("invoices", "currency-number", {**INVOICE, "currency": 840}, "currency"),
     case("invoices", "invoice-date-invalid", {**INVOICE, "invoiceDate": "2026-02-30"}, "invoiceDate"),
+    case("invoices", "invoice-date-time", {**INVOICE, "invoiceDate": "2026-03-01T00:00:00Z"}, "invoiceDate"),
     case("invoices", "invoice-date-format", {**INVOICE, "invoiceDate": "15/03/2026"}, "invoiceDate"),
     case("invoices", "invoice-date-number", {**INVOICE, "invoiceDate": 0}, "invoiceDate"),
     case(

@@ -92,13 +92,21 @@ Percent = Annotated[
 ]
 
 
-def _text_date(value: object) -> object:
-    if not isinstance(value, str):
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _text_date(value: object) -> date:
+    """A calendar date written exactly ``YYYY-MM-DD``: not a date-time (``2026-01-01T00:00:00Z``), nor a
+    number or digits alone (``20260101``, which the lax parser took for seconds since 1970)."""
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise ValueError('must be a date string "YYYY-MM-DD"')
-    return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError('must be a valid calendar date "YYYY-MM-DD"') from None
 
 
-Day = Annotated[date, BeforeValidator(_text_date)]
+Day = Annotated[date, PlainValidator(_text_date), WithJsonSchema({"type": "string", "format": "date"})]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=KEY_PATTERN)]
 Name = Annotated[NameText, Field(min_length=1, max_length=200)]
 """A name: no control characters, not blank (see :mod:`billfold.web.text`)."""
