@@ -207,3 +207,98 @@ async def test_plain_lines_of_every_kind_equal_lines_added_one_by_one(api: ApiCl
     stable |= {str(bulk["paymentAccountId"]), str(bulk["issuingAccountId"])}
     assert len(bulk["standaloneLineItems"]) == len(lines)
     assert _normalized(bulk, stable, {}) == _normalized(by_line, stable, {})
+
+
+async def test_at_most_a_thousand_groups(api: ApiClient) -> None:
+    """Groups are bounded apart from lines (``MAX_BULK_GROUPS``): 1,001 empty groups are refused naming
+    ``lineItemGroups`` and write nothing; 1,000 are made, in order."""
+    customer, _, _ = await _setup(api)
+    response = await api.post(
+        "/v1/invoices", json={"customerId": customer, "lineItemGroups": [{"name": "g"}] * 1001}
+    )
+    assert response.status_code == 400
+    assert response.json()["details"] == {"lineItemGroups": "at most 1000 groups in one request"}
+    assert (await api.get("/v1/invoices")).json()["data"] == []
+
+    groups = [{"name": f"G {i % 3}"} for i in range(1000)]
+    made = await api.create("/v1/invoices", {"customerId": customer, "lineItemGroups": groups})
+    assert [group["index"] for group in made["lineItemGroups"]] == list(range(1000))
+    assert [group["name"] for group in made["lineItemGroups"]] == [group["name"] for group in groups]
+    assert len({group["productId"] for group in made["lineItemGroups"]}) == 3
+
+
+async def test_groups_naming_products_and_categories_equal_groups_made_one_by_one(api: ApiClient) -> None:
+    """Groups look their products and tax categories up once per distinct one, shared with the lines:
+    the same products (found by id or name, or made by name once) and the same invoice as creating the
+    groups and lines one request at a time."""
+    customer, vat, product = await _setup(api)
+    groups: list[dict[str, Any]] = [
+        {"name": "API calls", "taxCategoryId": vat, "lineItems": [{"name": "Seat", "amount": "3"}]},
+        {"productId": product, "lineItems": [{"name": "API calls", "quantity": "2", "unitPrice": "1.5"}]},
+        {"name": "Seat", "taxCategoryId": vat},
+        {"name": "New group", "description": "made by name", "startDate": "2026-03-01"},
+        {"name": "New group", "taxCategoryId": vat, "lineItems": [{"name": "New group", "amount": "1"}]},
+        {"productId": product, "name": "Renamed", "endDate": "2026-03-31"},
+    ]
+    lines = [{"name": "Seat", "amount": "5", "taxCategoryId": vat}]
+    head = {"customerId": customer, "invoiceDate": "2026-03-15"}
+
+    bulk = await api.create("/v1/invoices", {**head, "lineItemGroups": groups, "lineItems": lines})
+    assert bulk == (await api.get(f"/v1/invoices/{bulk['id']}")).json()
+    made = bulk["lineItemGroups"]
+    assert made[0]["productId"] == made[1]["productId"] == product
+    assert made[3]["productId"] == made[4]["productId"] == made[4]["lineItems"][0]["productId"]
+    assert (
+        made[2]["productId"]
+        == made[0]["lineItems"][0]["productId"]
+        == bulk["standaloneLineItems"][0]["productId"]
+    )
+
+    single = await api.create("/v1/invoices", head)
+    base = f"/v1/invoices/{single['id']}"
+    for group in groups:
+        fields = {key: value for key, value in group.items() if key != "lineItems"}
+        one = await api.create(f"{base}/line-item-groups", fields)
+        for line in group.get("lineItems", ()):
+            await api.create(f"{base}/line-items", {**line, "lineItemGroupId": one["id"]})
+    for line in lines:
+        await api.create(f"{base}/line-items", line)
+    by_line = (await api.get(base)).json()
+
+    products = {group["productId"] for group in made} | {made[2]["productId"]}
+    stable = {customer, vat, *products, str(bulk["paymentAccountId"]), str(bulk["issuingAccountId"])}
+    assert _normalized(bulk, stable, {}) == _normalized(by_line, stable, {})
+
+
+async def test_a_bad_group_is_named_by_its_position_and_nothing_is_written(api: ApiClient) -> None:
+    customer, vat, product = await _setup(api)
+    head = {"customerId": customer}
+    good = {"name": "Fine", "taxCategoryId": vat}
+
+    unknown = [good, {"name": "X", "taxCategoryId": customer}]
+    response = await api.post("/v1/invoices", json={**head, "lineItemGroups": unknown})
+    assert response.status_code == 404
+    assert set(response.json()["details"]) == {"lineItemGroups[1].taxCategoryId"}
+
+    missing = [good, good, {"productId": customer}]
+    response = await api.post("/v1/invoices", json={**head, "lineItemGroups": missing})
+    assert response.status_code == 404
+    assert set(response.json()["details"]) == {"lineItemGroups[2].productId"}
+
+    dates = [good, {"name": "Y", "startDate": "2026-03-02", "endDate": "2026-03-01"}]
+    response = await api.post("/v1/invoices", json={**head, "lineItemGroups": dates})
+    assert response.status_code == 400
+    assert set(response.json()["details"]) == {"lineItemGroups[1].endDate"}
+
+    nameless = [good, {"description": "no name"}]
+    response = await api.post("/v1/invoices", json={**head, "lineItemGroups": nameless})
+    assert response.status_code == 400
+    assert set(response.json()["details"]) == {"lineItemGroups[1].name", "lineItemGroups[1].productId"}
+
+    assert (await api.post(f"/v1/products/{product}/archive")).status_code == 200
+    for group, field in (({"name": "API calls"}, "name"), ({"productId": product}, "productId")):
+        response = await api.post("/v1/invoices", json={**head, "lineItemGroups": [good, good, group]})
+        assert response.status_code == 409
+        assert set(response.json()["details"]) == {f"lineItemGroups[2].{field}"}
+
+    assert (await api.get("/v1/invoices")).json()["data"] == []

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 from billfold.api.bulk_body import NotPlain, PlainReader
 from billfold.core.money import DECIMAL_PATTERN, parse_decimal
 from billfold.core.pricing import limits
-from billfold.services.bulk import MAX_BULK_LINES
+from billfold.services.bulk import MAX_BULK_GROUPS, MAX_BULK_LINES
 from billfold.services.line_pricing import NewLine
 from billfold.web.text import FreeText, LineText, NameText
 
@@ -288,11 +288,14 @@ class InvoiceIn(Schema):
     line_item_groups: (
         Annotated[
             list[BulkGroupIn],
-            Field(max_length=MAX_BULK_LINES, fail_fast=True),
-            _at_most(MAX_BULK_LINES, "groups"),
+            Field(max_length=MAX_BULK_GROUPS, fail_fast=True),
+            _at_most(MAX_BULK_GROUPS, "groups in one request"),
         ]
         | None
-    ) = Field(default=None, description="Groups created with the invoice, each with its lineItems")
+    ) = Field(
+        default=None,
+        description=f"Groups created with the invoice, each with its lineItems; at most {MAX_BULK_GROUPS}",
+    )
     line_items: (
         Annotated[
             list[BulkLineIn],
@@ -493,7 +496,7 @@ def _split_lines(data: Any) -> tuple[dict[str, Any], list[list[Any] | None], lis
     head = {key: value for key, value in data.items() if key != "lineItems"}
     group_lines: list[list[Any] | None] = []
     if groups:
-        if len(groups) > MAX_BULK_LINES:
+        if len(groups) > MAX_BULK_GROUPS:
             return None
         heads = []
         for group in groups:

@@ -38,6 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billfold.db import driver
 from billfold.db import models as m
+from billfold.db.bulk_insert import insert_rows
 from billfold.db.catalog_queries import CatalogQueries
 from billfold.db.credit_note_queries import CreditNoteQueries
 from billfold.db.credit_queries import CreditQueries
@@ -262,6 +263,20 @@ class Repository(
         bulk create, never built as ORM objects."""
         if rows:
             await self.session.execute(insert_statement(cast(Table, model.__table__)), list(rows))
+
+    async def insert_groups(
+        self,
+        organization_id: uuid.UUID,
+        invoice_id: uuid.UUID,
+        names: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """New groups of one invoice (a bulk create's), each row's values in the order of ``names``, in one
+        round trip (:func:`~billfold.db.bulk_insert.insert_rows`: ``COPY`` on PostgreSQL, where an
+        executemany binds and runs its statement once per row); every row gets this organization and
+        invoice, as :meth:`~billfold.db.line_queries.LineQueries.insert_lines` the lines."""
+        scalars = {"organization_id": organization_id, "invoice_id": invoice_id}
+        await insert_rows(self.session, cast(Table, m.LineItemGroup.__table__), scalars, names, rows)
 
     async def write_values(self, row: m.Base, values: dict[str, Any]) -> None:
         """``UPDATE ... WHERE organization_id = row.organization_id AND id = row.id`` with one Core
