@@ -135,6 +135,16 @@ class Texts(BaseModel):
         ("line", "Rue de la Paix 1", True),
         ("line", "a\nb", False),
         ("line", "", True),
+        ("name", "\u200b", False),  # invisible only: blank
+        ("name", "\ufeff \u200b", False),
+        ("name", "\u202eabc", False),  # a bidirectional override reorders what a document shows
+        ("name", "a\u2066b", False),
+        ("name", "a\u2028b", False),  # a line separator in a one-line value
+        ("name", "👩\u200d💻 Dev", True),  # a zero-width joiner inside an emoji
+        ("name", "שלום\u200f 1", True),  # a right-to-left mark
+        ("memo", "a\u2028b", True),
+        ("memo", "a\u202db", False),
+        ("line", "a\u2029b", False),
     ],
 )
 def test_string_rules(field: str, value: str, ok: bool) -> None:

@@ -1,11 +1,14 @@
 """String field types shared by the native schemas and every dialect's.
 
 - :data:`NameText`: names (of customers, products, groups, lines, tax categories, accounts,
-  organizations): no control character at all (Unicode category Cc: U+0000–U+001F, U+007F–U+009F), and
-  not blank (whitespace only).
-- :data:`FreeText`: free text (memo, description, reason): no control character except tab and newline.
+  organizations): what :data:`LineText` refuses, and not blank (nothing but whitespace and invisible
+  format characters such as U+200B, the zero-width space).
+- :data:`FreeText`: free text (memo, description, reason): no control character except tab and newline,
+  no bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069: they reorder what a
+  document shows, so a name or memo could make a PDF read otherwise than its data).
 - :data:`LineText`: any other one-line value (an address line, a tax id, a reference): no control
-  character.
+  character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F), no line or paragraph separator
+  (U+2028, U+2029), no bidirectional control.
 
 Each is plain ``str`` with an after-validator: a length limit is added where the field is declared
 (``Annotated[NameText, Field(min_length=1, max_length=200)]``). The body parser already refuses NUL
@@ -15,12 +18,13 @@ anywhere in a body (:mod:`billfold.web.body`); these types state, per field, wha
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _refuse(found: re.Match[str], allowed: str = "") -> ValueError:
@@ -34,9 +38,13 @@ def check_line(value: str) -> str:
     return value
 
 
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
 def check_name(value: str) -> str:
     check_line(value)
-    if value and not value.strip():
+    if value and all(map(_invisible, value)):
         raise ValueError("must not be blank")
     return value
 
