@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from decimal import Decimal
 
 import pytest
@@ -178,3 +179,24 @@ async def test_basic_auth_takes_the_key_as_user_name(api: ApiClient) -> None:
     assert ok.status_code == 200
     bad = await api.raw.get("/v1/customers", headers={"Authorization": "Basic !!notbase64"})
     assert bad.status_code == 401
+
+
+async def test_two_different_keys_in_one_request_are_a_401(api: ApiClient) -> None:
+    other = "bf_another_organizations_key"
+    token = base64.b64encode(b"proxy-user:secret").decode()
+    cases = [
+        ([("X-API-KEY", api.key), ("X-API-KEY", other)], 401),
+        ([("X-API-KEY", api.key), ("Authorization", f"Bearer {other}")], 401),
+        ([("Authorization", f"Bearer {api.key}"), ("Authorization", f"Bearer {other}")], 401),
+        ([("X-API-KEY", api.key), ("X-API-KEY", api.key)], 200),
+        ([("X-API-KEY", api.key), ("Authorization", f"Bearer {api.key}")], 200),
+        ([("X-API-KEY", api.key), ("Authorization", f"Basic {token}")], 200),  # a proxy's own
+    ]
+    for headers, status in cases:
+        for method, url in (("GET", "/v1/customers"), ("POST", "/v1/customers")):
+            response = await api.raw.request(method, url, headers=headers, json={"name": "Two keys"})
+            expected = 201 if status == 200 and method == "POST" else status
+            assert response.status_code == expected, (headers, method, response.text)
+            if status == 401:
+                assert "more than one API key" in response.json()["message"]
+    assert len((await api.get("/v1/customers")).json()["data"]) == 3

@@ -57,11 +57,24 @@ def engine_of(request: Request) -> AsyncEngine:
 
 def presented_key(request: Request) -> str | None:
     """The API key from ``X-API-KEY``, ``Authorization: Bearer <key>`` or ``Authorization: Basic``
-    (the key as user name, any password: Sequence's style)."""
-    key = request.headers.get("x-api-key")
-    if key:
-        return key.strip()
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    (the key as user name, any password: Sequence's style). Two different keys (two ``X-API-KEY``
+    headers or two ``Authorization`` headers that differ, or an ``X-API-KEY`` and a ``Bearer`` of
+    another key) are a 401: which caller is meant cannot be told. Beside an ``X-API-KEY``, ``Basic``
+    credentials are left alone (a proxy in front may use them for itself)."""
+    headers = request.headers
+    keys = {key.strip() for key in headers.getlist("x-api-key")} - {""}
+    if "authorization" in headers:
+        given = headers.getlist("authorization")
+        if keys:
+            given = [value for value in given if value.partition(" ")[0].lower() == "bearer"]
+        keys.update(filter(None, map(_authorization_key, given)))
+    if len(keys) > 1:
+        raise Unauthorized("the request carries more than one API key: send one")
+    return keys.pop() if keys else None
+
+
+def _authorization_key(value: str) -> str | None:
+    scheme, _, token = value.partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and token:
         return token
