@@ -29,7 +29,6 @@ from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
 from conftest import ApiClient, make_invoice, new_api_key, whole_ledger
 
-
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 
