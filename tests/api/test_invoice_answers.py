@@ -166,7 +166,7 @@ async def test_the_fast_read_answers_what_the_general_read_does(api: ApiClient, 
 
 HOSTILE_NAMES = (
     'quote " backslash \\ slash / </script>',
-    "unicode é ß 漢字 😀 \u2028 \u2029",
+    "unicode é ß 漢字 😀 \u200d \u00a0",
     "x" * 200,
 )
 
@@ -195,7 +195,12 @@ def _usage_priced(product: dict[str, Any]) -> dict[str, Any]:
 
 def _hostile_lines() -> list[dict[str, Any]]:
     return [
-        {"name": name, "quantity": "1.000000000001", "unitPrice": "0.1", "description": f"{name}\tand\n"}
+        {
+            "name": name,
+            "quantity": "1.000000000001",
+            "unitPrice": "0.1",
+            "description": f"{name}\tand\n\u2028 \u2029",
+        }
         for name in HOSTILE_NAMES
     ]
 
