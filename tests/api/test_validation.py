@@ -711,3 +711,20 @@ async def test_invoice_key_survives_a_failure(api: ApiClient) -> None:
     assert good.status_code == 201, good.text
     assert good.json()["customerId"] == customer["id"]
     assert len((await api.get("/v1/invoices")).json()["data"]) == 1
+
+
+async def test_every_400_lists_its_fields_as_causations_too(api: ApiClient) -> None:
+    invoice = await make_invoice(api)
+    for body in (
+        {"name": "Fee", "amount": "5.001"},  # too many decimals
+        {"name": "Fee", "amount": "5.00", "unitPrice": "1"},  # both amount and unitPrice
+    ):
+        response = await api.post(f"/v1/invoices/{invoice['id']}/line-items", json=body)
+        assert response.status_code == 400, response.text
+        answer = response.json()
+        named = {c["field"]: c["message"] for c in answer["causations"]}
+        assert named == {k: v for k, v in answer["details"].items() if not k.startswith("_")}
+        assert named
+    unknown = await api.post("/v1/customers", json={"name": "X", "currency": "ZZZ"})
+    assert unknown.status_code == 400
+    assert [c["field"] for c in unknown.json()["causations"]] == ["currency"]

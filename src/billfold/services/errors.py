@@ -29,6 +29,22 @@ class ValidationFailed(DomainError):
 
     code = "validation_error"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        causations: list[dict[str, Any]] | None = None,
+    ) -> None:
+        if causations is None and details:  # each field at fault, as every other 400 lists them
+            causations = [
+                {"field": name, "message": str(reason)}
+                for name, reason in details.items()
+                if not name.startswith("_")  # "_more": the count of fields left unnamed
+            ]
+        super().__init__(message, code=code, details=details, causations=causations)
+
     @classmethod
     def field(cls, field: str, reason: str) -> ValidationFailed:
         return cls(f"{field}: {reason}", details={field: reason})
