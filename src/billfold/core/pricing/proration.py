@@ -144,5 +144,7 @@ def _check_seats(seats: tuple[SeatInterval, ...], service: ServicePeriod) -> Non
                 f"must lie within the service dates ({service.start_date} – {service.end_date})",
             )
         if previous_end is not None and seat.start_date <= previous_end:
-            raise UsageError(f"seats[{index}].startDate", f"must be after seats[{index - 1}].endDate")
+            raise UsageError(
+                f"seats[{index}].startDate", "must be after the endDate of the interval before it"
+            )
         previous_end = seat.end_date
