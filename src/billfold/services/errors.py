@@ -7,6 +7,8 @@ from typing import Any
 
 class DomainError(Exception):
     code = "error"
+    causations_from_details = False
+    """A kind whose ``details`` name fields at fault lists them as ``causations`` when none are given."""
 
     def __init__(
         self,
@@ -21,6 +23,13 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
         self.details: dict[str, Any] = details or {}
+        if causations is None and details and self.causations_from_details:
+            # each field at fault, as every other 400 lists them ("_more": the count left unnamed)
+            causations = [
+                {"field": name, "message": str(reason)}
+                for name, reason in details.items()
+                if not name.startswith("_")
+            ]
         self.causations: list[dict[str, Any]] = causations or []
 
 
@@ -28,22 +37,7 @@ class ValidationFailed(DomainError):
     """The request is malformed or breaks a rule; ``details`` maps each field at fault to the reason."""
 
     code = "validation_error"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        details: dict[str, Any] | None = None,
-        causations: list[dict[str, Any]] | None = None,
-    ) -> None:
-        if causations is None and details:  # each field at fault, as every other 400 lists them
-            causations = [
-                {"field": name, "message": str(reason)}
-                for name, reason in details.items()
-                if not name.startswith("_")  # "_more": the count of fields left unnamed
-            ]
-        super().__init__(message, code=code, details=details, causations=causations)
+    causations_from_details = True
 
     @classmethod
     def field(cls, field: str, reason: str) -> ValidationFailed:
