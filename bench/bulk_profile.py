@@ -30,7 +30,7 @@ import httpx
 import orjson
 from sqlalchemy import event
 
-from billfold.api.app import create_app
+from billfold.api.app import GC_THRESHOLDS, create_app
 from billfold.db.engine import make_engine
 from billfold.db.migrate import upgrade
 from billfold.db.uow import UnitOfWork
@@ -92,8 +92,11 @@ async def run(url: str, lines: int, requests: int, profile: str | None) -> None:
             for _ in range(2):  # warm up: caches of statements, products created by name
                 answer = await client.post("/v1/invoices", content=content, headers=headers)
                 assert answer.status_code == 201, answer.text
-            if os.environ.get("BULK_GC") == "freeze":
+            if os.environ.get("BULK_GC") in ("freeze", "served"):
                 gc.freeze()
+            if os.environ.get("BULK_GC") == "served":  # the collector as a served process sets it
+                given = os.environ.get("BULK_GC_THRESHOLDS")
+                gc.set_threshold(*(map(int, given.split(",")) if given else GC_THRESHOLDS))
             collected = _gc_timer()
             profiler = cProfile.Profile() if profile else None
             statements = 0

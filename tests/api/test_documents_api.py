@@ -162,10 +162,15 @@ async def test_hosted_page_without_key_wrong_token_and_revocation(api: ApiClient
     assert "Facture" in page.text  # the customer's French
     assert "Rechnung" in (await client.get(url, params={"locale": "de"})).text
     assert (await client.get(f"{url}/pdf")).content.startswith(b"%PDF")
-    assert (
-        await client.get(f"{url}/ubl")
-    ).status_code == 409  # the buyer has a VAT id but the line no category
     unknown = await client.get("/no/such/path")
+    # the buyer has a VAT id but the line no category: the page links no e-invoice, and its address
+    # answers as an unknown one (the API's 409 names ids and fields)
+    assert "/ubl" not in page.text
+    assert "/cii" not in page.text
+    for syntax in ("ubl", "cii"):
+        missing = await client.get(f"{url}/{syntax}")
+        assert (missing.status_code, missing.content) == (404, unknown.content)
+    assert (await api.get(f"/v1/invoices/{invoice_id}/e-invoice?syntax=ubl")).status_code == 409
     other = "y" if token.endswith("x") else "x"  # one character changed (a token may end in "x")
     for wrong in (f"/i/{token[:-1]}{other}", "/i/x", f"/i/{token}x/pdf"):
         response = await client.get(wrong)
@@ -186,10 +191,13 @@ async def test_documents_keep_the_parties_as_issued(api: ApiClient) -> None:
     await api.create(
         f"/v1/invoices/{invoice_id}/line-items", {"name": "Plan", "amount": "10.00", "taxCategoryId": std}
     )
-    await issue(api, invoice_id)
+    hosted = (await issue(api, invoice_id))["hostedInvoiceUrl"]
     before = {
         s: (await api.get(f"/v1/invoices/{invoice_id}/e-invoice?syntax={s}")).content for s in ("ubl", "cii")
     }
+    for syntax, content in before.items():  # the hosted page's links give the same e-invoices
+        public = await api.raw.get(f"{hosted}/{syntax}")
+        assert (public.status_code, public.content) == (200, content)
     text_before = pdf_text((await api.get(f"/v1/invoices/{invoice_id}/pdf")).content)
     changed = await api.patch(
         f"/v1/issuing-accounts/{account['id']}",

@@ -124,10 +124,15 @@ async def test_credits_and_payments_at_the_end_of_the_calendar(api: ApiClient) -
     issued = await _issue(api, invoice["id"], TODAY)
     assert issued.status_code == 200, issued.text
     assert issued.json()["creditsAppliedAmount"] == "5.00"  # the credit lasts until 9999-12-31
-    payment = await api.post(
+    future = await api.post(
         f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": "9999-12-31"}
     )
+    assert future.status_code == 400, future.text  # money is not received in the future
+    assert future.json()["details"] == {"date": f"must not be after today ({TODAY})"}
+    assert (await api.get(f"/v1/invoices/{invoice['id']}/payments")).json()["data"] == []
+    payment = await api.post(f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": TODAY})
     assert payment.status_code == 201, payment.text
+    assert payment.json()["date"] == TODAY
     early = await api.post(
         f"/v1/invoices/{invoice['id']}/payments", json={"amount": "0.01", "date": "0001-01-01"}
     )

@@ -163,6 +163,11 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
         "0.00",
     )
     assert len((await api.get(f"/v1/invoices/{invoice_id}/payments")).json()["data"]) == 2
+    # a bad amount is the request's fault, answered before the paid invoice's 409
+    for amount in ("0", "-1.00", "1.001"):
+        bad = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": amount})
+        assert bad.status_code == 400, (amount, bad.text)
+        assert "amount" in bad.json()["details"], bad.text
     assert (await api.post(f"/v1/invoices/{invoice_id}/void", json={"reason": "x"})).status_code == 409
 
 

@@ -35,7 +35,8 @@ class Actor:
         """The date a legal number is issued on: ``day``, or today when ``None``. A day after today (in
         the organization's time zone) is refused: an invoice or credit note cannot be issued in the
         future, and its series takes no earlier date after it (``9999-12-31`` would close the series
-        for good)."""
+        for good). A payment's date is held to the same bound (``field`` ``date``): money is not received
+        in the future."""
         today = self.today()
         if day is None:
             return today

@@ -37,17 +37,19 @@ class NewPayment:
 async def record_payment(
     uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewPayment
 ) -> tuple[m.Payment, m.Invoice]:
+    # what is wrong with the request itself is answered before what is wrong with the invoice (a 400
+    # before a 409), as a client fixes the one and cannot the other
+    if new.amount <= ZERO:
+        raise ValidationFailed.field("amount", "must be greater than zero")
+    payment_date = actor.issue_day(new.payment_date, "date")
     invoice = await lock_invoice(uow, actor, invoice_id)
+    check_fits(new.amount, currency(invoice.currency))
     if invoice.status != "issued":
         raise Conflict(
             f"only an issued invoice takes payments; this one is {invoice.status}",
             code="invoice_not_payable",
             details={"status": invoice.status},
         )
-    money = currency(invoice.currency)
-    if new.amount <= ZERO:
-        raise ValidationFailed.field("amount", "must be greater than zero")
-    check_fits(new.amount, money)
     left = remaining(invoice)
     applied = min(new.amount, left)
     excess = new.amount - applied
@@ -64,7 +66,7 @@ async def record_payment(
         amount=new.amount,
         applied_amount=applied,
         excess_amount=excess,
-        payment_date=new.payment_date or actor.today(),
+        payment_date=payment_date,
         method=new.method,
         reference=new.reference,
         idempotency_key=new.idempotency_key,

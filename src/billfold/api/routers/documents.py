@@ -184,5 +184,8 @@ async def hosted_einvoice(token: str, syntax: str, request: Request) -> Response
     if syntax not in SYNTAXES:
         raise HTTPException(status_code=404)
     doc = await _hosted(request, token)
+    if doc.is_draft or not_representable(doc):
+        # the page links no e-invoice then; the API's 409 names ids and fields the public is not shown
+        raise HTTPException(status_code=404)
     content = await einvoice_bytes(doc, syntax)
     return _attachment(content, "application/xml", f"{documents.file_stem(doc)}.{syntax}.xml", HOSTED_HEADERS)
