@@ -53,7 +53,7 @@ def test_the_text_format_escapes_what_it_gives_a_meaning_to() -> None:
     assert data.endswith("\n")
     assert data.count("\n") == 1
     assert len(fields) == 2 + len(LINE_COLUMNS)
-    assert fields[:2] == [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]
+    assert fields[:2] == [f"{1:032x}", f"{2:032x}"]  # ids' hex digits, as uuid_in reads them
     assert fields[2 + LINE_COLUMNS.index("description")] == "x\\ty\\r\\n"
     assert fields[2 + LINE_COLUMNS.index("tax_key_inclusive")] == "f"
     assert fields[2 + LINE_COLUMNS.index("name")] == "C:\\\\N"
@@ -84,7 +84,38 @@ def test_each_column_is_written_whatever_its_values_share() -> None:
     assert column("position") == ["0", "1", "2"]
     assert column("description") == ["d0\\t", "\\N", "d2\\t"]  # a tab, escaped
     assert column("id") == ["\\N"] * 3
-    assert [line.split("\t")[:2] for line in lines] == [[str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]] * 3
+    assert [line.split("\t")[:2] for line in lines] == [[f"{1:032x}", f"{2:032x}"]] * 3
+
+
+def test_few_objects_many_times_and_texts_with_nothing_to_escape() -> None:
+    """A column of a few objects, each many times (a bulk create's products, names and amounts; ``None``
+    among them), is written with each object's own text; text with nothing to escape is written as it
+    is, and one value that needs escaping among many is escaped."""
+    scalars = {"organization_id": uuid.UUID(int=1), "invoice_id": uuid.UUID(int=2)}
+    products = [uuid.UUID(int=10), uuid.UUID(int=11), None]
+    amounts = [Decimal("1.10"), Decimal("2.20")]
+    names = ["plain", "tab\there", "C:\\N"]
+    rows = []
+    for index in range(24):
+        row: list[Any] = [None] * len(LINE_COLUMNS)
+        row[LINE_COLUMNS.index("id")] = uuid.UUID(int=1000 + index)
+        row[LINE_COLUMNS.index("product_id")] = products[index % 3]
+        row[LINE_COLUMNS.index("net_amount")] = amounts[index % 2]
+        row[LINE_COLUMNS.index("name")] = names[index % 3]
+        row[LINE_COLUMNS.index("idempotency_key")] = f"key{index}" if index != 7 else "key\\7"
+        row[LINE_COLUMNS.index("description")] = f"d{index}"
+        rows.append(row)
+    lines = copy_text(TABLE, scalars, LINE_COLUMNS, rows).decode().removesuffix("\n").split("\n")
+    fields = [line.split("\t")[2:] for line in lines]
+    for index, row in enumerate(fields):
+        value = dict(zip(LINE_COLUMNS, row, strict=True))
+        assert uuid.UUID(value["id"]) == uuid.UUID(int=1000 + index)
+        product = products[index % 3]
+        assert value["product_id"] == ("\\N" if product is None else f"{product.int:032x}")
+        assert value["net_amount"] == str(amounts[index % 2])
+        assert value["name"] == escaped(names[index % 3])
+        assert value["idempotency_key"] == (f"key{index}" if index != 7 else "key\\\\7")
+        assert value["description"] == f"d{index}"
 
 
 def test_a_kept_answer_has_only_its_backslashes_escaped() -> None:
