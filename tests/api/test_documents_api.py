@@ -239,6 +239,12 @@ async def test_bad_document_data_is_a_400_naming_the_field(api: ApiClient) -> No
             {"electronicAddress": {"value": "x", "scheme": "ZZZ"}},
             "electronicAddress.scheme",
         ),
+        (  # four digits, but no code of the CEF EAS list: the e-invoice would break BR-CL-25
+            "POST",
+            "/v1/customers",
+            {"name": "A", "electronicAddress": {"value": "x", "scheme": "9999"}},
+            "electronicAddress.scheme",
+        ),
         ("POST", "/v1/customers", {"name": "A", "locale": "xx-zz"}, "locale"),
         ("PATCH", "/v1/organization", {"locale": "nope-nope"}, "locale"),
         (

@@ -148,3 +148,15 @@ def test_credit_note_needs_the_invoice_it_corrects() -> None:
 
 def test_positive_amount_due_needs_due_date_or_terms() -> None:
     assert "dueDate" in paths(full_invoice(due_date=None, payment_terms=None))
+
+
+def test_an_electronic_address_scheme_off_the_eas_list_is_refused() -> None:
+    """A scheme stored before the list was checked (four digits, no EAS code) would break BR-CL-25."""
+    from billfold.documents.model import ElectronicAddress
+
+    doc = full_invoice()
+    assert not {"customer.electronicAddress.scheme", "issuingAccount.electronicAddress.scheme"} & paths(doc)
+    odd = replace(
+        doc, buyer=replace(doc.buyer, electronic_address=ElectronicAddress(value="x", scheme="9999"))
+    )
+    assert "customer.electronicAddress.scheme" in paths(odd)

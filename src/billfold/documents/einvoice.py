@@ -22,6 +22,7 @@ from decimal import Decimal
 import pycountry
 
 from billfold.core.money import CONTEXT, ONE, ZERO, RoundingMode, add, divide, multiply, quantize, to_plain
+from billfold.documents.codelists import EAS_CODES
 from billfold.documents.i18n import Formatter
 from billfold.documents.model import AllowanceCharge, Document, Line, LineTax, Party, VatCategory
 
@@ -123,6 +124,11 @@ def _party_reasons(doc: Document) -> list[Reason]:
             reasons.append(Reason(f"{prefix}.address.country", "must be an ISO 3166-1 alpha-2 code"))
         if party.vat_id and not party.vat_id[:2].isalpha():
             reasons.append(Reason(f"{prefix}.vatId", "a VAT id starts with its country prefix (BR-CO-9)"))
+        address = party.electronic_address
+        if address is not None and address.scheme not in EAS_CODES:  # stored before the list was checked
+            reasons.append(
+                Reason(f"{prefix}.electronicAddress.scheme", "must be a code of the CEF EAS list (BR-CL-25)")
+            )
     return reasons
 
 

@@ -18,6 +18,7 @@ from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from billfold.documents.codelists import EAS_CODES
 from billfold.services.billing_details import EMAIL
 from billfold.services.errors import ValidationFailed
 
@@ -25,7 +26,6 @@ VAT_CATEGORIES = ("S", "Z", "E", "AE", "K", "G", "O", "L", "M")
 ZERO_ONLY = frozenset({"Z", "E", "AE", "K", "G", "O"})
 TAKES_REASON = frozenset({"E", "AE", "K", "G", "O"})
 UNIT_CODE = re.compile(r"[A-Z0-9]{2,3}")
-EAS_SCHEME = re.compile(r"[0-9]{4}|EM")
 VATEX = re.compile(r"VATEX-[A-Z0-9-]{1,40}")
 VAT_ID = re.compile(r"[A-Z]{2}[A-Z0-9+*.]{2,14}")
 DEFAULT_UNIT_CODE = "C62"
@@ -121,12 +121,15 @@ class ElectronicAddressIn:
 def check_electronic_address(
     address: ElectronicAddressIn | None, field: str = "electronicAddress"
 ) -> tuple[str | None, str | None]:
-    """(value, scheme): the EAS scheme is 4 digits (``0088`` GLN, ``9930`` German VAT id) or ``EM``."""
+    """(value, scheme): the scheme is a code of the CEF EAS list (``0088`` GLN, ``9930`` German VAT id,
+    ``EM`` e-mail), which EN 16931 checks (BR-CL-25)."""
     if address is None:
         return None, None
     scheme = address.scheme.upper()
-    if not EAS_SCHEME.fullmatch(scheme):
-        raise ValidationFailed.field(f"{field}.scheme", "must be an EAS code: four digits (0088) or EM")
+    if scheme not in EAS_CODES:
+        raise ValidationFailed.field(
+            f"{field}.scheme", "must be a code of the CEF EAS list (0088 GLN, 9930 German VAT id, EM e-mail)"
+        )
     value = address.value.strip()
     if not value:
         raise ValidationFailed.field(f"{field}.value", "must not be empty")
