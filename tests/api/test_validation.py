@@ -728,3 +728,30 @@ async def test_every_400_lists_its_fields_as_causations_too(api: ApiClient) -> N
     unknown = await api.post("/v1/customers", json={"name": "X", "currency": "ZZZ"})
     assert unknown.status_code == 400
     assert [c["field"] for c in unknown.json()["causations"]] == ["currency"]
+
+
+async def test_a_text_too_long_or_empty_is_counted_in_characters(api: ApiClient) -> None:
+    """Texts checked by their own validator first (names, emails, descriptions) are counted as text,
+    not as pydantic's "items"; a list's limit still counts its items."""
+    cases = [
+        ("/v1/customers", {"name": "x" * 201}, "name", "must have at most 200 characters (this one has 201)"),
+        ("/v1/customers", {"name": ""}, "name", "must have at least 1 character"),
+        (
+            "/v1/customers",
+            {"name": "A", "emails": [f"{'a' * 250}@x.com"]},
+            "emails[0]",
+            "must have at most 254 characters (this one has 256)",
+        ),
+        (
+            "/v1/products",
+            {"name": "P", "description": "d" * 5001},
+            "description",
+            "must have at most 5000 characters (this one has 5001)",
+        ),
+    ]
+    for path, body, field, reason in cases:
+        response = await api.post(path, json=body)
+        assert response.status_code == 400, response.text
+        assert response.json()["details"] == {field: reason}
+    many = await api.post("/v1/customers", json={"name": "A", "emails": ["a@b.co"] * 21})
+    assert "20 items" in many.json()["details"]["emails"]
