@@ -128,6 +128,23 @@ async def test_one_bad_line_is_named_and_nothing_is_written(api: ApiClient) -> N
     assert (await api.get("/v1/invoices")).json()["data"] == before
 
 
+async def test_lines_whose_sum_is_out_of_range_are_named_as_the_list(api: ApiClient) -> None:
+    """Each line is in range (18 digits); together they are not: the list is named, not ``amount`` (a
+    field no line of the request has), and nothing is written."""
+    customer, _, _ = await _setup(api)
+    before = (await api.get("/v1/invoices")).json()["data"]
+    lines = [{"name": "Big", "amount": "999999999999999999"}] * 1001
+    for body, field in (
+        ({"lineItems": lines}, "lineItems"),
+        ({"lineItemGroups": [{"name": "G", "lineItems": lines}]}, "lineItemGroups"),
+    ):
+        response = await api.post("/v1/invoices", json={"customerId": customer, **body})
+        assert response.status_code == 400, response.text
+        assert set(response.json()["details"]) == {field}
+        assert "out of range" in response.json()["details"][field]
+    assert (await api.get("/v1/invoices")).json()["data"] == before
+
+
 async def test_at_most_ten_thousand_lines(api: ApiClient) -> None:
     customer, _, _ = await _setup(api)
     line = {"name": "Seat", "quantity": "1", "unitPrice": "1"}

@@ -168,7 +168,14 @@ async def create_invoice_with_lines(
     await uow.repo.insert_lines(actor.organization_id, invoice.id, LINE_COLUMNS, rows, answers)
     counters = {"next_group_index": len(group_rows), "next_line_index": len(rows)}
     cells = None if made.gross_up else made.sums.cell_list()
-    if not await _store_totals(uow, actor, invoice, setting, counters, cells):
+    try:
+        stored = await _store_totals(uow, actor, invoice, setting, counters, cells)
+    except totals.TotalOutOfRange:
+        field = "lineItems" if lines else "lineItemGroups"
+        raise ValidationFailed.field(
+            field, "together the lines put the invoice's total out of range (below 10^21)"
+        ) from None
+    if not stored:
         # the lines' figures were rewritten
         return record_of(await invoices.load_invoice(uow, actor, invoice.id))
     return await _answer(uow, actor, invoice, setting, rows, answers)

@@ -197,9 +197,14 @@ async def _covering(
     return covering_order([adjustments_of(g.adjustments) for g in groups], invoice_adjustments)
 
 
+class TotalOutOfRange(ValidationFailed):
+    """The invoice's total would reach :data:`MAX_TOTAL` (named ``amount``, the line's, unless the caller
+    knows better: a bulk create names its lines)."""
+
+
 def check_range(totals: Amounts) -> None:
     if abs(totals.subtotal) >= MAX_TOTAL or abs(totals.total) >= MAX_TOTAL:
-        raise ValidationFailed("the invoice total would be out of range", details={"amount": "out of range"})
+        raise TotalOutOfRange("the invoice total would be out of range", details={"amount": "out of range"})
 
 
 async def recalculate(
