@@ -755,3 +755,31 @@ async def test_a_text_too_long_or_empty_is_counted_in_characters(api: ApiClient)
         assert response.json()["details"] == {field: reason}
     many = await api.post("/v1/customers", json={"name": "A", "emails": ["a@b.co"] * 21})
     assert "20 items" in many.json()["details"]["emails"]
+
+
+async def test_a_query_parameter_the_route_does_not_take_is_refused(api: ApiClient) -> None:
+    """``?custmerId=`` would otherwise list every invoice: each route takes the parameters it declares,
+    a 400 names any other (after the key is checked: a bad key is still a 401); the hosted pages take
+    what links add to them."""
+    invoice = await make_invoice(api)
+    customer = invoice["customerId"]
+    assert (await api.get("/v1/invoices", params={"customerId": customer, "limit": 1})).status_code == 200
+    for path, params, unknown in (
+        ("/v1/invoices", {"custmerId": customer}, {"custmerId"}),
+        ("/v1/customers", {"status": "bogus", "limit": "2"}, {"status"}),
+        (f"/v1/invoices/{invoice['id']}/events", {"limit": "abc"}, {"limit"}),  # an unpaged list
+        ("/v1/tax-categories", {"limit": "abc"}, {"limit"}),  # a paged one: a bad value, named
+        (f"/v1/invoices/{invoice['id']}", {"expand": "lines", "x": "1"}, {"expand", "x"}),
+    ):
+        response = await api.get(path, params=params)
+        assert response.status_code == 400, (path, response.text)
+        details = response.json()["details"]
+        assert set(details) == unknown
+        if path != "/v1/tax-categories":
+            assert all(reason.startswith("unknown query parameter") for reason in details.values())
+    stranger = await api.raw.get("/v1/invoices?custmerId=x", headers={"X-API-KEY": "bf_not_a_key"})
+    assert stranger.status_code == 401
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={})
+    assert issued.status_code == 200, issued.text
+    page = await api.raw.get(issued.json()["hostedInvoiceUrl"], params={"utm_source": "mail"})
+    assert page.status_code == 200

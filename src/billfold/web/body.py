@@ -380,6 +380,9 @@ class JsonRoute(APIRoute):
     A route that needs none of the framework's general dependency solving is called directly
     (:func:`_direct`)."""
 
+    extra_query: frozenset[str] = frozenset()
+    """Query parameters a route reads itself, beside those it declares (none in the API's routes)."""
+
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         model = None if self.body_field is None else _model(self.body_field.field_info.annotation)
@@ -387,9 +390,13 @@ class JsonRoute(APIRoute):
         context = _effective_route_context_var.get()
         route = context if context is not None and context.original_route is self else self
         handle = _direct(route, handler) or handler
+        # the API's own routes; the hosted pages (/i/...) take what a link adds to them (utm_source=...)
+        known = _query_names(route.dependant) | self.extra_query if route.path.startswith("/v1/") else None
 
         async def strict(request: Request) -> Response:
             request = JsonRequest(request.scope, request.receive)
+            if known is not None and request.scope.get("query_string"):
+                await _refuse_unknown_query(request, known)
             if request.method in _BODY_METHODS and _is_json(request):
                 data = await parsed_body(request)
                 if model is not None:
@@ -397,3 +404,27 @@ class JsonRoute(APIRoute):
             return await handle(request)
 
         return strict
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameters a route declares, in its own signature or its dependencies'."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return frozenset(names)
+
+
+async def _refuse_unknown_query(request: Request, known: frozenset[str]) -> None:
+    """A 400 naming each query parameter the route does not take (``?custmerId=`` would otherwise list
+    every invoice), after the caller's key is checked (a caller without a valid key gets its 401)."""
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
+    if not unknown:
+        return
+    from billfold.web.plumbing import current_actor  # the web layer's own key check (it imports this)
+
+    await current_actor(request)
+    reason = f"unknown query parameter (this route takes: {', '.join(sorted(known)) or 'none'})"
+    raise ValidationFailed(
+        f"unknown query parameter: {', '.join(unknown)}",
+        details=cap_details((name, reason) for name in unknown),
+    )
