@@ -12,8 +12,7 @@ are worked out once for all the lines instead of once per line.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any
@@ -40,7 +39,7 @@ from billfold.services.bulk_rows import (
 from billfold.services.calculation import GROSS_UP_SCOPE, Setting, calculation_json
 from billfold.services.context import Actor
 from billfold.services.currencies import currency
-from billfold.services.errors import DomainError, ValidationFailed
+from billfold.services.errors import DomainError, ValidationFailed, named, rename
 from billfold.services.groups import NewGroup, group_values
 from billfold.services.invoice_records import load_invoice_record, record_of
 from billfold.services.line_items import Lookups, NewLine, line_row, prepare
@@ -67,24 +66,6 @@ KeepAnswers = Callable[[Sequence[LineRecord], Currency], list[str]]
 class NewBulkGroup:
     group: NewGroup
     lines: Sequence[NewLine] = ()
-
-
-def rename(error: DomainError, prefix: str) -> None:
-    """Name ``error``'s fields after the item it came from (``lineItems[3].``)."""
-    details = {f"{prefix}.{field}": reason for field, reason in error.details.items()} or {prefix: ""}
-    error.details = {field: reason or error.message for field, reason in details.items()}
-    error.message = f"{prefix}: {error.message}"
-    error.args = (error.message,)
-
-
-@contextmanager
-def named(prefix: str) -> Iterator[None]:
-    """Re-raise a domain error from one item with its fields named after the item (``lineItems[3].``)."""
-    try:
-        yield
-    except DomainError as error:
-        rename(error, prefix)
-        raise
 
 
 def line_count(groups: Sequence[NewBulkGroup], lines: Sequence[NewLine]) -> int:

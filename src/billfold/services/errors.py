@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -58,3 +60,21 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+def rename(error: DomainError, prefix: str) -> None:
+    """Name ``error``'s fields after the item it came from (``lineItems[3].``)."""
+    details = {f"{prefix}.{field}": reason for field, reason in error.details.items()} or {prefix: ""}
+    error.details = {field: reason or error.message for field, reason in details.items()}
+    error.message = f"{prefix}: {error.message}"
+    error.args = (error.message,)
+
+
+@contextmanager
+def named(prefix: str) -> Iterator[None]:
+    """Re-raise a domain error from one item with its fields named after the item (``lineItems[3].``)."""
+    try:
+        yield
+    except DomainError as error:
+        rename(error, prefix)
+        raise

@@ -27,7 +27,7 @@ from billfold.db.ids import utcnow
 from billfold.db.uow import UnitOfWork
 from billfold.services import line_items
 from billfold.services.context import Actor
-from billfold.services.errors import NotFound, ValidationFailed
+from billfold.services.errors import NotFound, ValidationFailed, named
 from billfold.services.invoices import InvoiceView, delivery_country_of, load_invoice, lock_editable_invoice
 
 SIMPLE_FIELDS = (
@@ -102,4 +102,5 @@ async def _follow_period(
         if pricing == "minimum":  # the minimum's shortfall line: its amount does not depend on dates
             await uow.repo.update_line_values(org, line_id, dates)
         else:
-            await line_items.update_line(uow, actor, invoice_id, line_id, dict(dates))
+            with named(f"lineItems[{line_id}]"):  # which line the new period breaks
+                await line_items.update_line(uow, actor, invoice_id, line_id, dict(dates))
