@@ -46,7 +46,12 @@ def test_numbers_are_exact_where_asked_and_constants_refused_there() -> None:
     assert isinstance(parse_json(b'{"q": 1.10}')["q"], float)
     assert refused(b'{"q": NaN}', exact=True) == {"body": "the body is not valid JSON"}
     assert refused(b'{"q": ') == {"body": "the body is not valid JSON"}
-    assert refused(b"[" * 100_000) == {"body": "the body is not valid JSON"}
+    deep = {"body": "the body nests arrays or objects too deeply"}
+    assert refused(b"[" * 100_000) == deep
+    assert refused(b"[" * 100_000 + b"]" * 100_000) == deep
+    digits = {"body": "a number in the body has too many digits"}
+    assert refused(b'{"q": ' + b"1" * 5000 + b"}") == digits
+    assert refused(b'{"q": ' + b"1" * 5000 + b"}", exact=True) == digits
 
 
 class Inner(BaseModel):

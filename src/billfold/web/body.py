@@ -144,8 +144,13 @@ def parse_json(raw: bytes, *, exact: bool = False) -> Any:
     except _DuplicateKey as error:
         where = _duplicate_path(text) or error.key
         raise _invalid({where: "duplicated key"}) from None
-    except (ValueError, RecursionError):
-        raise _invalid({"body": "the body is not valid JSON"}) from None
+    except RecursionError:
+        raise _invalid({"body": "the body nests arrays or objects too deeply"}) from None
+    except ValueError as error:
+        # Python reads integers of at most 4,300 digits (sys.get_int_max_str_digits)
+        too_long = "Exceeds the limit" in str(error)
+        reason = "a number in the body has too many digits" if too_long else "the body is not valid JSON"
+        raise _invalid({"body": reason}) from None
     # NUL and surrogates can only arrive escaped: strict JSON refuses raw control characters in strings
     if "\\u" in text:
         found: list[tuple[str, str]] = []
