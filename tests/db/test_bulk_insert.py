@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
-from billfold.db.bulk_insert import copy_text, escaped, insert_rows
+from billfold.db.bulk_insert import copy_data, copy_text, escaped, insert_rows
 from billfold.db.errors import unique_violation
 from billfold.db.ids import new_id
 from billfold.db.line_queries import answered_lines
@@ -202,3 +202,25 @@ async def test_columns_given_apart_from_the_rows_go_in_with_them(api: ApiClient,
     assert [line["description"] for line in stored] == descriptions
     assert [line["idempotency_key"] for line in stored] == ["k0", "k1"]
     assert {line["name"] for line in stored} == {"Model"}
+
+
+def test_a_copy_leaves_out_the_columns_null_in_every_row_that_have_no_default() -> None:
+    """Left out, such a column is NULL all the same; one NULL in some rows only, or one with a default
+    (``unit_code``), is sent."""
+    scalars = {"organization_id": uuid.UUID(int=1), "invoice_id": uuid.UUID(int=2)}
+    rows = []
+    for index in range(3):
+        row: list[Any] = [None] * len(LINE_COLUMNS)
+        row[LINE_COLUMNS.index("id")] = uuid.UUID(int=10 + index)
+        row[LINE_COLUMNS.index("description")] = None if index else "only the first"
+        rows.append(row)
+    columns, data = copy_data(answered_lines(), scalars, LINE_COLUMNS, rows, {"answer": [None] * 3})
+    assert columns == ["organization_id", "invoice_id", "id", "description", "unit_code"]
+    lines = data.decode().removesuffix("\n").split("\n")
+    assert [line.split("\t")[2:] for line in lines] == [
+        [f"{10:032x}", "only the first", "\\N"],
+        [f"{11:032x}", "\\N", "\\N"],
+        [f"{12:032x}", "\\N", "\\N"],
+    ]
+    every = copy_text(TABLE, scalars, LINE_COLUMNS, rows).decode().split("\n")[0].split("\t")
+    assert len(every) == 2 + len(LINE_COLUMNS)  # the text alone keeps every column

@@ -134,18 +134,49 @@ def copy_text(
 ) -> bytes:
     """``rows`` (values in the order of ``names``), each with the values of ``scalars`` first and those
     of ``more`` (a column's values, one per row) last, as the data of a ``COPY`` in text format."""
+    return _copy(table, scalars, names, rows, more or {}, omit_nulls=False)[1]
+
+
+def copy_data(
+    table: Table,
+    scalars: dict[str, Any],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    more: dict[str, Sequence[Any]] | None = None,
+) -> tuple[list[str], bytes]:
+    """The columns a ``COPY`` names and its data (:func:`copy_text`), without the columns that are
+    ``NULL`` in every row and have no default (left out, they are ``NULL`` all the same): a plain
+    line's price, usage, tax key and adjustment columns, some twenty of a line's thirty-eight, which
+    PostgreSQL would otherwise read as a field of every row."""
+    return _copy(table, scalars, names, rows, more or {}, omit_nulls=True)
+
+
+def _copy(
+    table: Table,
+    scalars: dict[str, Any],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    more: dict[str, Sequence[Any]],
+    *,
+    omit_nulls: bool,
+) -> tuple[list[str], bytes]:
     constant = "".join(
         (NULL if value is None else encode(value)) + "\t"
         for encode, value in zip(_encoders(table, tuple(scalars)), scalars.values(), strict=True)
     )
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    if more:
-        columns += more.values()
-        names = (*names, *more)
+    columns: list[Sequence[Any]] = [*zip(*rows, strict=True), *more.values()]
+    names = [*names, *more]
+    if omit_nulls:
+        kept = [
+            index
+            for index, (name, values) in enumerate(zip(names, columns, strict=True))
+            if table.c[name].server_default is not None or not all(map(is_, values, repeat(None)))
+        ]
+        names, columns = [names[index] for index in kept], [columns[index] for index in kept]
     encoders = _encoders(table, tuple(names))
     fields = [_fields(encode, column) for encode, column in zip(encoders, columns, strict=True)]
     lines = map("\t".join, zip(*fields, strict=True))
-    return (constant + ("\n" + constant).join(lines) + "\n").encode()
+    return [*scalars, *names], (constant + ("\n" + constant).join(lines) + "\n").encode()
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
@@ -186,9 +217,9 @@ async def insert_rows(
     driver: asyncpg.Connection = raw.driver_connection
     if not driver.is_in_transaction():  # the session opens its transaction with its first statement
         await connection.exec_driver_sql("SELECT 1")
-    data = copy_text(table, scalars, names, rows, more)
+    copied, data = copy_data(table, scalars, names, rows, more)
     try:
-        await driver.copy_to_table(table.name, source=_once(data), columns=list(keys), format="text")
+        await driver.copy_to_table(table.name, source=_once(data), columns=copied, format="text")
     except asyncpg.IntegrityConstraintViolationError as error:
         cause = _DriverIntegrityError(str(error))
         cause.__cause__ = error

@@ -211,7 +211,16 @@ def answered_lines() -> Table:
     names and types only: what an INSERT is compiled from. ``answer`` holds compact JSON
     (:data:`~billfold.db.bulk_insert.COMPACT_JSON`)."""
     table = cast(Table, m.LineItem.__table__)
-    columns = (Column(column.name, column.type, primary_key=column.primary_key) for column in table.c)
+    columns = (
+        Column(
+            column.name,
+            column.type,
+            primary_key=column.primary_key,
+            # what copy_data reads: a column with a default is never left out of a COPY
+            server_default=None if column.server_default is None else column.server_default.arg,  # type: ignore[attr-defined]
+        )
+        for column in table.c
+    )
     return Table(table.name, MetaData(), *columns, Column("answer", Text, info={COMPACT_JSON: True}))
 
 
