@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 import uuid
+
+import pytest
 
 from billfold.db.ids import new_id, new_ids
 
@@ -34,3 +37,20 @@ def test_ids_made_at_once_are_distinct_and_random() -> None:
 
 def test_no_ids_for_none_asked() -> None:
     assert new_ids(0) == []
+
+
+def test_ids_made_at_once_are_uuids_like_any_other() -> None:
+    """Made without the constructor, each id is what ``uuid.UUID`` makes of its own text: equal, the
+    same hash and text, usable as a key, immutable, and it pickles."""
+    for value in new_ids(50):
+        again = uuid.UUID(str(value))
+        assert (value, hash(value), str(value), value.is_safe) == (
+            again,
+            hash(again),
+            str(again),
+            again.is_safe,
+        )
+        assert {value: 1}[again] == 1
+        assert pickle.loads(pickle.dumps(value)) == value
+        with pytest.raises(TypeError):
+            value.int = 0  # type: ignore[misc]
