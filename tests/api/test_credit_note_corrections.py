@@ -11,16 +11,21 @@ from conftest import ApiClient, make_invoice
 from credit_note_support import assert_reconciles
 
 D = Decimal
-TODAY = datetime.now(UTC).date().isoformat()
+
+
+def today() -> str:
+    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
+    date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
 
 
 async def _issued(api: ApiClient, amount: str = "100.00", customer_id: str | None = None) -> dict[str, Any]:
     if customer_id is None:
-        invoice = await make_invoice(api, invoiceDate=TODAY)
+        invoice = await make_invoice(api, invoiceDate=today())
     else:
-        invoice = await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": TODAY})
+        invoice = await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": today()})
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Service", "amount": amount})
-    response = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY})
+    response = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data

@@ -16,7 +16,11 @@ from billfold.services.errors import ValidationFailed
 from billfold.services.lifecycle import due_date
 from conftest import ApiClient, make_invoice
 
-TODAY = datetime.now(UTC).date().isoformat()
+
+def today() -> str:
+    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
+    date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def refused(response: httpx.Response, field: str) -> dict[str, Any]:
@@ -36,7 +40,7 @@ async def test_an_issue_date_at_the_end_of_the_calendar_is_a_400_and_uses_no_num
     invoice = await make_invoice(api)
     response = await _issue(api, invoice["id"], "9999-12-31")
     assert response.status_code == 400, response.text
-    assert response.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
+    assert response.json()["details"] == {"issueDate": f"must not be after today ({today()})"}
     after = (await api.get(f"/v1/invoices/{invoice['id']}")).json()
     assert after["status"] == "draft"
     assert after["invoiceNumber"] is None
@@ -56,9 +60,9 @@ def test_a_due_date_past_the_calendar_is_a_400_on_issue_date() -> None:
 
 async def test_long_payment_terms(api: ApiClient) -> None:
     invoice = await make_invoice(api, paymentTermsDays=3650)
-    issued = await _issue(api, invoice["id"], TODAY)
+    issued = await _issue(api, invoice["id"], today())
     assert issued.status_code == 200, issued.text
-    assert issued.json()["dueDate"] == (date.fromisoformat(TODAY) + timedelta(days=3650)).isoformat()
+    assert issued.json()["dueDate"] == (date.fromisoformat(today()) + timedelta(days=3650)).isoformat()
     overdue = await api.get("/v1/invoices?status=overdue")
     assert overdue.status_code == 200, overdue.text
 
@@ -121,18 +125,20 @@ async def test_credits_and_payments_at_the_end_of_the_calendar(api: ApiClient) -
         f"/v1/customers/{customer}/credits", {"amount": "5.00", "expiresOn": "9999-12-31"}
     )
     assert grant["expiresOn"] == "9999-12-31"
-    issued = await _issue(api, invoice["id"], TODAY)
+    issued = await _issue(api, invoice["id"], today())
     assert issued.status_code == 200, issued.text
     assert issued.json()["creditsAppliedAmount"] == "5.00"  # the credit lasts until 9999-12-31
     future = await api.post(
         f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": "9999-12-31"}
     )
     assert future.status_code == 400, future.text  # money is not received in the future
-    assert future.json()["details"] == {"date": f"must not be after today ({TODAY})"}
+    assert future.json()["details"] == {"date": f"must not be after today ({today()})"}
     assert (await api.get(f"/v1/invoices/{invoice['id']}/payments")).json()["data"] == []
-    payment = await api.post(f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": TODAY})
+    payment = await api.post(
+        f"/v1/invoices/{invoice['id']}/payments", json={"amount": "4.99", "date": today()}
+    )
     assert payment.status_code == 201, payment.text
-    assert payment.json()["date"] == TODAY
+    assert payment.json()["date"] == today()
     early = await api.post(
         f"/v1/invoices/{invoice['id']}/payments", json={"amount": "0.01", "date": "0001-01-01"}
     )

@@ -8,7 +8,11 @@ from decimal import Decimal
 
 from conftest import ApiClient, make_invoice
 
-TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
+
+def today() -> str:
+    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
+    must not pair yesterday's date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
 
 
 async def _invoice_with_line(api: ApiClient, amount: str = "100.00", **fields: object) -> str:
@@ -78,10 +82,10 @@ async def test_an_issue_date_after_today_is_refused_and_the_series_stays_open(ap
     for day in (tomorrow, "9999-12-31"):
         refused = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": day})
         assert refused.status_code == 400, refused.text
-        assert refused.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
+        assert refused.json()["details"] == {"issueDate": f"must not be after today ({today()})"}
     assert (await api.get(f"/v1/invoices/{invoice_id}")).json()["status"] == "draft"
-    issued = await _post(api, invoice_id, "issue", {"issueDate": TODAY})
-    assert issued["invoiceNumber"] == f"INV-{TODAY[:4]}-000001"
+    issued = await _post(api, invoice_id, "issue", {"issueDate": today()})
+    assert issued["invoiceNumber"] == f"INV-{today()[:4]}-000001"
     note = await api.post(
         f"/v1/invoices/{invoice_id}/credit-notes",
         json={
@@ -91,7 +95,7 @@ async def test_an_issue_date_after_today_is_refused_and_the_series_stays_open(ap
         },
     )
     assert note.status_code == 400, note.text
-    assert note.json()["details"] == {"issueDate": f"must not be after today ({TODAY})"}
+    assert note.json()["details"] == {"issueDate": f"must not be after today ({today()})"}
     assert (await api.get("/v1/credit-notes", params={"invoiceId": invoice_id})).json()["data"] == []
 
 
@@ -128,7 +132,7 @@ async def test_overdue_is_derived_and_listable(api: ApiClient) -> None:
     assert issued["status"] == "overdue"
     future = await api.create("/v1/invoices", {"customerId": customer["id"], "paymentTermsDays": 0})
     await api.create(f"/v1/invoices/{future['id']}/line-items", {"name": "S", "amount": "5.00"})
-    assert (await _post(api, future["id"], "issue", {"issueDate": TODAY}))["status"] == "issued"
+    assert (await _post(api, future["id"], "issue", {"issueDate": today()}))["status"] == "issued"
     overdue = (await api.get("/v1/invoices", params={"status": "overdue"})).json()["data"]
     assert [row["id"] for row in overdue] == [past["id"]]
     current = (await api.get("/v1/invoices", params={"status": "issued"})).json()["data"]
@@ -139,7 +143,7 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
     invoice_id = await _invoice_with_line(api, "100.00")
     draft_payment = await api.post(f"/v1/invoices/{invoice_id}/payments", json={"amount": "10.00"})
     assert draft_payment.status_code == 409
-    await _post(api, invoice_id, "issue", {"issueDate": TODAY})
+    await _post(api, invoice_id, "issue", {"issueDate": today()})
     first = await _post(
         api, invoice_id, "payments", {"amount": "40.00", "method": "pix", "idempotencyKey": "p1"}
     )
@@ -173,11 +177,11 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
 
 async def test_overpayment_kept_as_credit_and_zero_invoice_paid_on_issue(api: ApiClient) -> None:
     invoice_id = await _invoice_with_line(api, "10.00")
-    await _post(api, invoice_id, "issue", {"issueDate": TODAY})
+    await _post(api, invoice_id, "issue", {"issueDate": today()})
     paid = await _post(api, invoice_id, "payments", {"amount": "15.00", "keepExcessAsCredit": True})
     assert (paid["appliedAmount"], paid["excessAmount"], paid["invoiceStatus"]) == ("10.00", "5.00", "paid")
     empty = await make_invoice(api)
-    assert (await _post(api, str(empty["id"]), "issue", {"issueDate": TODAY}))["status"] == "paid"
+    assert (await _post(api, str(empty["id"]), "issue", {"issueDate": today()}))["status"] == "paid"
 
 
 async def test_concurrent_issues_are_gapless_and_unique(api: ApiClient) -> None:
@@ -221,7 +225,7 @@ async def test_lines_added_while_invoices_are_issued_are_in_their_totals_or_refu
     invoices = [await _invoice_with_line(api) for _ in range(6)]
 
     async def issue(invoice_id: str) -> int:
-        response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": TODAY})
+        response = await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": today()})
         assert response.status_code == 200, response.text
         return response.status_code
 
@@ -246,7 +250,7 @@ async def test_lines_added_while_invoices_are_issued_are_in_their_totals_or_refu
         assert read["totalAmount"] == f"{100 + added}.00"
         assert read["totalAmount"] == f"{sum(Decimal(line['totalAmount']) for line in lines):.2f}"
         numbers.append(read["invoiceNumber"])
-    assert sorted(numbers) == [f"INV-{TODAY[:4]}-{n:06d}" for n in range(1, 7)]
+    assert sorted(numbers) == [f"INV-{today()[:4]}-{n:06d}" for n in range(1, 7)]
 
 
 async def test_the_issue_answer_equals_the_invoice_read_after_it(api: ApiClient) -> None:

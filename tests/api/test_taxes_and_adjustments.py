@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billfold.db.models import Invoice
 from conftest import ApiClient, make_invoice
 
-TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
+
+def today() -> str:
+    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
+    must not pair yesterday's date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
+
 
 D = Decimal
 
@@ -280,7 +285,7 @@ async def test_issued_invoice_figures_are_frozen(api: ApiClient) -> None:
     base = f"/v1/invoices/{invoice['id']}"
     for _ in range(3):
         await _line(api, base, amount="0.03", taxCategoryId=vat)
-    issued = (await api.post(f"{base}/issue", json={"issueDate": TODAY})).json()
+    issued = (await api.post(f"{base}/issue", json={"issueDate": today()})).json()
     assert issued["taxAmount"] == "0.02"
     await api.patch("/v1/organization", json={"taxRounding": "line"})
     again = await _get(api, base)
@@ -299,7 +304,7 @@ async def test_adjustment_shares_survive_issue(api: ApiClient) -> None:
     draft_line = (await api.get(f"{base}/line-items/{line['id']}")).json()
     assert draft_line["adjustments"][0]["amount"] == "-1.00"
     assert draft_line["totalAmount"] == "9.00"
-    issued = (await api.post(f"{base}/issue", json={"issueDate": TODAY})).json()
+    issued = (await api.post(f"{base}/issue", json={"issueDate": today()})).json()
     assert issued["standaloneLineItems"][0]["adjustments"] == draft_line["adjustments"]
     assert issued["adjustments"][0]["appliedAmount"] == "-1.00"
     assert (await api.get(f"{base}/line-items/{line['id']}")).json()["totalAmount"] == "9.00"
@@ -331,7 +336,7 @@ async def test_line_discount_shows_on_an_untaxed_invoice_before_and_after_issue(
     draft = await _get(api, base)
     shares = draft["standaloneLineItems"][0]["adjustments"]
     assert [(s["type"], s["amount"]) for s in shares] == [("percentage_discount", "-5.00")]
-    issued = (await api.post(f"{base}/issue", json={"issueDate": TODAY})).json()
+    issued = (await api.post(f"{base}/issue", json={"issueDate": today()})).json()
     assert issued["standaloneLineItems"][0]["adjustments"] == shares
     assert (issued["discountAmount"], issued["totalAmount"]) == ("5.00", "15.00")
 

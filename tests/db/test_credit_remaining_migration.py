@@ -13,7 +13,11 @@ from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import authenticate
 from conftest import served, whole_ledger
 
-TODAY = datetime.now(UTC).date().isoformat()
+
+def today() -> str:
+    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
+    date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
 
 
 async def test_existing_grants_get_what_they_hold(fresh_url: str) -> None:
@@ -27,9 +31,9 @@ async def test_existing_grants_get_what_they_hold(fresh_url: str) -> None:
         invoices = []
         # 4.00 + 1.00 of the grants; then the 9.00 left, given back by a void; then 2.00 of them
         for amount in ("5.00", "12.00", "2.00"):
-            invoice = await api.create("/v1/invoices", {"customerId": customer, "invoiceDate": TODAY})
+            invoice = await api.create("/v1/invoices", {"customerId": customer, "invoiceDate": today()})
             await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "W", "amount": amount})
-            issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": TODAY})
+            issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
             assert issued.status_code == 200, issued.text
             invoices.append(invoice["id"])
             if amount == "12.00":

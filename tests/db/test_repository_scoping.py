@@ -16,7 +16,12 @@ from billfold.db import models as m
 from billfold.db.repository import Repository
 from conftest import ApiClient
 
-TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
+
+def today() -> str:
+    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
+    must not pair yesterday's date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
+
 
 # The only repository methods without an ``organization_id`` parameter, and why.
 UNSCOPED = {
@@ -164,7 +169,7 @@ async def _an_invoices_life(api: ApiClient) -> None:
         assert (await api.get(url)).status_code == 200, url
     for url in (f"{base}/line-items", f"{base}/line-item-groups", "/v1/issuing-accounts", "/v1/organization"):
         assert (await api.get(url)).status_code == 200, url
-    issued = await api.post(f"{base}/issue", json={"issueDate": TODAY})
+    issued = await api.post(f"{base}/issue", json={"issueDate": today()})
     assert issued.status_code == 200, issued.text
     due = issued.json()["amountDue"]
     assert (await api.post(f"{base}/payments", json={"amount": due})).status_code == 201

@@ -12,7 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billfold.services import lifecycle
 from conftest import ApiClient, make_invoice, statements_sent
 
-TODAY = datetime.now(UTC).date().isoformat()  # an issue date may not be later
+
+def today() -> str:
+    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
+    must not pair yesterday's date with what the server does today)."""
+    return datetime.now(UTC).date().isoformat()
 
 
 async def _get(api: ApiClient, url: str) -> Any:
@@ -41,8 +45,8 @@ async def test_the_issue_answer_is_what_a_get_returns_after(api: ApiClient) -> N
     )
     await api.create(f"{base}/line-items", {"name": "Plain", "quantity": "3", "unitPrice": "1.005"})
     await api.create(f"{base}/adjustments", {"type": "percentage_discount", "percentage": "10"})
-    issued = await _issue(api, invoice["id"], TODAY)  # the credit (granted today) is available
-    assert issued["invoiceNumber"] == f"INV-{TODAY[:4]}-000001"
+    issued = await _issue(api, invoice["id"], today())  # the credit (granted today) is available
+    assert issued["invoiceNumber"] == f"INV-{today()[:4]}-000001"
     assert issued["creditsAppliedAmount"] == "7.00"
     assert issued == await _get(api, base)
 
@@ -52,14 +56,14 @@ async def test_events_and_credit_reasons_carry_the_drawn_number(api: ApiClient, 
     endpoint = await api.create("/v1/webhook-endpoints", hook)
     first = await make_invoice(api)
     await api.create(f"/v1/invoices/{first['id']}/line-items", {"name": "Refund", "amount": "-50.00"})
-    negative = await _issue(api, first["id"], TODAY)
+    negative = await _issue(api, first["id"], today())
     second = await make_invoice(api)
     base = f"/v1/invoices/{second['id']}"
     await api.create(f"{base}/line-items", {"name": "Credits", "amount": "20.00", "scope": "credit_purchase"})
     await api.create(f"{base}/line-items", {"name": "Voucher", "amount": "-20.00"})
-    paid = await _issue(api, second["id"], TODAY)
-    assert (negative["invoiceNumber"], negative["status"]) == (f"INV-{TODAY[:4]}-000001", "paid")
-    assert (paid["invoiceNumber"], paid["status"]) == (f"INV-{TODAY[:4]}-000002", "paid")
+    paid = await _issue(api, second["id"], today())
+    assert (negative["invoiceNumber"], negative["status"]) == (f"INV-{today()[:4]}-000001", "paid")
+    assert (paid["invoiceNumber"], paid["status"]) == (f"INV-{today()[:4]}-000002", "paid")
     for invoice in (negative, paid):
         events = (await _get(api, f"/v1/invoices/{invoice['id']}/events"))["data"]
         issued, settled = events[-2:]
@@ -75,8 +79,8 @@ async def test_events_and_credit_reasons_carry_the_drawn_number(api: ApiClient, 
         for entry in (await _get(api, f"/v1/customers/{customer}/credits"))["data"]
     }
     assert reasons == {
-        f"negative total of invoice INV-{TODAY[:4]}-000001",
-        f"credit purchase on invoice INV-{TODAY[:4]}-000002",
+        f"negative total of invoice INV-{today()[:4]}-000001",
+        f"credit purchase on invoice INV-{today()[:4]}-000002",
     }
     everything = (await _get(api, "/v1/events?limit=100"))["data"]
     assert "#number-" not in str(everything)
@@ -92,7 +96,7 @@ async def test_a_number_with_quotes_and_backslashes_is_drawn_as_the_format_says(
     account = await api.create("/v1/issuing-accounts", {"tradeName": "Odd", "numberFormat": template})
     invoice = await make_invoice(api, issuingAccountId=account["id"])
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Item", "amount": "5.00"})
-    issued = await _issue(api, invoice["id"], TODAY)
+    issued = await _issue(api, invoice["id"], today())
     assert issued["invoiceNumber"] == "N°\"q'\\001"
     assert issued == await _get(api, f"/v1/invoices/{invoice['id']}")
     events = (await _get(api, f"/v1/invoices/{invoice['id']}/events"))["data"]
@@ -173,7 +177,7 @@ async def test_an_issue_that_spends_credit_or_owes_nothing_is_issued_locked(
     expected = {"credited": "7.00", "taxed": "12.00", "free": "0.00", "plain": "10.00"}
     for name, invoice in (("credited", credited), ("taxed", taxed), ("free", free), ("plain", plain)):
         attempts = _watch_reads(monkeypatch)
-        issued = await _issue(api, invoice["id"], TODAY)
+        issued = await _issue(api, invoice["id"], today())
         monkeypatch.undo()
         assert issued["amountDue"] == expected[name], name
         unlocked = dialect == "postgresql" and name == "plain"
