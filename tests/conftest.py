@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,18 @@ from en16931_support import assert_valid, en16931  # noqa: F401 - fixtures share
 
 POSTGRES_URL = os.environ.get("BILLFOLD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def today_date() -> date:
+    """Today's date in UTC (the organizations' time zone in the tests), read at each use: a run that
+    spans midnight must not pair yesterday's date, read at import, with what the server does today
+    (an issue dated yesterday does not see credit granted today)."""
+    return datetime.now(UTC).date()
+
+
+def today() -> str:
+    """:func:`today_date` as the API writes it (an issue date may not be later)."""
+    return today_date().isoformat()
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from conftest import ApiClient, make_invoice
+from conftest import ApiClient, make_invoice, today
 from credit_note_support import assert_reconciles
 
 D = Decimal
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
-    date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
 
 
 async def _issued(api: ApiClient, amount: str = "100.00", customer_id: str | None = None) -> dict[str, Any]:

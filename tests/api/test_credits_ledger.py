@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -27,16 +27,9 @@ from billfold.services.credits import (
 )
 from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
-from conftest import ApiClient, make_invoice, new_api_key, whole_ledger
+from conftest import ApiClient, make_invoice, new_api_key, today, today_date, whole_ledger
 
-
-def today() -> date:
-    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
-    date with what the server does today)."""
-    return datetime.now(UTC).date()
-
-
-TOMORROW = (today() + timedelta(days=1)).isoformat()
+TOMORROW = (today_date() + timedelta(days=1)).isoformat()
 
 
 async def _customer(api: ApiClient, currency: str = "EUR") -> str:
@@ -126,7 +119,7 @@ async def test_idempotent_grant(api: ApiClient) -> None:
         pytest.param({"amount": "5", "currency": "usd"}, "currency", id="lower-case-currency"),
         pytest.param({"amount": "5", "currency": "XXX"}, "currency", id="unit-less-currency"),
         pytest.param({"amount": "5", "currency": "ZZZ"}, "currency", id="unknown-currency"),
-        pytest.param({"amount": "5", "expiresOn": today().isoformat()}, "expiresOn", id="expires-today"),
+        pytest.param({"amount": "5", "expiresOn": today()}, "expiresOn", id="expires-today"),
         pytest.param({"amount": "5", "expiresOn": "2020-01-01"}, "expiresOn", id="expired"),
         pytest.param({"amount": "5", "expiresOn": "tomorrow"}, "expiresOn", id="not-a-date"),
         pytest.param({"amount": "5", "reason": ""}, "reason", id="empty-reason"),
@@ -164,7 +157,7 @@ async def test_expired_grants_leave_the_balance(api: ApiClient, engine: AsyncEng
     customer_id = await _customer(api)
     actor = await _actor(engine, api)
     async with UnitOfWork(engine) as uow:
-        for expires in (date(2021, 1, 1), today()):
+        for expires in (date(2021, 1, 1), today_date()):
             await uow.repo.add(
                 m.CreditEntry(
                     id=new_id(),
@@ -202,12 +195,12 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
     async with UnitOfWork(engine) as uow:
         grants, uses = await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR", lock=True)
         assert grants == [
-            CreditGrant(str(late["id"]), Decimal("30.00"), today(), None),
-            CreditGrant(str(soon["id"]), Decimal("20.00"), today(), today() + timedelta(days=1)),
+            CreditGrant(str(late["id"]), Decimal("30.00"), today_date(), None),
+            CreditGrant(str(soon["id"]), Decimal("20.00"), today_date(), today_date() + timedelta(days=1)),
         ]
         assert uses == []
         applied = apply_credits(
-            Decimal("40.00"), grants, uses, as_of=today(), exponent=2, invoice_id=str(invoice_id)
+            Decimal("40.00"), grants, uses, as_of=today_date(), exponent=2, invoice_id=str(invoice_id)
         )
         assert applied.applied == Decimal("40.00")
         await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", applied.uses)
@@ -226,7 +219,7 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
     async with UnitOfWork(engine) as uow:
         # the grants that hold credit: the late one alone, 10.00 left
         assert await credit_grants_and_uses(uow, actor, uuid.UUID(customer_id), "EUR") == (
-            [CreditGrant(str(late["id"]), Decimal("10.00"), today(), None)],
+            [CreditGrant(str(late["id"]), Decimal("10.00"), today_date(), None)],
             [],
         )
         # for the invoice that took credit: its uses, and each grant with what it took back on it
@@ -234,8 +227,8 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
             uow, actor, uuid.UUID(customer_id), "EUR", invoice_id=invoice_id
         )
         assert grants == [
-            CreditGrant(str(late["id"]), Decimal("30.00"), today(), None),
-            CreditGrant(str(soon["id"]), Decimal("20.00"), today(), today() + timedelta(days=1)),
+            CreditGrant(str(late["id"]), Decimal("30.00"), today_date(), None),
+            CreditGrant(str(soon["id"]), Decimal("20.00"), today_date(), today_date() + timedelta(days=1)),
         ]
         assert sorted(uses, key=lambda use: use.grant_id) == sorted(
             [
@@ -246,7 +239,7 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
         )
         # issuing again hands back the recorded uses, and recording them again writes nothing
         again = apply_credits(
-            Decimal("40.00"), grants, uses, as_of=today(), exponent=2, invoice_id=str(invoice_id)
+            Decimal("40.00"), grants, uses, as_of=today_date(), exponent=2, invoice_id=str(invoice_id)
         )
         await record_credit_uses(uow, actor, uuid.UUID(customer_id), invoice_id, "EUR", again.uses)
         with pytest.raises(Conflict) as other_uses:
@@ -274,10 +267,10 @@ async def test_recording_more_than_a_grant_holds_is_a_conflict(api: ApiClient, e
         # both invoices read the balance before either recorded its use
         grants, uses = await credit_grants_and_uses(uow, actor, customer, "EUR")
         for_first = apply_credits(
-            Decimal("8.00"), grants, uses, as_of=today(), exponent=2, invoice_id=str(first)
+            Decimal("8.00"), grants, uses, as_of=today_date(), exponent=2, invoice_id=str(first)
         )
         for_second = apply_credits(
-            Decimal("8.00"), grants, uses, as_of=today(), exponent=2, invoice_id=str(second)
+            Decimal("8.00"), grants, uses, as_of=today_date(), exponent=2, invoice_id=str(second)
         )
         await record_credit_uses(uow, actor, customer, first, "EUR", for_first.uses)
         with pytest.raises(Conflict) as overspent:
@@ -332,7 +325,7 @@ async def _grants_agree_with_the_ledger(engine: AsyncEngine, actor: Actor, custo
     assert stored == {
         grant_id: (Decimal(units).scaleb(-2) if units else None) for grant_id, units in held.items()
     }
-    whole = available_credit(grants, uses, as_of=today(), exponent=2)
+    whole = available_credit(grants, uses, as_of=today_date(), exponent=2)
     async with UnitOfWork(engine, readonly=True) as uow:
         [balance] = await balances(uow, actor, uuid.UUID(customer_id))
     assert balance.available == whole
@@ -357,9 +350,7 @@ async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
     for amount in ("12.00", "12.00", "9.00"):
         invoice = await _invoice(api, customer_id)
         await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": amount})
-        answer = await api.post(
-            f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today().isoformat()}
-        )
+        answer = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
         assert answer.status_code == 200, answer.text
         issued.append(answer.json())
         await check()
@@ -372,7 +363,7 @@ async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
     assert (await _ledger(api, customer_id))["balances"] == [{"currency": "EUR", "available": "6.00"}]
     again = await _invoice(api, customer_id)
     await api.create(f"/v1/invoices/{again['id']}/line-items", {"name": "Work", "amount": "10.00"})
-    answer = await api.post(f"/v1/invoices/{again['id']}/issue", json={"issueDate": today().isoformat()})
+    answer = await api.post(f"/v1/invoices/{again['id']}/issue", json={"issueDate": today()})
     assert answer.json()["creditsAppliedAmount"] == "6.00"
     await check()
 
@@ -386,9 +377,7 @@ async def test_issuing_reads_the_grants_that_hold_credit_not_every_use(
     for _ in range(4):  # the first three each use a grant up; the fourth finds none
         invoice = await _invoice(api, customer_id)
         await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "1.00"})
-        answer = await api.post(
-            f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today().isoformat()}
-        )
+        answer = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
         assert answer.status_code == 200, answer.text
     assert answer.json()["creditsAppliedAmount"] == "0.00"
     last = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "2.00"})
@@ -407,7 +396,7 @@ async def test_an_overpayment_kept_as_credit_is_a_grant(api: ApiClient) -> None:
     customer_id = await _customer(api, "USD")
     invoice = await api.create("/v1/invoices", {"customerId": customer_id, "invoiceDate": "2026-03-15"})
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Service", "amount": "100.00"})
-    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today().isoformat()})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
     assert issued.status_code == 200, issued.text
     payment = await api.create(
         f"/v1/invoices/{invoice['id']}/payments", {"amount": "120.00", "keepExcessAsCredit": True}
@@ -429,7 +418,7 @@ async def test_concurrent_issues_spend_each_grant_once(api: ApiClient, engine: A
         await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "4.00"})
         invoices.append(invoice["id"])
     answers = await asyncio.gather(
-        *(api.post(f"/v1/invoices/{i}/issue", json={"issueDate": today().isoformat()}) for i in invoices)
+        *(api.post(f"/v1/invoices/{i}/issue", json={"issueDate": today()}) for i in invoices)
     )
     assert [answer.status_code for answer in answers] == [200] * 12, [a.text for a in answers]
     applied = sum((Decimal(answer.json()["creditsAppliedAmount"]) for answer in answers), Decimal(0))
@@ -484,7 +473,7 @@ async def test_concurrent_voids_and_issues_keep_every_grant_exact(
         return str(invoice["id"])
 
     async def issue(invoice_id: str) -> httpx.Response:
-        return await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": today().isoformat()})
+        return await api.post(f"/v1/invoices/{invoice_id}/issue", json={"issueDate": today()})
 
     # three issued invoices, each holding 5.00 of its own grant (5.00 still due: voidable)
     first = []
@@ -515,7 +504,7 @@ async def test_voiding_an_invoice_gives_back_its_credit_not_a_voided_notes(
     await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "3.00"})
     invoice = await _invoice(api, customer_id)
     await api.create(f"/v1/invoices/{invoice['id']}/line-items", {"name": "Work", "amount": "10.00"})
-    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today().isoformat()})
+    issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={"issueDate": today()})
     assert issued.json()["creditsAppliedAmount"] == "3.00"
     note = await api.create(
         f"/v1/invoices/{invoice['id']}/credit-notes",

@@ -6,7 +6,7 @@ field, never a 500; everything that stays inside works, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -14,13 +14,7 @@ import pytest
 
 from billfold.services.errors import ValidationFailed
 from billfold.services.lifecycle import due_date
-from conftest import ApiClient, make_invoice
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
-    date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
+from conftest import ApiClient, make_invoice, today
 
 
 def refused(response: httpx.Response, field: str) -> dict[str, Any]:

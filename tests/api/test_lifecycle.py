@@ -6,13 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from conftest import ApiClient, make_invoice
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
-    must not pair yesterday's date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
+from conftest import ApiClient, make_invoice, today
 
 
 async def _invoice_with_line(api: ApiClient, amount: str = "100.00", **fields: object) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,14 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db.models import Invoice
-from conftest import ApiClient, make_invoice
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
-    must not pair yesterday's date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
-
+from conftest import ApiClient, make_invoice, today
 
 D = Decimal
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from alembic import command
@@ -11,13 +10,7 @@ from alembic import command
 from billfold.db.migrate import alembic_config, upgrade
 from billfold.db.uow import UnitOfWork
 from billfold.services.organizations import authenticate
-from conftest import served, whole_ledger
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (a run that spans midnight must not pair yesterday's
-    date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
+from conftest import served, today, whole_ledger
 
 
 async def test_existing_grants_get_what_they_hold(fresh_url: str) -> None:

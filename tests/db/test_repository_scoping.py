@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -14,14 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db import models as m
 from billfold.db.repository import Repository
-from conftest import ApiClient
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
-    must not pair yesterday's date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
-
+from conftest import ApiClient, today
 
 # The only repository methods without an ``organization_id`` parameter, and why.
 UNSCOPED = {

@@ -3,20 +3,13 @@ whatever shows the number (events, credit reasons) shows the drawn one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.services import lifecycle
-from conftest import ApiClient, make_invoice, statements_sent
-
-
-def today() -> str:
-    """Today's date in UTC, read at each use (an issue date may not be later; a run that spans midnight
-    must not pair yesterday's date with what the server does today)."""
-    return datetime.now(UTC).date().isoformat()
+from conftest import ApiClient, make_invoice, statements_sent, today
 
 
 async def _get(api: ApiClient, url: str) -> Any:
