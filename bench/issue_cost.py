@@ -6,7 +6,9 @@ with ``log_statement = all`` for that database only, makes ``--invoices`` one-li
 customer (in bulk, one request each), then issues them one at a time over one keep-alive connection (a
 plain ``http.client``), and prints the server process's CPU time per issue and the statements
 PostgreSQL received per issue (``BEGIN`` and ``COMMIT`` included), by their first words. A second
-customer with credit in the invoices' currency shows what issuing costs when credit is applied.
+customer with credit in the invoices' currency shows what issuing costs when credit is applied; a
+month-end run issues invoices of as many customers, each its own (between two runs of the first
+customer's, to compare with both).
 ``--profile FILE``: py-spy's collapsed stacks of the issues without credit (as ``add_line_cost.py``).
 """
 
@@ -26,12 +28,17 @@ LINE = {"name": "Item", "quantity": "3", "unitPrice": "12.345"}
 
 
 def run_issues(
-    server: CostServer, customer: str, count: int, label: str, profile: str | None = None
+    server: CostServer, customer: str | None, count: int, label: str, profile: str | None = None
 ) -> dict[str, Any]:
+    """``count`` issues of invoices of ``customer``, or (``None``) each of its own customer (a month-end
+    run)."""
     client = server.client
+    customers = [
+        customer or client.post("/v1/customers", {"name": f"Month-end {index}"})["id"]
+        for index in range(count + 20)
+    ]
     invoices = [
-        client.post("/v1/invoices", {"customerId": customer, "lineItems": [LINE]})["id"]
-        for _ in range(count + 20)
+        client.post("/v1/invoices", {"customerId": owner, "lineItems": [LINE]})["id"] for owner in customers
     ]
     for invoice in invoices[:20]:  # warm-up: statement caches, first-use imports
         client.post(f"/v1/invoices/{invoice}/issue", {}, expect=200)
@@ -60,6 +67,8 @@ def main() -> None:
         client.post(f"/v1/customers/{credited}/credits", {"amount": "1000000", "currency": "USD"})
         results = [
             run_issues(server, plain, args.invoices, "issue", args.profile),
+            run_issues(server, None, args.invoices, "issue-month-end"),
+            run_issues(server, plain, args.invoices, "issue-again"),
             run_issues(server, credited, args.invoices, "issue-with-credit"),
         ]
     for result in results:
