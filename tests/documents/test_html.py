@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from factories import buyer, draft_invoice, full_invoice
+from factories import buyer, draft_invoice, full_invoice, small_invoice
 
 from billfold.documents.html import HostedLinks, render_hosted_page
 
@@ -72,3 +72,11 @@ def test_customer_data_is_escaped() -> None:
     page = render_hosted_page(doc, None, LINKS)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+
+
+def test_an_untaxed_invoice_has_no_empty_tax_table() -> None:
+    untaxed = replace(small_invoice(lines=1), tax_summary=())  # nothing taxed: no rate to list
+    page = render_hosted_page(untaxed, None, LINKS)
+    assert "INV-2026-000042" in page
+    assert "Taxable amount" not in page
+    assert "Taxable amount" in render_hosted_page(full_invoice(), None, LINKS)

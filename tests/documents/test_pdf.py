@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 
 import pikepdf
 import pytest
@@ -147,3 +148,11 @@ def test_thousand_lines_paginate_with_headers_and_page_numbers(big_pdf: bytes) -
         assert "Description" in page
         assert "Unit price" in page
     assert "Work package 10.100" in pages[-1] or "Work package 10.100" in pages[-2]
+
+
+def test_an_untaxed_invoice_has_no_empty_tax_table() -> None:
+    untaxed = replace(small_invoice(lines=1), tax_summary=())  # nothing taxed: no rate to list
+    text = "\n".join(text_of(render_pdf(untaxed)))
+    assert "INV-2026-000042" in text
+    assert "Taxable amount" not in text
+    assert "Taxable amount" in "\n".join(text_of(render_pdf(full_invoice())))
