@@ -29,7 +29,9 @@ from billfold.services.errors import Conflict, NotFound
 from billfold.services.organizations import authenticate
 from conftest import ApiClient, make_invoice, new_api_key, today, today_date, whole_ledger
 
-TOMORROW = (today_date() + timedelta(days=1)).isoformat()
+
+def tomorrow() -> str:
+    return (today_date() + timedelta(days=1)).isoformat()
 
 
 async def _customer(api: ApiClient, currency: str = "EUR") -> str:
@@ -64,7 +66,7 @@ async def test_grant_and_read_the_ledger(api: ApiClient) -> None:
     }
     grant = await api.create(
         f"/v1/customers/{customer_id}/credits",
-        {"amount": "50.5", "expiresOn": TOMORROW, "reason": "welcome", "idempotencyKey": "welcome"},
+        {"amount": "50.5", "expiresOn": tomorrow(), "reason": "welcome", "idempotencyKey": "welcome"},
     )
     CreditEntryOut.model_validate(grant)
     assert grant["object"] == "credit_entry"
@@ -72,7 +74,7 @@ async def test_grant_and_read_the_ledger(api: ApiClient) -> None:
     assert grant["kind"] == "grant"
     assert grant["amount"] == "50.50"
     assert grant["currency"] == "EUR"
-    assert grant["expiresOn"] == TOMORROW
+    assert grant["expiresOn"] == tomorrow()
     assert grant["reason"] == "welcome"
     assert (grant["grantId"], grant["invoiceId"], grant["paymentId"]) == (None, None, None)
     assert grant["remaining"] == "50.50"
@@ -175,7 +177,7 @@ async def test_expired_grants_leave_the_balance(api: ApiClient, engine: AsyncEng
                 )
             )
         await uow.commit()
-    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "3.00", "expiresOn": TOMORROW})
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "3.00", "expiresOn": tomorrow()})
     ledger = await _ledger(api, customer_id)
     assert len(ledger["data"]) == 3
     # expiresOn is the first day a grant can no longer be used: one expiring today is gone
@@ -186,7 +188,7 @@ async def test_grants_and_uses_for_the_calculation(api: ApiClient, engine: Async
     customer_id = await _customer(api)
     late = await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "30.00"})
     soon = await api.create(
-        f"/v1/customers/{customer_id}/credits", {"amount": "20.00", "expiresOn": TOMORROW}
+        f"/v1/customers/{customer_id}/credits", {"amount": "20.00", "expiresOn": tomorrow()}
     )
     await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "99.00", "currency": "USD"})
     invoice = await make_invoice(api, currency="EUR")
@@ -340,7 +342,7 @@ async def test_each_grant_keeps_what_the_whole_ledger_says_it_holds(
     the balances read from the grants alone equal the ones worked out from every entry."""
     customer_id = await _customer(api)
     await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "25.00"})
-    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "5.00", "expiresOn": TOMORROW})
+    await api.create(f"/v1/customers/{customer_id}/credits", {"amount": "5.00", "expiresOn": tomorrow()})
     actor = await _actor(engine, api)
 
     async def check() -> None:
