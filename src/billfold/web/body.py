@@ -385,9 +385,6 @@ class JsonRoute(APIRoute):
     A route that needs none of the framework's general dependency solving is called directly
     (:func:`_direct`)."""
 
-    extra_query: frozenset[str] = frozenset()
-    """Query parameters a route reads itself, beside those it declares (none in the API's routes)."""
-
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         model = None if self.body_field is None else _model(self.body_field.field_info.annotation)
@@ -396,7 +393,7 @@ class JsonRoute(APIRoute):
         route = context if context is not None and context.original_route is self else self
         handle = _direct(route, handler) or handler
         # the API's own routes; the hosted pages (/i/...) take what a link adds to them (utm_source=...)
-        known = _query_names(route.dependant) | self.extra_query if route.path.startswith("/v1/") else None
+        known = _query_names(route.dependant) if route.path.startswith("/v1/") else None
 
         async def strict(request: Request) -> Response:
             request = JsonRequest(request.scope, request.receive)
