@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -312,3 +313,32 @@ async def test_bad_document_data_is_a_400_naming_the_field(api: ApiClient) -> No
     assert buyer["locale"] == "pt-BR"
     category = await api.create("/v1/tax-categories", {"name": "Zero", "rates": [{"rate": "0"}]})
     assert category["rates"][0]["vatCategory"] == "Z"  # type: ignore[index]
+
+
+async def test_hosted_page_shows_refunds_and_credit_notes_as_the_api_counts_them(api: ApiClient) -> None:
+    """Paid in part, then a credit note that refunds some of the payment and takes the rest off what
+    remains: the page lists the refund under the payments, the amount paid is net of it, the credit
+    notes' part is its own row, and the amount remaining is the API's."""
+    await seller(api)
+    invoice_id = await invoice(api, await customer(api))
+    base = f"/v1/invoices/{invoice_id}"
+    await api.create(f"{base}/line-items", {"name": "Plan", "amount": "1000.00"})
+    issued = await issue(api, invoice_id)
+    paid = await api.post(f"{base}/payments", json={"amount": "500.00", "reference": "WIRE-1"})
+    assert paid.status_code == 201, paid.text
+    noted = await api.post(
+        f"{base}/credit-notes", json={"reason": "other", "amount": "200.00", "refundAmount": "50.00"}
+    )
+    assert noted.status_code == 201, noted.text
+    after = (await api.get(base)).json()
+    assert (after["amountPaid"], after["refundedAmount"]) == ("500.00", "50.00")
+    text = (await api.raw.get(issued["hostedInvoiceUrl"])).text
+    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td class=\"num\">([^<]+)</td></tr>", text)
+    figures = dict(rows)
+    assert figures["Amount paid"] == "€450.00"  # 500 paid less 50 refunded
+    assert figures["Credit notes"] == "€200.00"  # 50 refunded + 150 taken off what remains
+    assert after["amountRemaining"] == "350.00"  # 1000 - 450 - 200
+    assert "€350.00" in re.sub(r"\s+", " ", text.split("Credit notes", 1)[1])
+    assert f"Refund · {noted.json()['number']}" in text
+    assert "-€50.00" in text
+    assert "WIRE-1" in text

@@ -183,3 +183,12 @@ async def test_errors_answer_status_and_detail(api: ApiClient) -> None:
     assert anonymous.status_code == 401
     assert set(anonymous.json()) == {"status", "detail"}
     assert (await native_invoice(api, invoice_id))["standaloneLineItems"] == []
+
+
+async def test_text_length_errors_count_characters(api: ApiClient) -> None:
+    invoice_id = await _invoice(api)
+    url = f"/alguna/invoices/{invoice_id}/line-items"
+    response = await api.raw.post(url, json={"description": "", "unitPrice": "1"}, headers=bearer(api))
+    assert response.status_code == 400
+    assert "description: must have at least 1 character" in response.json()["detail"]
+    assert "item" not in response.json()["detail"]

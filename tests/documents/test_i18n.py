@@ -62,3 +62,9 @@ def test_dates_and_percentages() -> None:
     fmt = Formatter.for_document("de", EUR)
     assert fmt.date(date(2026, 12, 1)) == "01.12.2026"
     assert fmt.percent(Decimal("5.5")) == "5,5\xa0%"
+
+
+def test_dates_carry_no_direction_marks() -> None:
+    """Babel's Arabic date has right-to-left marks around its slashes; in a left-to-right cell they
+    reorder it (``042026/12/``): documents show the digits in order."""
+    assert Formatter.for_document("ar", EUR).date(date(2026, 12, 4)) == "04/12/2026"

@@ -5,18 +5,25 @@ document's language; drafts say DRAFT and have no number; long invoices paginate
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 
 import pikepdf
 import pytest
 from factories import (
+    JPY,
     bhd_invoice,
     big_invoice,
+    buyer,
     credit_note,
+    document,
     draft_invoice,
     full_invoice,
     jpy_invoice,
+    line,
     small_invoice,
 )
 from pypdf import PdfReader
@@ -156,3 +163,48 @@ def test_an_untaxed_invoice_has_no_empty_tax_table() -> None:
     assert "INV-2026-000042" in text
     assert "Taxable amount" not in text
     assert "Taxable amount" in "\n".join(text_of(render_pdf(full_invoice())))
+
+
+def test_memo_keeps_its_line_breaks() -> None:
+    text = "\n".join(text_of(render_pdf(small_invoice(notes=("First line\nSecond line",)))))
+    assert "First line\nSecond line" in text
+
+
+def test_standalone_lines_have_no_group_total() -> None:
+    items = [line("li_1", "Loose item", "1", "10.00")]
+    grouped = [line("li_2", "Grouped item", "1", "20.00")]
+    text = "\n".join(text_of(render_pdf(document([("Seats", grouped), (None, items)]))))
+    assert text.count("Group total") == 1  # the named group's, not the standalone lines'
+
+
+def _has_font_for(language: str) -> bool:
+    found = (
+        shutil.which("fc-list")
+        and subprocess.run(
+            ["fc-list", f":lang={language}", "family"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
+    if not found:
+        message = f"skipped: no font for :lang={language} (Debian: apt-get install fonts-droid-fallback)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message.replace("skipped", "cannot be skipped in CI"))
+        pytest.skip(message)
+    return True
+
+
+def test_japanese_text_is_set_in_a_font_that_has_it() -> None:
+    """DejaVu Sans has no kana nor kanji: the renderer falls back to an installed font that has them
+    (the README's system packages bring one), and embeds it beside DejaVu."""
+    _has_font_for("ja")
+    items = [line("li_1", "商品 ウィジェット", "3", "1000", currency=JPY)]
+    doc = document([(None, items)], currency=JPY, locale="ja", buyer=buyer(name="株式会社サンプル 東京本社"))
+    pdf = render_pdf(doc)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        fonts = {
+            str(font.get("/BaseFont"))
+            for page in opened.pages
+            for font in page.Resources.get("/Font", {}).values()
+        }
+    assert any("DejaVu" in name for name in fonts)
+    assert any("DejaVu" not in name for name in fonts), fonts
+    assert "株式会社サンプル" in "\n".join(text_of(pdf))

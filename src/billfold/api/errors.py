@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billfold.services.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
-from billfold.web.errors import ErrorInfo, ErrorShape, cap_details, error_response, summary
+from billfold.web.errors import ErrorInfo, ErrorShape, cap_details, error_response, length_reason, summary
 
 log = logging.getLogger("billfold.api")
 
@@ -50,22 +50,11 @@ def _reason(error: dict[str, Any]) -> str:
         return "the body is not valid JSON"
     if kind in ("model_attributes_type", "dict_type") and tuple(error.get("loc", ())) == ("body",):
         return "the body must be a JSON object"
-    if kind in _LENGTHS and isinstance(error.get("input"), str):
-        # a text checked after its own validator (stripped, refused characters) reads as a sequence to
-        # pydantic, whose message would count "items"
-        context = error.get("ctx") or {}
-        bound = context.get("max_length" if kind in ("too_long", "string_too_long") else "min_length")
-        if bound is not None:
-            most = kind in ("too_long", "string_too_long")
-            unit = "character" if bound == 1 else "characters"
-            return f"must have at {'most' if most else 'least'} {bound} {unit}" + (
-                f" (this one has {len(error['input'])})" if most else ""
-            )
+    length = length_reason(error)
+    if length is not None:
+        return length
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
-
-
-_LENGTHS = frozenset({"too_long", "too_short", "string_too_long", "string_too_short"})
 
 
 async def _validation(request: Request, exc: Exception) -> Response:

@@ -32,7 +32,7 @@ from billfold.services.context import Actor
 from billfold.services.errors import NotFound, ValidationFailed
 from billfold.services.tax_categories import get_tax_category, load_tax_categories
 from billfold.web.body import parsed_body, refuse_many_unknown_fields
-from billfold.web.errors import cap_details, summary
+from billfold.web.errors import cap_details, length_reason, summary
 from billfold.web.plumbing import resolve_key, write
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +68,9 @@ def _reason(error: Any) -> str:
         return "unknown field"
     if kind == "missing":
         return "is required"
+    length = length_reason(error)
+    if length is not None:
+        return length
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 

@@ -58,10 +58,17 @@ def hosted_context(doc: Document, fmt: Formatter, links: HostedLinks) -> dict[st
         "status": doc.status,
         "status_label": status_label(doc.status, fmt),
         "payments": [
-            {"date": fmt.date(p.date), "amount": fmt.money(p.amount), "reference": p.reference or ""}
+            {
+                "date": fmt.date(p.date),
+                "amount": fmt.money(p.amount),
+                "reference": " · ".join(
+                    part for part in (fmt.gettext("Refund") if p.refund else "", p.reference or "") if part
+                ),
+            }
             for p in doc.payments
         ],
         "amount_paid": fmt.money(t.paid),
+        "credited": fmt.money(t.credited) if t.credited else None,
         "amount_remaining": fmt.money(t.amount_remaining),
         "settled": t.amount_remaining <= 0 and not doc.is_draft,
     }

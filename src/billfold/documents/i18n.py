@@ -25,6 +25,8 @@ from babel.numbers import format_decimal, format_percent
 from billfold.core.money import Currency, divide
 
 HUNDRED = Decimal(100)
+# left-to-right, right-to-left and Arabic letter marks
+_DIRECTION_MARKS = dict.fromkeys((0x200E, 0x200F, 0x061C))
 
 DOMAIN = "billfold"
 LANGUAGES = ("en", "de", "fr", "es", "pt_BR")
@@ -97,4 +99,8 @@ class Formatter:
         return format_percent(divide(rate, HUNDRED), locale=self.locale, decimal_quantization=False)
 
     def date(self, value: date | None) -> str:
-        return "" if value is None else format_date(value, "medium", locale=self.locale)
+        """The medium date, without the direction marks some locales put in it (Arabic's
+        ``04\u200f/12\u200f/2026``): in a left-to-right document they scramble the date's order."""
+        if value is None:
+            return ""
+        return format_date(value, "medium", locale=self.locale).translate(_DIRECTION_MARKS)

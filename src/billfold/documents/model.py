@@ -246,7 +246,9 @@ class Totals:
     BT-108); ``tax_exclusive`` (BT-109); ``tax`` (BT-110); ``tax_inclusive`` (BT-112); ``prepaid`` the
     credits applied at issue (BT-113); ``rounding`` (BT-114); ``amount_due`` at issue (BT-115).
     ``discount_total`` is every discount the customer got (line and document level), for display.
-    ``paid`` is what payments recorded since issue sum to (hosted page only)."""
+    ``paid`` is what payments recorded since issue sum to, less what was refunded of them, and
+    ``credited`` what credit notes took off the invoice (refunded or taken off what remains to pay)
+    (both hosted page only)."""
 
     line_total: Decimal
     allowance_total: Decimal = ZERO
@@ -258,12 +260,13 @@ class Totals:
     rounding: Decimal = ZERO
     amount_due: Decimal
     paid: Decimal = ZERO
+    credited: Decimal = ZERO
     discount_total: Decimal = ZERO
 
     @property
     def amount_remaining(self) -> Decimal:
-        """What is still to pay after the payments recorded so far."""
-        return add(self.amount_due, -self.paid)
+        """What is still to pay after the payments recorded so far and the credit notes."""
+        return add(self.amount_due, -self.paid, -self.credited)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -273,6 +276,8 @@ class Payment:
     date: date
     amount: Decimal
     reference: str | None = None
+    refund: bool = False
+    """A refund of payments (``amount`` negative; ``reference`` the credit note that refunded)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,9 @@
 An issued document that EN 16931 can express is a Factur-X / ZUGFeRD (EN 16931 profile) file with its CII
 XML embedded (see :mod:`~billfold.documents.facturx`); anything else (a draft, a BHD invoice) is a plain
 PDF/A-3b. Drafts carry a DRAFT watermark and banner and no number. Fonts: DejaVu Sans (Debian's
-``fonts-dejavu-core``, found through fontconfig), embedded as subsets; text stays selectable. Tables
+``fonts-dejavu-core``, found through fontconfig), and for what DejaVu has no glyph for (Chinese,
+Japanese, Korean) the font fontconfig falls back to (Debian's ``fonts-droid-fallback``), embedded as
+subsets; text stays selectable. Tables
 repeat their header rows on every page and every page is numbered "Page n of N" (CSS counters).
 
 :func:`render_pdf` is pure: it fetches nothing (every URL is refused) and writes no file. It takes about

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -365,6 +365,24 @@ def _withholdings(calculation: Mapping[str, Any]) -> tuple[Withholding, ...]:
 # -- the document ------------------------------------------------------------------------------------
 
 
+def _payments(
+    payments: Sequence[m.Payment], refunds: Sequence[m.Refund], notes: Sequence[m.CreditNote]
+) -> tuple[Payment, ...]:
+    """The payments (what of each was applied to the invoice) and the refunds (negative, named by their
+    credit note's number), by date."""
+    numbers: dict[uuid.UUID | None, str] = {note.id: note.number for note in notes}
+    rows = [
+        Payment(date=p.payment_date, amount=p.applied_amount, reference=p.reference)
+        for p in payments
+        if p.applied_amount
+    ]
+    rows += [
+        Payment(date=r.refund_date, amount=-r.amount, reference=numbers.get(r.credit_note_id), refund=True)
+        for r in refunds
+    ]
+    return tuple(sorted(rows, key=lambda row: row.date))
+
+
 async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) -> InvoiceDocument:
     """The invoice as a document (404 for another organization's id)."""
     view = await load_invoice(uow, actor, invoice_id)
@@ -374,6 +392,7 @@ async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
     categories = await uow.repo.tax_categories_of(actor.organization_id)
     taxes = TaxLookup(categories, buyer.address.country)
     payments = await uow.repo.payments_of(actor.organization_id, invoice.id)
+    refunds = await uow.repo.refunds_of(actor.organization_id, invoice.id) if invoice.refunded_amount else []
     groups = _groups(view, taxes)
     calculation = view.calculation or {}
     line_total = add(*(line.net_amount for group in groups for line in group.lines))
@@ -404,16 +423,14 @@ async def load_document(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID) ->
             tax_inclusive=invoice.total_amount,
             prepaid=invoice.credits_applied_amount,
             amount_due=amount_due,
-            # what no longer needs paying: payments, and credit notes that reduced what remains (the
-            # hosted page's amount remaining is then the API's amountRemaining)
-            paid=add(invoice.amount_paid, invoice.reduced_amount),
+            # what no longer needs paying: payments less what was refunded of them, and what credit
+            # notes took off (refunded, or taken off what remained): the hosted page's amount remaining
+            # is then the API's amountRemaining (amountDue - amountPaid - reduced)
+            paid=add(invoice.amount_paid, -invoice.refunded_amount),
+            credited=add(invoice.reduced_amount, invoice.refunded_amount),
             discount_total=invoice.discount_amount,
         ),
-        payments=tuple(
-            Payment(date=p.payment_date, amount=p.applied_amount, reference=p.reference)
-            for p in payments
-            if p.applied_amount
-        ),
+        payments=_payments(payments, refunds, view.credit_notes),
         withholdings=_withholdings(calculation),
         delivery=delivery,
     )

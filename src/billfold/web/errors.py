@@ -53,6 +53,27 @@ def cap_details(problems: Iterable[tuple[str, Any]], total: int | None = None) -
     return details
 
 
+_LENGTHS = frozenset({"too_long", "too_short", "string_too_long", "string_too_short"})
+
+
+def length_reason(error: Mapping[str, Any]) -> str | None:
+    """A validation error's message about a text's length in characters (``None`` for any other
+    error). A text checked after its own validator (stripped, refused characters) reads as a sequence
+    to pydantic, whose message would count "items"."""
+    kind = error.get("type", "")
+    if kind not in _LENGTHS or not isinstance(error.get("input"), str):
+        return None
+    context = error.get("ctx") or {}
+    most = kind in ("too_long", "string_too_long")
+    bound = context.get("max_length" if most else "min_length")
+    if bound is None:
+        return None
+    unit = "character" if bound == 1 else "characters"
+    return f"must have at {'most' if most else 'least'} {bound} {unit}" + (
+        f" (this one has {len(error['input'])})" if most else ""
+    )
+
+
 def summary(details: Mapping[str, Any]) -> str:
     """``field: reason; ...`` for a message, short however many fields there are."""
     text = "; ".join(f"{name}: {reason}" for name, reason in details.items())
