@@ -779,6 +779,11 @@ async def test_a_query_parameter_the_route_does_not_take_is_refused(api: ApiClie
             assert all(reason.startswith("unknown query parameter") for reason in details.values())
     stranger = await api.raw.get("/v1/invoices?custmerId=x", headers={"X-API-KEY": "bf_not_a_key"})
     assert stranger.status_code == 401
+    twice = await api.get("/v1/invoices?limit=2&limit=3&status=draft&status=paid&custmerId=x")
+    assert twice.status_code == 400, twice.text
+    assert twice.json()["details"]["limit"] == "given more than once; give it once"
+    assert set(twice.json()["details"]) == {"limit", "status", "custmerId"}
+    assert "repeated query parameter: limit, status" in twice.json()["message"]
     issued = await api.post(f"/v1/invoices/{invoice['id']}/issue", json={})
     assert issued.status_code == 200, issued.text
     page = await api.raw.get(issued.json()["hostedInvoiceUrl"], params={"utm_source": "mail"})

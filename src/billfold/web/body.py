@@ -418,15 +418,21 @@ def _query_names(dependant: Dependant) -> frozenset[str]:
 
 async def _refuse_unknown_query(request: Request, known: frozenset[str]) -> None:
     """A 400 naming each query parameter the route does not take (``?custmerId=`` would otherwise list
-    every invoice), after the caller's key is checked (a caller without a valid key gets its 401)."""
-    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
-    if not unknown:
+    every invoice), and each one given more than once (``?limit=2&limit=3``: no parameter of the API
+    takes a list, and which one wins is not the caller's guess to make; JSON bodies refuse duplicate
+    keys alike), after the caller's key is checked (a caller without a valid key gets its 401)."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = [name for name in dict.fromkeys(names) if name not in known]
+    repeated = [name for name in dict.fromkeys(names) if name in known and names.count(name) > 1]
+    if not unknown and not repeated:
         return
     from billfold.web.plumbing import current_actor  # the web layer's own key check (it imports this)
 
     await current_actor(request)
     reason = f"unknown query parameter (this route takes: {', '.join(sorted(known)) or 'none'})"
-    raise ValidationFailed(
-        f"unknown query parameter: {', '.join(unknown)}",
-        details=cap_details((name, reason) for name in unknown),
-    )
+    problems = [(name, reason) for name in unknown]
+    problems += [(name, "given more than once; give it once") for name in repeated]
+    message = f"unknown query parameter: {', '.join(unknown)}" if unknown else ""
+    if repeated:
+        message += ("; " if message else "") + f"repeated query parameter: {', '.join(repeated)}"
+    raise ValidationFailed(message, details=cap_details(problems))
