@@ -17,7 +17,9 @@ class JsonByDefault:
     """Treat a request body as JSON when the client sent no content type or curl's default form type.
 
     ``curl -d '{...}'`` labels its body as a form; every Billfold endpoint takes JSON only, so reading it
-    as JSON is what the caller meant. Any other declared type is left alone (and refused by validation).
+    as JSON is what the caller meant. A body declared as anything else (``text/plain``, XML) is a 415
+    naming ``Content-Type``, not a confusing "the body must be a JSON object"; a declared type with no
+    body (``Content-Length: 0``) is let through.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -27,9 +29,33 @@ class JsonByDefault:
         if scope["type"] == "http" and scope["method"] in ("POST", "PATCH", "PUT"):
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
             declared = [v for k, v in scope["headers"] if k == b"content-type"]
-            if not declared or declared[0].split(b";")[0].strip().lower() == _FORM:
+            kind = declared[0].split(b";")[0].strip().lower() if declared else b""
+            if not declared or kind == _FORM:
                 scope = dict(scope, headers=[*headers, (b"content-type", b"application/json")])
+            elif not _json_type(kind) and _has_body(scope):
+                await _refuse(scope, receive, send, _unsupported(kind.decode("latin-1")))
+                return
         await self.app(scope, receive, send)
+
+
+def _json_type(kind: bytes) -> bool:
+    return kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))
+
+
+def _has_body(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            return value.strip() != b"0"
+        if key == b"transfer-encoding":
+            return True
+    return False
+
+
+def _unsupported(kind: str) -> ErrorInfo:
+    reason = f"must be application/json (this request's body is {kind[:100]!r})"
+    causations = [{"field": "Content-Type", "message": reason}]
+    message = f"Content-Type {reason}"
+    return ErrorInfo(415, "unsupported_media_type", message, {"Content-Type": reason}, causations)
 
 
 def _shapes(scope: Scope) -> Mapping[str, ErrorShape]:
