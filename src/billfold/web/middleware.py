@@ -45,7 +45,7 @@ def _json_type(kind: bytes) -> bool:
 def _has_body(scope: Scope) -> bool:
     for key, value in scope["headers"]:
         if key == b"content-length":
-            return value.strip() != b"0"
+            return bool(value.strip() != b"0")
         if key == b"transfer-encoding":
             return True
     return False
