@@ -153,7 +153,12 @@ async def test_names_refuse_every_control_character(api: ApiClient, value: str) 
     assert (await api.get(f"{base}/line-items")).json()["data"] == []
 
 
-@pytest.mark.parametrize("value", [" ", "   ", "\u00a0\u2003", "\u3000"])
+# whitespace, then characters drawn as nothing: a Hangul filler; the blank Braille pattern, default-ignorable
+# code points and the other Hangul fillers
+BLANKS = [" ", "   ", "\u00a0\u2003", "\u3000", "\u3164", "\u2800\u034f\ufe0f\u17b5\uffa0\u115f\u1160"]
+
+
+@pytest.mark.parametrize("value", BLANKS)
 async def test_names_refuse_whitespace_only(api: ApiClient, value: str) -> None:
     refused(await api.post("/v1/customers", json={"name": value}), "name", "blank")
     refused(await api.post("/v1/products", json={"name": value}), "name", "blank")

@@ -1,8 +1,10 @@
 """String field types shared by the native schemas and every dialect's.
 
 - :data:`NameText`: names (of customers, products, groups, lines, tax categories, accounts,
-  organizations): what :data:`LineText` refuses, and not blank (nothing but whitespace and invisible
-  format characters such as U+200B, the zero-width space).
+  organizations): what :data:`LineText` refuses, and not blank: nothing but whitespace, format
+  characters (category Cf, such as U+200B, the zero-width space), Unicode's default-ignorable code points
+  (U+034F, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, variation selectors...) and the blank
+  Braille pattern U+2800, all of which a renderer draws as nothing.
 - :data:`FreeText`: free text (memo, description, reason): no control character except tab and newline,
   no bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069: they reorder what a
   document shows, so a name or memo could make a PDF read otherwise than its data).
@@ -38,8 +40,16 @@ def check_line(value: str) -> str:
     return value
 
 
+# Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties.txt; stdlib unicodedata does not expose
+# it) less what category Cf already covers, plus U+2800 (blank Braille pattern), which is drawn as nothing
+_DRAWN_AS_NOTHING = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164\ufe00-\ufe0f\uffa0"
+    "\ufff0-\ufff8\U000e0000-\U000e0fff]"
+)
+
+
 def _invisible(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf"
+    return char.isspace() or unicodedata.category(char) == "Cf" or _DRAWN_AS_NOTHING.match(char) is not None
 
 
 def check_name(value: str) -> str:
