@@ -136,5 +136,6 @@ async def test_credits_and_payments_at_the_end_of_the_calendar(api: ApiClient) -
     early = await api.post(
         f"/v1/invoices/{invoice['id']}/payments", json={"amount": "0.01", "date": "0001-01-01"}
     )
-    assert early.status_code == 201, early.text
+    assert early.status_code == 400, early.text  # nor before the invoice was issued
+    assert early.json()["details"] == {"date": f"must not be before the invoice's issue date {today()}"}
     assert (await api.get(f"/v1/customers/{customer}/credits")).status_code == 200

@@ -169,6 +169,31 @@ async def test_partial_payments_then_paid(api: ApiClient) -> None:
     assert (await api.post(f"/v1/invoices/{invoice_id}/void", json={"reason": "x"})).status_code == 409
 
 
+async def test_a_payment_dated_before_the_invoice_was_issued_is_refused(api: ApiClient) -> None:
+    invoice_id = await _invoice_with_line(api, "100.00")
+    issued_on = datetime.now(UTC).date() - timedelta(days=30)
+    await _post(api, invoice_id, "issue", {"issueDate": issued_on.isoformat()})
+    url = f"/v1/invoices/{invoice_id}/payments"
+    message = f"must not be before the invoice's issue date {issued_on.isoformat()}"
+    for day in ("0001-01-01", (issued_on - timedelta(days=1)).isoformat()):
+        early = await api.post(url, json={"amount": "10.00", "date": day})
+        assert early.status_code == 400, early.text
+        assert early.json()["details"] == {"date": message}
+    # a bad amount is still named first
+    bad_amount = await api.post(url, json={"amount": "0", "date": "0001-01-01"})
+    assert bad_amount.status_code == 400, bad_amount.text
+    assert list(bad_amount.json()["details"]) == ["amount"]
+    assert (await api.get(url)).json()["data"] == []
+    assert (await api.get(f"/v1/invoices/{invoice_id}")).json()["amountPaid"] == "0.00"
+    on_the_day = await _post(api, invoice_id, "payments", {"amount": "100.00", "date": issued_on.isoformat()})
+    assert on_the_day["date"] == issued_on.isoformat()
+    assert on_the_day["invoiceStatus"] == "paid"
+    # the request's fault is a 400 before the paid invoice's 409
+    late = await api.post(url, json={"amount": "1.00", "date": "0001-01-01"})
+    assert late.status_code == 400, late.text
+    assert late.json()["details"] == {"date": message}
+
+
 async def test_overpayment_kept_as_credit_and_zero_invoice_paid_on_issue(api: ApiClient) -> None:
     invoice_id = await _invoice_with_line(api, "10.00")
     await _post(api, invoice_id, "issue", {"issueDate": today()})

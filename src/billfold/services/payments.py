@@ -1,8 +1,8 @@
 """Payments against issued invoices.
 
-Partial payments add up in ``amountPaid``; the invoice becomes ``paid`` when nothing remains. Paying more
-than remains is a 409, unless the caller asks to keep the excess as the customer's credit, which then
-lands in the customer's credit ledger.
+A payment is dated between the invoice's issue date and today. Partial payments add up in ``amountPaid``;
+the invoice becomes ``paid`` when nothing remains. Paying more than remains is a 409, unless the caller
+asks to keep the excess as the customer's credit, which then lands in the customer's credit ledger.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ async def record_payment(
     payment_date = actor.issue_day(new.payment_date, "date")
     invoice = await lock_invoice(uow, actor, invoice_id)
     check_fits(new.amount, currency(invoice.currency))
+    # money for an invoice is not received before it was issued (as a credit note is not dated before it)
+    if invoice.issue_date is not None and payment_date < invoice.issue_date:
+        raise ValidationFailed.field(
+            "date", f"must not be before the invoice's issue date {invoice.issue_date.isoformat()}"
+        )
     if invoice.status != "issued":
         raise Conflict(
             f"only an issued invoice takes payments; this one is {invoice.status}",
