@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billfold.db.models import Invoice
-from conftest import ApiClient, make_invoice, today
+from conftest import ApiClient, make_invoice, statements_sent, today
 
 D = Decimal
 
@@ -356,6 +356,52 @@ async def test_adjustment_amounts_are_answered_with_the_currencys_places(api: Ap
         assert full["adjustments"][0]["amount"] == thousand
         assert full["lineItemGroups"][0]["adjustmentDefinitions"][0]["amount"] == places
         assert full["lineItemGroups"][0]["lineItems"][0]["adjustmentDefinitions"][0]["amount"] == places
+
+
+async def test_an_unknown_product_or_price_in_applies_to_is_a_404_naming_it(
+    api: ApiClient, engine: AsyncEngine
+) -> None:
+    """Every level (invoice, group, line) checks the filter's ids, one query per list; nothing is written."""
+    product = await api.create("/v1/products", {"name": "Seat"})
+    price = await api.create(
+        "/v1/prices", {"productId": product["id"], "currency": "USD", "model": "unit", "unitPrice": "1"}
+    )
+    invoice = await make_invoice(api)
+    base = f"/v1/invoices/{invoice['id']}"
+    group = await api.create(f"{base}/line-item-groups", {"name": "Seats"})
+    line = await _line(api, base, amount="10.00", productId=product["id"], lineItemGroupId=group["id"])
+    before = await _get(api, base)
+    zero, unknown = "00000000-0000-0000-0000-000000000000", str(uuid.uuid4())
+    filters: list[tuple[dict[str, list[str]], dict[str, str]]] = [
+        ({"productIds": [zero]}, {"appliesTo.productIds[0]": "no such product"}),
+        ({"priceIds": [price["id"], unknown]}, {"appliesTo.priceIds[1]": "no such price"}),
+        (
+            {"productIds": [product["id"], unknown, zero], "priceIds": [zero]},
+            {
+                "appliesTo.productIds[1]": "no such product",
+                "appliesTo.productIds[2]": "no such product",
+                "appliesTo.priceIds[0]": "no such price",
+            },
+        ),
+    ]
+    for url in (
+        f"{base}/adjustments",
+        f"{base}/line-item-groups/{group['id']}/adjustments",
+        f"{base}/line-items/{line['id']}/adjustments",
+    ):
+        for applies, details in filters:
+            body = {"type": "amount_discount", "amount": "1", "appliesTo": applies}
+            with statements_sent(engine) as sent:
+                response = await api.post(url, json=body)
+            assert response.status_code == 404, response.text
+            assert response.json()["code"] == "not_found"
+            assert response.json()["details"] == details
+            reads = [s for s in sent if " FROM products" in s or " FROM prices" in s]
+            assert len(reads) == len(applies), reads  # one query per list, not one per id
+    assert await _get(api, base) == before
+    body = {"type": "amount_discount", "amount": "1", "appliesTo": {"productIds": [product["id"]]}}
+    body["appliesTo"]["priceIds"] = [price["id"]]
+    assert (await api.post(f"{base}/adjustments", json=body)).status_code == 201
 
 
 async def test_adjustment_definitions_are_stored_neutral_and_answered_in_the_api_shape(

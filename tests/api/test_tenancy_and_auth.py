@@ -370,6 +370,17 @@ async def test_another_organizations_ids_in_a_body_answer_404(api: ApiClient, ot
             "productId",
         ),
     ]
+    for adjustments in (
+        f"/v1/invoices/{mine.invoice}/adjustments",
+        f"/v1/invoices/{mine.invoice}/line-item-groups/{mine.group}/adjustments",
+        f"/v1/invoices/{mine.invoice}/line-items/{mine.line}/adjustments",
+    ):
+        for applies, field in (
+            ({"productIds": [tenant.product]}, "appliesTo.productIds[0]"),
+            ({"productIds": [mine.product], "priceIds": [tenant.price]}, "appliesTo.priceIds[0]"),
+        ):
+            discount = {"type": "amount_discount", "amount": "1", "appliesTo": applies}
+            attempts.append(("POST", adjustments, discount, field))
     for method, url, body, field in attempts:
         response = await other.request(method, url, json=body)
         error = assert_error(response, 404, code="not_found")

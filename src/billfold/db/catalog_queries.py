@@ -1,4 +1,4 @@
-"""The repository's queries about the catalog: products and tax categories (a part of
+"""The repository's queries about the catalog: products, prices and tax categories (a part of
 :class:`billfold.db.repository.Repository`, kept apart to keep each module small). Every one is scoped by
 organization (a product inserted by name carries its organization in its values)."""
 
@@ -64,6 +64,16 @@ class CatalogQueries:
         params = {"organization_id": organization_id, "name": name}
         found = (await self.session.execute(_built("product_by_name", build), params)).scalar_one_or_none()
         return cast(m.Product | None, found)
+
+    async def catalog_ids_found(
+        self, model: type[m.Product] | type[m.Price], organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of ``ids`` are the organization's products (or prices), in one query: another
+        organization's ids are not found, as unknown ones."""
+        if not ids:
+            return set()
+        statement = select(model.id).where(model.organization_id == organization_id, model.id.in_(set(ids)))
+        return set((await self.session.execute(statement)).scalars())
 
     # -- tax categories ------------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ A line's own adjustments change only that line. A group's or the invoice's cover
 (computed once on the covered total, split by largest remainder over cells, then lines): adding or
 removing one recalculates the invoice once and rebuilds its running sums per cell, after which line
 writes move those sums (:mod:`billfold.services.calculation`).
+
+An ``appliesTo`` filter names the organization's own products and prices only: an unknown id, or another
+organization's, is a 404 naming it (``appliesTo.productIds[0]``) and nothing is written.
 """
 
 from __future__ import annotations
@@ -73,6 +76,26 @@ def _stored(new: NewAdjustment, money: Currency, *, line_level: bool) -> dict[st
     return raw
 
 
+async def _check_filters(uow: UnitOfWork, actor: Actor, new: NewAdjustment) -> None:
+    """A 404 naming each ``appliesTo`` id that is not one of the organization's products or prices
+    (another organization's ids included), as for any other unknown id in a body; one query per list."""
+    missing: list[tuple[str, str, uuid.UUID]] = []
+    for model, ids, field, kind in (
+        (m.Product, new.product_ids, "productIds", "product"),
+        (m.Price, new.price_ids, "priceIds", "price"),
+    ):
+        found = await uow.repo.catalog_ids_found(model, actor.organization_id, ids)
+        missing += [
+            (f"appliesTo.{field}[{index}]", kind, value)
+            for index, value in enumerate(ids)
+            if value not in found
+        ]
+    if missing:
+        _, kind, value = missing[0]
+        details = {field: f"no such {kind}" for field, kind, _ in missing}
+        raise NotFound(f"{kind} {value} not found", details=details)
+
+
 def _without(items: list[dict[str, Any]] | None, adjustment_id: uuid.UUID) -> list[dict[str, Any]]:
     kept = [item for item in items or [] if item["id"] != str(adjustment_id)]
     if len(kept) == len(items or []):
@@ -85,6 +108,7 @@ def _without(items: list[dict[str, Any]] | None, adjustment_id: uuid.UUID) -> li
 async def add_to_invoice(uow: UnitOfWork, actor: Actor, invoice_id: uuid.UUID, new: NewAdjustment) -> None:
     invoice = await lock_editable_invoice(uow, actor, invoice_id)
     raw = _stored(new, currency(invoice.currency), line_level=False)
+    await _check_filters(uow, actor, new)
     await _set_invoice(uow, actor, invoice, [*(invoice.adjustments or []), raw])
 
 
@@ -108,6 +132,7 @@ async def add_to_group(
 ) -> None:
     invoice, group = await lock_group_for_change(uow, actor, invoice_id, group_id)
     raw = _stored(new, currency(invoice.currency), line_level=False)
+    await _check_filters(uow, actor, new)
     await _set_group(uow, actor, invoice, group, [*(group.adjustments or []), raw])
 
 
@@ -132,6 +157,7 @@ async def add_to_line(
 ) -> None:
     invoice, group, line = await lock_line_for_change(uow, actor, invoice_id, line_id)
     raw = _stored(new, currency(invoice.currency), line_level=True)
+    await _check_filters(uow, actor, new)
     await _set_line(uow, actor, invoice, group, line, [*(line.adjustments or []), raw])
 
 
