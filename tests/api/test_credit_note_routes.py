@@ -414,6 +414,68 @@ async def test_hostile_input_is_refused_and_writes_nothing(api: ApiClient) -> No
     assert other_id
 
 
+async def test_a_plain_amount_without_a_category_credits_only_what_was_charged_untaxed(
+    api: ApiClient,
+) -> None:
+    """A plain amount without taxCategoryId is untaxed: it may not credit tax-free money the invoice
+    never charged (a fully taxed invoice has none), nor more than its untaxed lines less earlier notes."""
+    vat = await _category(api)
+    taxed_id, _ = await _issued(api, [{"name": "x", "amount": "100.00", "taxCategoryId": vat}])
+    assert (await _invoice(api, taxed_id))["totalAmount"] == "120.00"
+    for amount in ("120.00", "0.01"):
+        refused = await _note(api, taxed_id, {"reason": "other", "amount": amount}, 409)
+        assert refused["code"] == "credit_exceeds_invoice"
+        assert list(refused["details"]) == ["amount"]
+    # at the invoice's rate, the same amount's net is capped by what was charged at 20 %
+    note = await _note(api, taxed_id, {"reason": "other", "amount": "100.00", "taxCategoryId": vat})
+    assert (note["netAmount"], note["taxAmount"], note["totalAmount"]) == ("100.00", "20.00", "120.00")
+
+    mixed_id, (untaxed, _taxed) = await _issued(
+        api,
+        [{"name": "u", "amount": "10.00"}, {"name": "x", "amount": "100.00", "taxCategoryId": vat}],
+    )
+    refused = await _note(api, mixed_id, {"reason": "other", "amount": "50.00"}, 409)
+    assert refused["code"] == "credit_exceeds_invoice"
+    assert "10.00" in refused["details"]["amount"]
+    await _note(api, mixed_id, {"reason": "other", "lines": [{"lineItemId": untaxed, "amount": "4.00"}]})
+    refused = await _note(api, mixed_id, {"reason": "other", "amount": "6.01"}, 409)
+    assert "6.00" in refused["details"]["amount"]
+    note = await _note(api, mixed_id, {"reason": "other", "amount": "6.00"})
+    assert (note["taxAmount"], note["totalAmount"], note["taxSummary"]) == ("0.00", "6.00", [])
+    # the untaxed money is credited in full: the untaxed line is refused too (the rest is taxed)
+    refused = await _note(
+        api, mixed_id, {"reason": "other", "lines": [{"lineItemId": untaxed, "amount": "1.00"}]}, 409
+    )
+    assert list(refused["details"]) == ["lines"]
+    invoice = await _invoice(api, mixed_id)
+    assert invoice["creditedAmount"] == "10.00"
+    assert_reconciles(invoice, (await api.get(f"/v1/credit-notes?invoiceId={mixed_id}")).json()["data"])
+
+
+async def test_a_plain_amount_over_the_total_names_amount(api: ApiClient) -> None:
+    """The invoice's total (70.00) is below what it charged at 20 % (a credit line): a plain amount at
+    20 % over the total names ``amount``, a line ``lines``."""
+    vat = await _category(api)
+    invoice_id, (line, _credit) = await _issued(
+        api,
+        [
+            {"name": "x", "quantity": "1", "unitPrice": "100.00", "taxCategoryId": vat},
+            {"name": "c", "amount": "-50.00"},
+        ],
+    )
+    assert (await _invoice(api, invoice_id))["totalAmount"] == "70.00"
+    body = {"reason": "other", "amount": "100.00", "taxCategoryId": vat}
+    refused = await _note(api, invoice_id, body, 409)
+    assert refused["code"] == "credit_exceeds_invoice"
+    assert refused["details"] == {
+        "amount": "credits more than the invoice's total less earlier credit notes (70.00)"
+    }
+    refused = await _note(
+        api, invoice_id, {"reason": "other", "lines": [{"lineItemId": line, "quantity": "1"}]}, 409
+    )
+    assert list(refused["details"]) == ["lines"]
+
+
 async def test_another_organizations_ids_are_not_found(api: ApiClient, engine: Any) -> None:
     from conftest import new_api_key
 

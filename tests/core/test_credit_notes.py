@@ -86,7 +86,7 @@ def credited_by(notes: list[CreditNoteResult]) -> Credited:
     tax: dict[str, Decimal] = defaultdict(Decimal)
     key_base: dict[TaxKey, Decimal] = defaultdict(Decimal)
     key_tax: dict[TaxKey, Decimal] = defaultdict(Decimal)
-    total = D(0)
+    total = untaxed = D(0)
     for note in notes:
         total += note.total
         for line in note.lines:
@@ -97,7 +97,9 @@ def credited_by(notes: list[CreditNoteResult]) -> Credited:
             if line.tax_key is not None:
                 key_base[line.tax_key] += line.base
                 key_tax[line.tax_key] += line.tax
-    return Credited(quantity, base, tax, key_base, key_tax, total)
+            else:
+                untaxed += line.base
+    return Credited(quantity, base, tax, key_base, key_tax, total, untaxed)
 
 
 def test_three_notes_of_three_cents_credit_the_tax_the_invoice_charged() -> None:
@@ -174,6 +176,52 @@ def test_a_plain_amount_at_one_of_the_invoice_rates() -> None:
     assert error.value.field == "taxCategoryId"
     with pytest.raises(CreditExceedsInvoice):
         credit_note(to_credit(lines, result), [], [AmountCredit(D("100.01"), STD)])
+
+
+def test_a_plain_amount_without_a_rate_credits_no_more_than_the_invoice_charged_untaxed() -> None:
+    """A plain amount without a rate is untaxed: it is capped by the invoice's untaxed lines, as an
+    amount at a rate is by the invoice's base at that rate, never by the invoice's total alone."""
+    taxed = [LineInput("l0", D("100.00"), tax_category_id="std")]
+    result = issued(taxed)
+    assert result.amounts.total == D("120.00")
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(taxed, result), [], [AmountCredit(D("120.00"))])
+    assert error.value.field == "amount"
+    with pytest.raises(CreditExceedsInvoice):
+        credit_note(to_credit(taxed, result), [], [AmountCredit(D("0.01"))])
+    mixed = [LineInput("u0", D("10.00")), LineInput("l0", D("100.00"), tax_category_id="std")]
+    result = issued(mixed)
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(mixed, result), [], [AmountCredit(D("50.00"))])
+    assert error.value.field == "amount"
+    assert "10.00" in error.value.message
+    first = credit_note(to_credit(mixed, result), [LineCredit("u0", amount=D("4.00"))], [])
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(mixed, result, [first]), [], [AmountCredit(D("6.01"))])
+    assert "6.00" in error.value.message
+    second = credit_note(to_credit(mixed, result, [first]), [], [AmountCredit(D("6.00"))])
+    assert (second.net, second.tax, second.total) == (D("6.00"), D("0.00"), D("6.00"))
+    # the untaxed line is now credited in full, through a line part and a plain amount together
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(mixed, result, [first, second]), [LineCredit("u0", amount=D("1.00"))], [])
+    assert error.value.field == "lines"
+
+
+def test_a_plain_amount_over_the_total_names_the_amount() -> None:
+    """The invoice's total is below its base at 20 % (a credit line at another rate): a plain amount
+    within the rate but over the total is refused on ``amount``, a line on ``lines``."""
+    lines = [
+        LineInput("l0", D("100.00"), tax_category_id="std", quantity=D(1)),
+        LineInput("l1", D("-50.00"), tax_category_id="red"),
+    ]
+    result = issued(lines)
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(lines, result), [], [AmountCredit(D("100.00"), STD)])
+    assert error.value.field == "amount"
+    assert "total" in error.value.message
+    with pytest.raises(CreditExceedsInvoice) as error:
+        credit_note(to_credit(lines, result), [LineCredit("l0", quantity=D(1))], [])
+    assert error.value.field == "lines"
 
 
 def test_inclusive_line_credit_keeps_gross_and_tax_within_the_invoice() -> None:

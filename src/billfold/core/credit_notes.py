@@ -16,7 +16,9 @@ at one of the invoice's rates. It works from the invoice's frozen figures, never
   lines at that rate by largest remainder. With tax per line, the same holds per line. So three notes of
   0.03 at 20 % credit 0.01, 0.00 and 0.01: 0.02 in all, as the invoice charged.
 * Nothing is credited twice: a line's credited base never exceeds the line's, a rate's never exceeds
-  the invoice's at that rate, and the credited total never exceeds the invoice's total; the service
+  the invoice's at that rate, what is credited untaxed (untaxed lines, plain amounts without a rate)
+  never exceeds the net of the invoice's untaxed lines, and the credited total never exceeds the
+  invoice's total; the service
   answers 409 ``credit_exceeds_invoice`` for a :class:`CreditExceedsInvoice`.
 
 Everything here is in whole minor units internally (as :mod:`~billfold.core.calculate`), in amounts at the
@@ -62,7 +64,7 @@ class CreditableLine:
 @dataclass(frozen=True, slots=True)
 class Credited:
     """What earlier (not void) credit notes of the invoice credited: per line its quantity, base and tax,
-    per rate its base and tax, and the total."""
+    per rate its base and tax, the total, and the net credited untaxed (``untaxed``)."""
 
     line_quantity: Mapping[str, Decimal] = field(default_factory=dict)
     line_base: Mapping[str, Decimal] = field(default_factory=dict)
@@ -70,6 +72,7 @@ class Credited:
     key_base: Mapping[TaxKey, Decimal] = field(default_factory=dict)
     key_tax: Mapping[TaxKey, Decimal] = field(default_factory=dict)
     total: Decimal = Decimal(0)
+    untaxed: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +267,9 @@ def _amount_part(plain: AmountCredit, invoice: InvoiceToCredit, where: str) -> _
 
 
 def _taxes(parts: list[_Part], invoice: InvoiceToCredit) -> None:
-    """Each part's tax, by the invoice's rounding, and the caps per rate."""
+    """Each part's tax, by the invoice's rounding, and the caps per rate (untaxed included)."""
     exp, mode, credited = invoice.exponent, invoice.mode, invoice.credited
+    _check_untaxed([part for part in parts if part.key is None], invoice)
     by_key: dict[TaxKey, list[_Part]] = {}
     for part in parts:
         if part.key is not None:
@@ -294,6 +298,23 @@ def _taxes(parts: list[_Part], invoice: InvoiceToCredit) -> None:
         full = base_after == key_base
         tax_after = key_tax if full else _cumulative_tax(base_after, key, mode, key_tax)
         _spread(members, max(0, tax_after - tax_before))
+
+
+def _check_untaxed(members: list[_Part], invoice: InvoiceToCredit) -> None:
+    """What the invoice charged without tax (the net of its untaxed lines) caps what notes credit
+    untaxed, as a rate's base caps what they credit at that rate: a plain amount without a rate can
+    only credit untaxed money the invoice charged."""
+    if not members:
+        return
+    exp = invoice.exponent
+    charged = sum((to_units(line.net, exp, "untaxed") for line in invoice.lines if line.tax_key is None), 0)
+    left = charged - to_units(invoice.credited.untaxed, exp, "untaxed")
+    if sum(p.base for p in members) > left:
+        raise CreditExceedsInvoice(
+            "amount" if any(p.line_id is None for p in members) else "lines",
+            f"credits more than the invoice charged without tax (at most {from_units(max(0, left), exp)} "
+            "is left to credit untaxed)",
+        )
 
 
 def _spread(members: list[_Part], tax: int) -> None:
@@ -339,7 +360,8 @@ def _result(parts: list[_Part], exp: int, invoice: InvoiceToCredit) -> CreditNot
     if done + total > invoice_total:
         left = from_units(invoice_total - done, exp)
         raise CreditExceedsInvoice(
-            "lines", f"credits more than the invoice's total less earlier credit notes ({left})"
+            "lines" if any(part.line_id is not None for part in parts) else "amount",
+            f"credits more than the invoice's total less earlier credit notes ({left})",
         )
     units = [
         (

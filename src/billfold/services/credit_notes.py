@@ -121,6 +121,7 @@ def _credited(rows: list[m.CreditNoteLine], total: Decimal) -> Credited:
     tax: dict[str, Decimal] = defaultdict(Decimal)
     key_base: dict[TaxKey, Decimal] = defaultdict(Decimal)
     key_tax: dict[TaxKey, Decimal] = defaultdict(Decimal)
+    untaxed = ZERO
     for row in rows:
         if row.line_item_id is not None:
             line_id = str(row.line_item_id)
@@ -131,7 +132,9 @@ def _credited(rows: list[m.CreditNoteLine], total: Decimal) -> Credited:
         if key is not None:
             key_base[key] += row.base_amount
             key_tax[key] += row.tax_amount
-    return Credited(quantity, base, tax, key_base, key_tax, total)
+        else:
+            untaxed += row.base_amount
+    return Credited(quantity, base, tax, key_base, key_tax, total, untaxed)
 
 
 def _key_of(row: m.CreditNoteLine) -> TaxKey | None:
