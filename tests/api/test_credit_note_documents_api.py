@@ -175,6 +175,7 @@ async def test_what_en16931_cannot_express_is_409_naming_it(api: ApiClient) -> N
         assert response.status_code == 409, response.text
         body = response.json()
         assert body["code"] == "not_representable"
+        assert body["message"].startswith("EN 16931 cannot express this credit note: ")
         assert "issuingAccount.address.country" in body["details"]
         assert f"lineItems[{line['id']}].taxCategoryId" in body["details"]
     pdf = await api.get(f"/v1/credit-notes/{note['id']}/pdf")  # a plain PDF/A-3, without factur-x.xml

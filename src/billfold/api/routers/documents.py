@@ -21,7 +21,7 @@ from billfold.db.uow import UnitOfWork
 from billfold.documents.cii import render_cii
 from billfold.documents.einvoice import NotRepresentableError, not_representable
 from billfold.documents.html import HostedLinks, render_hosted_page
-from billfold.documents.model import Document
+from billfold.documents.model import Document, DocumentKind
 from billfold.documents.pdf import render_pdf
 from billfold.documents.ubl import render_ubl
 from billfold.services import credit_note_documents, documents
@@ -68,8 +68,9 @@ async def einvoice_bytes(doc: Document, syntax: str) -> bytes:
     reasons = not_representable(doc)
     if reasons:
         error = NotRepresentableError(reasons)
+        what = "credit note" if doc.kind is DocumentKind.CREDIT_NOTE else "invoice"
         raise Conflict(
-            f"EN 16931 cannot express this invoice: {error}", code="not_representable", details=error.details
+            f"EN 16931 cannot express this {what}: {error}", code="not_representable", details=error.details
         )
     return await to_thread.run_sync(SYNTAXES[syntax], doc)
 
