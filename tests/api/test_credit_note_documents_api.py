@@ -120,7 +120,8 @@ async def test_credit_notes_render_and_pass_the_official_rules(
         for shown in (answer["number"], number, _euros(answer["totalAmount"]), "Credit note"):
             assert shown in text, shown
         if answer is note:  # how it was settled: the refund, and the rest off the invoice's amount due
-            assert f"100.00 EUR refunded; {answer['reductionAmount']} EUR taken off" in text
+            assert f"€100.00 refunded; {_euros(answer['reductionAmount'])} taken off" in text
+            assert "Reason: product unsatisfactory" in text
         keep = os.environ.get("BILLFOLD_KEEP_DOCUMENTS")
         if keep:  # to look at them
             await anyio.Path(keep, f"{answer['number']}.pdf").write_bytes(pdf)
@@ -131,6 +132,54 @@ async def test_credit_notes_render_and_pass_the_official_rules(
     assert line.findtext("cbc:CreditedQuantity", namespaces=UBL) == "3"
     assert line.findtext("cbc:LineExtensionAmount", namespaces=UBL) == note["lines"][0]["netAmount"]
     assert line.findtext("cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", namespaces=UBL) == "19"
+
+
+async def test_a_german_credit_note_is_worded_in_german(
+    api: ApiClient, assert_valid: Callable[[bytes], None]
+) -> None:
+    """The buyer's locale words the whole note: its discount share, its reason and its settlement, with
+    German money; the e-invoices stay valid."""
+    await seller(api)
+    std = await tax_category(api, "VAT 19", "19", vatCategory="S")
+    buyer = await customer(api, locale="de")
+    invoice_id = await invoice(api, buyer)
+    base = f"/v1/invoices/{invoice_id}"
+    consulting = {"name": "Beratung", "quantity": "10", "unitPrice": "95.00", "taxCategoryId": std}
+    hours = await api.create(f"{base}/line-items", consulting)
+    discounted = await api.post(
+        f"{base}/line-items/{hours['id']}/adjustments", json={"type": "amount_discount", "amount": "50.00"}
+    )
+    assert discounted.status_code == 201, discounted.text
+    number = (await issue(api, invoice_id))["invoiceNumber"]
+    assert (await api.post(f"{base}/payments", json={"amount": "300.00"})).status_code == 201
+    note = await _note(
+        api,
+        invoice_id,
+        {
+            "reason": "product_unsatisfactory",
+            "lines": [{"lineItemId": hours["id"], "quantity": "3"}],
+            "refundAmount": "100.00",
+        },
+    )
+    assert note["discountAmount"] == "15.00"
+    ubl, cii, pdf = await _documents(api, note["id"])
+    assert_valid(ubl)
+    assert_valid(cii)
+    assert embedded_xml(pdf) == cii
+    reduction = f"{Decimal(note['reductionAmount']):.2f}".replace(".", ",")
+    terms = f"100,00 € erstattet; {reduction} € vom fälligen Betrag der Rechnung {number} abgezogen"
+    text = pdf_text(pdf)
+    for shown in ("Grund: Produkt nicht zufriedenstellend", terms, "Rabatt"):
+        assert shown in text, shown
+    for english in ("Reason", "refunded", "taken off", "Discount", "EUR"):
+        assert english not in text, english
+    root = etree.fromstring(ubl)
+    assert root.findtext("cbc:Note", namespaces=UBL) == "Grund: Produkt nicht zufriedenstellend"
+    assert root.findtext("cac:PaymentTerms/cbc:Note", namespaces=UBL) == terms.replace(" €", "\xa0€")
+    reason = "cac:CreditNoteLine/cac:AllowanceCharge/cbc:AllowanceChargeReason"
+    assert root.findtext(reason, namespaces=UBL) == "Rabatt"
+    document = etree.fromstring(cii)
+    assert document.findtext(".//ram:SpecifiedTradeAllowanceCharge/ram:Reason", namespaces=CII) == "Rabatt"
 
 
 async def test_voided_credit_note_still_renders_marked_void(

@@ -13,7 +13,9 @@ renderer (PDF, UBL ``CreditNote``, CII type 381), beside the invoice loader in
 * Totals: no prepaid amount; the amount credited (BT-115) is the note's total. Nothing is recomputed.
 * Notes (BT-22): the reason and the memo. Payment terms (BT-20): how the total is settled (refunded,
   credited to the customer's balance, out of band, taken off the invoice's amount due), which also
-  satisfies BR-CO-25 (a positive amount due needs a due date or payment terms).
+  satisfies BR-CO-25 (a positive amount due needs a due date or payment terms). Both are worded in the
+  document's language, with its money format (:mod:`billfold.documents.credit_note_text`); a line's
+  share of discounts carries no reason, so each renderer names it in that language too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from billfold.core.money import add
 from billfold.core.taxes import TaxKey
 from billfold.db import models as m
 from billfold.db.uow import UnitOfWork
+from billfold.documents.credit_note_text import reason_note, settlement_terms
+from billfold.documents.i18n import Formatter
 from billfold.documents.model import (
     AllowanceCharge,
     CreditNoteDocument,
@@ -41,13 +45,6 @@ from billfold.services.credit_note_reads import load_credit_note
 from billfold.services.documents import TaxLookup, live_parties, party_from_json, tax_summary_rows
 
 ONE = Decimal(1)
-REASONS = {
-    "duplicate": "duplicate",
-    "fraudulent": "fraudulent",
-    "order_change": "order change",
-    "product_unsatisfactory": "product unsatisfactory",
-    "other": "other",
-}
 
 
 def _line(row: m.CreditNoteLine, item: Any, taxes: TaxLookup) -> Line:
@@ -58,8 +55,9 @@ def _line(row: m.CreditNoteLine, item: Any, taxes: TaxLookup) -> Line:
     )
     tax, _ = taxes(key)
     adjustment = row.adjustment_amount
-    allowances = (AllowanceCharge(amount=-adjustment, reason="Discount"),) if adjustment < 0 else ()
-    charges = (AllowanceCharge(charge=True, amount=adjustment, reason="Charge"),) if adjustment > 0 else ()
+    # no reason of their own: every renderer names them "Discount" / "Charge" in the document's language
+    allowances = (AllowanceCharge(amount=-adjustment),) if adjustment < 0 else ()
+    charges = (AllowanceCharge(charge=True, amount=adjustment),) if adjustment > 0 else ()
     by_quantity = row.quantity is not None and item is not None
     return Line(
         # the invoice line it credits, so that what EN 16931 cannot express is named as on the invoice
@@ -97,22 +95,20 @@ async def credit_note_document(
     delivery = None
     if invoice.delivery_date is not None or invoice.delivery_country is not None:
         delivery = Delivery(date=invoice.delivery_date, country=invoice.delivery_country)
-    notes = [f"Reason: {REASONS.get(note.reason, note.reason)}"]
+    locale = str(parties.get("locale") or "en")
+    fmt = Formatter.for_document(locale, found.currency)
+    notes = [reason_note(note.reason, fmt)]
     if note.memo:
         notes.append(note.memo)
-    settled = [
-        (label, amount)
-        for label, amount in (
-            ("refunded", note.refund_amount),
-            ("credited to the customer's balance", note.credit_amount),
-            ("settled outside Billfold", note.out_of_band_amount),
-            (f"taken off the amount due of invoice {invoice.invoice_number}", note.reduction_amount),
-        )
-        if amount
-    ]
-    places = found.currency.exponent
-    terms = "; ".join(f"{amount:.{places}f} {note.currency} {label}" for label, amount in settled) or None
     assert invoice.invoice_number is not None  # only an issued invoice is credited
+    terms = settlement_terms(
+        fmt,
+        refund=note.refund_amount,
+        credit=note.credit_amount,
+        out_of_band=note.out_of_band_amount,
+        reduction=note.reduction_amount,
+        invoice_number=invoice.invoice_number,
+    )
     return CreditNoteDocument(
         id=str(note.id),
         status=note.status,
@@ -120,7 +116,7 @@ async def credit_note_document(
         issue_date=note.issue_date,
         period=Period(start=invoice.period_start, end=invoice.period_end),
         currency=found.currency,
-        locale=str(parties.get("locale") or "en"),
+        locale=locale,
         seller=seller,
         buyer=buyer,
         buyer_reference=invoice.buyer_reference,
