@@ -310,10 +310,12 @@ def _check_untaxed(members: list[_Part], invoice: InvoiceToCredit) -> None:
     charged = sum((to_units(line.net, exp, "untaxed") for line in invoice.lines if line.tax_key is None), 0)
     left = charged - to_units(invoice.credited.untaxed, exp, "untaxed")
     if sum(p.base for p in members) > left:
+        plain = any(p.line_id is None for p in members)
         raise CreditExceedsInvoice(
-            "amount" if any(p.line_id is None for p in members) else "lines",
+            "amount" if plain else "lines",
             f"credits more than the invoice charged without tax (at most {from_units(max(0, left), exp)} "
-            "is left to credit untaxed)",
+            "is left to credit untaxed)"
+            + ("; a taxCategoryId credits the amount at that rate of the invoice" if plain else ""),
         )
 
 
