@@ -403,6 +403,12 @@ async def test_duplicate_product_name_is_409(api: ApiClient) -> None:
     assert_error(response, 409, "name", code="duplicate_product_name")
     listed = (await api.get("/v1/products")).json()["data"]
     assert [row["id"] for row in listed] == [first["id"]]
+    for same in (" Platform", "Platform\u3000"):  # the same name once trimmed
+        assert_error(await api.post("/v1/products", json={"name": same}), 409, "name")
+    composed = await api.create("/v1/products", {"name": "Caf\u00e9"})
+    decomposed = await api.post("/v1/products", json={"name": "Cafe\u0301"})  # looks the same: is the same
+    assert_error(decomposed, 409, "name", code="duplicate_product_name")
+    assert composed["name"] == "Caf\u00e9"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from billfold.web.text import check_name
@@ -47,4 +49,11 @@ def test_whitespace_and_format_characters_alone_stay_blank(value: str) -> None:
     ],
 )
 def test_a_name_with_something_visible_is_kept(value: str) -> None:
-    assert check_name(value) == value
+    assert check_name(value) == unicodedata.normalize("NFC", value)
+
+
+def test_a_name_is_kept_trimmed_and_composed() -> None:
+    assert check_name("  Widget \u3000") == "Widget"  # an ideographic space too
+    assert check_name("Cafe\u0301") == "Caf\u00e9"  # a combining accent, composed
+    assert check_name("\u1100\u1161") == "\uac00"  # conjoining jamo, one syllable
+    assert check_name("a  b") == "a  b"  # inside the name, as given

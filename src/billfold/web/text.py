@@ -4,7 +4,8 @@
   organizations): what :data:`LineText` refuses, and not blank: nothing but whitespace, format
   characters (category Cf, such as U+200B, the zero-width space), Unicode's default-ignorable code points
   (U+034F, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, variation selectors...) and the blank
-  Braille pattern U+2800, all of which a renderer draws as nothing.
+  Braille pattern U+2800, all of which a renderer draws as nothing. A name is kept without the
+  whitespace around it and in composed form (NFC): names that look the same are the same.
 - :data:`FreeText`: free text (memo, description, reason): no control character except tab and newline,
   no bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069: they reorder what a
   document shows, so a name or memo could make a PDF read otherwise than its data).
@@ -53,10 +54,14 @@ def _invisible(char: str) -> bool:
 
 
 def check_name(value: str) -> str:
+    """The name as it is kept: without whitespace around it, in Unicode's composed form (NFC), so that
+    ``"Widget "`` and ``"Café"`` typed with a combining accent name the same product as ``"Widget"``
+    and ``"Café"``."""
     check_line(value)
     if value and all(map(_invisible, value)):
         raise ValueError("must not be blank")
-    return value
+    value = value.strip()
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 def check_text(value: str) -> str:
