@@ -448,7 +448,9 @@ def measure(
         rounds.setdefault("sql_add", []).append(pgbench(database, scripts / "add_line.sql", 16, seconds))
 
     def issue_api(index: int) -> None:
-        for name in ("many", "single"):  # this round's own invoices
+        # this round's own invoices; which kind goes first alternates too: the first API run after a
+        # pgbench run was the slower one in every round (0.19-0.20 of counter.sql against 0.26-0.30)
+        for name in ("many", "single") if index % 2 == 0 else ("single", "many"):
             env = {**base, "BILLFOLD_BENCH_IDS": ids_file(made[name][index * size : (index + 1) * size])}
             rounds.setdefault(f"issue_{name}", []).append(wrk("issue.lua", port, 16, 600, env, watched))
 
@@ -615,7 +617,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each timed wrk and pgbench run")
-    parser.add_argument("--invoices", type=int, default=400, help="invoices issued in each issue run")
+    parser.add_argument(
+        "--invoices",
+        type=int,
+        default=1000,
+        help="invoices issued in each issue run (1,000: about 1.5 s at 16 connections; with 400, runs of"
+        " 0.6-0.9 s, one slow start moved a round's ratio by a quarter)",
+    )
     parser.add_argument(
         "--rounds", type=int, default=3, help="rounds of the add's and the issues' runs against pgbench's"
     )
